@@ -1,0 +1,121 @@
+// The environment seam: everything the core needs from the outside world.
+//
+// The master and node state machines (core/master.h, core/node.h) never touch
+// a clock, socket, disk or random source directly. They act through an Env,
+// and the world calls them back through the Process interface below. The
+// runtime (runtime/) implements Env with Asio, POSIX files, inotify and SQLite;
+// the simulator (sim/) implements it with virtual time, an in-memory network
+// and in-memory disks. Same core, two worlds.
+//
+// Threading contract: an Env and the Process it drives are used from exactly
+// one thread (the runtime runs each process's core on one io_context thread).
+// Every call into a Process runs to completion before the next one starts.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/messages.h"
+#include "core/status.h"
+#include "core/types.h"
+
+namespace dds {
+
+// Identifies a timer owned by one Process. Setting a timer with an id that is
+// already pending reschedules it.
+using TimerId = uint64_t;
+
+// A regular file in a node's data directory, as the disk sees it.
+struct FileInfo {
+  std::string path;    // relative, validated (core/path.h)
+  uint64_t size = 0;   // bytes
+  int64_t mtime = 0;   // nanoseconds, on the disk's clock; compared, never interpreted
+};
+
+// The node's data directory. Visible files are only ever created by Publish,
+// which is atomic: a reader sees the old file or the complete new one.
+// Staging areas hold partial downloads, are invisible to readers, and survive
+// a restart (so a transfer can resume).
+class FileStore {
+ public:
+  virtual ~FileStore() = default;
+
+  // All visible regular files, sorted by path.
+  virtual Status List(std::vector<FileInfo>* files) = 0;
+  virtual Result<FileInfo> Stat(const std::string& path) = 0;
+  virtual Result<Digest> Hash(const std::string& path) = 0;
+  // Up to `length` bytes from `offset`; shorter only at end of file.
+  virtual Result<std::string> Read(const std::string& path, uint64_t offset,
+                                   uint64_t length) = 0;
+  virtual Status Remove(const std::string& path) = 0;
+
+  // Staging: `stage` is a name the core chooses (for example the target
+  // digest in hex). BeginStage creates it empty, discarding any previous one.
+  virtual Status BeginStage(const std::string& stage) = 0;
+  virtual Status WriteStage(const std::string& stage, uint64_t offset,
+                            std::string_view data) = 0;
+  // Fills the stage with a copy of a visible file (local de-duplication).
+  virtual Status CopyToStage(const std::string& path, const std::string& stage) = 0;
+  virtual Result<Digest> HashStage(const std::string& stage) = 0;
+  // Makes the stage visible as `path` (fsync, then rename). The stage is gone
+  // afterwards. Returns what the disk now holds at `path`.
+  virtual Result<FileInfo> Publish(const std::string& stage, const std::string& path) = 0;
+  virtual void DiscardStage(const std::string& stage) = 0;
+};
+
+// Small durable key-value state: the master's catalog, a node's local index.
+// A successful Put is durable once the current Process callback returns.
+class MetaStore {
+ public:
+  virtual ~MetaStore() = default;
+
+  virtual Status Put(std::string_view key, std::string_view value) = 0;
+  virtual Status Delete(std::string_view key) = 0;
+  // Every (key, value) whose key starts with `prefix`, sorted by key.
+  virtual Status Scan(std::string_view prefix,
+                      std::vector<std::pair<std::string, std::string>>* out) = 0;
+};
+
+class Env {
+ public:
+  virtual ~Env() = default;
+
+  virtual Instant Now() const = 0;
+  virtual void SetTimer(TimerId id, Duration delay) = 0;
+  virtual void CancelTimer(TimerId id) = 0;
+
+  // Best effort, ordered per destination; may be dropped (loss, partition,
+  // peer down). The core recovers with timeouts and anti-entropy.
+  virtual void Send(const Address& to, const Message& message) = 0;
+
+  // The node's data directory. REQUIRES: this Env belongs to a node.
+  virtual FileStore& Files() = 0;
+  virtual MetaStore& Meta() = 0;
+
+  // Uniformly distributed 64-bit values. Seeded and reproducible in the
+  // simulator; see core/random.h for the distributions built on it.
+  virtual uint64_t Random() = 0;
+
+  // One line describing something notable the core did (a conflict, a node
+  // marked down, a restore). Goes to the log or the simulator's trace.
+  virtual void Note(std::string_view line) = 0;
+};
+
+// What the environment calls. Implemented by Master and Node.
+class Process {
+ public:
+  virtual ~Process() = default;
+
+  // Called once after construction, and again after every restart with a new
+  // Process object over the same durable state.
+  virtual void Start() = 0;
+  virtual void OnMessage(const Address& from, const Message& message) = 0;
+  virtual void OnTimer(TimerId id) = 0;
+  // The connection to `peer` broke (crash, partition, reset). Messages sent to
+  // it may have been lost.
+  virtual void OnPeerLost(const Address& peer) = 0;
+};
+
+}  // namespace dds

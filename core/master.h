@@ -1,0 +1,123 @@
+// The master state machine: membership, failure detection, the catalog, and
+// who holds what. Sans-I/O: it reacts to messages and timers and acts only
+// through its Env.
+//
+// The master never holds file data. It sequences changes to each path (so a
+// version number means the same content everywhere), applies the conflict
+// rule, pushes every catalog change to every live node at once, and answers
+// "who holds this version" so that pulls spread over all holders.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/catalog.h"
+#include "core/env.h"
+
+namespace dds {
+
+struct MasterOptions {
+  // A node that has not sent a heartbeat for this long is marked down.
+  Duration node_timeout = std::chrono::seconds(5);
+  Duration failure_check_interval = std::chrono::seconds(1);
+  // How many holders one Holders reply names (chosen at random among the live
+  // ones, so that pulls spread).
+  size_t holders_per_reply = 8;
+  // Counts master restarts; the runtime and simulator pass a value that grows
+  // with each start, so nodes can tell a restarted master.
+  uint64_t incarnation = 1;
+};
+
+// What the master knows of one node, for status pages and the redirector.
+struct NodeStatus {
+  std::string name;
+  Address peer_address;
+  std::string http_address;
+  bool up = false;
+  bool disk_full = false;
+  Instant last_seen{};
+  size_t files_current = 0;   // live catalog entries it holds at their current version
+  size_t files_behind = 0;    // live catalog entries it lacks or holds stale
+  uint64_t bytes_behind = 0;  // their total size
+};
+
+// Told about every entry the master records (used by the simulator's
+// checkers and the runtime's metrics). Must not call back into the master.
+class CatalogObserver {
+ public:
+  virtual ~CatalogObserver() = default;
+  virtual void OnRecorded(const CatalogEntry& entry) = 0;
+};
+
+class Master final : public Process {
+ public:
+  Master(Env* env, MasterOptions options);
+  Master(const Master&) = delete;
+  Master& operator=(const Master&) = delete;
+
+  // Process: loads the catalog from the MetaStore and starts failure checks.
+  void Start() override;
+  void OnMessage(const Address& from, const Message& message) override;
+  void OnTimer(TimerId id) override;
+  void OnPeerLost(const Address& peer) override;
+
+  // Client operation: explicit delete. Records a tombstone and pushes it.
+  // NotFound if the path has no live version; InvalidArgument for a bad path.
+  Result<CatalogEntry> Remove(const std::string& path);
+
+  const Catalog& catalog() const { return catalog_; }
+  std::vector<NodeStatus> Nodes() const;
+  // Live nodes holding the current version of `path`, sorted by name.
+  std::vector<NodeStatus> LiveHolders(const std::string& path) const;
+  // True when every live node holds every live entry at its current version
+  // and no tombstoned path.
+  bool Converged() const;
+  void set_observer(CatalogObserver* observer) { observer_ = observer; }
+
+ private:
+  struct NodeRecord {
+    std::string name;
+    Address peer_address;
+    std::string http_address;
+    bool up = false;
+    bool disk_full = false;
+    Instant last_seen{};
+    std::map<std::string, Holding> holdings;  // path -> what it holds
+    uint64_t holdings_digest = 0;             // Catalog::Mix over holdings
+  };
+
+  void HandleRegister(const Address& from, const Register& m);
+  void HandleHeartbeat(const Address& from, const Heartbeat& m);
+  void HandleChanged(const Address& from, const Changed& m);
+  void HandleHave(const Have& m);
+  void HandleDropped(const Dropped& m);
+  void HandleWhoHas(const Address& from, const WhoHas& m);
+  void HandleCatalogRequest(const Address& from);
+
+  // Decides a change (the conflict rule lives here) and answers the node.
+  ChangeAck DecideChange(const Changed& m);
+  ChangeAck KeepAsConflictCopy(const CatalogEntry& loser, const Changed& m);
+  void AcceptFromInventory(NodeRecord& node, const Holding& h);
+  // Records `entry` durably, updates holders, and pushes it to live nodes.
+  void Record(const CatalogEntry& entry);
+  void Broadcast(const Message& message);
+  void SetHolding(NodeRecord& node, const Holding& h);
+  void ClearHolding(NodeRecord& node, const std::string& path);
+  void CheckFailures();
+  NodeRecord* FindUp(const std::string& name);
+  NodeStatus StatusOf(const NodeRecord& node) const;
+
+  Env* const env_;
+  const MasterOptions options_;
+
+  Catalog catalog_;
+  std::map<std::string, NodeRecord> nodes_;  // by name; ordered for determinism
+  // path -> names of nodes holding its current version.
+  std::map<std::string, std::set<std::string>> holders_;
+  CatalogObserver* observer_ = nullptr;
+};
+
+}  // namespace dds

@@ -1,0 +1,183 @@
+// The node state machine: keeps the node's data directory equal to the
+// catalog. Sans-I/O: it reacts to messages, timers and file events, and acts
+// only through its Env.
+//
+// What it does, by event:
+//  * start: loads its local index, scans the disk (re-hashing only files whose
+//    size or mtime changed), registers with its whole inventory;
+//  * a file appears or changes on disk: hashes it and reports it at once;
+//  * a file disappears from disk: damage; it is pulled back from a peer;
+//  * the catalog moves (push from the master): pulls the new version, in
+//    chunks, from any live holder; verifies the digest before publishing;
+//    applies tombstones;
+//  * a peer asks for a chunk: serves it from a verified, recorded file only;
+//  * timers: heartbeats (with an inventory digest, the anti-entropy check),
+//    a periodic full scan (safety net for missed file events), and a scrub
+//    that re-hashes files at a bounded rate to find silent corruption.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/catalog.h"
+#include "core/env.h"
+
+namespace dds {
+
+// Deliberate misbehaviour, for tests that prove the simulator's checkers can
+// fail. Never set outside tests.
+enum class TestFault {
+  kNone,
+  kSkipVerify,        // publishes a download without checking its digest
+  kNeverRestore,      // ignores files deleted from its disk
+  kIgnoreTombstones,  // keeps files the catalog has deleted
+};
+
+struct NodeOptions {
+  std::string name;
+  Address address;           // where peers reach this node
+  std::string http_address;  // where it serves files over HTTP (may be empty)
+  Address master;
+
+  Duration heartbeat_interval = std::chrono::seconds(1);
+  // No answer from the master for this long: re-register.
+  Duration master_timeout = std::chrono::seconds(4);
+  // Full re-listing of the data dir (safety net for missed file events).
+  Duration scan_interval = std::chrono::seconds(30);
+  // Scrub: re-hash stored files at this rate to find silent corruption.
+  uint64_t scrub_bytes_per_second = 32ull << 20;
+  Duration scrub_interval = std::chrono::seconds(1);
+
+  uint64_t chunk_bytes = 1ull << 20;
+  size_t max_concurrent_pulls = 8;
+  size_t chunks_in_flight = 4;  // per pull
+  // A pull that makes no progress for this long is abandoned and retried.
+  Duration fetch_timeout = std::chrono::seconds(5);
+  Duration retry_delay = std::chrono::milliseconds(500);
+  // Changes the master has not acknowledged are re-sent after this long.
+  Duration change_resend = std::chrono::seconds(2);
+
+  TestFault test_fault = TestFault::kNone;
+};
+
+class Node final : public Process {
+ public:
+  Node(Env* env, NodeOptions options);
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  void Start() override;
+  void OnMessage(const Address& from, const Message& message) override;
+  void OnTimer(TimerId id) override;
+  void OnPeerLost(const Address& peer) override;
+  // Something happened to `path` in the data dir (created, written, removed).
+  void OnFileEvent(const std::string& path);
+
+  // The verified, recorded version this node may serve for `path`, if any.
+  // Never an unacknowledged local change, never a partial download.
+  std::optional<Holding> Servable(const std::string& path) const;
+  const Catalog& catalog() const { return catalog_; }
+  bool registered() const { return registered_; }
+  size_t active_pulls() const { return pulls_.size(); }
+  size_t wanted_paths() const { return wanted_.size(); }
+  const std::string& name() const { return options_.name; }
+
+ private:
+  // What the node knows of one file on its disk.
+  struct LocalFile {
+    uint64_t version = 0;  // catalog version the content is; base version if !acked
+    Digest hash;
+    uint64_t size = 0;
+    int64_t mtime = 0;
+    bool acked = false;  // false: a local change the master has not decided yet
+    template <typename S>
+    static auto Tie(S& s) {
+      return std::tie(s.version, s.hash, s.size, s.mtime, s.acked);
+    }
+  };
+  // A download in progress.
+  struct Pull {
+    CatalogEntry target;
+    std::string stage;
+    std::vector<Peer> sources;  // from the master's Holders answer
+    size_t source_index = 0;
+    uint64_t request_id = 0;
+    uint64_t next_offset = 0;  // next byte to request
+    uint64_t received = 0;     // bytes written to the stage
+    size_t in_flight = 0;
+    bool awaiting_holders = false;
+    Instant last_progress{};
+  };
+  struct PendingChange {
+    Changed change;
+    Instant sent{};
+  };
+
+  // Startup and disk.
+  void LoadIndex();
+  void ScanDisk();
+  void Examine(const FileInfo& info);
+  void ExamineMissing(const std::string& path);
+  void ScrubSome();
+  void ReportChange(const std::string& path, const LocalFile& local);
+  void SaveLocal(const std::string& path, const LocalFile& local);
+  void ForgetLocal(const std::string& path);
+
+  // Master link.
+  void SendRegister();
+  void SendHeartbeat();
+  void ResendChanges();
+  void HandleWelcome();
+  void HandleSnapshot(const CatalogSnapshot& m);
+  void HandleEntry(const CatalogEntry& entry);
+  void HandleChangeAck(const ChangeAck& m);
+  void HandleHeartbeatAck(const HeartbeatAck& m);
+  void HandleHolders(const Holders& m);
+  void MasterLost();
+
+  // Reconciliation: make `path` on disk match the catalog.
+  void Reconcile(const std::string& path);
+  bool TryLocalCopy(const CatalogEntry& entry);
+  void ApplyTombstone(const std::string& path);
+  void PumpPulls();
+  void StartPull(const CatalogEntry& entry);
+  void RequestChunks(Pull& pull);
+  void HandleChunk(const Address& from, const Chunk& m);
+  void HandleFetchFailed(const FetchFailed& m);
+  void TryNextSource(Pull& pull);
+  void FinishPull(const std::string& path);
+  void AbandonPull(const std::string& path, std::string_view why);
+  void CheckPullTimeouts();
+  bool Publish(const std::string& stage, const CatalogEntry& entry);
+
+  // Serving peers.
+  void HandleFetch(const Address& from, const Fetch& m);
+
+  uint64_t HoldingsDigest() const;
+  std::vector<Holding> Inventory() const;
+  void IndexHash(const std::string& path, const Digest& hash, bool add);
+  void Trace(std::string_view what, const std::string& path, std::string_view detail = {});
+
+  Env* const env_;
+  const NodeOptions options_;
+
+  Catalog catalog_;                          // the last catalog heard from the master
+  std::map<std::string, LocalFile> local_;   // by path; ordered for determinism
+  std::map<Digest, std::set<std::string>> by_hash_;  // acked local files, by content
+  std::map<std::string, PendingChange> pending_changes_;
+  std::set<std::string> wanted_;             // paths to pull, in path order
+  std::map<std::string, Pull> pulls_;        // active pulls by path
+  std::map<uint64_t, std::string> requests_; // request id -> path
+  std::map<std::string, Instant> retry_after_;  // path -> earliest next pull
+  bool registered_ = false;
+  bool disk_full_ = false;
+  Instant last_master_contact_{};
+  uint64_t next_request_id_ = 1;
+  std::string scrub_cursor_;                 // last path scrubbed
+};
+
+}  // namespace dds

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages dds needs to build, test and benchmark.
+# Idempotent: installs only what is missing, and refreshes the package
+# lists only when something has to be installed.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git clang-format curl
+  libboost1.74-dev libboost-test1.74-dev
+  libcli11-dev libtomlplusplus-dev libbenchmark-dev
+  libssl-dev libsqlite3-dev libfmt-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+echo "setup: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
