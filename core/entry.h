@@ -15,11 +15,11 @@ namespace dds {
 struct CatalogEntry {
   std::string path;
   uint64_t version = 0;
-  Digest hash;          // content digest; zero for a tombstone
-  uint64_t size = 0;    // bytes; zero for a tombstone
+  Digest hash;        // content digest; zero for a tombstone
+  uint64_t size = 0;  // bytes; zero for a tombstone
   bool tombstone = false;
-  std::string origin;   // node whose disk the content first came from
-  int64_t mtime = 0;    // the origin's mtime, used only by the conflict rule
+  std::string origin;  // node whose disk the content first came from
+  int64_t mtime = 0;   // the origin's mtime, used only by the conflict rule
 
   template <typename S>
   static auto Tie(S& s) {

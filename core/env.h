@@ -29,9 +29,9 @@ using TimerId = uint64_t;
 
 // A regular file in a node's data directory, as the disk sees it.
 struct FileInfo {
-  std::string path;    // relative, validated (core/path.h)
-  uint64_t size = 0;   // bytes
-  int64_t mtime = 0;   // nanoseconds, on the disk's clock; compared, never interpreted
+  std::string path;   // relative, validated (core/path.h)
+  uint64_t size = 0;  // bytes
+  int64_t mtime = 0;  // nanoseconds, on the disk's clock; compared, never interpreted
 };
 
 // The node's data directory. Visible files are only ever created by Publish,

@@ -201,10 +201,10 @@ struct FetchFailed {
   }
 };
 
-using Message = std::variant<Register, Heartbeat, Changed, Have, Dropped, WhoHas,
-                             CatalogRequest, Welcome, CatalogSnapshot, EntryUpdate,
-                             ChangeAck, HeartbeatAck, RegisterPlease, Holders, Fetch,
-                             Chunk, FetchFailed>;
+using Message =
+    std::variant<Register, Heartbeat, Changed, Have, Dropped, WhoHas, CatalogRequest,
+                 Welcome, CatalogSnapshot, EntryUpdate, ChangeAck, HeartbeatAck,
+                 RegisterPlease, Holders, Fetch, Chunk, FetchFailed>;
 
 // The message's type name, for logs and traces ("Fetch").
 const char* MessageName(const Message& message);

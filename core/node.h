@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/catalog.h"
+#include "core/codec.h"
 #include "core/env.h"
 
 namespace dds {
@@ -87,7 +88,12 @@ class Node final : public Process {
   const std::string& name() const { return options_.name; }
 
  private:
-  // What the node knows of one file on its disk.
+  static constexpr TimerId kHeartbeatTimer = 1;
+  static constexpr TimerId kScanTimer = 2;
+  static constexpr TimerId kScrubTimer = 3;
+  static constexpr std::string_view kLocalKeyPrefix = "local/";
+
+  // What the node knows of one file on its disk (its durable local index).
   struct LocalFile {
     uint64_t version = 0;  // catalog version the content is; base version if !acked
     Digest hash;
@@ -99,15 +105,15 @@ class Node final : public Process {
       return std::tie(s.version, s.hash, s.size, s.mtime, s.acked);
     }
   };
-  // A download in progress.
+  // A download in progress. Bytes [0, received) are in the stage.
   struct Pull {
     CatalogEntry target;
     std::string stage;
     std::vector<Peer> sources;  // from the master's Holders answer
     size_t source_index = 0;
-    uint64_t request_id = 0;
+    uint64_t request_id = 0;   // of the current attempt; older replies are ignored
     uint64_t next_offset = 0;  // next byte to request
-    uint64_t received = 0;     // bytes written to the stage
+    uint64_t received = 0;
     size_t in_flight = 0;
     bool awaiting_holders = false;
     Instant last_progress{};
@@ -117,67 +123,78 @@ class Node final : public Process {
     Instant sent{};
   };
 
-  // Startup and disk.
-  void LoadIndex();
-  void ScanDisk();
-  void Examine(const FileInfo& info);
-  void ExamineMissing(const std::string& path);
-  void ScrubSome();
-  void ReportChange(const std::string& path, const LocalFile& local);
-  void SaveLocal(const std::string& path, const LocalFile& local);
-  void ForgetLocal(const std::string& path);
-
-  // Master link.
+  // The master link (node.cc).
+  void OnHeartbeatTick();
   void SendRegister();
-  void SendHeartbeat();
-  void ResendChanges();
+  void MasterLost();
   void HandleWelcome();
   void HandleSnapshot(const CatalogSnapshot& m);
   void HandleEntry(const CatalogEntry& entry);
-  void HandleChangeAck(const ChangeAck& m);
   void HandleHeartbeatAck(const HeartbeatAck& m);
-  void HandleHolders(const Holders& m);
-  void MasterLost();
+  void ReportChange(const std::string& path, const LocalFile& local);
+  void ResendChanges();
+  void HandleChangeAck(const ChangeAck& m);
+  void KeepLocalAsConflictCopy(const ChangeAck& m);
+  void HandleFetch(const Address& from, const Fetch& m);
 
-  // Reconciliation: make `path` on disk match the catalog.
+  // The local index (node.cc).
+  void LoadIndex();
+  void SaveLocal(const std::string& path, const LocalFile& f);
+  void SetLocal(const std::string& path, const LocalFile& f);
+  void UnsetLocal(const std::string& path);
+  void ForgetLocal(const std::string& path);
+  std::vector<Holding> Inventory() const;
+  void Trace(std::string_view what, const std::string& path,
+             std::string_view detail = {});
+
+  // The disk (node_disk.cc).
+  void ScanDisk();
+  void RecheckFile(const std::string& path);
+  void Examine(const FileInfo& info);
+  uint64_t BaseVersionFor(const std::string& path) const;
+  void AdoptAsCurrent(const FileInfo& info, const CatalogEntry& entry);
+  void FileMissing(const std::string& path);
+  void ScrubSome();
+  void ScrubFile(const std::string& path, const LocalFile& f);
+
+  // Reconciliation and pulls (node_sync.cc).
   void Reconcile(const std::string& path);
-  bool TryLocalCopy(const CatalogEntry& entry);
   void ApplyTombstone(const std::string& path);
+  bool TryLocalCopy(const CatalogEntry& entry);
+  static std::string StageName(const CatalogEntry& entry);
   void PumpPulls();
   void StartPull(const CatalogEntry& entry);
+  void HandleHolders(const Holders& m);
+  void StartAttempt(Pull& pull);
   void RequestChunks(Pull& pull);
   void HandleChunk(const Address& from, const Chunk& m);
   void HandleFetchFailed(const FetchFailed& m);
   void TryNextSource(Pull& pull);
   void FinishPull(const std::string& path);
-  void AbandonPull(const std::string& path, std::string_view why);
-  void CheckPullTimeouts();
   bool Publish(const std::string& stage, const CatalogEntry& entry);
-
-  // Serving peers.
-  void HandleFetch(const Address& from, const Fetch& m);
-
-  uint64_t HoldingsDigest() const;
-  std::vector<Holding> Inventory() const;
-  void IndexHash(const std::string& path, const Digest& hash, bool add);
-  void Trace(std::string_view what, const std::string& path, std::string_view detail = {});
+  void CancelPull(const std::string& path);
+  void AbandonPull(const std::string& path, std::string_view why);
+  void RetryLater(const std::string& path);
+  void RetryDuePulls();
+  void CheckPullTimeouts();
 
   Env* const env_;
   const NodeOptions options_;
 
-  Catalog catalog_;                          // the last catalog heard from the master
-  std::map<std::string, LocalFile> local_;   // by path; ordered for determinism
+  Catalog catalog_;                         // the last catalog heard from the master
+  std::map<std::string, LocalFile> local_;  // by path; ordered for determinism
   std::map<Digest, std::set<std::string>> by_hash_;  // acked local files, by content
   std::map<std::string, PendingChange> pending_changes_;
-  std::set<std::string> wanted_;             // paths to pull, in path order
-  std::map<std::string, Pull> pulls_;        // active pulls by path
-  std::map<uint64_t, std::string> requests_; // request id -> path
+  std::set<std::string> wanted_;                // paths to pull, in path order
+  std::map<std::string, Pull> pulls_;           // active pulls by path
+  std::map<uint64_t, std::string> requests_;    // request id -> path
   std::map<std::string, Instant> retry_after_;  // path -> earliest next pull
+  uint64_t holdings_digest_ = 0;                // Catalog::Mix over acked local files
   bool registered_ = false;
   bool disk_full_ = false;
   Instant last_master_contact_{};
   uint64_t next_request_id_ = 1;
-  std::string scrub_cursor_;                 // last path scrubbed
+  std::string scrub_cursor_;  // last path scrubbed
 };
 
 }  // namespace dds

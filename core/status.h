@@ -19,7 +19,9 @@ class Status {
 
   static Status Ok() { return Status(); }
   static Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
-  static Status Corruption(std::string msg) { return {Code::kCorruption, std::move(msg)}; }
+  static Status Corruption(std::string msg) {
+    return {Code::kCorruption, std::move(msg)};
+  }
   static Status InvalidArgument(std::string msg) {
     return {Code::kInvalidArgument, std::move(msg)};
   }
@@ -44,7 +46,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : state_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(state_).ok());
   }

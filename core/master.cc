@@ -1,0 +1,349 @@
+// The master state machine (see master.h for what it owns).
+#include "core/master.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "core/conflict.h"
+#include "core/path.h"
+#include "core/random.h"
+#include "core/wire.h"
+
+namespace dds {
+namespace {
+
+constexpr TimerId kFailureCheckTimer = 1;
+constexpr std::string_view kCatalogKeyPrefix = "catalog/";
+
+std::string CatalogKey(const std::string& path) {
+  return std::string(kCatalogKeyPrefix) + path;
+}
+
+Holding HoldingOf(const CatalogEntry& e) { return {e.path, e.version, e.hash, e.size}; }
+
+bool IsCurrent(const CatalogEntry* current, const Holding& h) {
+  return current != nullptr && !current->tombstone && current->version == h.version &&
+         current->hash == h.hash;
+}
+
+}  // namespace
+
+Master::Master(Env* env, MasterOptions options) : env_(env), options_(options) {
+  assert(env_ != nullptr);
+}
+
+void Master::Start() {
+  std::vector<std::pair<std::string, std::string>> records;
+  Status s = env_->Meta().Scan(kCatalogKeyPrefix, &records);
+  if (!s.ok()) env_->Note("master: cannot read catalog: " + s.ToString());
+  for (const auto& [key, value] : records) {
+    Result<CatalogEntry> entry = DecodeRecord<CatalogEntry>(value);
+    if (!entry.ok() || !ValidatePath(entry->path).ok()) {
+      env_->Note("master: skipping unreadable catalog record " + key);
+      continue;
+    }
+    catalog_.Apply(*entry);
+  }
+  env_->Note("master: started (incarnation " + std::to_string(options_.incarnation) +
+             ", " + std::to_string(catalog_.size()) + " catalog entries)");
+  env_->SetTimer(kFailureCheckTimer, options_.failure_check_interval);
+}
+
+void Master::OnMessage(const Address& from, const Message& message) {
+  std::visit(
+      [&](const auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, Register>) {
+          HandleRegister(from, m);
+        } else if constexpr (std::is_same_v<T, Heartbeat>) {
+          HandleHeartbeat(from, m);
+        } else if constexpr (std::is_same_v<T, Changed>) {
+          HandleChanged(from, m);
+        } else if constexpr (std::is_same_v<T, Have>) {
+          HandleHave(m);
+        } else if constexpr (std::is_same_v<T, Dropped>) {
+          HandleDropped(m);
+        } else if constexpr (std::is_same_v<T, WhoHas>) {
+          HandleWhoHas(from, m);
+        } else if constexpr (std::is_same_v<T, CatalogRequest>) {
+          HandleCatalogRequest(from);
+        }
+        // Anything else is not for a master: ignored.
+      },
+      message);
+}
+
+void Master::OnTimer(TimerId id) {
+  if (id != kFailureCheckTimer) return;
+  CheckFailures();
+  env_->SetTimer(kFailureCheckTimer, options_.failure_check_interval);
+}
+
+void Master::OnPeerLost(const Address&) {
+  // A broken connection alone proves nothing about a node: missed heartbeats
+  // decide (CheckFailures), so a flapping link does not flap membership.
+}
+
+void Master::HandleRegister(const Address& from, const Register& m) {
+  if (!ValidatePath(m.node).ok() || m.node.find('/') != std::string::npos) {
+    env_->Note("master: rejecting registration with invalid node name");
+    return;
+  }
+  NodeRecord& node = nodes_[m.node];
+  node.name = m.node;
+  node.peer_address = from;
+  node.http_address = m.http_address;
+  node.up = true;
+  node.last_seen = env_->Now();
+  // The inventory replaces whatever we believed this node held.
+  while (!node.holdings.empty()) ClearHolding(node, node.holdings.begin()->first);
+  for (const Holding& h : m.files) {
+    if (ValidatePath(h.path).ok()) AcceptFromInventory(node, h);
+  }
+  env_->Note("master: node " + m.node + " registered with " +
+             std::to_string(m.files.size()) + " files");
+  env_->Send(from, Welcome{options_.incarnation});
+  env_->Send(from, CatalogSnapshot{catalog_.Snapshot()});
+}
+
+void Master::AcceptFromInventory(NodeRecord& node, const Holding& h) {
+  const CatalogEntry* current = catalog_.Find(h.path);
+  if (current == nullptr || h.version > current->version) {
+    // The node holds a version this catalog has never seen: the master's own
+    // state is behind (lost or restored from an old copy). Adopt it rather
+    // than lose it.
+    Record(CatalogEntry{h.path, h.version, h.hash, h.size, false, node.name, 0});
+  }
+  SetHolding(node, h);
+}
+
+void Master::HandleHeartbeat(const Address& from, const Heartbeat& m) {
+  NodeRecord* node = FindUp(m.node);
+  if (node == nullptr) {
+    env_->Send(from, RegisterPlease{});
+    return;
+  }
+  node->last_seen = env_->Now();
+  node->disk_full = m.disk_full;
+  if (m.holdings_digest != node->holdings_digest) {
+    // Anti-entropy: our view of this node drifted (a lost message). A fresh
+    // registration carries its whole inventory.
+    env_->Send(from, RegisterPlease{});
+    return;
+  }
+  env_->Send(from, HeartbeatAck{catalog_.Digest()});
+}
+
+void Master::HandleChanged(const Address& from, const Changed& m) {
+  NodeRecord* node = FindUp(m.node);
+  if (node == nullptr) {
+    env_->Send(from, RegisterPlease{});
+    return;
+  }
+  if (!ValidatePath(m.path).ok()) return;
+  node->last_seen = env_->Now();
+  env_->Send(from, DecideChange(m));
+}
+
+ChangeAck Master::DecideChange(const Changed& m) {
+  NodeRecord& node = nodes_.at(m.node);
+  const CatalogEntry* current = catalog_.Find(m.path);
+  CatalogEntry candidate{m.path, 0, m.hash, m.size, false, m.node, m.mtime};
+  if (current != nullptr && !current->tombstone && current->hash == m.hash) {
+    // Same content as recorded: nothing new, the node simply holds it.
+    SetHolding(node, HoldingOf(*current));
+    return ChangeAck{m.path, m.hash, true, current->version, "", 0};
+  }
+  uint64_t current_version = current == nullptr ? 0 : current->version;
+  bool sequential = m.base_version >= current_version;
+  if (!sequential) {
+    // Concurrent with what is recorded: the conflict rule decides.
+    candidate.version = current_version + 1;
+    if (!WinsConflict(candidate, *current)) return KeepAsConflictCopy(candidate, m);
+    KeepAsConflictCopy(*current, m);
+  }
+  candidate.version = std::max(current_version, m.base_version) + 1;
+  Record(candidate);
+  SetHolding(node, HoldingOf(candidate));
+  return ChangeAck{m.path, m.hash, true, candidate.version, "", 0};
+}
+
+ChangeAck Master::KeepAsConflictCopy(const CatalogEntry& loser, const Changed& m) {
+  std::string path = ConflictPath(loser);
+  if (!ValidatePath(path).ok())
+    path = "conflicts/" + loser.origin + "-" + loser.hash.Hex();
+  const CatalogEntry* existing = catalog_.Find(path);
+  CatalogEntry copy = loser;
+  copy.path = path;
+  if (existing != nullptr && !existing->tombstone && existing->hash == loser.hash) {
+    copy = *existing;  // Already kept (a re-sent change): idempotent.
+  } else {
+    copy.version = existing == nullptr ? 1 : existing->version + 1;
+    Record(copy);
+    env_->Note("master: conflict on " + loser.path + ": content from " + loser.origin +
+               " kept as " + path);
+  }
+  if (loser.origin == m.node && loser.hash == m.hash) {
+    // The losing node holds the content and copies it into place at once.
+    SetHolding(nodes_.at(m.node), HoldingOf(copy));
+  }
+  return ChangeAck{m.path, m.hash, false, 0, copy.path, copy.version};
+}
+
+void Master::HandleHave(const Have& m) {
+  NodeRecord* node = FindUp(m.node);
+  if (node == nullptr || !ValidatePath(m.file.path).ok()) return;
+  SetHolding(*node, m.file);
+}
+
+void Master::HandleDropped(const Dropped& m) {
+  NodeRecord* node = FindUp(m.node);
+  if (node == nullptr) return;
+  ClearHolding(*node, m.path);
+}
+
+void Master::HandleWhoHas(const Address& from, const WhoHas& m) {
+  Holders reply{m.path, m.version, {}};
+  const CatalogEntry* current = catalog_.Find(m.path);
+  auto it = holders_.find(m.path);
+  if (current != nullptr && current->version == m.version && it != holders_.end()) {
+    for (const std::string& name : it->second) {
+      const NodeRecord& n = nodes_.at(name);
+      if (n.up && name != m.node) reply.peers.push_back({name, n.peer_address});
+    }
+  }
+  // A partial Fisher-Yates shuffle spreads pulls over all holders.
+  size_t keep = std::min(reply.peers.size(), options_.holders_per_reply);
+  for (size_t i = 0; i < keep; ++i) {
+    size_t j = i + UniformBelow(env_->Random(), reply.peers.size() - i);
+    std::swap(reply.peers[i], reply.peers[j]);
+  }
+  reply.peers.resize(keep);
+  env_->Send(from, reply);
+}
+
+void Master::HandleCatalogRequest(const Address& from) {
+  env_->Send(from, CatalogSnapshot{catalog_.Snapshot()});
+}
+
+Result<CatalogEntry> Master::Remove(const std::string& path) {
+  Status valid = ValidatePath(path);
+  if (!valid.ok()) return valid;
+  const CatalogEntry* current = catalog_.Find(path);
+  if (current == nullptr || current->tombstone) return Status::NotFound(path);
+  CatalogEntry tombstone{path, current->version + 1, Digest{}, 0, true, "admin", 0};
+  Record(tombstone);
+  env_->Note("master: removed " + path + " (tombstone v" +
+             std::to_string(tombstone.version) + ")");
+  return tombstone;
+}
+
+void Master::Record(const CatalogEntry& entry) {
+  Status s = env_->Meta().Put(CatalogKey(entry.path), EncodeRecord(entry));
+  if (!s.ok()) env_->Note("master: cannot persist " + entry.path + ": " + s.ToString());
+  bool changed = catalog_.Apply(entry);
+  assert(changed);
+  (void)changed;
+  std::set<std::string>& holders = holders_[entry.path];
+  holders.clear();
+  for (const auto& [name, node] : nodes_) {
+    auto h = node.holdings.find(entry.path);
+    if (h != node.holdings.end() && IsCurrent(&entry, h->second)) holders.insert(name);
+  }
+  if (observer_ != nullptr) observer_->OnRecorded(entry);
+  Broadcast(EntryUpdate{entry});
+}
+
+void Master::Broadcast(const Message& message) {
+  for (const auto& [name, node] : nodes_) {
+    if (node.up) env_->Send(node.peer_address, message);
+  }
+}
+
+void Master::SetHolding(NodeRecord& node, const Holding& h) {
+  ClearHolding(node, h.path);
+  node.holdings[h.path] = h;
+  node.holdings_digest ^= Catalog::Mix(h.path, h.version, h.hash);
+  if (IsCurrent(catalog_.Find(h.path), h)) holders_[h.path].insert(node.name);
+}
+
+void Master::ClearHolding(NodeRecord& node, const std::string& path) {
+  auto it = node.holdings.find(path);
+  if (it == node.holdings.end()) return;
+  node.holdings_digest ^= Catalog::Mix(path, it->second.version, it->second.hash);
+  node.holdings.erase(it);
+  auto holders = holders_.find(path);
+  if (holders != holders_.end()) holders->second.erase(node.name);
+}
+
+void Master::CheckFailures() {
+  Instant now = env_->Now();
+  for (auto& [name, node] : nodes_) {
+    if (node.up && now - node.last_seen > options_.node_timeout) {
+      node.up = false;
+      env_->Note("master: node " + name + " is down (no heartbeat for " +
+                 std::to_string(ToMillis(now - node.last_seen)) + " ms)");
+    }
+  }
+}
+
+Master::NodeRecord* Master::FindUp(const std::string& name) {
+  auto it = nodes_.find(name);
+  return it == nodes_.end() || !it->second.up ? nullptr : &it->second;
+}
+
+NodeStatus Master::StatusOf(const NodeRecord& node) const {
+  NodeStatus s{node.name,
+               node.peer_address,
+               node.http_address,
+               node.up,
+               node.disk_full,
+               node.last_seen,
+               0,
+               0,
+               0};
+  for (const auto& [path, entry] : catalog_.entries()) {
+    if (entry.tombstone) continue;
+    auto h = node.holdings.find(path);
+    if (h != node.holdings.end() && IsCurrent(&entry, h->second)) {
+      s.files_current += 1;
+    } else {
+      s.files_behind += 1;
+      s.bytes_behind += entry.size;
+    }
+  }
+  return s;
+}
+
+std::vector<NodeStatus> Master::Nodes() const {
+  std::vector<NodeStatus> out;
+  for (const auto& [name, node] : nodes_) out.push_back(StatusOf(node));
+  return out;
+}
+
+std::vector<NodeStatus> Master::LiveHolders(const std::string& path) const {
+  std::vector<NodeStatus> out;
+  auto it = holders_.find(path);
+  if (it == holders_.end()) return out;
+  for (const std::string& name : it->second) {
+    const NodeRecord& node = nodes_.at(name);
+    if (node.up) {
+      out.push_back(NodeStatus{node.name, node.peer_address, node.http_address, true,
+                               node.disk_full, node.last_seen, 0, 0, 0});
+    }
+  }
+  return out;
+}
+
+bool Master::Converged() const {
+  for (const auto& [name, node] : nodes_) {
+    if (!node.up) continue;
+    if (node.holdings.size() != catalog_.live_files()) return false;
+    for (const auto& [path, h] : node.holdings) {
+      if (!IsCurrent(catalog_.Find(path), h)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace dds

@@ -1,0 +1,321 @@
+// The node state machine: startup, the master link, and serving peers.
+// Reconciliation and pulls live in node_sync.cc; disk examination and the
+// scrub in node_disk.cc.
+#include "core/node.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "core/path.h"
+#include "core/wire.h"
+
+namespace dds {
+
+Node::Node(Env* env, NodeOptions options) : env_(env), options_(std::move(options)) {
+  assert(env_ != nullptr);
+  assert(options_.chunk_bytes > 0 && options_.chunk_bytes <= kMaxChunkBytes);
+}
+
+void Node::Start() {
+  LoadIndex();
+  ScanDisk();
+  last_master_contact_ = env_->Now();
+  SendRegister();
+  env_->SetTimer(kHeartbeatTimer, options_.heartbeat_interval);
+  env_->SetTimer(kScanTimer, options_.scan_interval);
+  env_->SetTimer(kScrubTimer, options_.scrub_interval);
+}
+
+void Node::OnMessage(const Address& from, const Message& message) {
+  std::visit(
+      [&](const auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, Welcome>) {
+          HandleWelcome();
+        } else if constexpr (std::is_same_v<T, CatalogSnapshot>) {
+          HandleSnapshot(m);
+        } else if constexpr (std::is_same_v<T, EntryUpdate>) {
+          HandleEntry(m.entry);
+        } else if constexpr (std::is_same_v<T, ChangeAck>) {
+          HandleChangeAck(m);
+        } else if constexpr (std::is_same_v<T, HeartbeatAck>) {
+          HandleHeartbeatAck(m);
+        } else if constexpr (std::is_same_v<T, RegisterPlease>) {
+          registered_ = false;
+          SendRegister();
+        } else if constexpr (std::is_same_v<T, Holders>) {
+          HandleHolders(m);
+        } else if constexpr (std::is_same_v<T, Fetch>) {
+          HandleFetch(from, m);
+        } else if constexpr (std::is_same_v<T, Chunk>) {
+          HandleChunk(from, m);
+        } else if constexpr (std::is_same_v<T, FetchFailed>) {
+          HandleFetchFailed(m);
+        }
+        // Anything else is not for a node: ignored.
+      },
+      message);
+}
+
+void Node::OnTimer(TimerId id) {
+  switch (id) {
+    case kHeartbeatTimer:
+      OnHeartbeatTick();
+      env_->SetTimer(kHeartbeatTimer, options_.heartbeat_interval);
+      break;
+    case kScanTimer:
+      disk_full_ = false;  // Space may have been freed: try again.
+      ScanDisk();
+      PumpPulls();
+      env_->SetTimer(kScanTimer, options_.scan_interval);
+      break;
+    case kScrubTimer:
+      ScrubSome();
+      env_->SetTimer(kScrubTimer, options_.scrub_interval);
+      break;
+    default:
+      break;
+  }
+}
+
+void Node::OnPeerLost(const Address& peer) {
+  if (peer == options_.master) {
+    MasterLost();
+    return;
+  }
+  std::vector<std::string> affected;
+  for (const auto& [path, pull] : pulls_) {
+    if (!pull.awaiting_holders && pull.source_index < pull.sources.size() &&
+        pull.sources[pull.source_index].address == peer) {
+      affected.push_back(path);
+    }
+  }
+  for (const std::string& path : affected) TryNextSource(pulls_.at(path));
+}
+
+void Node::OnHeartbeatTick() {
+  Instant now = env_->Now();
+  if (registered_ && now - last_master_contact_ > options_.master_timeout) MasterLost();
+  if (registered_) {
+    env_->Send(options_.master, Heartbeat{options_.name, holdings_digest_, disk_full_});
+    ResendChanges();
+  } else {
+    SendRegister();
+  }
+  CheckPullTimeouts();
+  RetryDuePulls();
+}
+
+std::optional<Holding> Node::Servable(const std::string& path) const {
+  auto it = local_.find(path);
+  if (it == local_.end() || !it->second.acked) return std::nullopt;
+  const LocalFile& f = it->second;
+  return Holding{path, f.version, f.hash, f.size};
+}
+
+// ---- master link ----
+
+void Node::SendRegister() {
+  env_->Send(options_.master, Register{options_.name, options_.address,
+                                       options_.http_address, Inventory()});
+}
+
+void Node::MasterLost() {
+  if (!registered_) return;
+  registered_ = false;
+  env_->Note(options_.name + ": lost the master; will re-register");
+}
+
+void Node::HandleWelcome() {
+  registered_ = true;
+  last_master_contact_ = env_->Now();
+  for (auto& [path, pending] : pending_changes_) {
+    pending.sent = env_->Now();
+    env_->Send(options_.master, pending.change);
+  }
+}
+
+void Node::HandleSnapshot(const CatalogSnapshot& m) {
+  last_master_contact_ = env_->Now();
+  std::vector<CatalogEntry> valid;
+  valid.reserve(m.entries.size());
+  for (const CatalogEntry& e : m.entries) {
+    if (ValidatePath(e.path).ok()) valid.push_back(e);
+  }
+  catalog_.Reset(valid);
+  for (const auto& [path, entry] : catalog_.entries()) Reconcile(path);
+}
+
+void Node::HandleEntry(const CatalogEntry& entry) {
+  last_master_contact_ = env_->Now();
+  if (!ValidatePath(entry.path).ok()) return;
+  if (catalog_.Apply(entry)) Reconcile(entry.path);
+}
+
+void Node::HandleHeartbeatAck(const HeartbeatAck& m) {
+  last_master_contact_ = env_->Now();
+  // Anti-entropy: a catalog push was lost somewhere; fetch the whole thing.
+  if (m.catalog_digest != catalog_.Digest()) {
+    env_->Send(options_.master, CatalogRequest{options_.name});
+  }
+}
+
+void Node::ReportChange(const std::string& path, const LocalFile& local) {
+  Changed change{options_.name, path, local.version, local.hash, local.size, local.mtime};
+  pending_changes_[path] = PendingChange{change, env_->Now()};
+  Trace("reported", path,
+        "v" + std::to_string(local.version) + "+ " + local.hash.ShortHex());
+  if (registered_) env_->Send(options_.master, change);
+}
+
+void Node::ResendChanges() {
+  Instant now = env_->Now();
+  for (auto& [path, pending] : pending_changes_) {
+    if (now - pending.sent >= options_.change_resend) {
+      pending.sent = now;
+      env_->Send(options_.master, pending.change);
+    }
+  }
+}
+
+void Node::HandleChangeAck(const ChangeAck& m) {
+  last_master_contact_ = env_->Now();
+  auto pending = pending_changes_.find(m.path);
+  if (pending != pending_changes_.end() && pending->second.change.hash == m.hash) {
+    pending_changes_.erase(pending);
+  }
+  auto it = local_.find(m.path);
+  if (it == local_.end() || it->second.acked || it->second.hash != m.hash) return;
+  if (m.accepted) {
+    LocalFile f = it->second;
+    f.version = m.version;
+    f.acked = true;
+    SaveLocal(m.path, f);
+    Reconcile(m.path);
+    return;
+  }
+  // Our change lost the conflict rule: keep its content at the conflict path
+  // before the winner replaces it here.
+  KeepLocalAsConflictCopy(m);
+  ForgetLocal(m.path);
+  env_->Send(options_.master, Dropped{options_.name, m.path});
+  Reconcile(m.path);
+}
+
+void Node::KeepLocalAsConflictCopy(const ChangeAck& m) {
+  const LocalFile& f = local_.at(m.path);
+  CatalogEntry copy{m.conflict_path, m.conflict_version, f.hash, f.size,
+                    false,           options_.name,      f.mtime};
+  auto existing = local_.find(m.conflict_path);
+  if (existing != local_.end() && existing->second.acked &&
+      existing->second.hash == f.hash) {
+    return;
+  }
+  std::string stage = StageName(copy);
+  Status s = env_->Files().CopyToStage(m.path, stage);
+  if (s.ok() && Publish(stage, copy)) {
+    Trace("kept conflict copy", m.conflict_path);
+    return;
+  }
+  env_->Note(options_.name + ": cannot keep conflict copy " + m.conflict_path + ": " +
+             s.ToString());
+}
+
+// ---- serving peers ----
+
+void Node::HandleFetch(const Address& from, const Fetch& m) {
+  auto it = local_.find(m.path);
+  if (it == local_.end() || !it->second.acked || it->second.hash != m.hash ||
+      m.offset > it->second.size) {
+    env_->Send(from, FetchFailed{m.request_id, "not held"});
+    return;
+  }
+  uint64_t want =
+      std::min<uint64_t>({m.length, options_.chunk_bytes, it->second.size - m.offset});
+  Result<std::string> data = env_->Files().Read(m.path, m.offset, want);
+  if (!data.ok() || data->size() != want) {
+    // The disk no longer matches what we recorded: find out what happened.
+    env_->Send(from, FetchFailed{m.request_id, "read failed"});
+    RecheckFile(m.path);
+    return;
+  }
+  env_->Send(from, Chunk{m.request_id, m.offset, std::move(data).value()});
+}
+
+// ---- local index ----
+
+void Node::LoadIndex() {
+  std::vector<std::pair<std::string, std::string>> records;
+  Status s = env_->Meta().Scan(kLocalKeyPrefix, &records);
+  if (!s.ok()) env_->Note(options_.name + ": cannot read local index: " + s.ToString());
+  for (const auto& [key, value] : records) {
+    std::string path = key.substr(kLocalKeyPrefix.size());
+    Result<LocalFile> f = DecodeRecord<LocalFile>(value);
+    if (!f.ok() || !ValidatePath(path).ok()) continue;
+    SetLocal(path, *f);
+    if (!f->acked) {
+      // A change the master had not decided when we stopped: report it again.
+      pending_changes_[path] = PendingChange{
+          Changed{options_.name, path, f->version, f->hash, f->size, f->mtime},
+          Instant{}};
+    }
+  }
+}
+
+void Node::SaveLocal(const std::string& path, const LocalFile& f) {
+  SetLocal(path, f);
+  Status s = env_->Meta().Put(std::string(kLocalKeyPrefix) + path, EncodeRecord(f));
+  if (!s.ok()) env_->Note(options_.name + ": cannot persist index: " + s.ToString());
+}
+
+void Node::SetLocal(const std::string& path, const LocalFile& f) {
+  UnsetLocal(path);
+  local_[path] = f;
+  if (f.acked) {
+    by_hash_[f.hash].insert(path);
+    holdings_digest_ ^= Catalog::Mix(path, f.version, f.hash);
+  }
+}
+
+void Node::UnsetLocal(const std::string& path) {
+  auto it = local_.find(path);
+  if (it == local_.end()) return;
+  const LocalFile& old = it->second;
+  if (old.acked) {
+    holdings_digest_ ^= Catalog::Mix(path, old.version, old.hash);
+    auto paths = by_hash_.find(old.hash);
+    paths->second.erase(path);
+    if (paths->second.empty()) by_hash_.erase(paths);
+  }
+  local_.erase(it);
+}
+
+void Node::ForgetLocal(const std::string& path) {
+  UnsetLocal(path);
+  Status s = env_->Meta().Delete(std::string(kLocalKeyPrefix) + path);
+  if (!s.ok()) env_->Note(options_.name + ": cannot persist index: " + s.ToString());
+}
+
+std::vector<Holding> Node::Inventory() const {
+  std::vector<Holding> out;
+  for (const auto& [path, f] : local_) {
+    if (f.acked) out.push_back(Holding{path, f.version, f.hash, f.size});
+  }
+  return out;
+}
+
+void Node::Trace(std::string_view what, const std::string& path,
+                 std::string_view detail) {
+  std::string line = options_.name;
+  line += ": ";
+  line += what;
+  line += ' ';
+  line += path;
+  if (!detail.empty()) {
+    line += ' ';
+    line += detail;
+  }
+  env_->Note(line);
+}
+
+}  // namespace dds

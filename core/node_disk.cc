@@ -1,0 +1,147 @@
+// The node and its own disk: scanning, examining changed files, and the
+// scrub that finds silent corruption.
+#include "core/node.h"
+#include "core/path.h"
+
+namespace dds {
+
+void Node::ScanDisk() {
+  std::vector<FileInfo> files;
+  Status s = env_->Files().List(&files);
+  if (!s.ok()) {
+    env_->Note(options_.name + ": cannot list data dir: " + s.ToString());
+    return;
+  }
+  std::set<std::string> seen;
+  for (const FileInfo& info : files) {
+    if (!ValidatePath(info.path).ok()) continue;
+    seen.insert(info.path);
+    Examine(info);
+  }
+  std::vector<std::string> missing;
+  for (const auto& [path, f] : local_) {
+    if (!seen.contains(path)) missing.push_back(path);
+  }
+  for (const std::string& path : missing) FileMissing(path);
+}
+
+void Node::OnFileEvent(const std::string& path) {
+  if (!ValidatePath(path).ok()) return;
+  RecheckFile(path);
+}
+
+void Node::RecheckFile(const std::string& path) {
+  Result<FileInfo> info = env_->Files().Stat(path);
+  if (info.ok()) {
+    Examine(*info);
+  } else if (info.status().IsNotFound()) {
+    FileMissing(path);
+  }
+}
+
+void Node::Examine(const FileInfo& info) {
+  const std::string& path = info.path;
+  auto it = local_.find(path);
+  bool known = it != local_.end();
+  // Unchanged size and mtime: trust the index rather than re-hash (the scrub
+  // catches corruption that keeps both).
+  if (known && it->second.size == info.size && it->second.mtime == info.mtime) return;
+  Result<Digest> hash = env_->Files().Hash(path);
+  if (!hash.ok()) {
+    if (hash.status().IsNotFound()) FileMissing(path);
+    return;
+  }
+  if (known && it->second.hash == *hash) {
+    LocalFile f = it->second;  // Touched, not changed.
+    f.size = info.size;
+    f.mtime = info.mtime;
+    SaveLocal(path, f);
+    return;
+  }
+  const CatalogEntry* entry = catalog_.Find(path);
+  if (entry != nullptr && !entry->tombstone && entry->hash == *hash) {
+    // Exactly the recorded current version (copied in by hand, say): hold it.
+    AdoptAsCurrent(info, *entry);
+    return;
+  }
+  CancelPull(path);
+  LocalFile f{BaseVersionFor(path), *hash, info.size, info.mtime, false};
+  SaveLocal(path, f);
+  ReportChange(path, f);
+}
+
+uint64_t Node::BaseVersionFor(const std::string& path) const {
+  auto it = local_.find(path);
+  if (it != local_.end()) return it->second.version;
+  // A file created where the catalog has a tombstone we applied is a new
+  // file after the delete, not a stale copy of the deleted one.
+  const CatalogEntry* entry = catalog_.Find(path);
+  if (entry != nullptr && entry->tombstone) return entry->version;
+  return 0;
+}
+
+void Node::AdoptAsCurrent(const FileInfo& info, const CatalogEntry& entry) {
+  CancelPull(info.path);
+  pending_changes_.erase(info.path);
+  SaveLocal(info.path, LocalFile{entry.version, entry.hash, info.size, info.mtime, true});
+  env_->Send(options_.master, Have{options_.name, Holding{info.path, entry.version,
+                                                          entry.hash, entry.size}});
+}
+
+void Node::FileMissing(const std::string& path) {
+  auto it = local_.find(path);
+  if (it == local_.end()) return;
+  if (!it->second.acked) {
+    // A local change that vanished before the master decided on it.
+    pending_changes_.erase(path);
+    ForgetLocal(path);
+    return;
+  }
+  if (options_.test_fault == TestFault::kNeverRestore) return;
+  // Damage, not a delete: only `dds rm` deletes. Bring it back.
+  Trace("lost from disk", path, "restoring");
+  ForgetLocal(path);
+  env_->Send(options_.master, Dropped{options_.name, path});
+  Reconcile(path);
+}
+
+void Node::ScrubSome() {
+  if (local_.empty()) return;
+  uint64_t budget = options_.scrub_bytes_per_second *
+                    static_cast<uint64_t>(options_.scrub_interval.count()) / 1000000;
+  // At least one file per tick, so a file larger than the budget is still
+  // checked; at most one full pass.
+  const size_t files = local_.size();
+  for (size_t visited = 0; visited < files; ++visited) {
+    auto it = local_.upper_bound(scrub_cursor_);
+    if (it == local_.end()) it = local_.begin();
+    scrub_cursor_ = it->first;
+    if (!it->second.acked) continue;
+    LocalFile f = it->second;
+    ScrubFile(scrub_cursor_, f);  // May change local_.
+    if (f.size >= budget) break;
+    budget -= f.size;
+  }
+}
+
+void Node::ScrubFile(const std::string& path, const LocalFile& f) {
+  Result<Digest> hash = env_->Files().Hash(path);
+  if (!hash.ok()) {
+    if (hash.status().IsNotFound()) FileMissing(path);
+    return;
+  }
+  if (*hash == f.hash) return;
+  Result<FileInfo> info = env_->Files().Stat(path);
+  if (info.ok() && (info->size != f.size || info->mtime != f.mtime)) {
+    Examine(*info);  // An edit whose file event we missed.
+    return;
+  }
+  // Same size and mtime, different bytes: silent corruption. Stop serving the
+  // bad copy at once and repair it from a peer.
+  Trace("corruption detected", path, "expected " + f.hash.ShortHex());
+  Status s = env_->Files().Remove(path);
+  if (!s.ok() && !s.IsNotFound()) env_->Note(options_.name + ": " + s.ToString());
+  FileMissing(path);
+}
+
+}  // namespace dds
