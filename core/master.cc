@@ -95,6 +95,7 @@ void Master::HandleRegister(const Address& from, const Register& m) {
   node.http_address = m.http_address;
   node.up = true;
   node.last_seen = env_->Now();
+  node.acks_sent = 0;
   // The inventory replaces whatever we believed this node held.
   while (!node.holdings.empty()) ClearHolding(node, node.holdings.begin()->first);
   for (const Holding& h : m.files) {
@@ -125,7 +126,7 @@ void Master::HandleHeartbeat(const Address& from, const Heartbeat& m) {
   }
   node->last_seen = env_->Now();
   node->disk_full = m.disk_full;
-  if (m.holdings_digest != node->holdings_digest) {
+  if (m.acks_seen == node->acks_sent && m.holdings_digest != node->holdings_digest) {
     // Anti-entropy: our view of this node drifted (a lost message). A fresh
     // registration carries its whole inventory.
     env_->Send(from, RegisterPlease{});
@@ -142,6 +143,7 @@ void Master::HandleChanged(const Address& from, const Changed& m) {
   }
   if (!ValidatePath(m.path).ok()) return;
   node->last_seen = env_->Now();
+  node->acks_sent += 1;
   env_->Send(from, DecideChange(m));
 }
 

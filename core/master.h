@@ -87,6 +87,7 @@ class Master final : public Process {
     Instant last_seen{};
     std::map<std::string, Holding> holdings;  // path -> what it holds
     uint64_t holdings_digest = 0;             // Catalog::Mix over holdings
+    uint64_t acks_sent = 0;                   // ChangeAcks since registration
   };
 
   void HandleRegister(const Address& from, const Register& m);

@@ -35,11 +35,15 @@ struct Register {
 
 struct Heartbeat {
   std::string node;
-  uint64_t holdings_digest = 0;  // HoldingsDigest() of what the node holds
+  uint64_t holdings_digest = 0;  // Catalog::Mix over what the node holds
+  // ChangeAcks processed since the last Welcome. The master compares digests
+  // only when it has no ack in flight, since an ack changes what it
+  // believes the node holds before the node knows it.
+  uint64_t acks_seen = 0;
   bool disk_full = false;
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.node, s.holdings_digest, s.disk_full);
+    return std::tie(s.node, s.holdings_digest, s.acks_seen, s.disk_full);
   }
 };
 

@@ -97,7 +97,8 @@ void Node::OnHeartbeatTick() {
   Instant now = env_->Now();
   if (registered_ && now - last_master_contact_ > options_.master_timeout) MasterLost();
   if (registered_) {
-    env_->Send(options_.master, Heartbeat{options_.name, holdings_digest_, disk_full_});
+    env_->Send(options_.master,
+               Heartbeat{options_.name, holdings_digest_, acks_seen_, disk_full_});
     ResendChanges();
   } else {
     SendRegister();
@@ -128,6 +129,7 @@ void Node::MasterLost() {
 
 void Node::HandleWelcome() {
   registered_ = true;
+  acks_seen_ = 0;
   last_master_contact_ = env_->Now();
   for (auto& [path, pending] : pending_changes_) {
     pending.sent = env_->Now();
@@ -180,6 +182,7 @@ void Node::ResendChanges() {
 
 void Node::HandleChangeAck(const ChangeAck& m) {
   last_master_contact_ = env_->Now();
+  acks_seen_ += 1;
   auto pending = pending_changes_.find(m.path);
   if (pending != pending_changes_.end() && pending->second.change.hash == m.hash) {
     pending_changes_.erase(pending);

@@ -29,7 +29,7 @@ BOOST_AUTO_TEST_CASE(round_trips) {
   std::vector<Message> samples = {
       SampleRegister(),
       SampleSnapshot(),
-      Heartbeat{"n1", 0xdeadbeef, true},
+      Heartbeat{"n1", 0xdeadbeef, 3, true},
       ChangeAck{"p", {}, false, 0, "p.conflict-n1-00000000", 4},
       Chunk{7, 1 << 20, std::string(1000, '\0')},
       RegisterPlease{},
@@ -52,7 +52,7 @@ BOOST_AUTO_TEST_CASE(every_truncation_is_an_error) {
 }
 
 BOOST_AUTO_TEST_CASE(rejects_wrong_version_and_type) {
-  std::string bytes = Encode(Heartbeat{"n1", 1, false});
+  std::string bytes = Encode(Heartbeat{"n1", 1, 0, false});
   bytes[0] = 2;
   BOOST_TEST(Decode(bytes).status().message().find("version") != std::string::npos);
   bytes[0] = static_cast<char>(kProtocolVersion);
