@@ -14,7 +14,7 @@ constexpr std::array<const char*, std::variant_size_v<Message>> kNames = {
     "Dropped",         "WhoHas",      "CatalogRequest", "Welcome",
     "CatalogSnapshot", "EntryUpdate", "ChangeAck",      "HeartbeatAck",
     "RegisterPlease",  "Holders",     "Fetch",          "Chunk",
-    "FetchFailed"};
+    "FetchFailed",     "Members"};
 
 // Builds the alternative with index I of the variant from the reader.
 template <size_t I>

@@ -90,6 +90,7 @@ void Master::HandleRegister(const Address& from, const Register& m) {
     return;
   }
   NodeRecord& node = nodes_[m.node];
+  bool membership_changed = node.name.empty() || node.peer_address != from;
   node.name = m.node;
   node.peer_address = from;
   node.http_address = m.http_address;
@@ -105,6 +106,17 @@ void Master::HandleRegister(const Address& from, const Register& m) {
              std::to_string(m.files.size()) + " files");
   env_->Send(from, Welcome{options_.incarnation});
   env_->Send(from, CatalogSnapshot{catalog_.Snapshot()});
+  if (membership_changed) {
+    Broadcast(AllMembers());
+  } else {
+    env_->Send(from, AllMembers());
+  }
+}
+
+Members Master::AllMembers() const {
+  Members m;
+  for (const auto& [name, node] : nodes_) m.peers.push_back({name, node.peer_address});
+  return m;
 }
 
 void Master::AcceptFromInventory(NodeRecord& node, const Holding& h) {

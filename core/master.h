@@ -97,6 +97,7 @@ class Master final : public Process {
   void HandleDropped(const Dropped& m);
   void HandleWhoHas(const Address& from, const WhoHas& m);
   void HandleCatalogRequest(const Address& from);
+  Members AllMembers() const;
 
   // Decides a change (the conflict rule lives here) and answers the node.
   ChangeAck DecideChange(const Changed& m);

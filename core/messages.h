@@ -205,10 +205,23 @@ struct FetchFailed {
   }
 };
 
+// ---- master -> node, appended ----
+
+// Every node the master knows (name, protocol address), sent on registration
+// and whenever the list changes. Nodes keep it durably, so that while the
+// master is down they can still restore files from their peers.
+struct Members {
+  std::vector<Peer> peers;
+  template <typename S>
+  static auto Tie(S& s) {
+    return std::tie(s.peers);
+  }
+};
+
 using Message =
     std::variant<Register, Heartbeat, Changed, Have, Dropped, WhoHas, CatalogRequest,
                  Welcome, CatalogSnapshot, EntryUpdate, ChangeAck, HeartbeatAck,
-                 RegisterPlease, Holders, Fetch, Chunk, FetchFailed>;
+                 RegisterPlease, Holders, Fetch, Chunk, FetchFailed, Members>;
 
 // The message's type name, for logs and traces ("Fetch").
 const char* MessageName(const Message& message);

@@ -18,7 +18,11 @@ Node::Node(Env* env, NodeOptions options) : env_(env), options_(std::move(option
 
 void Node::Start() {
   LoadIndex();
+  LoadCatalogAndPeers();
   ScanDisk();
+  // Reconcile toward the last catalog heard at once: if the master is down,
+  // files lost from this disk still come back from peers.
+  for (const auto& [path, entry] : catalog_.entries()) Reconcile(path);
   last_master_contact_ = env_->Now();
   SendRegister();
   env_->SetTimer(kHeartbeatTimer, options_.heartbeat_interval);
@@ -51,6 +55,8 @@ void Node::OnMessage(const Address& from, const Message& message) {
           HandleChunk(from, m);
         } else if constexpr (std::is_same_v<T, FetchFailed>) {
           HandleFetchFailed(m);
+        } else if constexpr (std::is_same_v<T, Members>) {
+          HandleMembers(m);
         }
         // Anything else is not for a node: ignored.
       },
@@ -144,14 +150,33 @@ void Node::HandleSnapshot(const CatalogSnapshot& m) {
   for (const CatalogEntry& e : m.entries) {
     if (ValidatePath(e.path).ok()) valid.push_back(e);
   }
-  catalog_.Reset(valid);
+  ReplaceCatalog(valid);
   for (const auto& [path, entry] : catalog_.entries()) Reconcile(path);
+}
+
+void Node::HandleMembers(const Members& m) {
+  std::map<std::string, Address> fresh;
+  for (const Peer& p : m.peers) {
+    if (p.name != options_.name && !p.name.empty()) fresh[p.name] = p.address;
+  }
+  for (const auto& [name, address] : peers_) {
+    if (!fresh.contains(name)) env_->Meta().Delete(std::string(kPeerKeyPrefix) + name);
+  }
+  for (const auto& [name, address] : fresh) {
+    auto old = peers_.find(name);
+    if (old == peers_.end() || old->second != address) {
+      env_->Meta().Put(std::string(kPeerKeyPrefix) + name, address);
+    }
+  }
+  peers_ = std::move(fresh);
 }
 
 void Node::HandleEntry(const CatalogEntry& entry) {
   last_master_contact_ = env_->Now();
   if (!ValidatePath(entry.path).ok()) return;
-  if (catalog_.Apply(entry)) Reconcile(entry.path);
+  if (!catalog_.Apply(entry)) return;
+  SaveEntry(entry);
+  Reconcile(entry.path);
 }
 
 void Node::HandleHeartbeatAck(const HeartbeatAck& m) {
@@ -263,6 +288,40 @@ void Node::LoadIndex() {
           Instant{}};
     }
   }
+}
+
+void Node::LoadCatalogAndPeers() {
+  std::vector<std::pair<std::string, std::string>> records;
+  Status s = env_->Meta().Scan(kCatalogKeyPrefix, &records);
+  for (const auto& [key, value] : records) {
+    Result<CatalogEntry> e = DecodeRecord<CatalogEntry>(value);
+    if (e.ok() && ValidatePath(e->path).ok()) catalog_.Apply(*e);
+  }
+  records.clear();
+  if (s.ok()) s = env_->Meta().Scan(kPeerKeyPrefix, &records);
+  for (const auto& [key, value] : records)
+    peers_[key.substr(kPeerKeyPrefix.size())] = value;
+  if (!s.ok()) env_->Note(options_.name + ": cannot read saved catalog: " + s.ToString());
+}
+
+void Node::SaveEntry(const CatalogEntry& entry) {
+  Status s =
+      env_->Meta().Put(std::string(kCatalogKeyPrefix) + entry.path, EncodeRecord(entry));
+  if (!s.ok()) env_->Note(options_.name + ": cannot persist catalog: " + s.ToString());
+}
+
+void Node::ReplaceCatalog(const std::vector<CatalogEntry>& entries) {
+  Catalog fresh;
+  fresh.Reset(entries);
+  for (const auto& [path, old] : catalog_.entries()) {
+    if (fresh.Find(path) == nullptr)
+      env_->Meta().Delete(std::string(kCatalogKeyPrefix) + path);
+  }
+  for (const auto& [path, entry] : fresh.entries()) {
+    const CatalogEntry* old = catalog_.Find(path);
+    if (old == nullptr || !(*old == entry)) SaveEntry(entry);
+  }
+  catalog_ = std::move(fresh);
 }
 
 void Node::SaveLocal(const std::string& path, const LocalFile& f) {

@@ -91,7 +91,12 @@ class Node final : public Process {
   static constexpr TimerId kHeartbeatTimer = 1;
   static constexpr TimerId kScanTimer = 2;
   static constexpr TimerId kScrubTimer = 3;
+  // Durable state in the MetaStore: the local index, the last catalog heard
+  // and the known peers (the last two let the node repair itself while the
+  // master is down).
   static constexpr std::string_view kLocalKeyPrefix = "local/";
+  static constexpr std::string_view kCatalogKeyPrefix = "catalog/";
+  static constexpr std::string_view kPeerKeyPrefix = "peer/";
 
   // What the node knows of one file on its disk (its durable local index).
   struct LocalFile {
@@ -131,6 +136,7 @@ class Node final : public Process {
   void HandleSnapshot(const CatalogSnapshot& m);
   void HandleEntry(const CatalogEntry& entry);
   void HandleHeartbeatAck(const HeartbeatAck& m);
+  void HandleMembers(const Members& m);
   void ReportChange(const std::string& path, const LocalFile& local);
   void ResendChanges();
   void HandleChangeAck(const ChangeAck& m);
@@ -139,6 +145,9 @@ class Node final : public Process {
 
   // The local index (node.cc).
   void LoadIndex();
+  void LoadCatalogAndPeers();
+  void SaveEntry(const CatalogEntry& entry);
+  void ReplaceCatalog(const std::vector<CatalogEntry>& entries);
   void SaveLocal(const std::string& path, const LocalFile& f);
   void SetLocal(const std::string& path, const LocalFile& f);
   void UnsetLocal(const std::string& path);
@@ -165,6 +174,7 @@ class Node final : public Process {
   void PumpPulls();
   void StartPull(const CatalogEntry& entry);
   void HandleHolders(const Holders& m);
+  std::vector<Peer> PeersInRandomOrder();
   void StartAttempt(Pull& pull);
   void RequestChunks(Pull& pull);
   void HandleChunk(const Address& from, const Chunk& m);
@@ -182,6 +192,7 @@ class Node final : public Process {
   const NodeOptions options_;
 
   Catalog catalog_;                         // the last catalog heard from the master
+  std::map<std::string, Address> peers_;    // every node the master told us of
   std::map<std::string, LocalFile> local_;  // by path; ordered for determinism
   std::map<Digest, std::set<std::string>> by_hash_;  // acked local files, by content
   std::map<std::string, PendingChange> pending_changes_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/node.h"
+#include "core/random.h"
 
 namespace dds {
 
@@ -92,9 +93,30 @@ void Node::StartPull(const CatalogEntry& entry) {
     FinishPull(entry.path);
     return;
   }
+  if (!registered_) {
+    // The master is away: try every peer we know; those without the file
+    // answer FetchFailed and we move on.
+    pull.sources = PeersInRandomOrder();
+    if (pull.sources.empty()) {
+      RetryLater(entry.path);
+      return;
+    }
+    StartAttempt(pulls_.emplace(entry.path, std::move(pull)).first->second);
+    return;
+  }
   pull.awaiting_holders = true;
   pulls_.emplace(entry.path, std::move(pull));
   env_->Send(options_.master, WhoHas{options_.name, entry.path, entry.version});
+}
+
+std::vector<Peer> Node::PeersInRandomOrder() {
+  std::vector<Peer> peers;
+  for (const auto& [name, address] : peers_) peers.push_back({name, address});
+  for (size_t i = 0; i + 1 < peers.size(); ++i) {
+    size_t j = i + UniformBelow(env_->Random(), peers.size() - i);
+    std::swap(peers[i], peers[j]);
+  }
+  return peers;
 }
 
 void Node::HandleHolders(const Holders& m) {
