@@ -4,10 +4,28 @@
 #include <cstdint>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "core/types.h"
 
 namespace dds {
+
+// Files travel in chunks of this size (the last one may be shorter). It is a
+// protocol constant: the chunk digests in the catalog depend on it.
+inline constexpr uint64_t kChunkBytes = 1ull << 20;
+
+// The number of chunks a file of `size` bytes has (0 for an empty file).
+inline uint64_t ChunkCount(uint64_t size) {
+  return (size + kChunkBytes - 1) / kChunkBytes;
+}
+
+// A file's content digest and, for files of more than one chunk, the digest of
+// every chunk (so each chunk can be verified as it arrives, from any holder).
+struct FileDigest {
+  Digest whole;
+  std::vector<Digest> chunks;  // empty when the file has at most one chunk
+  bool operator==(const FileDigest&) const = default;
+};
 
 // One version of one path. Versions of a path are numbered 1, 2, 3, ... by
 // the master; a tombstone is a version too, so a deleted path never goes back
@@ -18,12 +36,24 @@ struct CatalogEntry {
   Digest hash;        // content digest; zero for a tombstone
   uint64_t size = 0;  // bytes; zero for a tombstone
   bool tombstone = false;
-  std::string origin;  // node whose disk the content first came from
-  int64_t mtime = 0;   // the origin's mtime, used only by the conflict rule
+  std::string origin;          // node whose disk the content first came from
+  int64_t mtime = 0;           // the origin's mtime, used only by the conflict rule
+  std::vector<Digest> chunks;  // per-chunk digests; empty for files of <= 1 chunk
 
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.path, s.version, s.hash, s.size, s.tombstone, s.origin, s.mtime);
+    return std::tie(s.path, s.version, s.hash, s.size, s.tombstone, s.origin, s.mtime,
+                    s.chunks);
+  }
+  // The digest chunk `index` must have. REQUIRES: index < ChunkCount(size).
+  const Digest& ChunkDigest(uint64_t index) const {
+    return chunks.empty() ? hash : chunks[index];
+  }
+  // Chunk digests consistent with the size (checked on everything received).
+  bool WellFormed() const {
+    if (tombstone) return size == 0 && chunks.empty();
+    uint64_t n = ChunkCount(size);
+    return n <= 1 ? chunks.empty() : chunks.size() == n;
   }
   bool operator==(const CatalogEntry&) const = default;
 };
@@ -34,10 +64,11 @@ struct Holding {
   uint64_t version = 0;
   Digest hash;
   uint64_t size = 0;
+  std::vector<Digest> chunks;  // as in CatalogEntry
 
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.path, s.version, s.hash, s.size);
+    return std::tie(s.path, s.version, s.hash, s.size, s.chunks);
   }
   bool operator==(const Holding&) const = default;
 };

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/entry.h"
 #include "core/messages.h"
 #include "core/status.h"
 #include "core/types.h"
@@ -45,20 +46,29 @@ class FileStore {
   // All visible regular files, sorted by path.
   virtual Status List(std::vector<FileInfo>* files) = 0;
   virtual Result<FileInfo> Stat(const std::string& path) = 0;
-  virtual Result<Digest> Hash(const std::string& path) = 0;
+  // The SHA-256 of the whole file and, if it is longer than kChunkBytes, of
+  // every kChunkBytes chunk, computed in one pass (see FileDigest).
+  virtual Result<FileDigest> Hash(const std::string& path) = 0;
   // Up to `length` bytes from `offset`; shorter only at end of file.
   virtual Result<std::string> Read(const std::string& path, uint64_t offset,
                                    uint64_t length) = 0;
   virtual Status Remove(const std::string& path) = 0;
 
-  // Staging: `stage` is a name the core chooses (for example the target
-  // digest in hex). BeginStage creates it empty, discarding any previous one.
+  // Staging: `stage` is a name the core chooses (16 hex digits). BeginStage
+  // creates it if missing and keeps what an earlier attempt wrote, so a
+  // transfer resumes after a crash; DiscardStage then BeginStage starts
+  // afresh. Stages survive restarts until published or discarded.
   virtual Status BeginStage(const std::string& stage) = 0;
   virtual Status WriteStage(const std::string& stage, uint64_t offset,
                             std::string_view data) = 0;
-  // Fills the stage with a copy of a visible file (local de-duplication).
+  // Replaces the stage's content with a copy of a visible file.
   virtual Status CopyToStage(const std::string& path, const std::string& stage) = 0;
-  virtual Result<Digest> HashStage(const std::string& stage) = 0;
+  // The SHA-256 of bytes [offset, offset + length) of the stage; NotFound if
+  // the stage is missing or shorter than offset + length.
+  virtual Result<Digest> HashStageRange(const std::string& stage, uint64_t offset,
+                                        uint64_t length) = 0;
+  // Every stage present, sorted (so leftovers of abandoned pulls are found).
+  virtual Status ListStages(std::vector<std::string>* stages) = 0;
   // Makes the stage visible as `path` (fsync, then rename). The stage is gone
   // afterwards. Returns what the disk now holds at `path`.
   virtual Result<FileInfo> Publish(const std::string& stage, const std::string& path) = 0;

@@ -19,7 +19,9 @@ std::string CatalogKey(const std::string& path) {
   return std::string(kCatalogKeyPrefix) + path;
 }
 
-Holding HoldingOf(const CatalogEntry& e) { return {e.path, e.version, e.hash, e.size}; }
+Holding HoldingOf(const CatalogEntry& e) {
+  return {e.path, e.version, e.hash, e.size, e.chunks};
+}
 
 bool IsCurrent(const CatalogEntry* current, const Holding& h) {
   return current != nullptr && !current->tombstone && current->version == h.version &&
@@ -100,7 +102,8 @@ void Master::HandleRegister(const Address& from, const Register& m) {
   // The inventory replaces whatever we believed this node held.
   while (!node.holdings.empty()) ClearHolding(node, node.holdings.begin()->first);
   for (const Holding& h : m.files) {
-    if (ValidatePath(h.path).ok()) AcceptFromInventory(node, h);
+    CatalogEntry shape{h.path, h.version, h.hash, h.size, false, "", 0, h.chunks};
+    if (ValidatePath(h.path).ok() && shape.WellFormed()) AcceptFromInventory(node, h);
   }
   env_->Note("master: node " + m.node + " registered with " +
              std::to_string(m.files.size()) + " files");
@@ -125,7 +128,8 @@ void Master::AcceptFromInventory(NodeRecord& node, const Holding& h) {
     // The node holds a version this catalog has never seen: the master's own
     // state is behind (lost or restored from an old copy). Adopt it rather
     // than lose it.
-    Record(CatalogEntry{h.path, h.version, h.hash, h.size, false, node.name, 0});
+    Record(
+        CatalogEntry{h.path, h.version, h.hash, h.size, false, node.name, 0, h.chunks});
   }
   SetHolding(node, h);
 }
@@ -154,6 +158,8 @@ void Master::HandleChanged(const Address& from, const Changed& m) {
     return;
   }
   if (!ValidatePath(m.path).ok()) return;
+  CatalogEntry shape{m.path, 1, m.hash, m.size, false, m.node, m.mtime, m.chunks};
+  if (!shape.WellFormed()) return;
   node->last_seen = env_->Now();
   node->acks_sent += 1;
   env_->Send(from, DecideChange(m));
@@ -162,7 +168,7 @@ void Master::HandleChanged(const Address& from, const Changed& m) {
 ChangeAck Master::DecideChange(const Changed& m) {
   NodeRecord& node = nodes_.at(m.node);
   const CatalogEntry* current = catalog_.Find(m.path);
-  CatalogEntry candidate{m.path, 0, m.hash, m.size, false, m.node, m.mtime};
+  CatalogEntry candidate{m.path, 0, m.hash, m.size, false, m.node, m.mtime, m.chunks};
   if (current != nullptr && !current->tombstone && current->hash == m.hash) {
     // Same content as recorded: nothing new, the node simply holds it.
     SetHolding(node, HoldingOf(*current));
@@ -245,7 +251,7 @@ Result<CatalogEntry> Master::Remove(const std::string& path) {
   if (!valid.ok()) return valid;
   const CatalogEntry* current = catalog_.Find(path);
   if (current == nullptr || current->tombstone) return Status::NotFound(path);
-  CatalogEntry tombstone{path, current->version + 1, Digest{}, 0, true, "admin", 0};
+  CatalogEntry tombstone{path, current->version + 1, Digest{}, 0, true, "admin", 0, {}};
   Record(tombstone);
   env_->Note("master: removed " + path + " (tombstone v" +
              std::to_string(tombstone.version) + ")");

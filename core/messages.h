@@ -56,9 +56,10 @@ struct Changed {
   Digest hash;
   uint64_t size = 0;
   int64_t mtime = 0;
+  std::vector<Digest> chunks;  // as in CatalogEntry
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.node, s.path, s.base_version, s.hash, s.size, s.mtime);
+    return std::tie(s.node, s.path, s.base_version, s.hash, s.size, s.mtime, s.chunks);
   }
 };
 

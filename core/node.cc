@@ -13,12 +13,13 @@ namespace dds {
 
 Node::Node(Env* env, NodeOptions options) : env_(env), options_(std::move(options)) {
   assert(env_ != nullptr);
-  assert(options_.chunk_bytes > 0 && options_.chunk_bytes <= kMaxChunkBytes);
+  assert(options_.max_concurrent_pulls > 0 && options_.chunks_in_flight > 0);
 }
 
 void Node::Start() {
   LoadIndex();
   LoadCatalogAndPeers();
+  DiscardStrayStages();
   ScanDisk();
   // Reconcile toward the last catalog heard at once: if the master is down,
   // files lost from this disk still come back from peers.
@@ -52,7 +53,7 @@ void Node::OnMessage(const Address& from, const Message& message) {
         } else if constexpr (std::is_same_v<T, Fetch>) {
           HandleFetch(from, m);
         } else if constexpr (std::is_same_v<T, Chunk>) {
-          HandleChunk(from, m);
+          HandleChunk(m);
         } else if constexpr (std::is_same_v<T, FetchFailed>) {
           HandleFetchFailed(m);
         } else if constexpr (std::is_same_v<T, Members>) {
@@ -89,14 +90,17 @@ void Node::OnPeerLost(const Address& peer) {
     MasterLost();
     return;
   }
-  std::vector<std::string> affected;
+  // Chunks asked of that peer will not come: give them to the other holders.
+  std::vector<std::pair<std::string, std::string>> affected;  // (path, source)
   for (const auto& [path, pull] : pulls_) {
-    if (!pull.awaiting_holders && pull.source_index < pull.sources.size() &&
-        pull.sources[pull.source_index].address == peer) {
-      affected.push_back(path);
+    for (const Peer& p : pull.sources) {
+      if (p.address == peer) affected.emplace_back(path, p.name);
     }
   }
-  for (const std::string& path : affected) TryNextSource(pulls_.at(path));
+  for (const auto& [path, source] : affected) {
+    auto it = pulls_.find(path);
+    if (it != pulls_.end()) DropSource(it->second, source, "connection lost");
+  }
 }
 
 void Node::OnHeartbeatTick() {
@@ -117,7 +121,7 @@ std::optional<Holding> Node::Servable(const std::string& path) const {
   auto it = local_.find(path);
   if (it == local_.end() || !it->second.acked) return std::nullopt;
   const LocalFile& f = it->second;
-  return Holding{path, f.version, f.hash, f.size};
+  return Holding{path, f.version, f.hash, f.size, f.chunks};
 }
 
 // ---- master link ----
@@ -148,7 +152,7 @@ void Node::HandleSnapshot(const CatalogSnapshot& m) {
   std::vector<CatalogEntry> valid;
   valid.reserve(m.entries.size());
   for (const CatalogEntry& e : m.entries) {
-    if (ValidatePath(e.path).ok()) valid.push_back(e);
+    if (ValidatePath(e.path).ok() && e.WellFormed()) valid.push_back(e);
   }
   ReplaceCatalog(valid);
   for (const auto& [path, entry] : catalog_.entries()) Reconcile(path);
@@ -173,7 +177,7 @@ void Node::HandleMembers(const Members& m) {
 
 void Node::HandleEntry(const CatalogEntry& entry) {
   last_master_contact_ = env_->Now();
-  if (!ValidatePath(entry.path).ok()) return;
+  if (!ValidatePath(entry.path).ok() || !entry.WellFormed()) return;
   if (!catalog_.Apply(entry)) return;
   SaveEntry(entry);
   Reconcile(entry.path);
@@ -188,7 +192,8 @@ void Node::HandleHeartbeatAck(const HeartbeatAck& m) {
 }
 
 void Node::ReportChange(const std::string& path, const LocalFile& local) {
-  Changed change{options_.name, path, local.version, local.hash, local.size, local.mtime};
+  Changed change{options_.name, path,        local.version, local.hash,
+                 local.size,    local.mtime, local.chunks};
   pending_changes_[path] = PendingChange{change, env_->Now()};
   Trace("reported", path,
         "v" + std::to_string(local.version) + "+ " + local.hash.ShortHex());
@@ -232,8 +237,8 @@ void Node::HandleChangeAck(const ChangeAck& m) {
 
 void Node::KeepLocalAsConflictCopy(const ChangeAck& m) {
   const LocalFile& f = local_.at(m.path);
-  CatalogEntry copy{m.conflict_path, m.conflict_version, f.hash, f.size,
-                    false,           options_.name,      f.mtime};
+  CatalogEntry copy{m.conflict_path, m.conflict_version, f.hash,  f.size,
+                    false,           options_.name,      f.mtime, f.chunks};
   auto existing = local_.find(m.conflict_path);
   if (existing != local_.end() && existing->second.acked &&
       existing->second.hash == f.hash) {
@@ -241,7 +246,7 @@ void Node::KeepLocalAsConflictCopy(const ChangeAck& m) {
   }
   std::string stage = StageName(copy);
   Status s = env_->Files().CopyToStage(m.path, stage);
-  if (s.ok() && Publish(stage, copy)) {
+  if (s.ok() && Publish(stage, copy, /*chunks_verified=*/false)) {
     Trace("kept conflict copy", m.conflict_path);
     return;
   }
@@ -258,8 +263,7 @@ void Node::HandleFetch(const Address& from, const Fetch& m) {
     env_->Send(from, FetchFailed{m.request_id, "not held"});
     return;
   }
-  uint64_t want =
-      std::min<uint64_t>({m.length, options_.chunk_bytes, it->second.size - m.offset});
+  uint64_t want = std::min<uint64_t>({m.length, kChunkBytes, it->second.size - m.offset});
   Result<std::string> data = env_->Files().Read(m.path, m.offset, want);
   if (!data.ok() || data->size() != want) {
     // The disk no longer matches what we recorded: find out what happened.
@@ -284,7 +288,7 @@ void Node::LoadIndex() {
     if (!f->acked) {
       // A change the master had not decided when we stopped: report it again.
       pending_changes_[path] = PendingChange{
-          Changed{options_.name, path, f->version, f->hash, f->size, f->mtime},
+          Changed{options_.name, path, f->version, f->hash, f->size, f->mtime, f->chunks},
           Instant{}};
     }
   }
@@ -361,7 +365,7 @@ void Node::ForgetLocal(const std::string& path) {
 std::vector<Holding> Node::Inventory() const {
   std::vector<Holding> out;
   for (const auto& [path, f] : local_) {
-    if (f.acked) out.push_back(Holding{path, f.version, f.hash, f.size});
+    if (f.acked) out.push_back(Holding{path, f.version, f.hash, f.size, f.chunks});
   }
   return out;
 }

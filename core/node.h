@@ -53,10 +53,10 @@ struct NodeOptions {
   uint64_t scrub_bytes_per_second = 32ull << 20;
   Duration scrub_interval = std::chrono::seconds(1);
 
-  uint64_t chunk_bytes = 1ull << 20;
   size_t max_concurrent_pulls = 8;
-  size_t chunks_in_flight = 4;  // per pull
-  // A pull that makes no progress for this long is abandoned and retried.
+  size_t chunks_in_flight = 8;  // per pull, spread over its sources
+  // A holder that leaves a chunk request unanswered this long is dropped
+  // from the pull (its chunks go to the other holders).
   Duration fetch_timeout = std::chrono::seconds(5);
   Duration retry_delay = std::chrono::milliseconds(500);
   // Changes the master has not acknowledged are re-sent after this long.
@@ -104,24 +104,33 @@ class Node final : public Process {
     Digest hash;
     uint64_t size = 0;
     int64_t mtime = 0;
-    bool acked = false;  // false: a local change the master has not decided yet
+    bool acked = false;          // false: a local change the master has not decided yet
+    std::vector<Digest> chunks;  // chunk digests, kept for reporting a change
     template <typename S>
     static auto Tie(S& s) {
-      return std::tie(s.version, s.hash, s.size, s.mtime, s.acked);
+      return std::tie(s.version, s.hash, s.size, s.mtime, s.acked, s.chunks);
     }
   };
-  // A download in progress. Bytes [0, received) are in the stage.
+  // A download in progress: chunk by chunk, spread over every holder we know,
+  // each chunk verified against its catalog digest as it lands in the stage.
+  enum class ChunkState : uint8_t { kNeeded, kInFlight, kDone };
   struct Pull {
     CatalogEntry target;
     std::string stage;
-    std::vector<Peer> sources;  // from the master's Holders answer
-    size_t source_index = 0;
-    uint64_t request_id = 0;   // of the current attempt; older replies are ignored
-    uint64_t next_offset = 0;  // next byte to request
-    uint64_t received = 0;
+    std::vector<Peer> sources;  // holders still trusted; failing ones are dropped
+    std::vector<ChunkState> chunks;
+    size_t next_source = 0;  // round-robin cursor over sources
     size_t in_flight = 0;
+    uint64_t done = 0;
     bool awaiting_holders = false;
     Instant last_progress{};
+  };
+  // One outstanding Fetch.
+  struct ChunkRequest {
+    std::string path;
+    uint64_t chunk = 0;
+    std::string source;  // peer name
+    Instant sent{};
   };
   struct PendingChange {
     Changed change;
@@ -171,17 +180,20 @@ class Node final : public Process {
   void ApplyTombstone(const std::string& path);
   bool TryLocalCopy(const CatalogEntry& entry);
   static std::string StageName(const CatalogEntry& entry);
+  void DiscardStrayStages();
   void PumpPulls();
   void StartPull(const CatalogEntry& entry);
-  void HandleHolders(const Holders& m);
+  void ResumeFromStage(Pull& pull);
   std::vector<Peer> PeersInRandomOrder();
-  void StartAttempt(Pull& pull);
-  void RequestChunks(Pull& pull);
-  void HandleChunk(const Address& from, const Chunk& m);
+  void HandleHolders(const Holders& m);
+  void SendRequests(Pull& pull);
+  void HandleChunk(const Chunk& m);
+  bool AcceptChunk(Pull& pull, uint64_t chunk, const Chunk& m);
   void HandleFetchFailed(const FetchFailed& m);
-  void TryNextSource(Pull& pull);
+  void DropSource(Pull& pull, const std::string& source, std::string_view why);
   void FinishPull(const std::string& path);
-  bool Publish(const std::string& stage, const CatalogEntry& entry);
+  bool Publish(const std::string& stage, const CatalogEntry& entry, bool chunks_verified);
+  void StopPull(const std::string& path);
   void CancelPull(const std::string& path);
   void AbandonPull(const std::string& path, std::string_view why);
   void RetryLater(const std::string& path);
@@ -198,7 +210,7 @@ class Node final : public Process {
   std::map<std::string, PendingChange> pending_changes_;
   std::set<std::string> wanted_;                // paths to pull, in path order
   std::map<std::string, Pull> pulls_;           // active pulls by path
-  std::map<uint64_t, std::string> requests_;    // request id -> path
+  std::map<uint64_t, ChunkRequest> requests_;   // outstanding Fetches by request id
   std::map<std::string, Instant> retry_after_;  // path -> earliest next pull
   uint64_t holdings_digest_ = 0;                // Catalog::Mix over acked local files
   uint64_t acks_seen_ = 0;                      // ChangeAcks since the last Welcome

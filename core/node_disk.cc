@@ -46,12 +46,12 @@ void Node::Examine(const FileInfo& info) {
   // Unchanged size and mtime: trust the index rather than re-hash (the scrub
   // catches corruption that keeps both).
   if (known && it->second.size == info.size && it->second.mtime == info.mtime) return;
-  Result<Digest> hash = env_->Files().Hash(path);
+  Result<FileDigest> hash = env_->Files().Hash(path);
   if (!hash.ok()) {
     if (hash.status().IsNotFound()) FileMissing(path);
     return;
   }
-  if (known && it->second.hash == *hash) {
+  if (known && it->second.hash == hash->whole) {
     LocalFile f = it->second;  // Touched, not changed.
     f.size = info.size;
     f.mtime = info.mtime;
@@ -59,13 +59,14 @@ void Node::Examine(const FileInfo& info) {
     return;
   }
   const CatalogEntry* entry = catalog_.Find(path);
-  if (entry != nullptr && !entry->tombstone && entry->hash == *hash) {
+  if (entry != nullptr && !entry->tombstone && entry->hash == hash->whole) {
     // Exactly the recorded current version (copied in by hand, say): hold it.
     AdoptAsCurrent(info, *entry);
     return;
   }
   CancelPull(path);
-  LocalFile f{BaseVersionFor(path), *hash, info.size, info.mtime, false};
+  LocalFile f{BaseVersionFor(path), hash->whole, info.size,
+              info.mtime,           false,       std::move(hash->chunks)};
   SaveLocal(path, f);
   ReportChange(path, f);
 }
@@ -83,9 +84,11 @@ uint64_t Node::BaseVersionFor(const std::string& path) const {
 void Node::AdoptAsCurrent(const FileInfo& info, const CatalogEntry& entry) {
   CancelPull(info.path);
   pending_changes_.erase(info.path);
-  SaveLocal(info.path, LocalFile{entry.version, entry.hash, info.size, info.mtime, true});
-  env_->Send(options_.master, Have{options_.name, Holding{info.path, entry.version,
-                                                          entry.hash, entry.size}});
+  SaveLocal(info.path, LocalFile{entry.version, entry.hash, info.size, info.mtime, true,
+                                 entry.chunks});
+  env_->Send(options_.master,
+             Have{options_.name, Holding{info.path, entry.version, entry.hash, entry.size,
+                                         entry.chunks}});
 }
 
 void Node::FileMissing(const std::string& path) {
@@ -125,12 +128,12 @@ void Node::ScrubSome() {
 }
 
 void Node::ScrubFile(const std::string& path, const LocalFile& f) {
-  Result<Digest> hash = env_->Files().Hash(path);
+  Result<FileDigest> hash = env_->Files().Hash(path);
   if (!hash.ok()) {
     if (hash.status().IsNotFound()) FileMissing(path);
     return;
   }
-  if (*hash == f.hash) return;
+  if (hash->whole == f.hash) return;
   Result<FileInfo> info = env_->Files().Stat(path);
   if (info.ok() && (info->size != f.size || info->mtime != f.mtime)) {
     Examine(*info);  // An edit whose file event we missed.

@@ -1,5 +1,8 @@
 // The node reconciling its disk toward the catalog: tombstones, local
-// copies, and chunked pulls from live holders, verified before publishing.
+// copies, and pulls. A pull fetches a version chunk by chunk, round-robin
+// over the live holders, verifies each chunk against its catalog digest as
+// it lands in the stage, drops holders that fail or stall, and resumes from
+// the verified chunks of an earlier attempt (even across a restart).
 #include <algorithm>
 
 #include "core/node.h"
@@ -53,7 +56,7 @@ bool Node::TryLocalCopy(const CatalogEntry& entry) {
   const std::string& source = *same->second.begin();
   std::string stage = StageName(entry);
   if (!env_->Files().CopyToStage(source, stage).ok()) return false;
-  if (!Publish(stage, entry)) return false;
+  if (!Publish(stage, entry, /*chunks_verified=*/false)) return false;
   Trace("copied", entry.path, "from " + source);
   return true;
 }
@@ -64,6 +67,18 @@ std::string Node::StageName(const CatalogEntry& entry) {
   std::string name(16, '0');
   for (int i = 0; i < 16; ++i) name[i] = kHex[(h >> (4 * (15 - i))) & 0xf];
   return name;
+}
+
+void Node::DiscardStrayStages() {
+  std::vector<std::string> stages;
+  if (!env_->Files().ListStages(&stages).ok()) return;
+  std::set<std::string> useful;
+  for (const auto& [path, entry] : catalog_.entries()) {
+    if (!entry.tombstone) useful.insert(StageName(entry));
+  }
+  for (const std::string& stage : stages) {
+    if (!useful.contains(stage)) env_->Files().DiscardStage(stage);
+  }
 }
 
 void Node::PumpPulls() {
@@ -78,35 +93,47 @@ void Node::PumpPulls() {
 }
 
 void Node::StartPull(const CatalogEntry& entry) {
-  Pull pull;
-  pull.target = entry;
-  pull.stage = StageName(entry);
-  pull.last_progress = env_->Now();
-  Status s = env_->Files().BeginStage(pull.stage);
+  Status s = env_->Files().BeginStage(StageName(entry));
   if (!s.ok()) {
     if (s.IsNoSpace()) disk_full_ = true;
     RetryLater(entry.path);
     return;
   }
-  if (entry.size == 0) {
-    pulls_.emplace(entry.path, std::move(pull));
+  Pull& pull = pulls_[entry.path];
+  pull.target = entry;
+  pull.stage = StageName(entry);
+  pull.chunks.assign(ChunkCount(entry.size), ChunkState::kNeeded);
+  pull.last_progress = env_->Now();
+  ResumeFromStage(pull);
+  if (pull.done == pull.chunks.size()) {
     FinishPull(entry.path);
-    return;
-  }
-  if (!registered_) {
+  } else if (registered_) {
+    pull.awaiting_holders = true;
+    env_->Send(options_.master, WhoHas{options_.name, entry.path, entry.version});
+  } else {
     // The master is away: try every peer we know; those without the file
-    // answer FetchFailed and we move on.
+    // answer FetchFailed and are dropped.
     pull.sources = PeersInRandomOrder();
-    if (pull.sources.empty()) {
-      RetryLater(entry.path);
-      return;
-    }
-    StartAttempt(pulls_.emplace(entry.path, std::move(pull)).first->second);
-    return;
+    SendRequests(pull);
   }
-  pull.awaiting_holders = true;
-  pulls_.emplace(entry.path, std::move(pull));
-  env_->Send(options_.master, WhoHas{options_.name, entry.path, entry.version});
+}
+
+void Node::ResumeFromStage(Pull& pull) {
+  for (uint64_t i = 0; i < pull.chunks.size(); ++i) {
+    uint64_t offset = i * kChunkBytes;
+    uint64_t length = std::min(kChunkBytes, pull.target.size - offset);
+    Result<Digest> hash = env_->Files().HashStageRange(pull.stage, offset, length);
+    if (!hash.ok()) break;  // The stage ends here.
+    if (*hash == pull.target.ChunkDigest(i)) {
+      pull.chunks[i] = ChunkState::kDone;
+      pull.done += 1;
+    }
+  }
+  if (pull.done > 0 && pull.done < pull.chunks.size()) {
+    Trace(
+        "resuming", pull.target.path,
+        std::to_string(pull.done) + "/" + std::to_string(pull.chunks.size()) + " chunks");
+  }
 }
 
 std::vector<Peer> Node::PeersInRandomOrder() {
@@ -131,82 +158,97 @@ void Node::HandleHolders(const Holders& m) {
   for (const Peer& p : m.peers) {
     if (p.name != options_.name) pull.sources.push_back(p);
   }
-  pull.source_index = 0;
+  SendRequests(pull);
+}
+
+void Node::SendRequests(Pull& pull) {
   if (pull.sources.empty()) {
-    AbandonPull(m.path, "no live holder");
+    AbandonPull(pull.target.path, "no live holder");
     return;
   }
-  StartAttempt(pull);
-}
-
-void Node::StartAttempt(Pull& pull) {
-  requests_.erase(pull.request_id);
-  pull.request_id = next_request_id_++;
-  requests_[pull.request_id] = pull.target.path;
-  pull.next_offset = pull.received;  // Resume after the bytes we have.
-  pull.in_flight = 0;
-  pull.last_progress = env_->Now();
-  RequestChunks(pull);
-}
-
-void Node::RequestChunks(Pull& pull) {
-  const Address& source = pull.sources[pull.source_index].address;
-  while (pull.in_flight < options_.chunks_in_flight &&
-         pull.next_offset < pull.target.size) {
-    uint64_t length = std::min(options_.chunk_bytes, pull.target.size - pull.next_offset);
-    env_->Send(source, Fetch{pull.request_id, pull.target.path, pull.target.version,
-                             pull.target.hash, pull.next_offset, length});
-    pull.next_offset += length;
+  for (uint64_t i = 0;
+       i < pull.chunks.size() && pull.in_flight < options_.chunks_in_flight; ++i) {
+    if (pull.chunks[i] != ChunkState::kNeeded) continue;
+    const Peer& source = pull.sources[pull.next_source++ % pull.sources.size()];
+    uint64_t offset = i * kChunkBytes;
+    uint64_t id = next_request_id_++;
+    requests_[id] = ChunkRequest{pull.target.path, i, source.name, env_->Now()};
+    pull.chunks[i] = ChunkState::kInFlight;
     pull.in_flight += 1;
+    env_->Send(source.address,
+               Fetch{id, pull.target.path, pull.target.version, pull.target.hash, offset,
+                     std::min(kChunkBytes, pull.target.size - offset)});
   }
 }
 
-void Node::HandleChunk(const Address&, const Chunk& m) {
+void Node::HandleChunk(const Chunk& m) {
   auto request = requests_.find(m.request_id);
-  if (request == requests_.end()) return;  // From an abandoned attempt.
-  Pull& pull = pulls_.at(request->second);
-  // Chunks of one attempt arrive in order; anything else is stale or hostile.
-  if (m.offset != pull.received || m.data.empty() ||
-      m.data.size() > pull.target.size - pull.received) {
-    TryNextSource(pull);
+  if (request == requests_.end()) return;  // Stale: its holder was dropped.
+  ChunkRequest r = std::move(request->second);
+  requests_.erase(request);
+  Pull& pull = pulls_.at(r.path);
+  pull.in_flight -= 1;
+  pull.chunks[r.chunk] = ChunkState::kNeeded;
+  if (!AcceptChunk(pull, r.chunk, m)) {
+    DropSource(pull, r.source, "sent a bad chunk");
     return;
   }
-  Status s = env_->Files().WriteStage(pull.stage, m.offset, m.data);
+  pull.chunks[r.chunk] = ChunkState::kDone;
+  pull.done += 1;
+  pull.last_progress = env_->Now();
+  if (pull.done == pull.chunks.size()) {
+    FinishPull(r.path);
+  } else {
+    SendRequests(pull);
+  }
+}
+
+bool Node::AcceptChunk(Pull& pull, uint64_t chunk, const Chunk& m) {
+  uint64_t offset = chunk * kChunkBytes;
+  uint64_t length = std::min(kChunkBytes, pull.target.size - offset);
+  if (m.offset != offset || m.data.size() != length) return false;
+  Status s = env_->Files().WriteStage(pull.stage, offset, m.data);
   if (!s.ok()) {
     if (s.IsNoSpace()) disk_full_ = true;
-    AbandonPull(pull.target.path, s.ToString());
-    return;
+    return false;
   }
-  pull.received += m.data.size();
-  pull.in_flight -= 1;
-  pull.last_progress = env_->Now();
-  if (pull.received == pull.target.size) {
-    FinishPull(pull.target.path);
-  } else {
-    RequestChunks(pull);
-  }
+  if (options_.test_fault == TestFault::kSkipVerify) return true;
+  Result<Digest> hash = env_->Files().HashStageRange(pull.stage, offset, length);
+  return hash.ok() && *hash == pull.target.ChunkDigest(chunk);
 }
 
 void Node::HandleFetchFailed(const FetchFailed& m) {
   auto request = requests_.find(m.request_id);
   if (request == requests_.end()) return;
-  TryNextSource(pulls_.at(request->second));
+  ChunkRequest r = request->second;
+  DropSource(pulls_.at(r.path), r.source, m.reason);
 }
 
-void Node::TryNextSource(Pull& pull) {
-  pull.source_index += 1;
-  if (pull.source_index >= pull.sources.size()) {
-    AbandonPull(pull.target.path, "no holder could serve it");
-    return;
+void Node::DropSource(Pull& pull, const std::string& source, std::string_view why) {
+  std::erase_if(pull.sources, [&](const Peer& p) { return p.name == source; });
+  for (auto it = requests_.begin(); it != requests_.end();) {
+    if (it->second.path == pull.target.path && it->second.source == source) {
+      pull.chunks[it->second.chunk] = ChunkState::kNeeded;
+      pull.in_flight -= 1;
+      it = requests_.erase(it);
+    } else {
+      ++it;
+    }
   }
-  StartAttempt(pull);
+  if (disk_full_) {
+    AbandonPull(pull.target.path, "disk full");
+  } else if (pull.sources.empty()) {
+    AbandonPull(pull.target.path, std::string(source) + " " + std::string(why));
+  } else {
+    SendRequests(pull);
+  }
 }
 
 void Node::FinishPull(const std::string& path) {
   Pull pull = std::move(pulls_.at(path));
-  requests_.erase(pull.request_id);
-  pulls_.erase(path);
-  if (Publish(pull.stage, pull.target)) {
+  StopPull(path);
+  // An empty file has no chunk to verify: Publish checks its digest.
+  if (Publish(pull.stage, pull.target, /*chunks_verified=*/pull.target.size > 0)) {
     Trace("installed", path, "v" + std::to_string(pull.target.version));
   } else {
     RetryLater(path);
@@ -214,29 +256,35 @@ void Node::FinishPull(const std::string& path) {
   PumpPulls();
 }
 
-bool Node::Publish(const std::string& stage, const CatalogEntry& entry) {
-  if (options_.test_fault != TestFault::kSkipVerify) {
-    Result<Digest> hash = env_->Files().HashStage(stage);
+bool Node::Publish(const std::string& stage, const CatalogEntry& entry,
+                   bool chunks_verified) {
+  if (!chunks_verified && options_.test_fault != TestFault::kSkipVerify) {
+    Result<Digest> hash = env_->Files().HashStageRange(stage, 0, entry.size);
     if (!hash.ok() || *hash != entry.hash) {
       env_->Files().DiscardStage(stage);
-      Trace("rejected download", entry.path, "digest mismatch");
+      Trace("rejected copy", entry.path, "digest mismatch");
       return false;
     }
   }
   Result<FileInfo> info = env_->Files().Publish(stage, entry.path);
   if (!info.ok()) {
     if (info.status().IsNoSpace()) disk_full_ = true;
-    env_->Files().DiscardStage(stage);
     env_->Note(options_.name + ": cannot install " + entry.path + ": " +
                info.status().ToString());
     return false;
   }
   CancelPull(entry.path);
-  SaveLocal(entry.path,
-            LocalFile{entry.version, entry.hash, info->size, info->mtime, true});
-  env_->Send(options_.master, Have{options_.name, Holding{entry.path, entry.version,
-                                                          entry.hash, entry.size}});
+  SaveLocal(entry.path, LocalFile{entry.version, entry.hash, info->size, info->mtime,
+                                  true, entry.chunks});
+  env_->Send(options_.master,
+             Have{options_.name, Holding{entry.path, entry.version, entry.hash,
+                                         entry.size, entry.chunks}});
   return true;
+}
+
+void Node::StopPull(const std::string& path) {
+  std::erase_if(requests_, [&](const auto& r) { return r.second.path == path; });
+  pulls_.erase(path);
 }
 
 void Node::CancelPull(const std::string& path) {
@@ -244,14 +292,14 @@ void Node::CancelPull(const std::string& path) {
   retry_after_.erase(path);
   auto it = pulls_.find(path);
   if (it == pulls_.end()) return;
-  requests_.erase(it->second.request_id);
   env_->Files().DiscardStage(it->second.stage);
-  pulls_.erase(it);
+  StopPull(path);
 }
 
 void Node::AbandonPull(const std::string& path, std::string_view why) {
-  Trace("pull failed", path, why);
-  CancelPull(path);
+  // The stage stays: its verified chunks are reused by the next attempt.
+  Trace("pull paused", path, why);
+  StopPull(path);
   RetryLater(path);
   PumpPulls();
 }
@@ -274,17 +322,22 @@ void Node::RetryDuePulls() {
 
 void Node::CheckPullTimeouts() {
   Instant now = env_->Now();
-  std::vector<std::string> stalled;
-  for (const auto& [path, pull] : pulls_) {
-    if (now - pull.last_progress > options_.fetch_timeout) stalled.push_back(path);
+  std::vector<std::pair<std::string, std::string>> stalled;  // (path, source)
+  for (const auto& [id, r] : requests_) {
+    if (now - r.sent > options_.fetch_timeout) stalled.emplace_back(r.path, r.source);
   }
-  for (const std::string& path : stalled) {
+  for (const auto& [path, pull] : pulls_) {
+    if (pull.awaiting_holders && now - pull.last_progress > options_.fetch_timeout) {
+      stalled.emplace_back(path, "");
+    }
+  }
+  for (const auto& [path, source] : stalled) {
     auto it = pulls_.find(path);
-    if (it == pulls_.end()) continue;  // Replaced while handling an earlier one.
-    if (it->second.awaiting_holders) {
+    if (it == pulls_.end()) continue;  // Already handled for another source.
+    if (source.empty()) {
       AbandonPull(path, "no answer from the master");
     } else {
-      TryNextSource(it->second);
+      DropSource(it->second, source, "did not answer");
     }
   }
 }
