@@ -71,7 +71,6 @@ void Node::OnTimer(TimerId id) {
       env_->SetTimer(kHeartbeatTimer, options_.heartbeat_interval);
       break;
     case kScanTimer:
-      disk_full_ = false;  // Space may have been freed: try again.
       ScanDisk();
       PumpPulls();
       env_->SetTimer(kScanTimer, options_.scan_interval);
@@ -113,8 +112,13 @@ void Node::OnHeartbeatTick() {
   } else {
     SendRegister();
   }
+  if (disk_full_ && now - disk_full_since_ >= options_.disk_full_retry) {
+    disk_full_ = false;  // Space may have been freed: pulls will tell.
+    env_->Note(options_.name + ": retrying after a full disk");
+  }
   CheckPullTimeouts();
   RetryDuePulls();
+  PumpPulls();
 }
 
 std::optional<Holding> Node::Servable(const std::string& path) const {
@@ -129,6 +133,12 @@ std::optional<Holding> Node::Servable(const std::string& path) const {
 void Node::SendRegister() {
   env_->Send(options_.master, Register{options_.name, options_.address,
                                        options_.http_address, Inventory()});
+}
+
+void Node::DiskFull() {
+  if (!disk_full_) env_->Note(options_.name + ": disk full; pulls paused, still serving");
+  disk_full_ = true;
+  disk_full_since_ = env_->Now();
 }
 
 void Node::MasterLost() {

@@ -59,6 +59,9 @@ struct NodeOptions {
   // from the pull (its chunks go to the other holders).
   Duration fetch_timeout = std::chrono::seconds(5);
   Duration retry_delay = std::chrono::milliseconds(500);
+  // After a full disk, pulls are tried again this often (a pull that still
+  // finds no space pauses them again at once).
+  Duration disk_full_retry = std::chrono::seconds(5);
   // Changes the master has not acknowledged are re-sent after this long.
   Duration change_resend = std::chrono::seconds(2);
 
@@ -141,6 +144,7 @@ class Node final : public Process {
   void OnHeartbeatTick();
   void SendRegister();
   void MasterLost();
+  void DiskFull();
   void HandleWelcome();
   void HandleSnapshot(const CatalogSnapshot& m);
   void HandleEntry(const CatalogEntry& entry);
@@ -216,6 +220,7 @@ class Node final : public Process {
   uint64_t acks_seen_ = 0;                      // ChangeAcks since the last Welcome
   bool registered_ = false;
   bool disk_full_ = false;
+  Instant disk_full_since_{};
   Instant last_master_contact_{};
   uint64_t next_request_id_ = 1;
   std::string scrub_cursor_;  // last path scrubbed

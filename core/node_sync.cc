@@ -95,7 +95,7 @@ void Node::PumpPulls() {
 void Node::StartPull(const CatalogEntry& entry) {
   Status s = env_->Files().BeginStage(StageName(entry));
   if (!s.ok()) {
-    if (s.IsNoSpace()) disk_full_ = true;
+    if (s.IsNoSpace()) DiskFull();
     RetryLater(entry.path);
     return;
   }
@@ -209,7 +209,7 @@ bool Node::AcceptChunk(Pull& pull, uint64_t chunk, const Chunk& m) {
   if (m.offset != offset || m.data.size() != length) return false;
   Status s = env_->Files().WriteStage(pull.stage, offset, m.data);
   if (!s.ok()) {
-    if (s.IsNoSpace()) disk_full_ = true;
+    if (s.IsNoSpace()) DiskFull();
     return false;
   }
   if (options_.test_fault == TestFault::kSkipVerify) return true;
@@ -268,7 +268,7 @@ bool Node::Publish(const std::string& stage, const CatalogEntry& entry,
   }
   Result<FileInfo> info = env_->Files().Publish(stage, entry.path);
   if (!info.ok()) {
-    if (info.status().IsNoSpace()) disk_full_ = true;
+    if (info.status().IsNoSpace()) DiskFull();
     env_->Note(options_.name + ": cannot install " + entry.path + ": " +
                info.status().ToString());
     return false;
