@@ -1,0 +1,230 @@
+// The client verbs (see client_commands.h).
+#include "runtime/http/client_commands.h"
+
+#include <CLI/CLI.hpp>
+#include <boost/property_tree/json_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "core/path.h"
+#include "runtime/http/client.h"
+#include "runtime/http/master_http.h"
+#include "runtime/http/target.h"
+
+namespace dds::http {
+namespace {
+
+namespace pt = boost::property_tree;
+
+constexpr int kExitFailed = 1;
+constexpr int kExitBadInput = 2;
+constexpr std::chrono::milliseconds kRequestTimeout = std::chrono::seconds(30);
+constexpr std::chrono::milliseconds kUploadTimeout = std::chrono::seconds(300);
+constexpr std::chrono::milliseconds kWaitPollInterval = std::chrono::milliseconds(100);
+
+struct ClientOptions {
+  std::string master_url = "http://" + std::string(kDefaultMasterHttp);
+  std::string token;
+  std::string file;
+  std::string path;
+  double timeout_seconds = 60;
+  size_t nodes = 0;
+};
+
+[[noreturn]] void Fail(int exit_code, const std::string& line) {
+  std::cerr << "dds: " << line << "\n";
+  throw CLI::RuntimeError(exit_code);
+}
+
+std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+// One request to the master; fails the verb if the master is unreachable or
+// answers with a status not in `expected`.
+StringResponse Call(const ClientOptions& options, bhttp::verb verb,
+                    const std::string& target,
+                    std::initializer_list<bhttp::status> expected,
+                    std::string body = {}) {
+  Result<std::string> address = AddressFromUrl(options.master_url);
+  if (!address.ok()) Fail(kExitBadInput, address.status().message());
+  Request request{verb, target, 11};
+  if (!options.token.empty())
+    request.set(bhttp::field::authorization, "Bearer " + options.token);
+  const bool upload = verb == bhttp::verb::put;
+  request.body() = std::move(body);
+  Result<StringResponse> answer = ExchangeBlocking(
+      *address, std::move(request), upload ? kUploadTimeout : kRequestTimeout);
+  if (!answer.ok()) Fail(kExitFailed, "master unreachable: " + answer.status().message());
+  for (bhttp::status status : expected) {
+    if (answer->result() == status) return std::move(answer.value());
+  }
+  Fail(kExitFailed, std::to_string(answer->result_int()) + " " +
+                        std::string(answer->reason()) + ": " + FirstLine(answer->body()));
+}
+
+pt::ptree ParseJson(const std::string& body) {
+  std::istringstream in(body);
+  pt::ptree tree;
+  try {
+    pt::read_json(in, tree);
+  } catch (const pt::json_parser_error& e) {
+    Fail(kExitFailed, std::string("master sent malformed JSON: ") + e.what());
+  }
+  return tree;
+}
+
+std::string ValidTargetFor(const std::string& path) {
+  Status valid = ValidatePath(path);
+  if (!valid.ok()) Fail(kExitBadInput, valid.message());
+  return std::string(kDataPrefix) + PercentEncodePath(path);
+}
+
+void PrintStatus(const pt::ptree& status) {
+  std::printf("%-16s %-5s %8s %8s %14s  %s\n", "NODE", "STATE", "FILES", "BEHIND",
+              "BYTES BEHIND", "HTTP");
+  for (const auto& [unused, node] : status.get_child("nodes")) {
+    std::printf("%-16s %-5s %8s %8s %14s  %s\n", node.get<std::string>("name").c_str(),
+                node.get<bool>("up") ? "up" : "down",
+                node.get<std::string>("files_current").c_str(),
+                node.get<std::string>("files_behind").c_str(),
+                node.get<std::string>("bytes_behind").c_str(),
+                node.get<std::string>("http_address").c_str());
+  }
+  std::printf("catalog: %s files, %s bytes; converged: %s\n",
+              status.get<std::string>("files").c_str(),
+              status.get<std::string>("bytes").c_str(),
+              status.get<bool>("converged") ? "yes" : "no");
+}
+
+void RunStatus(const ClientOptions& options) {
+  PrintStatus(ParseJson(
+      Call(options, bhttp::verb::get, "/api/status", {bhttp::status::ok}).body()));
+}
+
+void RunLs(const ClientOptions& options) {
+  const pt::ptree files = ParseJson(
+      Call(options, bhttp::verb::get, "/api/files", {bhttp::status::ok}).body());
+  for (const auto& [unused, entry] : files.get_child("files")) {
+    const std::string path = entry.get<std::string>("path");
+    if (entry.get<bool>("tombstone") || !path.starts_with(options.path)) continue;
+    std::printf("%12s  v%-5s %.12s  %s\n", entry.get<std::string>("size").c_str(),
+                entry.get<std::string>("version").c_str(),
+                entry.get<std::string>("hash").c_str(), path.c_str());
+  }
+}
+
+std::string ReadUpload(const std::string& file) {
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(file, ec);
+  if (ec) Fail(kExitBadInput, "cannot read " + file + ": " + ec.message());
+  if (size > kMaxUploadBytes) {
+    Fail(kExitBadInput, file + " is larger than the upload limit of " +
+                            std::to_string(kMaxUploadBytes >> 20) +
+                            " MiB; copy it into a node's data directory instead");
+  }
+  std::ifstream in(file, std::ios::binary);
+  std::string content(size, '\0');
+  if (!in.read(content.data(), static_cast<std::streamsize>(size))) {
+    Fail(kExitBadInput, "cannot read " + file);
+  }
+  return content;
+}
+
+void RunPut(const ClientOptions& options) {
+  const std::string path = options.path.empty()
+                               ? std::filesystem::path(options.file).filename().string()
+                               : options.path;
+  const std::string target = ValidTargetFor(path);
+  std::string content = ReadUpload(options.file);
+  const size_t size = content.size();
+  const StringResponse answer = Call(options, bhttp::verb::put, target,
+                                     {bhttp::status::created}, std::move(content));
+  std::printf("put %s: %zu bytes, etag %s\n", path.c_str(), size,
+              std::string(answer[bhttp::field::etag]).c_str());
+}
+
+void RunRm(const ClientOptions& options) {
+  const pt::ptree entry =
+      ParseJson(Call(options, bhttp::verb::delete_, ValidTargetFor(options.path),
+                     {bhttp::status::ok})
+                    .body());
+  std::printf("removed %s (tombstone version %s)\n", options.path.c_str(),
+              entry.get<std::string>("version").c_str());
+}
+
+// Polls /api/status until converged with at least `options.nodes` nodes up.
+// An unreachable master counts as "not yet" until the deadline.
+void RunWait(const ClientOptions& options) {
+  Result<std::string> address = AddressFromUrl(options.master_url);
+  if (!address.ok()) Fail(kExitBadInput, address.status().message());
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration<double>(options.timeout_seconds);
+  std::string last = "master unreachable";
+  while (std::chrono::steady_clock::now() < deadline) {
+    Result<StringResponse> answer = ExchangeBlocking(
+        *address, Request{bhttp::verb::get, "/api/status", 11}, kRequestTimeout);
+    if (answer.ok() && answer->result() == bhttp::status::ok) {
+      const pt::ptree status = ParseJson(answer->body());
+      size_t up = 0, behind = 0;
+      for (const auto& [unused, node] : status.get_child("nodes")) {
+        up += node.get<bool>("up") ? 1 : 0;
+        behind += node.get<bool>("up") ? node.get<size_t>("files_behind") : 0;
+      }
+      if (status.get<bool>("converged") && up >= options.nodes) {
+        std::printf("converged: %zu nodes up, %s files\n", up,
+                    status.get<std::string>("files").c_str());
+        return;
+      }
+      last =
+          std::to_string(up) + " nodes up, " + std::to_string(behind) + " files behind";
+    } else {
+      last = answer.ok() ? "status answered " + std::to_string(answer->result_int())
+                         : answer.status().message();
+    }
+    std::this_thread::sleep_for(kWaitPollInterval);
+  }
+  Fail(kExitFailed, "not converged after " + std::to_string(options.timeout_seconds) +
+                        " s (" + last + ")");
+}
+
+}  // namespace
+
+void AddClientCommands(CLI::App& app) {
+  auto options = std::make_shared<ClientOptions>();
+  auto add = [&](const char* name, const char* help, void (*run)(const ClientOptions&)) {
+    CLI::App* verb = app.add_subcommand(name, help);
+    verb->add_option("--master", options->master_url, "Master HTTP base URL")
+        ->envname("DDS_MASTER_URL")
+        ->capture_default_str();
+    verb->callback([options, run] { run(*options); });
+    return verb;
+  };
+  add("status", "Show nodes, their state and how far behind they are", RunStatus);
+  add("ls", "List live files in the catalog", RunLs)
+      ->add_option("prefix", options->path, "Only paths starting with this");
+  CLI::App* put = add("put", "Upload FILE as PATH (default: its file name)", RunPut);
+  put->add_option("file", options->file, "Local file")->required();
+  put->add_option("path", options->path, "Path in the store");
+  CLI::App* rm = add("rm", "Delete PATH everywhere (a tombstone)", RunRm);
+  rm->add_option("path", options->path, "Path in the store")->required();
+  for (CLI::App* admin : {put, rm}) {
+    admin->add_option("--token", options->token, "Admin token")
+        ->envname("DDS_ADMIN_TOKEN");
+  }
+  CLI::App* wait =
+      add("wait", "Wait until every live node holds the whole catalog", RunWait);
+  wait->add_option("--timeout", options->timeout_seconds, "Seconds before giving up")
+      ->capture_default_str();
+  wait->add_option("--nodes", options->nodes, "Also wait for at least this many nodes up")
+      ->capture_default_str();
+}
+
+}  // namespace dds::http

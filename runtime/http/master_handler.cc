@@ -1,0 +1,214 @@
+// The master's HTTP routes (see master_handler.h and docs/http.md).
+#include "runtime/http/master_handler.h"
+
+#include <utility>
+
+namespace dds::http {
+namespace {
+
+std::string NodeJson(const NodeStatus& node) {
+  return "{\"name\":" + JsonQuote(node.name) + ",\"up\":" + (node.up ? "true" : "false") +
+         ",\"peer_address\":" + JsonQuote(node.peer_address) +
+         ",\"http_address\":" + JsonQuote(node.http_address) +
+         ",\"disk_full\":" + (node.disk_full ? "true" : "false") +
+         ",\"files_current\":" + std::to_string(node.files_current) +
+         ",\"files_behind\":" + std::to_string(node.files_behind) +
+         ",\"bytes_behind\":" + std::to_string(node.bytes_behind) + "}";
+}
+
+std::string EntryJson(const CatalogEntry& entry) {
+  return "{\"path\":" + JsonQuote(entry.path) +
+         ",\"version\":" + std::to_string(entry.version) +
+         ",\"size\":" + std::to_string(entry.size) +
+         ",\"hash\":" + JsonQuote(entry.tombstone ? "" : entry.hash.Hex()) +
+         ",\"tombstone\":" + (entry.tombstone ? "true" : "false") +
+         ",\"origin\":" + JsonQuote(entry.origin) + "}";
+}
+
+// Up nodes that serve HTTP, in name order.
+std::vector<NodeStatus> LiveMirrors(std::vector<NodeStatus> nodes) {
+  std::erase_if(nodes,
+                [](const NodeStatus& n) { return !n.up || n.http_address.empty(); });
+  return nodes;
+}
+
+StringResponse Found(const Request& request, const std::string& location) {
+  StringResponse response = TextResponse(request, bhttp::status::found, location);
+  response.set(bhttp::field::location, location);
+  response.set(bhttp::field::cache_control, "no-store");
+  return response;
+}
+
+}  // namespace
+
+MasterDecision MasterHandler::Handle(const Request& request) {
+  std::string_view target(request.target().data(), request.target().size());
+  if (target == "/data" || target.starts_with("/data/") || target.starts_with("/data?")) {
+    return HandleData(request);
+  }
+  target = target.substr(0, target.find('?'));
+  using Route = Response (MasterHandler::*)(const Request&) const;
+  static constexpr std::pair<std::string_view, Route> kRoutes[] = {
+      {"/api/status", &MasterHandler::ApiStatus},
+      {"/api/files", &MasterHandler::ApiFiles},
+      {"/mirrors", &MasterHandler::Mirrors},
+      {"/metrics", &MasterHandler::Metrics},
+  };
+  const bool read =
+      request.method() == bhttp::verb::get || request.method() == bhttp::verb::head;
+  for (const auto& [path, route] : kRoutes) {
+    if (target != path) continue;
+    if (!read) return MethodNotAllowed(request, "GET, HEAD");
+    return (this->*route)(request);
+  }
+  if (target != "/healthz")
+    return TextResponse(request, bhttp::status::not_found, "not found");
+  if (!read) return MethodNotAllowed(request, "GET, HEAD");
+  return TextResponse(request, bhttp::status::ok, "ok");
+}
+
+MasterDecision MasterHandler::HandleData(const Request& request) {
+  Result<DataTarget> target =
+      ParseDataTarget(std::string_view(request.target().data(), request.target().size()));
+  if (!target.ok()) {
+    return TextResponse(request, bhttp::status::bad_request, target.status().message());
+  }
+  switch (request.method()) {
+    case bhttp::verb::get:
+    case bhttp::verb::head:
+      return Redirect(request, *target);
+    case bhttp::verb::put:
+      return Upload(request, *target);
+    case bhttp::verb::delete_:
+      return Delete(request, *target);
+    default:
+      return MethodNotAllowed(request, "GET, HEAD, PUT, DELETE");
+  }
+}
+
+Response MasterHandler::Redirect(const Request& request, const DataTarget& target) {
+  std::vector<NodeStatus> candidates;
+  if (target.directory) {
+    candidates = LiveMirrors(master_.Nodes());
+  } else {
+    const CatalogEntry* entry = master_.catalog().Find(target.path);
+    if (entry == nullptr || entry->tombstone) {
+      return TextResponse(request, bhttp::status::not_found,
+                          "not found: /data/" + target.path);
+    }
+    candidates = LiveMirrors(master_.LiveHolders(target.path));
+  }
+  if (candidates.empty())
+    return Unavailable(request, "no live mirror holds it right now");
+  const NodeStatus& pick = candidates[next_pick_++ % candidates.size()];
+  const std::string suffix =
+      target.path.empty() ? "" : target.path + (target.directory ? "/" : "");
+  return Found(request, "http://" + pick.http_address + std::string(kDataPrefix) +
+                            PercentEncodePath(suffix));
+}
+
+std::optional<Response> MasterHandler::RefuseUnlessAdmin(const Request& request) const {
+  if (admin_token_.empty()) {
+    return TextResponse(request, bhttp::status::forbidden,
+                        "admin operations are disabled (no admin token configured)");
+  }
+  if (BearerMatches(request, admin_token_)) return std::nullopt;
+  StringResponse response =
+      TextResponse(request, bhttp::status::unauthorized, "admin token required");
+  response.set(bhttp::field::www_authenticate, "Bearer realm=\"dds\"");
+  return response;
+}
+
+MasterDecision MasterHandler::Upload(const Request& request, const DataTarget& target) {
+  if (std::optional<Response> refusal = RefuseUnlessAdmin(request))
+    return std::move(*refusal);
+  if (target.directory) {
+    return TextResponse(request, bhttp::status::bad_request,
+                        "cannot upload to a directory");
+  }
+  const std::vector<NodeStatus> nodes = LiveMirrors(master_.Nodes());
+  if (nodes.empty()) return Unavailable(request, "no live node to store the upload");
+  return UploadForward{nodes[next_pick_++ % nodes.size()].http_address, target.path};
+}
+
+Response MasterHandler::Delete(const Request& request, const DataTarget& target) {
+  if (std::optional<Response> refusal = RefuseUnlessAdmin(request))
+    return std::move(*refusal);
+  if (target.directory) {
+    return TextResponse(request, bhttp::status::bad_request, "cannot delete a directory");
+  }
+  Result<CatalogEntry> removed = master_.Remove(target.path);
+  if (removed.status().IsNotFound()) {
+    return TextResponse(request, bhttp::status::not_found,
+                        "not found: /data/" + target.path);
+  }
+  if (!removed.ok()) {
+    return TextResponse(request, bhttp::status::bad_request, removed.status().message());
+  }
+  return JsonResponse(request, EntryJson(removed.value()));
+}
+
+Response MasterHandler::ApiStatus(const Request& request) const {
+  const Catalog& catalog = master_.catalog();
+  std::string json =
+      std::string("{\"converged\":") + (master_.Converged() ? "true" : "false") +
+      ",\"files\":" + std::to_string(catalog.live_files()) +
+      ",\"bytes\":" + std::to_string(catalog.live_bytes()) + ",\"nodes\":[";
+  const char* separator = "";
+  for (const NodeStatus& node : master_.Nodes()) {
+    json += separator + NodeJson(node);
+    separator = ",";
+  }
+  return JsonResponse(request, json + "]}");
+}
+
+Response MasterHandler::ApiFiles(const Request& request) const {
+  std::string json = "{\"files\":[";
+  const char* separator = "";
+  for (const auto& [path, entry] : master_.catalog().entries()) {
+    json += separator + EntryJson(entry);
+    separator = ",";
+  }
+  return JsonResponse(request, json + "]}");
+}
+
+Response MasterHandler::Mirrors(const Request& request) const {
+  std::string json = "{\"mirrors\":[";
+  const char* separator = "";
+  for (const NodeStatus& node : LiveMirrors(master_.Nodes())) {
+    json += std::string(separator) + "{\"name\":" + JsonQuote(node.name) + ",\"url\":" +
+            JsonQuote("http://" + node.http_address + std::string(kDataPrefix)) + "}";
+    separator = ",";
+  }
+  return JsonResponse(request, json + "]}");
+}
+
+Response MasterHandler::Metrics(const Request& request) const {
+  uint64_t up = 0, down = 0, files_behind = 0, bytes_behind = 0;
+  for (const NodeStatus& node : master_.Nodes()) {
+    (node.up ? up : down) += 1;
+    files_behind += node.files_behind;
+    bytes_behind += node.bytes_behind;
+  }
+  const Catalog& catalog = master_.catalog();
+  std::string text =
+      GaugeMetric("dds_master_nodes_up", "Nodes marked up.", up) +
+      GaugeMetric("dds_master_nodes_down", "Nodes marked down.", down) +
+      GaugeMetric("dds_master_catalog_files", "Live files in the catalog.",
+                  catalog.live_files()) +
+      GaugeMetric("dds_master_catalog_bytes", "Bytes of live files.",
+                  catalog.live_bytes()) +
+      GaugeMetric("dds_master_catalog_entries", "Catalog entries, tombstones included.",
+                  catalog.size()) +
+      GaugeMetric("dds_master_files_behind", "Sum over nodes of files lacking or stale.",
+                  files_behind) +
+      GaugeMetric("dds_master_bytes_behind", "Sum over nodes of bytes behind.",
+                  bytes_behind) +
+      GaugeMetric("dds_master_converged", "1 if every live node holds the catalog.",
+                  master_.Converged() ? 1 : 0) +
+      CounterMetrics("dds_master", counters_);
+  return BodyResponse(request, bhttp::status::ok, "text/plain; version=0.0.4",
+                      std::move(text));
+}
+
+}  // namespace dds::http

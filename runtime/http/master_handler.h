@@ -1,0 +1,78 @@
+// The master's HTTP protocol logic, as a pure request -> decision function.
+//
+// Routes:
+//   GET /api/status      nodes (up/down, files current/behind, bytes behind)
+//                        and the converged flag, as JSON
+//   GET /api/files       the catalog as JSON, tombstones included
+//   GET /mirrors         base URLs of live mirrors, as JSON
+//   GET/HEAD /data/<p>   302 to a live node holding the current version;
+//                        503 if none is live, 404 if unknown or deleted
+//   PUT /data/<p>        admin upload: forwarded to a live node (the session
+//                        does the forwarding; this handler picks the node)
+//   DELETE /data/<p>     admin delete: Master::Remove (a tombstone)
+//   GET /healthz, /metrics
+// docs/http.md describes every status code and header.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/catalog.h"
+#include "core/master.h"
+#include "core/status.h"
+#include "runtime/http/http_common.h"
+#include "runtime/http/target.h"
+
+namespace dds::http {
+
+// What the master's HTTP front end needs from the master. Implemented over
+// dds::Master by master_http.cc and by fakes in tests.
+class MasterBackend {
+ public:
+  virtual ~MasterBackend() = default;
+  virtual std::vector<NodeStatus> Nodes() const = 0;
+  virtual bool Converged() const = 0;
+  virtual const Catalog& catalog() const = 0;
+  virtual std::vector<NodeStatus> LiveHolders(const std::string& path) const = 0;
+  virtual Result<CatalogEntry> Remove(const std::string& path) = 0;
+};
+
+// The handler's answer to an authorised upload: send the request body to
+// this node's "PUT /data/<path>" and relay its answer.
+struct UploadForward {
+  std::string node_http_address;  // "host:port"
+  std::string path;               // validated
+};
+
+using MasterDecision = std::variant<Response, UploadForward>;
+
+class MasterHandler {
+ public:
+  MasterHandler(MasterBackend& master, std::string admin_token,
+                const HttpCounters& counters)
+      : master_(master), admin_token_(std::move(admin_token)), counters_(counters) {}
+
+  MasterDecision Handle(const Request& request);
+
+ private:
+  MasterDecision HandleData(const Request& request);
+  Response Redirect(const Request& request, const DataTarget& target);
+  MasterDecision Upload(const Request& request, const DataTarget& target);
+  Response Delete(const Request& request, const DataTarget& target);
+  // 401/403 unless the request carries the admin token; nullopt if it does.
+  std::optional<Response> RefuseUnlessAdmin(const Request& request) const;
+  Response ApiStatus(const Request& request) const;
+  Response ApiFiles(const Request& request) const;
+  Response Mirrors(const Request& request) const;
+  Response Metrics(const Request& request) const;
+
+  MasterBackend& master_;
+  const std::string admin_token_;
+  const HttpCounters& counters_;
+  // Rotates redirects and uploads over the eligible nodes.
+  uint64_t next_pick_ = 0;
+};
+
+}  // namespace dds::http

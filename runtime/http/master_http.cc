@@ -1,0 +1,96 @@
+// The master's HTTP server: MasterHandler over a dds::Master, on the shared
+// connection loop (server.h), plus the one asynchronous step the handler
+// cannot take itself: forwarding an upload to a node.
+#include "runtime/http/master_http.h"
+
+#include <chrono>
+#include <utility>
+
+#include "runtime/http/client.h"
+#include "runtime/http/master_handler.h"
+
+namespace dds::http {
+namespace {
+
+// A forwarded upload (up to kMaxUploadBytes over loopback or a LAN) must
+// finish within this long.
+constexpr std::chrono::milliseconds kForwardTimeout = std::chrono::seconds(120);
+
+// MasterBackend over the real master.
+class CoreMasterBackend final : public MasterBackend {
+ public:
+  explicit CoreMasterBackend(dds::Master& master) : master_(master) {}
+
+  std::vector<NodeStatus> Nodes() const override { return master_.Nodes(); }
+  bool Converged() const override { return master_.Converged(); }
+  const Catalog& catalog() const override { return master_.catalog(); }
+  std::vector<NodeStatus> LiveHolders(const std::string& path) const override {
+    return master_.LiveHolders(path);
+  }
+  Result<CatalogEntry> Remove(const std::string& path) override {
+    return master_.Remove(path);
+  }
+
+ private:
+  dds::Master& master_;
+};
+
+}  // namespace
+
+class MasterHttpServer::Service final : public HttpService {
+ public:
+  Service(dds::Master& master, const std::string& admin_token)
+      : backend_(master),
+        handler_(backend_, admin_token, counters_),
+        admin_token_(admin_token) {}
+
+  net::awaitable<Response> Handle(Request request) override {
+    MasterDecision decision = handler_.Handle(request);
+    if (auto* response = std::get_if<Response>(&decision)) co_return std::move(*response);
+    co_return co_await Forward(std::get<UploadForward>(decision), std::move(request));
+  }
+  HttpCounters& counters() override { return counters_; }
+
+ private:
+  // Sends the upload to the chosen node with the admin token and relays the
+  // node's answer; 502 if the node cannot be reached.
+  net::awaitable<Response> Forward(UploadForward upload, Request request) {
+    Request forward{bhttp::verb::put,
+                    std::string(kDataPrefix) + PercentEncodePath(upload.path), 11};
+    forward.set(bhttp::field::authorization, "Bearer " + admin_token_);
+    forward.body() = std::move(request.body());
+    Result<StringResponse> answer =
+        co_await Exchange(upload.node_http_address, std::move(forward), kForwardTimeout);
+    if (!answer.ok()) {
+      co_return TextResponse(request, bhttp::status::bad_gateway,
+                             "upload to node " + upload.node_http_address +
+                                 " failed: " + answer.status().message());
+    }
+    StringResponse response =
+        BodyResponse(request, answer->result(), "text/plain; charset=utf-8",
+                     std::move(answer->body()));
+    for (const auto field : {bhttp::field::etag, bhttp::field::location}) {
+      if (answer->count(field) != 0) response.set(field, answer->at(field));
+    }
+    co_return response;
+  }
+
+  HttpCounters counters_;
+  CoreMasterBackend backend_;
+  MasterHandler handler_;
+  const std::string admin_token_;
+};
+
+MasterHttpServer::MasterHttpServer(net::io_context& io, MasterHttpOptions options)
+    : options_(std::move(options)), listener_(io) {}
+
+MasterHttpServer::~MasterHttpServer() = default;
+
+Result<std::string> MasterHttpServer::Bind() { return listener_.Bind(options_.listen); }
+
+void MasterHttpServer::Serve(dds::Master& master) {
+  service_ = std::make_unique<Service>(master, options_.admin_token);
+  listener_.Serve(*service_);
+}
+
+}  // namespace dds::http

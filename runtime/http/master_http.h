@@ -1,0 +1,56 @@
+// The master's HTTP server (cluster status, catalog, mirrors, redirects to
+// mirrors, admin upload and delete), served on the master's io_context.
+// Routes and status codes: master_handler.h and docs/http.md.
+//
+// Wiring in the master host:
+//
+//   dds::http::MasterHttpServer http(io, {.listen = http_flag,
+//                                         .admin_token = token});
+//   dds::Result<std::string> bound = http.Bind();  // log it
+//   http.Serve(master);
+//
+// Suggested flags for `dds master`: `--http HOST:PORT` (default
+// 127.0.0.1:5559, the client verbs' default) and `--admin-token` (or env
+// DDS_ADMIN_TOKEN); without a token, PUT and DELETE answer 403.
+//
+// Threading: call from the io_context's thread; handlers run there too.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <string>
+
+#include "core/master.h"
+#include "core/status.h"
+#include "runtime/http/server.h"
+
+namespace dds::http {
+
+inline constexpr std::string_view kDefaultMasterHttp = "127.0.0.1:5559";
+
+struct MasterHttpOptions {
+  std::string listen = std::string(kDefaultMasterHttp);
+  std::string admin_token;  // empty: PUT and DELETE refused (403)
+};
+
+class MasterHttpServer {
+ public:
+  MasterHttpServer(boost::asio::io_context& io, MasterHttpOptions options);
+  ~MasterHttpServer();
+  MasterHttpServer(const MasterHttpServer&) = delete;
+  MasterHttpServer& operator=(const MasterHttpServer&) = delete;
+
+  // Binds the listening socket; returns the bound "host:port".
+  Result<std::string> Bind();
+  // REQUIRES: Bind() succeeded; `master` outlives the io_context's run.
+  void Serve(dds::Master& master);
+
+ private:
+  class Service;
+
+  const MasterHttpOptions options_;
+  std::unique_ptr<Service> service_;
+  HttpListener listener_;
+};
+
+}  // namespace dds::http

@@ -1,0 +1,75 @@
+// The node's HTTP protocol logic, as a pure request -> response function.
+//
+// Routes:
+//   GET/HEAD /data/<path>   a file the node may serve (Node::Servable): a
+//                           complete, verified, recorded version, never a
+//                           partial download or an unacknowledged change
+//   GET/HEAD /data/<dir>/   directory listing, HTML or ?format=json
+//   PUT /data/<path>        admin upload (bearer token): staged, published
+//                           into the data dir, then reported to the node
+//   GET /healthz, /metrics
+// docs/http.md describes every status code and header.
+//
+// NodeHandler opens files in the data directory but never touches a socket;
+// the session loop (server.h) owns all network I/O.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/catalog.h"
+#include "core/entry.h"
+#include "core/status.h"
+#include "runtime/http/http_common.h"
+#include "runtime/http/target.h"
+
+namespace dds::http {
+
+struct NodeGauges {
+  size_t active_pulls = 0;
+  size_t wanted_paths = 0;
+  bool registered = false;
+};
+
+// What the node's HTTP front end needs from the node. Implemented over
+// dds::Node by node_http.cc and by fakes in tests.
+class NodeBackend {
+ public:
+  virtual ~NodeBackend() = default;
+  virtual std::optional<Holding> Servable(const std::string& path) const = 0;
+  virtual const Catalog& catalog() const = 0;
+  virtual NodeGauges Gauges() const = 0;
+  // Stages `content`, publishes it as `path` and tells the node, which then
+  // hashes and reports it like any file that appears on its disk. Returns the
+  // content digest.
+  virtual Result<Digest> Store(const std::string& path, std::string_view content) = 0;
+};
+
+struct NodeHttpConfig {
+  std::filesystem::path data_dir;
+  // Bearer token for uploads; empty disables them (403).
+  std::string admin_token;
+};
+
+class NodeHandler {
+ public:
+  NodeHandler(NodeBackend& node, NodeHttpConfig config, const HttpCounters& counters)
+      : node_(node), config_(std::move(config)), counters_(counters) {}
+
+  Response Handle(const Request& request);
+
+ private:
+  Response HandleData(const Request& request);
+  Response ServeFile(const Request& request, const DataTarget& target);
+  Response ServeListing(const Request& request, const DataTarget& target);
+  Response Upload(const Request& request, const DataTarget& target);
+  Response Metrics(const Request& request) const;
+
+  NodeBackend& node_;
+  const NodeHttpConfig config_;
+  const HttpCounters& counters_;
+};
+
+}  // namespace dds::http

@@ -1,0 +1,105 @@
+// The node's HTTP server: NodeHandler over a dds::Node, on the shared
+// connection loop (server.h).
+#include "runtime/http/node_http.h"
+
+#include <array>
+#include <cstdio>
+#include <random>
+#include <utility>
+
+#include "runtime/http/node_handler.h"
+#include "runtime/http/server.h"
+
+namespace dds::http {
+namespace {
+
+constexpr uint64_t kStageChunkBytes = 1ull << 20;
+
+// NodeBackend over the real node and its file store.
+class CoreNodeBackend final : public NodeBackend {
+ public:
+  CoreNodeBackend(dds::Node& node, dds::FileStore& files) : node_(node), files_(files) {}
+
+  std::optional<Holding> Servable(const std::string& path) const override {
+    return node_.Servable(path);
+  }
+  const Catalog& catalog() const override { return node_.catalog(); }
+  NodeGauges Gauges() const override {
+    return {node_.active_pulls(), node_.wanted_paths(), node_.registered()};
+  }
+
+  // Runs start to finish within one io_context callback, so the node never
+  // sees the stage half-written. The stage name is 16 hex digits, as the
+  // FileStore expects, drawn at random so it does not collide with the
+  // core's own stages.
+  Result<Digest> Store(const std::string& path, std::string_view content) override {
+    const std::string stage = NextStageName();
+    Result<Digest> digest = WriteStage(stage, content);
+    if (digest.ok()) {
+      Result<FileInfo> published = files_.Publish(stage, path);
+      if (published.ok()) {
+        node_.OnFileEvent(path);
+        return digest;
+      }
+      digest = published.status();
+    }
+    files_.DiscardStage(stage);
+    return digest;
+  }
+
+ private:
+  std::string NextStageName() {
+    std::array<char, 17> name{};
+    std::snprintf(name.data(), name.size(), "%016llx",
+                  static_cast<unsigned long long>(stage_names_()));
+    return name.data();
+  }
+
+  Result<Digest> WriteStage(const std::string& stage, std::string_view content) {
+    files_.DiscardStage(stage);  // BeginStage would resume a leftover.
+    Status status = files_.BeginStage(stage);
+    for (uint64_t offset = 0; status.ok() && offset < content.size();
+         offset += kStageChunkBytes) {
+      status = files_.WriteStage(stage, offset, content.substr(offset, kStageChunkBytes));
+    }
+    if (!status.ok()) return status;
+    return files_.HashStageRange(stage, 0, content.size());
+  }
+
+  dds::Node& node_;
+  dds::FileStore& files_;
+  std::mt19937_64 stage_names_{std::random_device{}()};
+};
+
+}  // namespace
+
+class NodeHttpServer::Service final : public HttpService {
+ public:
+  Service(dds::Node& node, dds::FileStore& files, NodeHttpConfig config)
+      : backend_(node, files), handler_(backend_, std::move(config), counters_) {}
+
+  net::awaitable<Response> Handle(Request request) override {
+    co_return handler_.Handle(request);
+  }
+  HttpCounters& counters() override { return counters_; }
+
+ private:
+  HttpCounters counters_;
+  CoreNodeBackend backend_;
+  NodeHandler handler_;
+};
+
+NodeHttpServer::NodeHttpServer(net::io_context& io, NodeHttpOptions options)
+    : options_(std::move(options)), listener_(io) {}
+
+NodeHttpServer::~NodeHttpServer() = default;
+
+Result<std::string> NodeHttpServer::Bind() { return listener_.Bind(options_.listen); }
+
+void NodeHttpServer::Serve(dds::Node& node, dds::FileStore& files) {
+  service_ = std::make_unique<Service>(
+      node, files, NodeHttpConfig{options_.data_dir, options_.admin_token});
+  listener_.Serve(*service_);
+}
+
+}  // namespace dds::http

@@ -1,0 +1,63 @@
+// A node's HTTP server (files, listings, health, metrics, admin uploads),
+// served on the node's io_context. Routes and status codes: node_handler.h
+// and docs/http.md.
+//
+// Wiring in the node host, in this order (the node must register its HTTP
+// address, so the port is bound before the dds::Node exists):
+//
+//   dds::http::NodeHttpServer http(io, {.listen = http_flag,
+//                                       .admin_token = token,
+//                                       .data_dir = data_dir});
+//   dds::Result<std::string> bound = http.Bind();  // "127.0.0.1:41234"
+//   node_options.http_address = *bound;            // log it, too
+//   ... construct and Start() the dds::Node ...
+//   http.Serve(node, env.Files());
+//
+// Suggested flags for `dds node`: `--http HOST:PORT` (default 127.0.0.1:0,
+// any free port) and `--admin-token` (or env DDS_ADMIN_TOKEN), which enables
+// `PUT /data/<path>` uploads; the master forwards `dds put` to a node with the
+// same token, so a cluster gives master and nodes the same one.
+//
+// Threading: call from the io_context's thread; handlers run there too.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "core/env.h"
+#include "core/node.h"
+#include "core/status.h"
+#include "runtime/http/server.h"
+
+namespace dds::http {
+
+struct NodeHttpOptions {
+  std::string listen = "127.0.0.1:0";
+  std::string admin_token;  // empty: uploads refused (403)
+  std::filesystem::path data_dir;
+};
+
+class NodeHttpServer {
+ public:
+  NodeHttpServer(boost::asio::io_context& io, NodeHttpOptions options);
+  ~NodeHttpServer();
+  NodeHttpServer(const NodeHttpServer&) = delete;
+  NodeHttpServer& operator=(const NodeHttpServer&) = delete;
+
+  // Binds the listening socket; returns the bound "host:port".
+  Result<std::string> Bind();
+  // Starts serving `node`'s files. REQUIRES: Bind() succeeded; `node` and
+  // `files` (the node's data directory store) outlive the io_context's run.
+  void Serve(dds::Node& node, dds::FileStore& files);
+
+ private:
+  class Service;
+
+  const NodeHttpOptions options_;
+  std::unique_ptr<Service> service_;
+  HttpListener listener_;
+};
+
+}  // namespace dds::http

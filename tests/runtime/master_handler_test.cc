@@ -1,0 +1,168 @@
+// Goal: the master's HTTP API reports status and catalog faithfully,
+// redirects only to live holders of the current version, and guards upload
+// and delete with the admin token. Method: MasterHandler over a fake
+// MasterBackend; requests are raw bytes fed through Beast's parser.
+#include "runtime/http/master_handler.h"
+
+#include <boost/test/unit_test.hpp>
+#include <map>
+
+#include "tests/runtime/http_test_util.h"
+
+namespace dds::http {
+namespace {
+
+using testing::Body;
+using testing::Code;
+using testing::Header;
+using testing::Make;
+
+class FakeMaster final : public MasterBackend {
+ public:
+  std::vector<NodeStatus> Nodes() const override { return nodes_; }
+  bool Converged() const override { return false; }
+  const Catalog& catalog() const override { return catalog_; }
+  std::vector<NodeStatus> LiveHolders(const std::string& path) const override {
+    std::vector<NodeStatus> live;
+    for (const NodeStatus& node : nodes_) {
+      if (node.up && holders_.count(path) != 0 &&
+          holders_.at(path).count(node.name) != 0) {
+        live.push_back(node);
+      }
+    }
+    return live;
+  }
+  Result<CatalogEntry> Remove(const std::string& path) override {
+    const CatalogEntry* entry = catalog_.Find(path);
+    if (entry == nullptr || entry->tombstone) return Status::NotFound(path);
+    const CatalogEntry tombstone = testing::MakeEntry(path, entry->version + 1, 0, true);
+    catalog_.Apply(tombstone);
+    return tombstone;
+  }
+
+  std::vector<NodeStatus> nodes_;
+  Catalog catalog_;
+  std::map<std::string, std::set<std::string>> holders_;
+};
+
+NodeStatus MakeNode(std::string name, bool up, std::string http) {
+  NodeStatus node;
+  node.name = std::move(name);
+  node.up = up;
+  node.http_address = std::move(http);
+  node.peer_address = "127.0.0.1:1";
+  node.files_current = 1;
+  node.files_behind = 2;
+  node.bytes_behind = 30;
+  return node;
+}
+
+struct Fixture {
+  Fixture() : handler(master, "tok", counters) {
+    master.nodes_ = {MakeNode("n1", true, "127.0.0.1:8001"),
+                     MakeNode("n2", false, "127.0.0.1:8002"),
+                     MakeNode("n3", true, "127.0.0.1:8003")};
+    master.catalog_.Apply(testing::MakeEntry("a b.txt", 2, 5));
+    master.catalog_.Apply(testing::MakeEntry("gone", 3, 0, true));
+    master.catalog_.Apply(testing::MakeEntry("orphan", 1, 5));
+    master.holders_["a b.txt"] = {"n1", "n2"};
+    master.holders_["orphan"] = {"n2"};
+  }
+  Response Answer(const Request& request) {
+    MasterDecision decision = handler.Handle(request);
+    BOOST_REQUIRE(std::holds_alternative<Response>(decision));
+    return std::move(std::get<Response>(decision));
+  }
+  Response Get(std::string_view target) { return Answer(Make("GET", target)); }
+
+  FakeMaster master;
+  HttpCounters counters;
+  MasterHandler handler;
+};
+
+BOOST_FIXTURE_TEST_SUITE(master_handler, Fixture)
+
+BOOST_AUTO_TEST_CASE(status_and_catalog_json) {
+  Response status = Get("/api/status");
+  BOOST_TEST(Code(status) == 200u);
+  const std::string json = Body(status);
+  BOOST_TEST(
+      json.starts_with("{\"converged\":false,\"files\":2,\"bytes\":10,\"nodes\":[{"));
+  BOOST_TEST(json.find("{\"name\":\"n2\",\"up\":false,\"peer_address\":\"127.0.0.1:1\","
+                       "\"http_address\":\"127.0.0.1:8002\",\"disk_full\":false,"
+                       "\"files_current\":1,\"files_behind\":2,\"bytes_behind\":30}") !=
+             std::string::npos);
+  const std::string files = Body(Get("/api/files"));
+  BOOST_TEST(files.find("{\"path\":\"gone\",\"version\":3,\"size\":0,\"hash\":\"\","
+                        "\"tombstone\":true,\"origin\":\"n1\"}") != std::string::npos);
+  BOOST_TEST(Body(Get("/mirrors")) ==
+             "{\"mirrors\":[{\"name\":\"n1\",\"url\":\"http://127.0.0.1:8001/data/\"},"
+             "{\"name\":\"n3\",\"url\":\"http://127.0.0.1:8003/data/\"}]}\n");
+}
+
+BOOST_AUTO_TEST_CASE(redirects_to_a_live_holder_only) {
+  for (int i = 0; i < 3; ++i) {
+    Response r = Get("/data/a%20b.txt");
+    BOOST_TEST(Code(r) == 302u);
+    BOOST_TEST(Header(r, bhttp::field::location) ==
+               "http://127.0.0.1:8001/data/a%20b.txt");
+  }
+  BOOST_TEST(Code(Get("/data/orphan")) == 503u);  // Its only holder is down.
+  BOOST_TEST(Code(Get("/data/gone")) == 404u);    // Tombstoned.
+  BOOST_TEST(Code(Get("/data/unknown")) == 404u);
+  BOOST_TEST(Code(Get("/data/%2e%2e/etc/passwd")) == 400u);
+  Response listing = Get("/data/");
+  BOOST_TEST(Code(listing) == 302u);
+  BOOST_TEST(Header(listing, bhttp::field::location).ends_with("/data/"));
+}
+
+BOOST_AUTO_TEST_CASE(upload_needs_the_token_and_picks_a_live_node) {
+  BOOST_TEST(Code(Answer(Make("PUT", "/data/new", "", "abc"))) == 401u);
+  BOOST_TEST(Code(Answer(Make("PUT", "/data/new", "Authorization: Bearer nope\r\n",
+                              "abc"))) == 401u);
+  for (const char* expected : {"127.0.0.1:8001", "127.0.0.1:8003"}) {
+    MasterDecision d =
+        handler.Handle(Make("PUT", "/data/new", "Authorization: Bearer tok\r\n", "x"));
+    BOOST_REQUIRE(std::holds_alternative<UploadForward>(d));
+    BOOST_TEST(std::get<UploadForward>(d).node_http_address == expected);
+    BOOST_TEST(std::get<UploadForward>(d).path == "new");
+  }
+  for (NodeStatus& node : master.nodes_) node.up = false;
+  BOOST_TEST(Code(Answer(Make("PUT", "/data/new", "Authorization: Bearer tok\r\n",
+                              "x"))) == 503u);
+}
+
+BOOST_AUTO_TEST_CASE(delete_needs_the_token) {
+  BOOST_TEST(Code(Answer(Make("DELETE", "/data/a%20b.txt"))) == 401u);
+  BOOST_TEST(!master.catalog_.Find("a b.txt")->tombstone);
+  Response ok =
+      Answer(Make("DELETE", "/data/a%20b.txt", "Authorization: Bearer tok\r\n"));
+  BOOST_TEST(Code(ok) == 200u);
+  BOOST_TEST(Body(ok).find("\"version\":3") != std::string::npos);
+  BOOST_TEST(master.catalog_.Find("a b.txt")->tombstone);
+  BOOST_TEST(Code(Answer(Make("DELETE", "/data/a%20b.txt",
+                              "Authorization: Bearer tok\r\n"))) == 404u);
+
+  HttpCounters none;
+  MasterHandler no_token(master, "", none);
+  MasterDecision d =
+      no_token.Handle(Make("DELETE", "/data/orphan", "Authorization: Bearer \r\n"));
+  BOOST_TEST(Code(std::get<Response>(d)) == 403u);
+}
+
+BOOST_AUTO_TEST_CASE(health_metrics_and_methods) {
+  BOOST_TEST(Code(Get("/healthz")) == 200u);
+  const std::string metrics = Body(Get("/metrics"));
+  BOOST_TEST(metrics.find("dds_master_nodes_up 2\n") != std::string::npos);
+  BOOST_TEST(metrics.find("dds_master_nodes_down 1\n") != std::string::npos);
+  BOOST_TEST(metrics.find("dds_master_bytes_behind 90\n") != std::string::npos);
+  BOOST_TEST(Code(Answer(Make("POST", "/api/status"))) == 405u);
+  BOOST_TEST(Code(Answer(Make("PATCH", "/data/x"))) == 405u);
+  BOOST_TEST(Code(Get("/api/status?pretty=1")) == 200u);
+  BOOST_TEST(Code(Get("/nope")) == 404u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace dds::http
