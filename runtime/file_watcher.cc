@@ -1,0 +1,140 @@
+// inotify-based data dir watcher; see file_watcher.h.
+#include "runtime/file_watcher.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/path.h"
+#include "runtime/log.h"
+
+namespace dds {
+namespace {
+
+constexpr uint32_t kWatchMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+                                IN_CREATE | IN_ONLYDIR | IN_DONT_FOLLOW;
+constexpr size_t kBufferBytes = 64 << 10;
+
+std::string Join(const std::string& dir, const std::string& name) {
+  return dir.empty() ? name : dir + "/" + name;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<FileWatcher>> FileWatcher::Start(boost::asio::io_context& io,
+                                                        const std::string& root,
+                                                        Callback callback) {
+  const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0)
+    return Status::IOError(std::string("inotify_init1: ") + std::strerror(errno));
+  std::unique_ptr<FileWatcher> watcher(
+      new FileWatcher(io, root, fd, std::move(callback)));
+  watcher->WatchTree("", /*report=*/false);
+  if (watcher->dirs_.empty()) return Status::IOError("cannot watch " + root);
+  watcher->Read();
+  return watcher;
+}
+
+FileWatcher::FileWatcher(boost::asio::io_context& io, std::string root, int inotify_fd,
+                         Callback callback)
+    : root_(std::move(root)),
+      inotify_(io, inotify_fd),
+      callback_(std::move(callback)),
+      buffer_(kBufferBytes) {}
+
+FileWatcher::~FileWatcher() { Stop(); }
+
+void FileWatcher::Stop() {
+  stopped_ = true;
+  boost::system::error_code ignored;
+  inotify_.close(ignored);
+}
+
+void FileWatcher::WatchTree(const std::string& dir, bool report) {
+  const std::string absolute = dir.empty() ? root_ : root_ + "/" + dir;
+  const int wd =
+      ::inotify_add_watch(inotify_.native_handle(), absolute.c_str(), kWatchMask);
+  if (wd < 0) {
+    // ENOSPC here means fs.inotify.max_user_watches; the periodic scan covers it.
+    Log("watch " + absolute + ": " + std::strerror(errno));
+    return;
+  }
+  dirs_[wd] = dir;
+  DIR* handle = ::opendir(absolute.c_str());
+  if (handle == nullptr) return;
+  while (const dirent* entry = ::readdir(handle)) {
+    const std::string name = entry->d_name;
+    if (name == "." || name == ".." || name.starts_with(kReservedPrefix)) continue;
+    const std::string path = Join(dir, name);
+    struct stat st {};
+    if (::fstatat(::dirfd(handle), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+      continue;
+    if (S_ISDIR(st.st_mode)) {
+      if (ValidatePath(path).ok()) WatchTree(path, report);
+    } else if (report && S_ISREG(st.st_mode)) {
+      callback_(path);
+    }
+  }
+  ::closedir(handle);
+}
+
+void FileWatcher::Unwatch(const std::string& dir) {
+  for (auto it = dirs_.begin(); it != dirs_.end();) {
+    const std::string& watched = it->second;
+    if (watched == dir || watched.starts_with(dir + "/")) {
+      ::inotify_rm_watch(inotify_.native_handle(), it->first);
+      it = dirs_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void FileWatcher::Read() {
+  inotify_.async_read_some(
+      boost::asio::buffer(buffer_), [this](boost::system::error_code ec, size_t bytes) {
+        if (stopped_) return;
+        if (ec) {
+          Log("inotify read: " + ec.message() + "; relying on periodic scans");
+          return;
+        }
+        for (size_t offset = 0; offset + sizeof(inotify_event) <= bytes;) {
+          inotify_event event;
+          std::memcpy(&event, buffer_.data() + offset, sizeof event);
+          const char* name = buffer_.data() + offset + sizeof event;
+          Handle(event.wd, event.mask, event.len > 0 ? std::string(name) : std::string());
+          offset += sizeof event + event.len;
+        }
+        Read();
+      });
+}
+
+void FileWatcher::Handle(int wd, uint32_t mask, const std::string& name) {
+  if (mask & IN_Q_OVERFLOW) {
+    Log("inotify queue overflowed; the next periodic scan will catch up");
+    return;
+  }
+  if (mask & IN_IGNORED) {
+    dirs_.erase(wd);
+    return;
+  }
+  auto dir = dirs_.find(wd);
+  if (dir == dirs_.end() || name.empty() || name.starts_with(kReservedPrefix)) return;
+  const std::string path = Join(dir->second, name);
+  if (!ValidatePath(path).ok()) return;
+  if (mask & IN_ISDIR) {
+    // A directory moved or created inside the tree: (re)watch it and report
+    // what it holds. One moved out or deleted: drop its watches.
+    if (mask & (IN_CREATE | IN_MOVED_TO)) WatchTree(path, /*report=*/true);
+    if (mask & (IN_MOVED_FROM | IN_DELETE)) Unwatch(path);
+    return;
+  }
+  if (mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM)) callback_(path);
+}
+
+}  // namespace dds

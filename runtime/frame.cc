@@ -1,0 +1,76 @@
+// Frame encoding and incremental decoding; see frame.h.
+#include "runtime/frame.h"
+
+#include "core/codec.h"
+
+namespace dds {
+namespace {
+
+std::string WithHeader(std::string_view payload) {
+  const auto length = static_cast<uint32_t>(payload.size());
+  std::string frame;
+  frame.reserve(kFrameHeaderBytes + payload.size());
+  for (size_t i = 0; i < kFrameHeaderBytes; ++i) {
+    frame.push_back(static_cast<char>((length >> (8 * i)) & 0xff));
+  }
+  frame.append(payload);
+  return frame;
+}
+
+// What a peer may announce as its address: printable ASCII without spaces.
+bool IsPlausibleAddress(std::string_view address) {
+  if (address.empty() || address.size() > kMaxHelloAddressBytes) return false;
+  for (const char c : address) {
+    if (c <= ' ' || c > '~') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string FrameMessage(const Message& message) { return WithHeader(Encode(message)); }
+
+std::string FrameHello(std::string_view self_address) {
+  return WithHeader(std::string(kHelloMagic) + std::string(self_address));
+}
+
+Result<std::string> ParseHello(std::string_view payload) {
+  if (payload.substr(0, kHelloMagic.size()) != kHelloMagic) {
+    return Status::InvalidArgument("first frame is not a dds hello");
+  }
+  const std::string_view address = payload.substr(kHelloMagic.size());
+  if (!IsPlausibleAddress(address)) {
+    return Status::InvalidArgument("hello carries an invalid address");
+  }
+  return std::string(address);
+}
+
+void FrameReader::Append(std::string_view bytes) {
+  // Drop what was consumed before growing, so the buffer stays about one
+  // frame long rather than the whole history of the connection.
+  if (consumed_ > 0) {
+    buffer_.erase(0, consumed_);
+    consumed_ = 0;
+  }
+  buffer_.append(bytes);
+}
+
+Result<bool> FrameReader::Next(std::string* payload) {
+  const std::string_view rest = std::string_view(buffer_).substr(consumed_);
+  if (rest.size() < kFrameHeaderBytes) return false;
+  uint64_t length = 0;
+  for (size_t i = 0; i < kFrameHeaderBytes; ++i) {
+    length |= uint64_t{static_cast<uint8_t>(rest[i])} << (8 * i);
+  }
+  if (length == 0 || length > kMaxMessageBytes) {
+    return Status::InvalidArgument("frame of " + std::to_string(length) +
+                                   " bytes (limit " + std::to_string(kMaxMessageBytes) +
+                                   ")");
+  }
+  if (rest.size() < kFrameHeaderBytes + length) return false;
+  payload->assign(rest.substr(kFrameHeaderBytes, length));
+  consumed_ += kFrameHeaderBytes + length;
+  return true;
+}
+
+}  // namespace dds

@@ -1,0 +1,126 @@
+// Process hosts: a Master or a Node wired to the real environment.
+//
+// A host owns one io_context and everything that runs on it: the transport,
+// the SQLite metadata, the Env, and for a node the data dir store and its
+// inotify watcher. HTTP servers (runtime/http/) attach to the same io_context
+// through io() and the accessors below. Startup is two-phase so the HTTP port
+// can be bound before the core object exists (a node registers its HTTP
+// address): Open() binds and opens stores, Start() creates and starts the
+// core. Run() serves until SIGINT/SIGTERM or Stop().
+//
+// Threading: all methods are called on the thread that runs io().
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <memory>
+#include <string>
+
+#include "core/master.h"
+#include "core/node.h"
+#include "runtime/asio_env.h"
+#include "runtime/file_watcher.h"
+#include "runtime/posix_file_store.h"
+#include "runtime/sqlite_meta_store.h"
+#include "runtime/transport.h"
+#include "runtime/unique_fd.h"
+
+namespace dds {
+
+inline constexpr std::string_view kDefaultMasterListen = "127.0.0.1:5558";
+// Node state lives inside its data dir by default; ".dds" names are never
+// listed or replicated.
+inline constexpr std::string_view kNodeStateDirName = ".dds-state";
+
+// What a master and a node host have in common.
+class ProcessHost {
+ public:
+  virtual ~ProcessHost();
+  ProcessHost(const ProcessHost&) = delete;
+  ProcessHost& operator=(const ProcessHost&) = delete;
+
+  boost::asio::io_context& io() { return io_; }
+  AsioEnv& env() { return *env_; }
+  const Transport& transport() const { return transport_; }
+  // The control address peers know this process by (what its hellos say).
+  const std::string& control_address() const { return transport_.self(); }
+
+  // Serves until SIGINT, SIGTERM or Stop(). 0 on a clean stop, 1 if the
+  // process had to stop on a fatal error (metadata could not be committed).
+  int Run();
+  void Stop();
+
+ protected:
+  ProcessHost() = default;
+  // Locks `state_dir` (one process per state dir), opens `db_name` in it and
+  // binds the control port. Logs the bound address.
+  Status OpenCommon(const std::string& state_dir, const std::string& db_name,
+                    const std::string& listen, const std::string& advertise,
+                    FileStore* files);
+  virtual void StopComponents() {}
+
+  boost::asio::io_context io_;
+  Transport transport_{io_};
+  UniqueFd state_lock_;
+  std::unique_ptr<SqliteMetaStore> meta_;
+  std::unique_ptr<AsioEnv> env_;
+  std::unique_ptr<boost::asio::signal_set> signals_;
+};
+
+struct MasterHostConfig {
+  std::string listen = std::string(kDefaultMasterListen);
+  std::string advertise;  // empty: the bound address
+  std::string state_dir;  // REQUIRED
+  MasterOptions options;  // incarnation is set by the host
+};
+
+class MasterHost final : public ProcessHost {
+ public:
+  static Result<std::unique_ptr<MasterHost>> Open(MasterHostConfig config);
+  ~MasterHost() override;
+  // Creates the Master over the recorded state and starts it.
+  void Start();
+  // REQUIRES: Start() was called.
+  Master& master() { return *master_; }
+
+ private:
+  MasterHost() = default;
+  std::unique_ptr<Master> master_;
+};
+
+struct NodeHostConfig {
+  std::string name;       // REQUIRED
+  std::string master;     // REQUIRED: the master's control address
+  std::string data_dir;   // REQUIRED; created if missing
+  std::string state_dir;  // empty: <data_dir>/.dds-state
+  std::string listen = "127.0.0.1:0";
+  std::string advertise;  // empty: the bound address
+  NodeOptions options;    // name, addresses and master are set by the host
+};
+
+class NodeHost final : public ProcessHost {
+ public:
+  static Result<std::unique_ptr<NodeHost>> Open(NodeHostConfig config);
+  ~NodeHost() override;
+  // Creates the Node (announcing `http_address`, may be empty), starts it and
+  // the data dir watcher.
+  Status Start(const std::string& http_address);
+  // REQUIRES: Start() was called.
+  Node& node() { return *node_; }
+  PosixFileStore& files() { return *files_; }
+  const std::string& data_dir() const { return config_.data_dir; }
+
+ private:
+  explicit NodeHost(NodeHostConfig config) : config_(std::move(config)) {}
+  void StopComponents() override;
+
+  NodeHostConfig config_;
+  std::unique_ptr<PosixFileStore> files_;
+  std::unique_ptr<FileWatcher> watcher_;
+  std::unique_ptr<Node> node_;
+};
+
+// Creates `dir` and its missing parents.
+Status MakeDirs(const std::string& dir);
+
+}  // namespace dds

@@ -1,0 +1,335 @@
+// POSIX FileStore; see posix_file_store.h.
+#include "runtime/posix_file_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "core/codec.h"
+#include "core/path.h"
+#include "runtime/log.h"
+#include "runtime/sha256.h"
+
+namespace dds {
+namespace {
+
+constexpr size_t kCopyBufferBytes = 1 << 20;
+constexpr size_t kMaxStageNameBytes = 128;
+
+}  // namespace
+
+Status StatusFromErrno(const std::string& what, int err) {
+  std::string message = what + ": " + std::strerror(err);
+  switch (err) {
+    case ENOSPC:
+    case EDQUOT:
+      return Status::NoSpace(std::move(message));
+    case ENOENT:
+    case ENOTDIR:
+    case ELOOP:  // a symlink where O_NOFOLLOW forbids one: not a file of ours
+      return Status::NotFound(std::move(message));
+    default:
+      return Status::IOError(std::move(message));
+  }
+}
+
+namespace {
+
+int64_t MtimeNanos(const struct stat& st) {
+  return int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+FileInfo InfoOf(const std::string& path, const struct stat& st) {
+  return FileInfo{path, static_cast<uint64_t>(st.st_size), MtimeNanos(st)};
+}
+
+bool IsReserved(std::string_view name) { return name.starts_with(kReservedPrefix); }
+
+// Stage names are chosen by the core (a digest in hex, say); still, they
+// become file names, so only a plain, safe alphabet is allowed.
+Status ValidateStage(std::string_view stage) {
+  const bool safe = !stage.empty() && stage.size() <= kMaxStageNameBytes &&
+                    stage.front() != '.' &&
+                    std::all_of(stage.begin(), stage.end(), [](char c) {
+                      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                             (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+                    });
+  if (!safe)
+    return Status::InvalidArgument("invalid stage name '" + std::string(stage) + "'");
+  return Status::Ok();
+}
+
+Status WriteAll(int fd, std::string_view data, uint64_t offset, const std::string& what) {
+  while (!data.empty()) {
+    const ssize_t n = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return StatusFromErrno(what, errno);
+    data.remove_prefix(static_cast<size_t>(n));
+    offset += static_cast<uint64_t>(n);
+  }
+  return Status::Ok();
+}
+
+// Reads up to `length` bytes at `offset`; shorter only at end of file.
+Result<std::string> ReadAt(int fd, uint64_t offset, uint64_t length,
+                           const std::string& what) {
+  std::string out(length, '\0');
+  size_t filled = 0;
+  while (filled < out.size()) {
+    const ssize_t n = ::pread(fd, out.data() + filled, out.size() - filled,
+                              static_cast<off_t>(offset + filled));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return StatusFromErrno(what, errno);
+    if (n == 0) break;
+    filled += static_cast<size_t>(n);
+  }
+  out.resize(filled);
+  return out;
+}
+
+Status FsyncFd(int fd, const std::string& what) {
+  if (::fsync(fd) != 0) return StatusFromErrno("fsync " + what, errno);
+  return Status::Ok();
+}
+
+// Opens directory `name` under `dir_fd`, never through a symlink.
+int OpenDirAt(int dir_fd, const char* name) {
+  return ::openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PosixFileStore>> PosixFileStore::Open(const std::string& root) {
+  if (::mkdir(root.c_str(), 0755) != 0 && errno != EEXIST) {
+    return StatusFromErrno("create data dir " + root, errno);
+  }
+  UniqueFd root_fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root_fd.valid()) return StatusFromErrno("open data dir " + root, errno);
+  const std::string stage_name(kStageDirName);
+  if (::mkdirat(root_fd.get(), stage_name.c_str(), 0700) != 0 && errno != EEXIST) {
+    return StatusFromErrno("create " + root + "/" + stage_name, errno);
+  }
+  UniqueFd stage_fd(OpenDirAt(root_fd.get(), stage_name.c_str()));
+  if (!stage_fd.valid()) return StatusFromErrno("open " + root + "/" + stage_name, errno);
+  return std::unique_ptr<PosixFileStore>(
+      new PosixFileStore(root, std::move(root_fd), std::move(stage_fd)));
+}
+
+Result<UniqueFd> PosixFileStore::OpenParent(const std::string& path, bool create,
+                                            std::string* leaf) {
+  if (Status s = ValidatePath(path); !s.ok()) return s;
+  UniqueFd dir(::dup(root_fd_.get()));
+  if (!dir.valid()) return StatusFromErrno("dup", errno);
+  size_t start = 0;
+  for (size_t slash; (slash = path.find('/', start)) != std::string::npos;
+       start = slash + 1) {
+    const std::string component = path.substr(start, slash - start);
+    UniqueFd next(OpenDirAt(dir.get(), component.c_str()));
+    if (!next.valid() && errno == ENOENT && create) {
+      if (::mkdirat(dir.get(), component.c_str(), 0755) != 0 && errno != EEXIST) {
+        return StatusFromErrno("mkdir " + path.substr(0, slash), errno);
+      }
+      // The new directory's entry must be durable before files appear in it.
+      if (Status s = FsyncFd(dir.get(), path.substr(0, start)); !s.ok()) return s;
+      next.Reset(OpenDirAt(dir.get(), component.c_str()));
+    }
+    if (!next.valid()) return StatusFromErrno(path.substr(0, slash), errno);
+    dir = std::move(next);
+  }
+  *leaf = path.substr(start);
+  return dir;
+}
+
+Result<UniqueFd> PosixFileStore::OpenForRead(const std::string& path) {
+  std::string leaf;
+  auto parent = OpenParent(path, /*create=*/false, &leaf);
+  if (!parent.ok()) return parent.status();
+  // O_NONBLOCK: a FIFO planted in the data dir must not hang the process.
+  UniqueFd fd(::openat(parent->get(), leaf.c_str(),
+                       O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (!fd.valid()) return StatusFromErrno(path, errno);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return StatusFromErrno(path, errno);
+  if (!S_ISREG(st.st_mode)) return Status::NotFound(path + ": not a regular file");
+  return fd;
+}
+
+Result<UniqueFd> PosixFileStore::OpenStage(const std::string& stage, int flags) {
+  if (Status s = ValidateStage(stage); !s.ok()) return s;
+  UniqueFd fd(
+      ::openat(stage_fd_.get(), stage.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!fd.valid()) return StatusFromErrno("stage " + stage, errno);
+  return fd;
+}
+
+Status PosixFileStore::List(std::vector<FileInfo>* files) {
+  files->clear();
+  // A fresh open, not dup(): a dup shares the directory's read offset, so
+  // the next listing would start where this one ended.
+  UniqueFd root(OpenDirAt(root_fd_.get(), "."));
+  if (!root.valid()) return StatusFromErrno("open " + root_, errno);
+  if (Status s = ListDir(root.Release(), "", files); !s.ok()) return s;
+  std::sort(files->begin(), files->end(),
+            [](const FileInfo& a, const FileInfo& b) { return a.path < b.path; });
+  return Status::Ok();
+}
+
+template <typename Visit>
+Status PosixFileStore::ForEachEntry(int dir_fd, const std::string& what, Visit&& visit) {
+  DIR* dir = ::fdopendir(dir_fd);
+  if (dir == nullptr) {
+    const int err = errno;
+    ::close(dir_fd);
+    return StatusFromErrno("list " + what, err);
+  }
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st {};
+    // An entry that vanished since readdir is simply not there any more.
+    if (::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    visit(::dirfd(dir), entry->d_name, st);
+  }
+  ::closedir(dir);
+  return Status::Ok();
+}
+
+// Takes ownership of `dir_fd`. Unreadable subdirectories are skipped rather
+// than failing the whole listing: the next scan sees them.
+Status PosixFileStore::ListDir(int dir_fd, const std::string& prefix,
+                               std::vector<FileInfo>* files) {
+  return ForEachEntry(dir_fd, prefix.empty() ? root_ : prefix,
+                      [&](int parent, const char* name, const struct stat& st) {
+                        const std::string path = prefix + name;
+                        if (IsReserved(name) || !ValidatePath(path).ok())
+                          return;  // not replicable
+                        if (S_ISREG(st.st_mode)) {
+                          files->push_back(InfoOf(path, st));
+                        } else if (S_ISDIR(st.st_mode)) {
+                          const int child = OpenDirAt(parent, name);
+                          if (child >= 0) (void)ListDir(child, path + "/", files);
+                        }
+                      });
+}
+
+Result<FileInfo> PosixFileStore::Stat(const std::string& path) {
+  std::string leaf;
+  auto parent = OpenParent(path, /*create=*/false, &leaf);
+  if (!parent.ok()) return parent.status();
+  struct stat st {};
+  if (::fstatat(parent->get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    return StatusFromErrno(path, errno);
+  }
+  if (!S_ISREG(st.st_mode)) return Status::NotFound(path + ": not a regular file");
+  return InfoOf(path, st);
+}
+
+Result<FileDigest> PosixFileStore::Hash(const std::string& path) {
+  auto fd = OpenForRead(path);
+  if (!fd.ok()) return fd.status();
+  return HashFile(fd->get());
+}
+
+Result<std::string> PosixFileStore::Read(const std::string& path, uint64_t offset,
+                                         uint64_t length) {
+  auto fd = OpenForRead(path);
+  if (!fd.ok()) return fd.status();
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0) return StatusFromErrno(path, errno);
+  // `length` may come from a peer: never allocate beyond the file or a message.
+  const auto size = static_cast<uint64_t>(st.st_size);
+  const uint64_t available = offset < size ? size - offset : 0;
+  return ReadAt(fd->get(), offset, std::min({length, available, kMaxMessageBytes}), path);
+}
+
+Status PosixFileStore::Remove(const std::string& path) {
+  std::string leaf;
+  auto parent = OpenParent(path, /*create=*/false, &leaf);
+  if (!parent.ok()) return parent.status();
+  if (::unlinkat(parent->get(), leaf.c_str(), 0) != 0)
+    return StatusFromErrno("remove " + path, errno);
+  return Status::Ok();
+}
+
+// Keeps what an earlier attempt wrote: that is what lets a pull resume.
+Status PosixFileStore::BeginStage(const std::string& stage) {
+  auto fd = OpenStage(stage, O_WRONLY | O_CREAT);
+  return fd.ok() ? Status::Ok() : fd.status();
+}
+
+Status PosixFileStore::WriteStage(const std::string& stage, uint64_t offset,
+                                  std::string_view data) {
+  auto fd = OpenStage(stage, O_WRONLY);
+  if (!fd.ok()) return fd.status();
+  return WriteAll(fd->get(), data, offset, "write stage " + stage);
+}
+
+Status PosixFileStore::CopyToStage(const std::string& path, const std::string& stage) {
+  auto src = OpenForRead(path);
+  if (!src.ok()) return src.status();
+  auto dst = OpenStage(stage, O_WRONLY | O_CREAT | O_TRUNC);
+  if (!dst.ok()) return dst.status();
+  for (uint64_t offset = 0;;) {
+    auto data = ReadAt(src->get(), offset, kCopyBufferBytes, path);
+    if (!data.ok()) return data.status();
+    if (data->empty()) return Status::Ok();
+    if (Status s = WriteAll(dst->get(), *data, offset, "copy to stage " + stage);
+        !s.ok()) {
+      return s;
+    }
+    offset += data->size();
+  }
+}
+
+Result<Digest> PosixFileStore::HashStageRange(const std::string& stage, uint64_t offset,
+                                              uint64_t length) {
+  auto fd = OpenStage(stage, O_RDONLY);
+  if (!fd.ok()) return fd.status();
+  return HashRange(fd->get(), offset, length);
+}
+
+Status PosixFileStore::ListStages(std::vector<std::string>* stages) {
+  stages->clear();
+  UniqueFd dir(OpenDirAt(stage_fd_.get(), "."));
+  if (!dir.valid()) return StatusFromErrno("open " + std::string(kStageDirName), errno);
+  Status s = ForEachEntry(dir.Release(), std::string(kStageDirName),
+                          [&](int, const char* name, const struct stat& st) {
+                            if (S_ISREG(st.st_mode) && ValidateStage(name).ok()) {
+                              stages->push_back(name);
+                            }
+                          });
+  std::sort(stages->begin(), stages->end());
+  return s;
+}
+
+Result<FileInfo> PosixFileStore::Publish(const std::string& stage,
+                                         const std::string& path) {
+  if (Status s = ValidatePath(path); !s.ok()) return s;
+  auto fd = OpenStage(stage, O_RDONLY);
+  if (!fd.ok()) return fd.status();
+  if (Status s = FsyncFd(fd->get(), "stage " + stage); !s.ok()) return s;
+  std::string leaf;
+  auto parent = OpenParent(path, /*create=*/true, &leaf);
+  if (!parent.ok()) return parent.status();
+  if (::renameat(stage_fd_.get(), stage.c_str(), parent->get(), leaf.c_str()) != 0) {
+    return StatusFromErrno("publish " + path, errno);
+  }
+  if (Status s = FsyncFd(parent->get(), "directory of " + path); !s.ok()) return s;
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0) return StatusFromErrno(path, errno);
+  return InfoOf(path, st);
+}
+
+void PosixFileStore::DiscardStage(const std::string& stage) {
+  if (!ValidateStage(stage).ok()) return;
+  if (::unlinkat(stage_fd_.get(), stage.c_str(), 0) != 0 && errno != ENOENT) {
+    Log("discard stage " + stage + ": " + std::strerror(errno));
+  }
+}
+
+}  // namespace dds

@@ -1,0 +1,76 @@
+// dds::FileStore on a POSIX directory (a node's data dir).
+//
+// Every path is checked with dds::ValidatePath and then resolved one
+// component at a time from a directory fd with O_NOFOLLOW, so neither a ".."
+// nor a symlink planted in the data dir can lead outside it. Names starting
+// with ".dds" are dds's own (staging, state): never listed, never served.
+// Partial downloads live in <data-dir>/.dds-stage/ and survive restarts.
+//
+// Not thread-safe: used from the io_context thread only.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/env.h"
+#include "runtime/unique_fd.h"
+
+namespace dds {
+
+inline constexpr std::string_view kStageDirName = ".dds-stage";
+
+// Maps an errno from a file operation: ENOSPC/EDQUOT to NoSpace, a missing
+// file or a forbidden symlink to NotFound, anything else to IOError.
+Status StatusFromErrno(const std::string& what, int err);
+
+class PosixFileStore final : public FileStore {
+ public:
+  // Opens (creating if needed) the data dir at `root` and its staging dir.
+  static Result<std::unique_ptr<PosixFileStore>> Open(const std::string& root);
+
+  Status List(std::vector<FileInfo>* files) override;
+  Result<FileInfo> Stat(const std::string& path) override;
+  Result<FileDigest> Hash(const std::string& path) override;
+  Result<std::string> Read(const std::string& path, uint64_t offset,
+                           uint64_t length) override;
+  Status Remove(const std::string& path) override;
+
+  Status BeginStage(const std::string& stage) override;
+  Status WriteStage(const std::string& stage, uint64_t offset,
+                    std::string_view data) override;
+  Status CopyToStage(const std::string& path, const std::string& stage) override;
+  Result<Digest> HashStageRange(const std::string& stage, uint64_t offset,
+                                uint64_t length) override;
+  Status ListStages(std::vector<std::string>* stages) override;
+  Result<FileInfo> Publish(const std::string& stage, const std::string& path) override;
+  void DiscardStage(const std::string& stage) override;
+
+  const std::string& root() const { return root_; }
+  // An open, regular, visible file, for serving (HTTP): O_NOFOLLOW all the
+  // way down, like every other access.
+  Result<UniqueFd> OpenForRead(const std::string& path);
+
+ private:
+  PosixFileStore(std::string root, UniqueFd root_fd, UniqueFd stage_fd)
+      : root_(std::move(root)),
+        root_fd_(std::move(root_fd)),
+        stage_fd_(std::move(stage_fd)) {}
+
+  // Opens the directory that holds `path`'s last component and stores that
+  // component in `*leaf`. With `create`, makes missing directories.
+  Result<UniqueFd> OpenParent(const std::string& path, bool create, std::string* leaf);
+  Result<UniqueFd> OpenStage(const std::string& stage, int flags);
+  Status ListDir(int dir_fd, const std::string& prefix, std::vector<FileInfo>* files);
+  // Calls `visit(name, stat)` for every entry of `dir_fd` except . and ..;
+  // takes ownership of `dir_fd`.
+  template <typename Visit>
+  Status ForEachEntry(int dir_fd, const std::string& what, Visit&& visit);
+
+  const std::string root_;
+  UniqueFd root_fd_;
+  UniqueFd stage_fd_;
+};
+
+}  // namespace dds

@@ -1,0 +1,190 @@
+// PosixFileStore: staging and atomic publish, path rejection, symlinks,
+// reserved names, hashing and bounded reads.
+#include "runtime/posix_file_store.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <cerrno>
+
+#include "runtime/sha256.h"
+#include "runtime/tests/test_util.h"
+
+namespace dds {
+namespace {
+
+using testing::ReadFile;
+using testing::TempDir;
+using testing::WriteFile;
+
+Digest DigestOf(std::string_view data) {
+  Sha256 sha;
+  sha.Update(data);
+  return sha.Finish();
+}
+
+std::unique_ptr<PosixFileStore> OpenStore(const TempDir& dir) {
+  auto store = PosixFileStore::Open(dir / "data");
+  BOOST_REQUIRE(store.ok());
+  return std::move(*store);
+}
+
+BOOST_AUTO_TEST_SUITE(posix_file_store)
+
+BOOST_AUTO_TEST_CASE(stage_is_invisible_until_published) {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  BOOST_REQUIRE(store->BeginStage("abc123").ok());
+  BOOST_REQUIRE(store->WriteStage("abc123", 0, "hello ").ok());
+  BOOST_REQUIRE(store->WriteStage("abc123", 6, "world").ok());
+  std::vector<FileInfo> files;
+  BOOST_REQUIRE(store->List(&files).ok());
+  BOOST_TEST(files.empty());
+  BOOST_TEST((store->HashStageRange("abc123", 0, 11).value() == DigestOf("hello world")));
+  BOOST_TEST((store->HashStageRange("abc123", 6, 5).value() == DigestOf("world")));
+  BOOST_TEST(store->HashStageRange("abc123", 6, 6).status().IsNotFound());
+
+  auto published = store->Publish("abc123", "a/b/greeting.txt");
+  BOOST_REQUIRE(published.ok());
+  BOOST_TEST(published->size == 11u);
+  BOOST_TEST(ReadFile(dir / "data/a/b/greeting.txt") == "hello world");
+  BOOST_REQUIRE(store->List(&files).ok());
+  BOOST_REQUIRE_EQUAL(files.size(), 1u);
+  BOOST_TEST(files[0].path == "a/b/greeting.txt");
+  BOOST_TEST(files[0].mtime == published->mtime);
+  BOOST_TEST(!store->HashStageRange("abc123", 0, 0).ok());  // the stage is gone
+  const FileDigest digest = store->Hash("a/b/greeting.txt").value();
+  BOOST_TEST((digest.whole == DigestOf("hello world")));
+  BOOST_TEST(digest.chunks.empty());
+}
+
+BOOST_AUTO_TEST_CASE(publish_replaces_atomically_and_copy_dedups) {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  WriteFile(dir / "data/f.txt", "old");
+  BOOST_REQUIRE(store->CopyToStage("f.txt", "s1").ok());
+  BOOST_REQUIRE(store->WriteStage("s1", 3, " and new").ok());
+  BOOST_REQUIRE(store->Publish("s1", "f.txt").ok());
+  BOOST_TEST(ReadFile(dir / "data/f.txt") == "old and new");
+  BOOST_REQUIRE(store->BeginStage("s2").ok());
+  store->DiscardStage("s2");
+  BOOST_TEST(!store->HashStageRange("s2", 0, 0).ok());
+}
+
+BOOST_AUTO_TEST_CASE(large_files_get_chunk_digests) {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  std::string content(kChunkBytes * 2 + 5, 'x');
+  content[kChunkBytes] = 'y';
+  WriteFile(dir / "data/big", content);
+  const FileDigest digest = store->Hash("big").value();
+  BOOST_TEST((digest.whole == DigestOf(content)));
+  BOOST_REQUIRE_EQUAL(digest.chunks.size(), 3u);
+  for (uint64_t i = 0; i < 3; ++i) {
+    const std::string_view chunk =
+        std::string_view(content).substr(i * kChunkBytes, kChunkBytes);
+    BOOST_TEST((digest.chunks[i] == DigestOf(chunk)));
+  }
+  WriteFile(dir / "data/one-chunk", std::string(kChunkBytes, 'z'));
+  BOOST_TEST(store->Hash("one-chunk").value().chunks.empty());
+}
+
+// A pull resumes after a crash: BeginStage keeps what was written.
+BOOST_AUTO_TEST_CASE(stages_survive_reopen_and_begin_keeps_them) {
+  TempDir dir;
+  {
+    auto store = OpenStore(dir);
+    BOOST_REQUIRE(store->BeginStage("00000000000000b2").ok());
+    BOOST_REQUIRE(store->BeginStage("00000000000000a1").ok());
+    BOOST_REQUIRE(store->WriteStage("00000000000000a1", 0, "half").ok());
+  }
+  auto store = OpenStore(dir);
+  BOOST_REQUIRE(store->BeginStage("00000000000000a1").ok());
+  BOOST_TEST(
+      (store->HashStageRange("00000000000000a1", 0, 4).value() == DigestOf("half")));
+  std::vector<std::string> stages;
+  BOOST_REQUIRE(store->ListStages(&stages).ok());
+  BOOST_TEST(
+      (stages == std::vector<std::string>{"00000000000000a1", "00000000000000b2"}));
+}
+
+BOOST_AUTO_TEST_CASE(rejects_bad_paths_and_stage_names) {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  WriteFile(dir / "secret", "outside");
+  for (const std::string& path :
+       std::vector<std::string>{"../secret", "/etc/passwd", "a/../../secret", "", "a//b",
+                                ".dds-stage/x", std::string("a\0b", 3)}) {
+    BOOST_TEST(!store->Stat(path).ok(), path);
+    BOOST_TEST(!store->Read(path, 0, 10).ok(), path);
+    BOOST_TEST(!store->Remove(path).ok(), path);
+  }
+  BOOST_REQUIRE(store->BeginStage("ok").ok());
+  BOOST_TEST(!store->Publish("ok", "../escaped").ok());
+  for (const std::string& stage :
+       std::vector<std::string>{"../x", ".hidden", "a/b", ""}) {
+    BOOST_TEST(!store->BeginStage(stage).ok(), stage);
+  }
+  BOOST_TEST(ReadFile(dir / "secret") == "outside");
+}
+
+BOOST_AUTO_TEST_CASE(never_follows_symlinks) {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  WriteFile(dir / "outside/secret.txt", "secret");
+  BOOST_REQUIRE(::symlink((dir / "outside").c_str(), (dir / "data/link").c_str()) == 0);
+  BOOST_REQUIRE(::symlink((dir / "outside/secret.txt").c_str(),
+                          (dir / "data/file-link").c_str()) == 0);
+  std::vector<FileInfo> files;
+  BOOST_REQUIRE(store->List(&files).ok());
+  BOOST_TEST(files.empty());
+  BOOST_TEST(store->Stat("file-link").status().IsNotFound());
+  BOOST_TEST(!store->Read("file-link", 0, 100).ok());
+  BOOST_TEST(!store->Read("link/secret.txt", 0, 100).ok());
+  BOOST_REQUIRE(store->BeginStage("s").ok());
+  BOOST_TEST(!store->Publish("s", "link/planted.txt").ok());
+  BOOST_TEST(!std::filesystem::exists(dir / "outside/planted.txt"));
+}
+
+BOOST_AUTO_TEST_CASE(list_skips_reserved_names_and_sorts) {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  WriteFile(dir / "data/b.txt", "b");
+  WriteFile(dir / "data/a/z.txt", "z");
+  WriteFile(dir / "data/.dds-state/node.db", "x");
+  WriteFile(dir / "data/sub/.dds-tmp", "x");
+  ::mkfifo((dir / "data/fifo").c_str(), 0600);
+  std::vector<FileInfo> files;
+  BOOST_REQUIRE(store->List(&files).ok());
+  BOOST_REQUIRE_EQUAL(files.size(), 2u);
+  BOOST_TEST(files[0].path == "a/z.txt");
+  BOOST_TEST(files[1].path == "b.txt");
+  BOOST_TEST(!store->Read("fifo", 0, 10).ok());  // and it did not hang
+}
+
+BOOST_AUTO_TEST_CASE(reads_are_bounded_by_the_file) {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  WriteFile(dir / "data/f", "0123456789");
+  BOOST_TEST(store->Read("f", 4, 3).value() == "456");
+  BOOST_TEST(store->Read("f", 8, uint64_t{1} << 40).value() == "89");
+  BOOST_TEST(store->Read("f", 100, 10).value().empty());
+  BOOST_TEST(store->Remove("f").ok());
+  BOOST_TEST(store->Remove("f").IsNotFound());
+}
+
+// A full disk must reach the core as NoSpace (it reports disk_full).
+// Filling a real filesystem needs a mount; the mapping is checked directly.
+BOOST_AUTO_TEST_CASE(enospc_maps_to_no_space) {
+  BOOST_TEST(StatusFromErrno("write", ENOSPC).IsNoSpace());
+  BOOST_TEST(StatusFromErrno("write", EDQUOT).IsNoSpace());
+  BOOST_TEST(StatusFromErrno("open", ENOENT).IsNotFound());
+  BOOST_TEST(StatusFromErrno("open", ELOOP).IsNotFound());
+  BOOST_TEST((StatusFromErrno("read", EIO).code() == Status::Code::kIOError));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace dds

@@ -1,0 +1,381 @@
+// TCP transport; see transport.h.
+#include "runtime/transport.h"
+
+#include <algorithm>
+#include <array>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <deque>
+
+#include "core/codec.h"
+#include "runtime/address.h"
+#include "runtime/frame.h"
+#include "runtime/log.h"
+
+namespace dds {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+constexpr size_t kReadBytes = 64 << 10;
+constexpr size_t kMaxFramesPerWrite = 64;
+}  // namespace
+
+// One TCP connection, dialed or accepted. Owned by the Transport's
+// connections_ set while alive; async handlers hold it too.
+class Transport::Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  enum class State { kDialing, kAwaitingHello, kOpen, kClosed };
+
+  // Accepted: waits for the peer's hello.
+  Connection(Transport* owner, tcp::socket socket)
+      : owner_(owner),
+        socket_(std::move(socket)),
+        timer_(owner->io_),
+        resolver_(owner->io_),
+        state_(State::kAwaitingHello),
+        dialed_(false) {
+    error_code ec;
+    const auto remote = socket_.remote_endpoint(ec);
+    if (!ec) remote_ = FormatEndpoint(remote);
+  }
+  // Dialed: connects to `peer` after `delay` (the link's backoff).
+  Connection(Transport* owner, std::string peer)
+      : owner_(owner),
+        socket_(owner->io_),
+        timer_(owner->io_),
+        resolver_(owner->io_),
+        peer_(std::move(peer)),
+        state_(State::kDialing),
+        dialed_(true) {}
+
+  void StartAccepted();
+  void StartDialing(std::chrono::steady_clock::duration delay);
+  void Enqueue(std::string frame);
+  // Hands over the frames queued before a connection opened.
+  std::deque<std::string> TakeQueue();
+  // Idempotent. `notify`: tell the owner (and so the core) about it.
+  void Close(std::string_view why, bool notify = true);
+
+  bool open() const { return state_ == State::kOpen; }
+  bool dialed() const { return dialed_; }
+  const std::string& peer() const { return peer_; }
+
+ private:
+  void Resolve();
+  void Connect(const tcp::resolver::results_type& endpoints);
+  void OnConnected();
+  void Read();
+  void OnRead(size_t bytes);
+  // Returns false if the connection had to be closed.
+  bool TakeFrame(const std::string& payload, std::vector<Message>* batch);
+  void ScheduleWrite();
+  void Write();
+
+  Transport* const owner_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;  // dial delay, or hello timeout
+  tcp::resolver resolver_;
+  std::string peer_;
+  std::string remote_;  // the socket's remote end, for logs before the hello
+  State state_;
+  const bool dialed_;
+  FrameReader reader_;
+  std::array<char, kReadBytes> read_buffer_{};
+  std::deque<std::string> queue_;
+  size_t queued_bytes_ = 0;
+  size_t writing_frames_ = 0;  // frames at the queue's front being written
+  bool write_posted_ = false;
+  bool dropped_logged_ = false;
+};
+
+void Transport::Connection::StartAccepted() {
+  timer_.expires_after(kHelloTimeout);
+  timer_.async_wait([self = shared_from_this()](error_code ec) {
+    if (!ec && self->state_ == State::kAwaitingHello) self->Close("no hello in time");
+  });
+  Read();
+}
+
+void Transport::Connection::StartDialing(std::chrono::steady_clock::duration delay) {
+  if (delay <= delay.zero()) return Resolve();
+  timer_.expires_after(delay);
+  timer_.async_wait([self = shared_from_this()](error_code ec) {
+    if (!ec && self->state_ == State::kDialing) self->Resolve();
+  });
+}
+
+void Transport::Connection::Resolve() {
+  auto address = ParseHostPort(peer_);
+  if (!address.ok()) return Close(address.status().message());
+  resolver_.async_resolve(address->host, std::to_string(address->port),
+                          [self = shared_from_this()](
+                              error_code ec, const tcp::resolver::results_type& results) {
+                            if (self->state_ == State::kClosed) return;
+                            if (ec) return self->Close("resolve: " + ec.message());
+                            self->Connect(results);
+                          });
+}
+
+void Transport::Connection::Connect(const tcp::resolver::results_type& endpoints) {
+  asio::async_connect(socket_, endpoints,
+                      [self = shared_from_this()](error_code ec, const tcp::endpoint&) {
+                        if (self->state_ == State::kClosed) return;
+                        if (ec) return self->Close("connect: " + ec.message());
+                        self->OnConnected();
+                      });
+}
+
+void Transport::Connection::OnConnected() {
+  error_code ignored;
+  socket_.set_option(tcp::no_delay(true), ignored);  // small request/reply messages
+  state_ = State::kOpen;
+  const std::string hello = FrameHello(owner_->self_);
+  queued_bytes_ += hello.size();
+  queue_.push_front(hello);
+  owner_->Connected(peer_);
+  ScheduleWrite();
+  Read();
+}
+
+void Transport::Connection::Read() {
+  socket_.async_read_some(asio::buffer(read_buffer_), [self = shared_from_this()](
+                                                          error_code ec, size_t bytes) {
+    if (self->state_ == State::kClosed) return;
+    if (ec) {
+      return self->Close(ec == asio::error::eof ? "closed by peer" : ec.message());
+    }
+    self->OnRead(bytes);
+  });
+}
+
+void Transport::Connection::OnRead(size_t bytes) {
+  reader_.Append(std::string_view(read_buffer_.data(), bytes));
+  std::vector<Message> batch;
+  std::string payload;
+  bool healthy = true;
+  while (healthy) {
+    auto next = reader_.Next(&payload);
+    if (!next.ok()) {
+      ++owner_->stats_.bad_frames;
+      Close("bad frame: " + next.status().message());
+      healthy = false;
+    } else if (!*next) {
+      break;
+    } else {
+      healthy = TakeFrame(payload, &batch);
+    }
+  }
+  // Deliver what arrived intact even if a later frame was bad.
+  if (!batch.empty()) owner_->Deliver(peer_, std::move(batch));
+  if (state_ != State::kClosed) Read();
+}
+
+bool Transport::Connection::TakeFrame(const std::string& payload,
+                                      std::vector<Message>* batch) {
+  if (state_ == State::kAwaitingHello) {
+    auto hello = ParseHello(payload);
+    if (!hello.ok()) {
+      ++owner_->stats_.bad_frames;
+      Close(hello.status().message());
+      return false;
+    }
+    peer_ = *hello;
+    state_ = State::kOpen;
+    timer_.cancel();
+    owner_->Adopt(shared_from_this());
+    return true;
+  }
+  auto message = Decode(payload);
+  if (!message.ok()) {
+    ++owner_->stats_.bad_frames;
+    Close("undecodable message: " + message.status().message());
+    return false;
+  }
+  ++owner_->stats_.messages_in;
+  batch->push_back(std::move(*message));
+  return true;
+}
+
+void Transport::Connection::Enqueue(std::string frame) {
+  if (state_ == State::kClosed || queued_bytes_ + frame.size() > kMaxQueuedBytes) {
+    ++owner_->stats_.messages_dropped;
+    if (!dropped_logged_) {
+      Log("transport: queue to " + peer_ + " is full; dropping messages");
+      dropped_logged_ = true;
+    }
+    return;
+  }
+  queued_bytes_ += frame.size();
+  queue_.push_back(std::move(frame));
+  ScheduleWrite();
+}
+
+std::deque<std::string> Transport::Connection::TakeQueue() {
+  queued_bytes_ = 0;
+  return std::exchange(queue_, {});
+}
+
+// Posted rather than started here: see the threading note in transport.h.
+void Transport::Connection::ScheduleWrite() {
+  if (state_ != State::kOpen || write_posted_ || writing_frames_ > 0 || queue_.empty()) {
+    return;
+  }
+  write_posted_ = true;
+  asio::post(owner_->io_, [self = shared_from_this()] {
+    self->write_posted_ = false;
+    if (self->state_ == State::kOpen) self->Write();
+  });
+}
+
+void Transport::Connection::Write() {
+  if (writing_frames_ > 0 || queue_.empty()) return;
+  std::vector<asio::const_buffer> buffers;
+  for (size_t i = 0; i < queue_.size() && i < kMaxFramesPerWrite; ++i) {
+    buffers.push_back(asio::buffer(queue_[i]));
+  }
+  writing_frames_ = buffers.size();
+  asio::async_write(socket_, buffers, [self = shared_from_this()](error_code ec, size_t) {
+    if (self->state_ == State::kClosed) return;
+    if (ec) return self->Close("write: " + ec.message());
+    for (; self->writing_frames_ > 0; --self->writing_frames_) {
+      self->queued_bytes_ -= self->queue_.front().size();
+      self->queue_.pop_front();
+    }
+    self->dropped_logged_ = false;
+    self->Write();
+  });
+}
+
+void Transport::Connection::Close(std::string_view why, bool notify) {
+  if (state_ == State::kClosed) return;
+  const bool was_open = state_ == State::kOpen;
+  state_ = State::kClosed;
+  error_code ignored;
+  socket_.close(ignored);
+  timer_.cancel();
+  resolver_.cancel();
+  const bool lost_messages = !queue_.empty();
+  if (lost_messages) owner_->stats_.messages_dropped += queue_.size();
+  queue_.clear();
+  queued_bytes_ = 0;
+  if (!notify) return;
+  if (!owner_->closed_) {
+    Log("transport: connection " + std::string(dialed_ ? "to " : "from ") +
+        (peer_.empty() ? remote_ + " (before hello)" : peer_) +
+        " closed: " + std::string(why));
+  }
+  owner_->Closed(shared_from_this(), was_open, lost_messages);
+}
+
+Transport::Transport(asio::io_context& io) : io_(io), acceptor_(io) {}
+
+Transport::~Transport() { Close(); }
+
+Result<std::string> Transport::Listen(const std::string& listen,
+                                      const std::string& advertise) {
+  auto address = ParseHostPort(listen);
+  if (!address.ok()) return address.status();
+  auto bound = BindAcceptor(acceptor_, *address);
+  if (!bound.ok()) return bound.status();
+  self_ = advertise.empty() ? FormatEndpoint(*bound) : advertise;
+  Accept();
+  return FormatEndpoint(*bound);
+}
+
+void Transport::Accept() {
+  acceptor_.async_accept([this](error_code ec, tcp::socket socket) {
+    if (closed_) return;
+    if (ec) {
+      // Out of descriptors, typically: keep the port, try again.
+      Log("transport: accept: " + ec.message());
+    } else {
+      error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      ++stats_.connections_accepted;
+      auto conn = std::make_shared<Connection>(this, std::move(socket));
+      connections_.insert(conn);
+      conn->StartAccepted();
+    }
+    Accept();
+  });
+}
+
+void Transport::Send(const std::string& to, const Message& message) {
+  if (closed_) return;
+  Link& link = links_[to];
+  if (!link.conn) {
+    auto delay = std::chrono::steady_clock::duration::zero();
+    if (link.retry_at) delay = *link.retry_at - std::chrono::steady_clock::now();
+    link.conn = std::make_shared<Connection>(this, to);
+    connections_.insert(link.conn);
+    link.conn->StartDialing(delay);
+  }
+  ++stats_.messages_out;
+  link.conn->Enqueue(FrameMessage(message));
+}
+
+// A peer said hello: the newest connection from it carries our replies. A
+// dial still waiting to connect hands its queue over and is abandoned.
+void Transport::Adopt(const std::shared_ptr<Connection>& conn) {
+  Link& link = links_[conn->peer()];
+  if (link.conn && link.conn != conn && !link.conn->open()) {
+    for (auto& frame : link.conn->TakeQueue()) conn->Enqueue(std::move(frame));
+    auto abandoned = std::exchange(link.conn, nullptr);
+    abandoned->Close("superseded", /*notify=*/false);
+    connections_.erase(abandoned);
+  }
+  link.conn = conn;
+  link.backoff = std::chrono::milliseconds(0);
+  link.retry_at.reset();
+}
+
+void Transport::Connected(const std::string& peer) {
+  Link& link = links_[peer];
+  link.backoff = std::chrono::milliseconds(0);
+  link.retry_at.reset();
+}
+
+// Only the connection that carries our messages to a peer, or one that had
+// messages queued, counts as losing the peer: an older connection from a peer
+// that has since reconnected may die without the peer being gone.
+void Transport::Closed(const std::shared_ptr<Connection>& conn, bool was_open,
+                       bool lost_messages) {
+  connections_.erase(conn);
+  if (closed_) return;
+  auto it = links_.find(conn->peer());
+  const bool current = it != links_.end() && it->second.conn == conn;
+  if (current) {
+    Link& link = it->second;
+    link.conn.reset();
+    if (conn->dialed() && !was_open) {
+      ++stats_.connect_failures;
+      link.backoff = std::clamp(link.backoff * 2, std::chrono::milliseconds(kMinBackoff),
+                                std::chrono::milliseconds(kMaxBackoff));
+      link.retry_at = std::chrono::steady_clock::now() + link.backoff;
+    }
+  }
+  if (((current && was_open) || lost_messages) && !conn->peer().empty() && delegate_) {
+    delegate_->OnPeerLost(conn->peer());
+  }
+}
+
+void Transport::Deliver(const std::string& from, std::vector<Message> messages) {
+  if (!closed_ && delegate_) delegate_->OnMessages(from, std::move(messages));
+}
+
+void Transport::Close() {
+  if (closed_) return;
+  closed_ = true;
+  error_code ignored;
+  acceptor_.close(ignored);
+  for (const auto& conn : std::set(connections_)) conn->Close("shutting down");
+  connections_.clear();
+  links_.clear();
+}
+
+}  // namespace dds
