@@ -1,0 +1,51 @@
+// Content blobs and their SHA-256; see blob.h.
+#include "sim/blob.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cassert>
+#include <iterator>
+#include <utility>
+
+namespace dds::sim {
+
+Digest Sha256(std::string_view bytes) {
+  Digest digest;
+  unsigned int length = 0;
+  int ok = EVP_Digest(bytes.data(), bytes.size(), digest.bytes.data(), &length,
+                      EVP_sha256(), nullptr);
+  assert(ok == 1 && length == digest.bytes.size());
+  (void)ok;
+  return digest;
+}
+
+std::vector<Digest> ChunkDigests(std::string_view bytes) {
+  std::vector<Digest> chunks;
+  if (ChunkCount(bytes.size()) <= 1) return chunks;
+  for (uint64_t offset = 0; offset < bytes.size(); offset += kChunkBytes) {
+    chunks.push_back(Sha256(bytes.substr(offset, kChunkBytes)));
+  }
+  return chunks;
+}
+
+BlobRef BlobPool::Intern(std::string bytes) {
+  Digest digest = Sha256(bytes);
+  auto [it, inserted] = blobs_.try_emplace(digest);
+  if (!inserted) {
+    if (BlobRef existing = it->second.lock()) return existing;
+  }
+  std::vector<Digest> chunks = ChunkDigests(bytes);
+  auto blob =
+      std::make_shared<const Blob>(Blob{std::move(bytes), digest, std::move(chunks)});
+  it->second = blob;
+  if (blobs_.size() >= sweep_at_) DropExpired();
+  return blob;
+}
+
+void BlobPool::DropExpired() {
+  std::erase_if(blobs_, [](const auto& kv) { return kv.second.expired(); });
+  sweep_at_ = std::max<size_t>(1024, blobs_.size() * 2);
+}
+
+}  // namespace dds::sim

@@ -1,0 +1,45 @@
+// File content in the simulator: immutable, hashed once, shared.
+//
+// A 100-node cluster holds the same file 100 times; the simulated disks share
+// one Blob per distinct content instead of copying it, and its SHA-256 is
+// computed once, when the blob is made.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/entry.h"
+#include "core/types.h"
+
+namespace dds::sim {
+
+struct Blob {
+  std::string bytes;
+  Digest digest;               // SHA-256 of bytes
+  std::vector<Digest> chunks;  // of every kChunkBytes chunk, if more than one
+
+  FileDigest file_digest() const { return FileDigest{digest, chunks}; }
+};
+using BlobRef = std::shared_ptr<const Blob>;
+
+// SHA-256 with OpenSSL, as the runtime computes it.
+Digest Sha256(std::string_view bytes);
+// The per-chunk digests FileStore::Hash reports (empty for one chunk or less).
+std::vector<Digest> ChunkDigests(std::string_view bytes);
+
+// Hands out one shared Blob per distinct content.
+class BlobPool {
+ public:
+  BlobRef Intern(std::string bytes);
+
+ private:
+  void DropExpired();
+
+  std::map<Digest, std::weak_ptr<const Blob>> blobs_;
+  size_t sweep_at_ = 1024;  // pool size at which expired entries are swept
+};
+
+}  // namespace dds::sim

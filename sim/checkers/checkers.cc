@@ -1,0 +1,46 @@
+// Wiring of the invariant checkers; see checkers.h.
+#include "sim/checkers/checkers.h"
+
+namespace dds::sim {
+
+Checkers::Checkers(EventLoop* loop)
+    : loop_(loop),
+      verdict_(loop),
+      safety_(&ledger_, &verdict_),
+      durability_(&ledger_, &verdict_),
+      liveness_(&ledger_) {
+  ledger_.set_on_target_change(
+      [this](const std::string& path) { liveness_.Retarget(path); });
+}
+
+void Checkers::OnFileChanged(const FileChange& change) {
+  bool live = change.disk.online();
+  bool injected = change.cause == ChangeCause::kScenario;
+  if (change.before) {
+    ledger_.CopyRemoved(change.path, change.before->digest, live, injected,
+                        change.disk.node());
+  }
+  if (change.after) ledger_.CopyAdded(change.path, change.after->digest, live);
+  if (change.cause == ChangeCause::kPublish) {
+    safety_.OnPublished(change.disk.node(), change.path, change.after->digest);
+  }
+}
+
+void Checkers::OnRecorded(const CatalogEntry& entry) {
+  durability_.BeforeRecord(entry);
+  ledger_.Record(entry, loop_->Now());
+}
+
+void Checkers::OnHostChanged(const Host& host) {
+  if (!host.disk) return;
+  int delta = host.up() ? 1 : -1;
+  for (const auto& [path, file] : host.disk->files()) {
+    ledger_.CopyOnline(path, file.blob->digest, delta);
+  }
+}
+
+void Checkers::OnScenarioWrite(const std::string& path, const Digest& digest) {
+  ledger_.NoteWrite(path, digest, loop_->Now());
+}
+
+}  // namespace dds::sim

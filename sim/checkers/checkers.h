@@ -1,0 +1,46 @@
+// The invariant checkers together: feeds the ledger from what the world
+// reports (catalog records, disk changes, hosts going up and down) and hands
+// each event to the checker whose property it concerns.
+#pragma once
+
+#include <string>
+
+#include "sim/checkers/durability.h"
+#include "sim/checkers/ledger.h"
+#include "sim/checkers/liveness.h"
+#include "sim/checkers/safety.h"
+#include "sim/checkers/verdict.h"
+#include "sim/world.h"
+
+namespace dds::sim {
+
+class Checkers final : public WorldObserver {
+ public:
+  explicit Checkers(EventLoop* loop);
+  Checkers(const Checkers&) = delete;
+  Checkers& operator=(const Checkers&) = delete;
+
+  // WorldObserver.
+  void OnFileChanged(const FileChange& change) override;
+  void OnRecorded(const CatalogEntry& entry) override;
+  void OnHostChanged(const Host& host) override;
+
+  // The scenario wrote `digest` to `path` somewhere.
+  void OnScenarioWrite(const std::string& path, const Digest& digest);
+
+  Ledger& ledger() { return ledger_; }
+  Safety& safety() { return safety_; }
+  Durability& durability() { return durability_; }
+  Liveness& liveness() { return liveness_; }
+  Verdict& verdict() { return verdict_; }
+
+ private:
+  EventLoop* const loop_;
+  Verdict verdict_;
+  Ledger ledger_;
+  Safety safety_;
+  Durability durability_;
+  Liveness liveness_;
+};
+
+}  // namespace dds::sim

@@ -1,0 +1,69 @@
+// The durability checker; see durability.h.
+#include "sim/checkers/durability.h"
+
+namespace dds::sim {
+namespace {
+
+std::string Name(const CatalogEntry& entry) {
+  return entry.path + " v" + std::to_string(entry.version) +
+         (entry.tombstone ? " (tombstone)" : " " + entry.hash.ShortHex());
+}
+
+}  // namespace
+
+void Durability::BeforeRecord(const CatalogEntry& entry) {
+  if (const CatalogEntry* same = ledger_->Recorded(entry.path, entry.version)) {
+    if (*same == entry) return;  // recorded again (a restarted master), fine
+    if (same->hash != entry.hash || same->tombstone != entry.tombstone) {
+      verdict_->Fail("Durability", "version reused: " + Name(*same) +
+                                       " recorded again as " + Name(entry));
+    }
+    return;
+  }
+  Instant tombstone_at{};
+  const CatalogEntry* tombstone = ledger_->LastTombstone(entry.path, &tombstone_at);
+  if (!tombstone) return;
+  if (entry.version < tombstone->version) {
+    verdict_->Fail("Durability", Name(entry) + " recorded after " + Name(*tombstone));
+  } else if (!entry.tombstone &&
+             !ledger_->WrittenSince(entry.path, entry.hash, tombstone_at)) {
+    verdict_->Fail("Durability", "deleted file resurrected: " + Name(entry) + " after " +
+                                     Name(*tombstone) +
+                                     ", with content not written since the delete");
+  }
+}
+
+void Durability::Finish(const World& world) {
+  CheckCopies();
+  const Host& master = *world.hosts().front();
+  if (master.master) CheckMasterCatalog(*master.master);
+}
+
+void Durability::CheckCopies() {
+  lost_to_faults_ = 0;
+  for (const auto& [path, entry] : ledger_->latest()) {
+    if (entry.tombstone) continue;
+    const Copies* copies = ledger_->CopiesOf(path, entry.hash);
+    if (!copies || copies->total > 0 || !copies->ever) continue;
+    if (copies->last_loss_injected) {
+      ++lost_to_faults_;
+      continue;
+    }
+    verdict_->Fail("Durability", "lost " + Name(entry) + ": " + copies->last_remover +
+                                     " removed its last copy");
+    return;
+  }
+}
+
+void Durability::CheckMasterCatalog(const Master& master) {
+  for (const auto& [path, entry] : ledger_->latest()) {
+    const CatalogEntry* held = master.catalog().Find(path);
+    if (held && held->version >= entry.version) continue;
+    verdict_->Fail("Durability", "the master's catalog lost " + Name(entry) +
+                                     " (it has " +
+                                     (held ? Name(*held) : std::string("nothing")) + ")");
+    return;
+  }
+}
+
+}  // namespace dds::sim

@@ -1,0 +1,95 @@
+// The checkers' record of facts; see ledger.h.
+#include "sim/checkers/ledger.h"
+
+namespace dds::sim {
+
+void Ledger::Record(const CatalogEntry& entry, Instant at) {
+  PathHistory& history = history_[entry.path];
+  if (history.versions.empty()) paths_.push_back(entry.path);
+  history.versions.insert_or_assign(entry.version, entry);
+  if (!entry.tombstone) ++history.digests[entry.hash];
+  if (entry.tombstone && entry.version >= history.tombstone_version) {
+    history.tombstone_version = entry.version;
+    history.tombstone_at = at;
+  }
+  auto [it, inserted] = latest_.try_emplace(entry.path, entry);
+  if (!inserted && it->second.version > entry.version) return;
+  if (!inserted && !it->second.tombstone) --live_entries_;
+  it->second = entry;
+  if (!entry.tombstone) ++live_entries_;
+  if (on_target_change_) on_target_change_(entry.path);
+}
+
+const CatalogEntry* Ledger::Latest(const std::string& path) const {
+  auto it = latest_.find(path);
+  return it == latest_.end() ? nullptr : &it->second;
+}
+
+const CatalogEntry* Ledger::Recorded(const std::string& path, uint64_t version) const {
+  auto it = history_.find(path);
+  if (it == history_.end()) return nullptr;
+  auto v = it->second.versions.find(version);
+  return v == it->second.versions.end() ? nullptr : &v->second;
+}
+
+bool Ledger::WasRecorded(const std::string& path, const Digest& digest) const {
+  auto it = history_.find(path);
+  return it != history_.end() && it->second.digests.contains(digest);
+}
+
+const CatalogEntry* Ledger::LastTombstone(const std::string& path, Instant* at) const {
+  auto it = history_.find(path);
+  if (it == history_.end() || it->second.tombstone_version == 0) return nullptr;
+  *at = it->second.tombstone_at;
+  return &it->second.versions.at(it->second.tombstone_version);
+}
+
+void Ledger::CopyAdded(const std::string& path, const Digest& digest, bool live) {
+  Copies& copies = copies_[{path, digest}];
+  ++copies.total;
+  copies.ever = true;
+  if (live) {
+    ++copies.live;
+    LiveChanged(path, copies.live - 1, copies.live);
+  }
+}
+
+void Ledger::CopyRemoved(const std::string& path, const Digest& digest, bool live,
+                         bool injected, const std::string& node) {
+  Copies& copies = copies_[{path, digest}];
+  --copies.total;
+  copies.last_loss_injected = injected;
+  copies.last_remover = node;
+  if (live) {
+    --copies.live;
+    LiveChanged(path, copies.live + 1, copies.live);
+  }
+}
+
+void Ledger::CopyOnline(const std::string& path, const Digest& digest, int delta) {
+  Copies& copies = copies_[{path, digest}];
+  int before = copies.live;
+  copies.live += delta;
+  LiveChanged(path, before, copies.live);
+}
+
+const Copies* Ledger::CopiesOf(const std::string& path, const Digest& digest) const {
+  auto it = copies_.find({path, digest});
+  return it == copies_.end() ? nullptr : &it->second;
+}
+
+void Ledger::LiveChanged(const std::string& path, int before, int after) {
+  if ((before > 0) != (after > 0) && on_target_change_) on_target_change_(path);
+}
+
+void Ledger::NoteWrite(const std::string& path, const Digest& digest, Instant at) {
+  writes_.insert_or_assign({path, digest}, at);
+}
+
+bool Ledger::WrittenSince(const std::string& path, const Digest& digest,
+                          Instant since) const {
+  auto it = writes_.find({path, digest});
+  return it != writes_.end() && it->second >= since;
+}
+
+}  // namespace dds::sim

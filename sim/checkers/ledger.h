@@ -1,0 +1,84 @@
+// What the checkers know for certain, collected as the run goes, kept
+// outside the core so a bug in the core cannot hide from it:
+//  * every catalog entry the master recorded, across master restarts;
+//  * every copy of every (path, content) on the disks, on live nodes or not,
+//    and whether the last copy to go was destroyed by the scenario;
+//  * every write the scenario made, and when.
+// The checkers (safety.h, durability.h, liveness.h) judge from these facts.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/entry.h"
+#include "core/types.h"
+
+namespace dds::sim {
+
+// The copies of one (path, content) on all disks.
+struct Copies {
+  int live = 0;   // on disks of nodes that are up
+  int total = 0;  // on any disk
+  bool ever = false;
+  bool last_loss_injected = false;  // the latest removal was the scenario's doing
+  std::string last_remover;         // node that removed the latest copy
+};
+
+class Ledger {
+ public:
+  // Called with the path whenever what liveness expects of it may change:
+  // its latest entry, or whether any live node holds that entry's content.
+  void set_on_target_change(std::function<void(const std::string&)> hook) {
+    on_target_change_ = std::move(hook);
+  }
+
+  // ---- catalog history ----
+  void Record(const CatalogEntry& entry, Instant at);
+  const CatalogEntry* Latest(const std::string& path) const;
+  // The entry recorded for (path, version), if any.
+  const CatalogEntry* Recorded(const std::string& path, uint64_t version) const;
+  bool WasRecorded(const std::string& path, const Digest& digest) const;
+  // The newest tombstone of `path` and when it was recorded.
+  const CatalogEntry* LastTombstone(const std::string& path, Instant* at) const;
+  const std::map<std::string, CatalogEntry>& latest() const { return latest_; }
+  // Paths in the order they were first recorded (for sampling).
+  const std::vector<std::string>& paths() const { return paths_; }
+  size_t live_entries() const { return live_entries_; }
+
+  // ---- copies on disks ----
+  void CopyAdded(const std::string& path, const Digest& digest, bool live);
+  void CopyRemoved(const std::string& path, const Digest& digest, bool live,
+                   bool injected, const std::string& node);
+  // A disk went online (+1) or offline (-1) with this copy on it.
+  void CopyOnline(const std::string& path, const Digest& digest, int delta);
+  const Copies* CopiesOf(const std::string& path, const Digest& digest) const;
+
+  // ---- scenario writes ----
+  void NoteWrite(const std::string& path, const Digest& digest, Instant at);
+  // True if the scenario wrote `digest` to `path` at or after `since`.
+  bool WrittenSince(const std::string& path, const Digest& digest, Instant since) const;
+
+ private:
+  struct PathHistory {
+    std::map<uint64_t, CatalogEntry> versions;
+    std::map<Digest, int> digests;  // recorded contents
+    uint64_t tombstone_version = 0;
+    Instant tombstone_at{};
+  };
+  using Key = std::pair<std::string, Digest>;
+
+  void LiveChanged(const std::string& path, int before, int after);
+
+  std::map<std::string, PathHistory> history_;
+  std::map<std::string, CatalogEntry> latest_;
+  std::vector<std::string> paths_;
+  size_t live_entries_ = 0;
+  std::map<Key, Copies> copies_;
+  std::map<Key, Instant> writes_;  // latest scenario write of each content
+  std::function<void(const std::string&)> on_target_change_;
+};
+
+}  // namespace dds::sim

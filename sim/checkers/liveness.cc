@@ -1,0 +1,76 @@
+// The liveness checker; see liveness.h.
+#include "sim/checkers/liveness.h"
+
+#include <vector>
+
+namespace dds::sim {
+namespace {
+
+constexpr int kExamples = 3;  // paths / nodes named in an explanation
+
+}  // namespace
+
+void Liveness::Retarget(const std::string& path) {
+  if (auto it = target_.find(path); it != target_.end()) {
+    target_digest_ ^= it->second;
+    target_.erase(it);
+  }
+  const CatalogEntry* entry = ledger_->Latest(path);
+  if (!entry || entry->tombstone) return;
+  const Copies* copies = ledger_->CopiesOf(path, entry->hash);
+  if (!copies || copies->live == 0) return;
+  uint64_t mix = ContentMix(path, entry->hash);
+  target_.emplace(path, mix);
+  target_digest_ ^= mix;
+}
+
+bool Liveness::Converged(const World& world) const {
+  const auto& hosts = world.hosts();
+  if (!hosts.front()->up()) return false;
+  for (size_t i = 1; i < hosts.size(); ++i) {
+    if (hosts[i]->up() && !NodeConverged(*hosts[i])) return false;
+  }
+  return true;
+}
+
+bool Liveness::NodeConverged(const Host& host) const {
+  return host.node->registered() && host.disk->content_digest() == target_digest_ &&
+         host.disk->files().size() == target_.size();
+}
+
+std::string Liveness::Explain(const World& world) const {
+  const auto& hosts = world.hosts();
+  if (!hosts.front()->up()) return "the master is down";
+  std::string why;
+  int named = 0;
+  for (size_t i = 1; i < hosts.size() && named < kExamples; ++i) {
+    const Host& host = *hosts[i];
+    if (!host.up() || NodeConverged(host)) continue;
+    why += (named++ ? "; " : "") + ExplainNode(host);
+  }
+  return why;
+}
+
+std::string Liveness::ExplainNode(const Host& host) const {
+  if (!host.node->registered()) return host.name + " is not registered";
+  std::vector<std::string> problems;
+  for (const auto& [path, mix] : target_) {
+    const SimDisk::File* file = host.disk->Find(path);
+    if (!file) {
+      problems.push_back("lacks " + path);
+    } else if (ContentMix(path, file->blob->digest) != mix) {
+      problems.push_back("has a stale " + path);
+    }
+  }
+  for (const auto& [path, file] : host.disk->files()) {
+    if (!target_.contains(path))
+      problems.push_back("has " + path + ", not in the catalog");
+  }
+  std::string why = host.name + " " + std::to_string(problems.size()) + " off:";
+  for (size_t i = 0; i < problems.size() && i < kExamples; ++i)
+    why += " " + problems[i] + ";";
+  why.pop_back();
+  return why;
+}
+
+}  // namespace dds::sim

@@ -1,0 +1,46 @@
+// The safety checker; see safety.h.
+#include "sim/checkers/safety.h"
+
+#include <vector>
+
+namespace dds::sim {
+
+void Safety::OnPublished(const std::string& node, const std::string& path,
+                         const Digest& digest) {
+  if (ledger_->WasRecorded(path, digest)) return;
+  verdict_->Fail("Safety", node + " published " + path + " with content " +
+                               digest.ShortHex() +
+                               ", which the master never recorded for that path");
+}
+
+std::string Safety::Read(const Host& host, const std::string& path) {
+  ++reads_;
+  if (!host.node) return "not up";
+  std::optional<Holding> holding = host.node->Servable(path);
+  if (!holding) return "not servable";
+  const SimDisk::File* file = host.disk->Find(path);
+  if (!file)
+    return "servable v" + std::to_string(holding->version) + " but missing on disk";
+  const Digest& digest = file->blob->digest;
+  if (file->corrupt_unhashed) return "corrupted on disk, not yet detected (excused)";
+  if (!ledger_->WasRecorded(path, digest)) {
+    verdict_->Fail("Safety", host.name + " would serve " + path + " v" +
+                                 std::to_string(holding->version) + " with content " +
+                                 digest.ShortHex() + ", which the master never recorded");
+  }
+  return "served v" + std::to_string(holding->version) + " " + digest.ShortHex();
+}
+
+std::string Safety::ReadRandom(const World& world, SplitMix64& random) {
+  const std::vector<std::string>& paths = ledger_->paths();
+  std::vector<const Host*> nodes;
+  for (const auto& host : world.hosts()) {
+    if (host->node) nodes.push_back(host.get());
+  }
+  if (paths.empty() || nodes.empty()) return {};
+  const Host* host = nodes[UniformBelow(random.Next(), nodes.size())];
+  const std::string& path = paths[UniformBelow(random.Next(), paths.size())];
+  return "read " + host->name + " " + path + ": " + Read(*host, path);
+}
+
+}  // namespace dds::sim

@@ -1,0 +1,297 @@
+// The TOML scenario parser; see scenario_parser.h and docs/scenarios.md.
+#include "sim/scenario_parser.h"
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <iterator>
+#include <set>
+
+#include "core/path.h"
+#include "sim/toml_fields.h"
+
+namespace dds::sim {
+namespace {
+
+// The keys an action may carry besides `at` / `do` (or `every`, ...).
+enum ActionKey : unsigned {
+  kNodeKey = 1u << 0,
+  kNodesKey = 1u << 1,
+  kPathKey = 1u << 2,
+  kSizeKey = 1u << 3,
+  kContentKey = 1u << 4,
+  kGroupsKey = 1u << 5,
+  kRestartAfterKey = 1u << 6,
+  kHealAfterKey = 1u << 7,
+};
+
+struct ActionSpec {
+  std::string_view name;
+  ActionKind kind;
+  unsigned keys;
+};
+
+constexpr unsigned kTarget = kNodeKey | kNodesKey;
+constexpr std::array<ActionSpec, 14> kSpecs = {{
+    {"join", ActionKind::kAddNode, kNodeKey},
+    {"add_node", ActionKind::kAddNode, kNodeKey},
+    {"crash", ActionKind::kCrash, kTarget | kRestartAfterKey},
+    {"restart", ActionKind::kRestart, kTarget},
+    {"delete", ActionKind::kDelete, kTarget | kPathKey},
+    {"corrupt", ActionKind::kCorrupt, kTarget | kPathKey},
+    {"write", ActionKind::kWrite, kTarget | kPathKey | kSizeKey | kContentKey},
+    {"modify", ActionKind::kModify, kTarget | kPathKey | kSizeKey | kContentKey},
+    {"remove", ActionKind::kRemove, kPathKey},
+    {"partition", ActionKind::kPartition, kGroupsKey | kHealAfterKey},
+    {"heal", ActionKind::kHeal, 0},
+    {"master_crash", ActionKind::kMasterCrash, kRestartAfterKey},
+    {"master_restart", ActionKind::kMasterRestart, 0},
+    {"read", ActionKind::kRead, kTarget | kPathKey},
+}};
+
+const ActionSpec& SpecOf(Fields& f) {
+  std::string name = f.Required(f.Text("do"), "do");
+  for (const ActionSpec& spec : kSpecs) {
+    if (spec.name == name) return spec;
+  }
+  f.Fail("do", "unknown action \"" + name + "\" (see docs/scenarios.md)");
+}
+
+std::string CheckedPath(Fields& f, std::string_view key, std::string path) {
+  if (Status s = ValidatePath(path); !s.ok()) f.Fail(key, "bad path: " + s.message());
+  return path;
+}
+
+// Every node name a scenario may use: the initial ones and those its
+// add_node actions name.
+using Names = std::set<std::string, std::less<>>;
+
+std::string KnownNode(Fields& f, std::string_view key, const Names& names,
+                      std::string name, bool master_ok) {
+  if (names.contains(name) || (master_ok && name == "master")) return name;
+  f.Fail(key, "unknown node \"" + name + "\"");
+}
+
+void ParseTargets(Fields& f, unsigned keys, const Names& names, Action* a) {
+  if (keys & kNodeKey) {
+    if (auto node = f.Text("node")) a->node = KnownNode(f, "node", names, *node, false);
+  }
+  if (keys & kNodesKey) {
+    for (std::string& name : f.Texts("nodes").value_or(std::vector<std::string>{})) {
+      a->candidates.push_back(KnownNode(f, "nodes", names, std::move(name), false));
+    }
+  }
+  if (keys & kGroupsKey) {
+    a->groups = f.Groups("groups").value_or(std::vector<std::vector<std::string>>{});
+    for (const auto& group : a->groups) {
+      for (const auto& name : group) KnownNode(f, "groups", names, name, true);
+    }
+  }
+}
+
+// The action-specific keys, as `spec` allows them.
+void ParseActionKeys(Fields& f, const ActionSpec& spec, const Names& names, Action* a) {
+  a->kind = spec.kind;
+  ParseTargets(f, spec.keys, names, a);
+  if (spec.keys & kPathKey) {
+    if (auto path = f.Text("path")) a->path = CheckedPath(f, "path", *path);
+  }
+  if (spec.keys & kSizeKey) a->size = f.Bytes("size");
+  if (spec.keys & kContentKey) a->content = f.Text("content");
+  if (a->size && a->content) f.Fail("content", "give either size or content, not both");
+  if (spec.keys & kRestartAfterKey) a->undo_after = f.Time("restart_after");
+  if (spec.keys & kHealAfterKey) a->undo_after = f.Time("heal_after");
+  f.RejectUnknown(" for do = \"" + std::string(spec.name) + "\"");
+}
+
+Action ParseAction(const toml::table& table, const Names& names) {
+  Fields f(table, "action");
+  Action a;
+  a.line = f.line();
+  a.at = Instant(f.Required(f.Time("at"), "at"));
+  ParseActionKeys(f, SpecOf(f), names, &a);
+  return a;
+}
+
+RandomActions ParseRandom(const toml::table& table, const Names& names) {
+  Fields f(table, "random");
+  RandomActions r;
+  r.action.line = f.line();
+  r.every = f.Required(f.Time("every"), "every");
+  if (r.every <= Duration(0)) f.Fail("every", "must be more than zero");
+  r.from = Instant(f.Time("from").value_or(Duration(0)));
+  r.until = Instant(f.Required(f.Time("until"), "until"));
+  if (r.until < r.from) f.Fail("until", "is before from");
+  ParseActionKeys(f, SpecOf(f), names, &r.action);
+  return r;
+}
+
+// Calls `parse` on each table of the array of tables `name` ([[name]]).
+template <typename Parse>
+void ForEachTable(Fields& root, std::string_view name, Parse parse) {
+  const toml::node* node = root.Node(name);
+  if (!node) return;
+  const toml::array* array = node->as_array();
+  if (!array || !array->is_array_of_tables()) {
+    root.Fail(name, "expected [[" + std::string(name) + "]] tables");
+  }
+  for (const toml::node& item : *array) parse(*item.as_table());
+}
+
+const toml::table* Section(Fields& root, std::string_view name) {
+  const toml::node* node = root.Node(name);
+  if (!node) return nullptr;
+  if (!node->is_table()) root.Fail(name, "expected a [" + std::string(name) + "] table");
+  return node->as_table();
+}
+
+void ParseCluster(const toml::table& table, Scenario* s) {
+  Fields f(table, "cluster");
+  s->nodes = f.Count("nodes", 1, 1000).value_or(s->nodes);
+  s->seed = f.Count("seed", 0, UINT64_MAX >> 1).value_or(s->seed);
+  s->file_size = f.Bytes("file_size").value_or(s->file_size);
+  f.RejectUnknown("");
+}
+
+void ParseNetwork(const toml::table& table, NetworkOptions* n) {
+  Fields f(table, "network");
+  n->latency_min = f.Time("latency_min").value_or(n->latency_min);
+  n->latency_max =
+      f.Time("latency_max").value_or(std::max(n->latency_max, n->latency_min));
+  if (n->latency_max < n->latency_min) f.Fail("latency_max", "is less than latency_min");
+  n->bandwidth = f.Bytes("bandwidth").value_or(n->bandwidth);
+  n->loss = f.Fraction("loss").value_or(n->loss);
+  f.RejectUnknown("");
+}
+
+void ParseNodeOptions(const toml::table& table, NodeOptions* n) {
+  Fields f(table, "node");
+  n->heartbeat_interval = f.Time("heartbeat").value_or(n->heartbeat_interval);
+  n->master_timeout = f.Time("master_timeout").value_or(n->master_timeout);
+  n->scan_interval = f.Time("scan_interval").value_or(n->scan_interval);
+  n->scrub_bytes_per_second = f.Bytes("scrub_rate").value_or(n->scrub_bytes_per_second);
+  n->scrub_interval = f.Time("scrub_interval").value_or(n->scrub_interval);
+  n->max_concurrent_pulls =
+      f.Count("max_pulls", 1, 1024).value_or(n->max_concurrent_pulls);
+  n->chunks_in_flight = f.Count("chunks_in_flight", 1, 64).value_or(n->chunks_in_flight);
+  n->fetch_timeout = f.Time("fetch_timeout").value_or(n->fetch_timeout);
+  n->retry_delay = f.Time("retry_delay").value_or(n->retry_delay);
+  n->disk_full_retry = f.Time("disk_full_retry").value_or(n->disk_full_retry);
+  n->change_resend = f.Time("change_resend").value_or(n->change_resend);
+  f.RejectUnknown("");
+}
+
+void ParseMasterOptions(const toml::table& table, MasterOptions* m) {
+  Fields f(table, "master");
+  m->node_timeout = f.Time("node_timeout").value_or(m->node_timeout);
+  m->failure_check_interval = f.Time("failure_check").value_or(m->failure_check_interval);
+  m->holders_per_reply =
+      f.Count("holders_per_reply", 1, 1000).value_or(m->holders_per_reply);
+  f.RejectUnknown("");
+}
+
+void ParseWorkload(const toml::table& table, const Scenario& s, Workload* w) {
+  Fields f(table, "workload");
+  w->files = f.Count("files", 0, 1000000).value_or(0);
+  uint64_t size = f.Bytes("size").value_or(s.file_size);
+  w->size_min = f.Bytes("size_min").value_or(size);
+  w->size_max = f.Bytes("size_max").value_or(std::max(size, w->size_min));
+  if (w->size_max < w->size_min) f.Fail("size_max", "is less than size_min");
+  w->copies = f.Count("copies", 1, s.nodes).value_or(1);
+  w->prefix = f.Text("prefix").value_or(w->prefix);
+  CheckedPath(f, "prefix", w->prefix + "f1");
+  f.RejectUnknown("");
+}
+
+void ParseExpect(const toml::table& table, Expect* e) {
+  Fields f(table, "expect");
+  e->converged_within = f.Time("converged_within").value_or(e->converged_within);
+  e->check_every = f.Time("check_every").value_or(e->check_every);
+  if (e->check_every <= Duration(0)) f.Fail("check_every", "must be more than zero");
+  e->read_every = f.Time("read_every").value_or(e->read_every);
+  e->catalog_contains = f.Texts("catalog_contains").value_or(std::vector<std::string>{});
+  f.RejectUnknown("");
+}
+
+// The initial nodes plus every name an add_node action gives, read before
+// the actions themselves so that an action may name a node added later in
+// the file.
+Names DeclaredNodes(Fields& root, const Scenario& s) {
+  Names names;
+  for (uint64_t i = 1; i <= s.nodes; ++i) names.insert(NodeName(i));
+  ForEachTable(root, "action", [&](const toml::table& t) {
+    std::optional<std::string> kind = t["do"].value_exact<std::string>();
+    std::optional<std::string> node = t["node"].value_exact<std::string>();
+    if (!kind || !node || (*kind != "join" && *kind != "add_node")) return;
+    if (!names.insert(*node).second || *node == "master") {
+      Fields f(t, "action");
+      f.Fail("node", "node \"" + *node + "\" already exists");
+    }
+  });
+  return names;
+}
+
+// Every expected content must be one some write action writes.
+void CheckExpectedContents(const toml::table& root, const Scenario& s) {
+  for (const std::string& content : s.expect.catalog_contains) {
+    bool written = std::any_of(s.actions.begin(), s.actions.end(),
+                               [&](const Action& a) { return a.content == content; });
+    if (written) continue;
+    Fields f(*root["expect"].as_table(), "expect");
+    f.Fail("catalog_contains", "no write action has content = \"" + content + "\"");
+  }
+}
+
+void ParseRoot(const toml::table& root, Scenario* s) {
+  Fields f(root, "");
+  if (auto* t = Section(f, "cluster")) ParseCluster(*t, s);
+  if (auto* t = Section(f, "network")) ParseNetwork(*t, &s->network);
+  if (auto* t = Section(f, "node")) ParseNodeOptions(*t, &s->node);
+  if (auto* t = Section(f, "master")) ParseMasterOptions(*t, &s->master);
+  if (auto* t = Section(f, "workload")) ParseWorkload(*t, *s, &s->workload);
+  if (auto* t = Section(f, "expect")) ParseExpect(*t, &s->expect);
+  Names names = DeclaredNodes(f, *s);
+  ForEachTable(f, "action", [&](const toml::table& t) {
+    s->actions.push_back(ParseAction(t, names));
+  });
+  ForEachTable(f, "random",
+               [&](const toml::table& t) { s->random.push_back(ParseRandom(t, names)); });
+  f.RejectUnknown(
+      " (sections: cluster, network, node, master, workload, expect, "
+      "[[action]], [[random]])");
+  std::stable_sort(s->actions.begin(), s->actions.end(),
+                   [](const Action& a, const Action& b) { return a.at < b.at; });
+  CheckExpectedContents(root, *s);
+}
+
+}  // namespace
+
+std::string ParseError::ToString() const {
+  return file + ":" + std::to_string(line) + ": " + key + ": " + what;
+}
+
+ParseOutcome ParseScenarioText(std::string_view text, const std::string& file) {
+  Scenario scenario;
+  scenario.file = file;
+  try {
+    toml::table root = toml::parse(text, file);
+    ParseRoot(root, &scenario);
+  } catch (const toml::parse_error& e) {
+    return ParseError{file, static_cast<int64_t>(e.source().begin.line), "toml",
+                      std::string(e.description())};
+  } catch (const FieldError& e) {
+    return ParseError{file, e.line, e.key, e.what};
+  }
+  return scenario;
+}
+
+ParseOutcome ParseScenarioFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return ParseError{path, 0, "file", "cannot be read"};
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  if (in.bad()) return ParseError{path, 0, "file", "cannot be read"};
+  return ParseScenarioText(text, path);
+}
+
+}  // namespace dds::sim

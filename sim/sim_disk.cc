@@ -1,0 +1,185 @@
+// The in-memory data directory; see sim_disk.h.
+#include "sim/sim_disk.h"
+
+#include <string_view>
+#include <utility>
+
+#include "sim/event_loop.h"
+
+namespace dds::sim {
+namespace {
+
+// Larger than any file a scenario makes; guards against absurd offsets.
+constexpr uint64_t kMaxStageBytes = 1ull << 36;
+
+Status NoFile(const std::string& path) {
+  return Status::NotFound("no such file: " + path);
+}
+Status NoStage(const std::string& stage) {
+  return Status::NotFound("no such stage: " + stage);
+}
+
+}  // namespace
+
+uint64_t ContentMix(const std::string& path, const Digest& digest) {
+  std::string_view bytes(reinterpret_cast<const char*>(digest.bytes.data()),
+                         digest.bytes.size());
+  return Fnv1a64(bytes, Fnv1a64(path));
+}
+
+SimDisk::SimDisk(std::string node, const EventLoop* clock, BlobPool* pool,
+                 DiskObserver* observer)
+    : node_(std::move(node)), clock_(clock), pool_(pool), observer_(observer) {}
+
+Status SimDisk::List(std::vector<FileInfo>* files) {
+  files->clear();
+  files->reserve(files_.size());
+  for (const auto& [path, file] : files_) files->push_back(InfoOf(path, file));
+  return Status::Ok();
+}
+
+Result<FileInfo> SimDisk::Stat(const std::string& path) {
+  auto it = files_.find(path);
+  if (it == files_.end()) return NoFile(path);
+  return InfoOf(path, it->second);
+}
+
+Result<FileDigest> SimDisk::Hash(const std::string& path) {
+  auto it = files_.find(path);
+  if (it == files_.end()) return NoFile(path);
+  it->second.corrupt_unhashed = false;  // the node now knows what the bytes are
+  return it->second.blob->file_digest();
+}
+
+Result<std::string> SimDisk::Read(const std::string& path, uint64_t offset,
+                                  uint64_t length) {
+  auto it = files_.find(path);
+  if (it == files_.end()) return NoFile(path);
+  const std::string& bytes = it->second.blob->bytes;
+  if (offset > bytes.size()) return Status::InvalidArgument("read past end of " + path);
+  return bytes.substr(offset, length);
+}
+
+Status SimDisk::Remove(const std::string& path) {
+  auto it = files_.find(path);
+  if (it == files_.end()) return NoFile(path);
+  Erase(it, ChangeCause::kNodeRemove);
+  return Status::Ok();
+}
+
+Status SimDisk::BeginStage(const std::string& stage) {
+  stages_.try_emplace(stage);  // an existing stage keeps its bytes (resume)
+  return Status::Ok();
+}
+
+Status SimDisk::WriteStage(const std::string& stage, uint64_t offset,
+                           std::string_view data) {
+  auto it = stages_.find(stage);
+  if (it == stages_.end()) return NoStage(stage);
+  if (offset > kMaxStageBytes || data.size() > kMaxStageBytes - offset) {
+    return Status::InvalidArgument("stage write past the size limit: " + stage);
+  }
+  Stage& s = it->second;
+  if (s.whole) {  // first write to a copied stage: materialise it
+    s.bytes = s.whole->bytes;
+    s.whole.reset();
+  }
+  if (s.bytes.size() < offset + data.size()) s.bytes.resize(offset + data.size());
+  s.bytes.replace(offset, data.size(), data);
+  return Status::Ok();
+}
+
+Status SimDisk::CopyToStage(const std::string& path, const std::string& stage) {
+  auto file = files_.find(path);
+  if (file == files_.end()) return NoFile(path);
+  stages_[stage] = Stage{{}, file->second.blob};
+  return Status::Ok();
+}
+
+Result<Digest> SimDisk::HashStageRange(const std::string& stage, uint64_t offset,
+                                       uint64_t length) {
+  auto it = stages_.find(stage);
+  if (it == stages_.end()) return NoStage(stage);
+  const Stage& s = it->second;
+  std::string_view bytes = s.whole ? std::string_view(s.whole->bytes) : s.bytes;
+  if (offset > bytes.size() || length > bytes.size() - offset) {
+    return Status::NotFound("stage " + stage + " is shorter than the range");
+  }
+  if (s.whole && offset == 0 && length == bytes.size()) return s.whole->digest;
+  return Sha256(bytes.substr(offset, length));
+}
+
+Status SimDisk::ListStages(std::vector<std::string>* stages) {
+  stages->clear();
+  for (const auto& [name, stage] : stages_) stages->push_back(name);
+  return Status::Ok();
+}
+
+Result<FileInfo> SimDisk::Publish(const std::string& stage, const std::string& path) {
+  auto it = stages_.find(stage);
+  if (it == stages_.end()) return NoStage(stage);
+  Stage s = std::move(it->second);
+  stages_.erase(it);
+  BlobRef blob = s.whole ? std::move(s.whole) : pool_->Intern(std::move(s.bytes));
+  Replace(path, File{std::move(blob), NowNanos(), false}, ChangeCause::kPublish);
+  return InfoOf(path, files_.at(path));
+}
+
+void SimDisk::DiscardStage(const std::string& stage) { stages_.erase(stage); }
+
+void SimDisk::WriteFile(const std::string& path, BlobRef blob) {
+  Replace(path, File{std::move(blob), NowNanos(), false}, ChangeCause::kScenario);
+}
+
+bool SimDisk::DeleteFile(const std::string& path) {
+  auto it = files_.find(path);
+  if (it == files_.end()) return false;
+  Erase(it, ChangeCause::kScenario);
+  return true;
+}
+
+bool SimDisk::CorruptFile(const std::string& path, BlobRef corrupted) {
+  auto it = files_.find(path);
+  if (it == files_.end() || it->second.blob->bytes.size() != corrupted->bytes.size()) {
+    return false;
+  }
+  Replace(path, File{std::move(corrupted), it->second.mtime, true},
+          ChangeCause::kScenario);
+  return true;
+}
+
+const SimDisk::File* SimDisk::Find(const std::string& path) const {
+  auto it = files_.find(path);
+  return it == files_.end() ? nullptr : &it->second;
+}
+
+void SimDisk::Replace(const std::string& path, File file, ChangeCause cause) {
+  auto [it, inserted] = files_.try_emplace(path);
+  BlobRef before = inserted ? nullptr : it->second.blob;
+  if (before) Account(path, before.get());
+  it->second = std::move(file);
+  Account(path, it->second.blob.get());
+  observer_->OnFileChanged({*this, path, before.get(), it->second.blob.get(), cause});
+}
+
+void SimDisk::Erase(std::map<std::string, File>::iterator it, ChangeCause cause) {
+  const std::string path = it->first;
+  BlobRef before = std::move(it->second.blob);
+  files_.erase(it);
+  Account(path, before.get());
+  observer_->OnFileChanged({*this, path, before.get(), nullptr, cause});
+}
+
+void SimDisk::Account(const std::string& path, const Blob* blob) {
+  content_digest_ ^= ContentMix(path, blob->digest);
+}
+
+FileInfo SimDisk::InfoOf(const std::string& path, const File& file) const {
+  return FileInfo{path, file.blob->bytes.size(), file.mtime};
+}
+
+int64_t SimDisk::NowNanos() const {
+  return static_cast<int64_t>(clock_->Now().time_since_epoch().count()) * 1000;
+}
+
+}  // namespace dds::sim

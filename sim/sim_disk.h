@@ -1,0 +1,116 @@
+// A node's data directory in memory: dds::FileStore as core/env.h documents
+// it, plus the fault hooks scenarios use (write, delete, silent corruption).
+//
+// The disk belongs to the simulated machine, not to the Node process: it
+// survives crashes, and so do its staging areas. Every change to a visible
+// file is reported to a DiskObserver (the invariant checkers) together with
+// who made it, and the disk keeps an order-independent digest of its
+// visible (path, content) pairs so convergence can be checked in O(1).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/env.h"
+#include "sim/blob.h"
+
+namespace dds::sim {
+
+class EventLoop;
+class SimDisk;
+
+// Who changed a visible file.
+enum class ChangeCause {
+  kPublish,     // the node published a stage
+  kNodeRemove,  // the node removed the file
+  kScenario,    // the scenario wrote, deleted or corrupted it
+};
+
+struct FileChange {
+  const SimDisk& disk;
+  const std::string& path;
+  const Blob* before;  // null: the file did not exist
+  const Blob* after;   // null: the file is gone
+  ChangeCause cause;
+};
+
+class DiskObserver {
+ public:
+  virtual ~DiskObserver() = default;
+  virtual void OnFileChanged(const FileChange& change) = 0;
+};
+
+// The digest contribution of one visible file: FNV-1a over path and content
+// digest. A disk's digest is the XOR of its files' contributions.
+uint64_t ContentMix(const std::string& path, const Digest& digest);
+
+class SimDisk final : public FileStore {
+ public:
+  struct File {
+    BlobRef blob;
+    int64_t mtime = 0;              // ns of virtual time of the last write
+    bool corrupt_unhashed = false;  // silently corrupted, not re-hashed since
+  };
+
+  SimDisk(std::string node, const EventLoop* clock, BlobPool* pool,
+          DiskObserver* observer);
+
+  // FileStore.
+  Status List(std::vector<FileInfo>* files) override;
+  Result<FileInfo> Stat(const std::string& path) override;
+  Result<FileDigest> Hash(const std::string& path) override;
+  Result<std::string> Read(const std::string& path, uint64_t offset,
+                           uint64_t length) override;
+  Status Remove(const std::string& path) override;
+  Status BeginStage(const std::string& stage) override;
+  Status WriteStage(const std::string& stage, uint64_t offset,
+                    std::string_view data) override;
+  Status CopyToStage(const std::string& path, const std::string& stage) override;
+  Result<Digest> HashStageRange(const std::string& stage, uint64_t offset,
+                                uint64_t length) override;
+  Status ListStages(std::vector<std::string>* stages) override;
+  Result<FileInfo> Publish(const std::string& stage, const std::string& path) override;
+  void DiscardStage(const std::string& stage) override;
+
+  // Fault hooks. They change the disk only; the caller tells the node (or
+  // not, for silent corruption).
+  void WriteFile(const std::string& path, BlobRef blob);
+  bool DeleteFile(const std::string& path);
+  // Replaces the content, keeping size and mtime. REQUIRES: same size.
+  bool CorruptFile(const std::string& path, BlobRef corrupted);
+
+  const std::string& node() const { return node_; }
+  // Whether the node owning this disk is up (its copies can be served).
+  bool online() const { return online_; }
+  void set_online(bool online) { online_ = online; }
+  const File* Find(const std::string& path) const;
+  const std::map<std::string, File>& files() const { return files_; }
+  size_t stage_count() const { return stages_.size(); }
+  uint64_t content_digest() const { return content_digest_; }
+
+ private:
+  // A partial download, or a copy of a visible file not yet written to.
+  struct Stage {
+    std::string bytes;
+    BlobRef whole;  // set while the stage is an untouched copy of a file
+  };
+
+  void Replace(const std::string& path, File file, ChangeCause cause);
+  void Erase(std::map<std::string, File>::iterator it, ChangeCause cause);
+  void Account(const std::string& path, const Blob* blob);
+  FileInfo InfoOf(const std::string& path, const File& file) const;
+  int64_t NowNanos() const;
+
+  const std::string node_;
+  const EventLoop* const clock_;
+  BlobPool* const pool_;
+  DiskObserver* const observer_;
+  std::map<std::string, File> files_;
+  std::map<std::string, Stage> stages_;
+  uint64_t content_digest_ = 0;
+  bool online_ = false;
+};
+
+}  // namespace dds::sim

@@ -1,0 +1,58 @@
+// The simulated Env; see sim_env.h.
+#include "sim/sim_env.h"
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+#include "sim/world.h"
+
+namespace dds::sim {
+
+Instant SimEnv::Now() const { return world_->loop().Now(); }
+
+void SimEnv::SetTimer(TimerId id, Duration delay) {
+  uint64_t generation = next_generation_++;
+  pending_[id] = generation;
+  World* world = world_;
+  Host* host = host_;
+  uint64_t starts = host_->starts;
+  world_->loop().After(std::max(delay, Duration(0)),
+                       [=] { world->FireTimer(*host, starts, id, generation); });
+}
+
+void SimEnv::CancelTimer(TimerId id) { pending_.erase(id); }
+
+bool SimEnv::Claim(TimerId id, uint64_t generation) {
+  auto it = pending_.find(id);
+  if (it == pending_.end() || it->second != generation) return false;
+  pending_.erase(it);
+  return true;
+}
+
+void SimEnv::Send(const Address& to, const Message& message) {
+  world_->SendFrom(*host_, to, message);
+}
+
+FileStore& SimEnv::Files() { return *host_->disk; }
+
+MetaStore& SimEnv::Meta() { return host_->meta; }
+
+uint64_t SimEnv::Random() { return host_->random.Next(); }
+
+void SimEnv::Note(std::string_view line) {
+  // Per-file progress notes ("n1: installed a.txt v2") would drown the
+  // timeline; they stay in the trace, and the convergence line sums them up.
+  static constexpr std::array<std::string_view, 3> kRoutine = {
+      ": reported ", ": installed ", ": copied "};
+  bool routine = std::any_of(
+      kRoutine.begin(), kRoutine.end(),
+      [&](std::string_view verb) { return line.find(verb) != std::string_view::npos; });
+  if (routine) {
+    world_->trace().Event(Now(), line);
+  } else {
+    world_->trace().Notable(Now(), line);
+  }
+}
+
+}  // namespace dds::sim

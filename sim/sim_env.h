@@ -1,0 +1,40 @@
+// dds::Env for one simulated process: virtual time, timers on the event
+// loop, the simulated network, the machine's disk and metadata, a seeded
+// random stream, and the trace.
+#pragma once
+
+#include <map>
+
+#include "core/env.h"
+
+namespace dds::sim {
+
+class World;
+struct Host;
+
+class SimEnv final : public Env {
+ public:
+  SimEnv(World* world, Host* host) : world_(world), host_(host) {}
+
+  Instant Now() const override;
+  void SetTimer(TimerId id, Duration delay) override;
+  void CancelTimer(TimerId id) override;
+  void Send(const Address& to, const Message& message) override;
+  FileStore& Files() override;
+  MetaStore& Meta() override;
+  uint64_t Random() override;
+  void Note(std::string_view line) override;
+
+  // True (and the timer no longer pending) if `generation` is the timer's
+  // current setting; a rescheduled or cancelled timer leaves stale queue
+  // entries behind, which this rejects.
+  bool Claim(TimerId id, uint64_t generation);
+
+ private:
+  World* const world_;
+  Host* const host_;
+  std::map<TimerId, uint64_t> pending_;  // id -> generation of its live setting
+  uint64_t next_generation_ = 1;
+};
+
+}  // namespace dds::sim

@@ -1,0 +1,156 @@
+// The simulated cluster; see world.h.
+#include "sim/world.h"
+
+#include <cassert>
+#include <utility>
+
+#include "sim/sim_env.h"
+
+namespace dds::sim {
+
+World::World(WorldOptions options, EventLoop* loop, Trace* trace, WorldObserver* observer)
+    : options_(std::move(options)),
+      loop_(loop),
+      trace_(trace),
+      observer_(observer),
+      network_(loop, trace, StreamSeed("network"), options_.network, this) {}
+
+World::~World() {
+  // Processes first: they hold Envs that point into the hosts.
+  for (auto& host : hosts_) {
+    host->process.reset();
+    host->env.reset();
+  }
+}
+
+Host& World::AddMaster() {
+  assert(hosts_.empty());
+  Host& host = NewHost(kMasterName);
+  host.is_master = true;
+  return host;
+}
+
+Host& World::AddNode(const std::string& name, TestFault fault) {
+  Host& host = NewHost(name);
+  host.disk = std::make_unique<SimDisk>(name, loop_, &blobs_, observer_);
+  host.node_options = options_.node;
+  host.node_options.name = name;
+  host.node_options.address = name;
+  host.node_options.http_address = name + ":8080";
+  host.node_options.master = std::string(kMasterName);
+  host.node_options.test_fault = fault;
+  return host;
+}
+
+Host& World::NewHost(std::string_view name) {
+  auto host = std::make_unique<Host>();
+  host->index = static_cast<int>(hosts_.size());
+  host->name = std::string(name);
+  host->random = SplitMix64(StreamSeed(name));
+  by_name_.emplace(host->name, host->index);
+  hosts_.push_back(std::move(host));
+  return *hosts_.back();
+}
+
+void World::Start(Host& host) {
+  assert(!host.up());
+  ++host.starts;
+  host.env = std::make_unique<SimEnv>(this, &host);
+  if (host.is_master) {
+    MasterOptions options = options_.master;
+    options.incarnation = host.starts;
+    auto master = std::make_unique<Master>(host.env.get(), options);
+    master->set_observer(observer_);
+    host.master = master.get();
+    host.process = std::move(master);
+  } else {
+    auto node = std::make_unique<Node>(host.env.get(), host.node_options);
+    host.node = node.get();
+    host.process = std::move(node);
+  }
+  Say(host, "up");
+  if (host.disk) host.disk->set_online(true);
+  observer_->OnHostChanged(host);
+  host.process->Start();
+}
+
+void World::Crash(Host& host) {
+  assert(host.up());
+  Say(host, "down");
+  network_.BreakAll(host.index);
+  host.process.reset();
+  host.env.reset();
+  host.node = nullptr;
+  host.master = nullptr;
+  if (host.disk) host.disk->set_online(false);
+  observer_->OnHostChanged(host);
+}
+
+void World::Say(const Host& host, std::string_view what) {
+  trace_->Notable(loop_->Now(),
+                  host.name + " " + std::string(what) +
+                      (host.starts > 1 ? " (start " + std::to_string(host.starts) + ")"
+                                       : std::string()));
+}
+
+Host* World::Find(std::string_view name) {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : hosts_[static_cast<size_t>(it->second)].get();
+}
+
+void World::WriteFile(Host& host, const std::string& path, BlobRef content) {
+  host.disk->WriteFile(path, std::move(content));
+  if (host.node) host.node->OnFileEvent(path);
+}
+
+bool World::DeleteFile(Host& host, const std::string& path) {
+  if (!host.disk->DeleteFile(path)) return false;
+  if (host.node) host.node->OnFileEvent(path);
+  return true;
+}
+
+bool World::CorruptFile(Host& host, const std::string& path, uint64_t where) {
+  const SimDisk::File* file = host.disk->Find(path);
+  if (!file || file->blob->bytes.empty()) return false;
+  std::string bytes = file->blob->bytes;
+  bytes[where % bytes.size()] ^= static_cast<char>(0x5a);
+  return host.disk->CorruptFile(path, blobs_.Intern(std::move(bytes)));
+}
+
+void World::SendFrom(Host& from, const Address& to, const Message& message) {
+  auto it = by_name_.find(to);
+  if (it == by_name_.end()) {
+    trace_->Event(loop_->Now(), "drop " + from.name + "->" + to + " " +
+                                    MessageName(message) + " (unknown address)");
+    return;
+  }
+  network_.Send(from.index, it->second, message);
+}
+
+void World::FireTimer(Host& host, uint64_t starts, TimerId id, uint64_t generation) {
+  if (host.starts != starts || !host.up() || !host.env->Claim(id, generation)) return;
+  trace_->Event(loop_->Now(), "timer " + host.name + " " + std::to_string(id));
+  host.process->OnTimer(id);
+}
+
+bool World::IsUp(int host) const { return hosts_[static_cast<size_t>(host)]->up(); }
+
+const std::string& World::NameOf(int host) const {
+  return hosts_[static_cast<size_t>(host)]->name;
+}
+
+void World::Deliver(int to, int from, const Message& message) {
+  hosts_[static_cast<size_t>(to)]->process->OnMessage(NameOf(from), message);
+}
+
+void World::PeerLost(int host, int peer) {
+  hosts_[static_cast<size_t>(host)]->process->OnPeerLost(NameOf(peer));
+}
+
+uint64_t World::StreamSeed(std::string_view name) const {
+  // Independent streams per purpose, all fixed by the scenario seed.
+  SplitMix64 mix(Fnv1a64(name, options_.seed));
+  return mix.Next();
+}
+
+}  // namespace dds::sim

@@ -1,0 +1,124 @@
+// The simulated cluster: machines (the master and the nodes), each with its
+// durable state (disk, metadata) and, while it is up, its Process and Env.
+//
+// The World owns the network, creates processes, crashes
+// and restarts them, and applies the scenario's disk faults. It does not
+// decide anything: the scenario runner (sim/runner.h) says what happens and
+// when, and the checkers (sim/checkers/) watch through WorldObserver.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/master.h"
+#include "core/node.h"
+#include "core/random.h"
+#include "sim/blob.h"
+#include "sim/event_loop.h"
+#include "sim/mem_meta.h"
+#include "sim/network.h"
+#include "sim/sim_disk.h"
+#include "sim/trace.h"
+
+namespace dds::sim {
+
+class SimEnv;
+
+inline constexpr std::string_view kMasterName = "master";
+
+// One simulated machine. Its disk, metadata and random stream survive
+// crashes; `env` and `process` exist only while it is up.
+struct Host {
+  int index = 0;
+  std::string name;
+  bool is_master = false;
+  std::unique_ptr<SimDisk> disk;  // nodes only
+  MemMetaStore meta;
+  SplitMix64 random{0};
+  uint64_t starts = 0;  // how many times it has been started; tags its timers
+  std::unique_ptr<SimEnv> env;
+  std::unique_ptr<Process> process;
+  Node* node = nullptr;      // `process` seen as a Node, while up
+  Master* master = nullptr;  // `process` seen as the Master, while up
+  NodeOptions node_options;  // nodes only
+
+  bool up() const { return process != nullptr; }
+};
+
+// What the checkers see of the world beyond the disks.
+class WorldObserver : public DiskObserver, public CatalogObserver {
+ public:
+  // The host came up (after Start) or went down (after its crash).
+  virtual void OnHostChanged(const Host& host) = 0;
+};
+
+struct WorldOptions {
+  uint64_t seed = 1;
+  NetworkOptions network;
+  MasterOptions master;
+  NodeOptions node;  // defaults for every node; name and addresses are set per node
+};
+
+class World final : private Endpoints {
+ public:
+  // `loop`, `trace` and `observer` must outlive the World.
+  World(WorldOptions options, EventLoop* loop, Trace* trace, WorldObserver* observer);
+  ~World() override;
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  EventLoop& loop() { return *loop_; }
+  const EventLoop& loop() const { return *loop_; }
+  Network& network() { return network_; }
+  Trace& trace() { return *trace_; }
+  BlobPool& blobs() { return blobs_; }
+
+  // Creates the master's machine (not started).
+  Host& AddMaster();
+  // Creates a node's machine with an empty disk (not started).
+  Host& AddNode(const std::string& name, TestFault fault = TestFault::kNone);
+  void Start(Host& host);
+  void Crash(Host& host);
+
+  Host* Find(std::string_view name);
+  Host& master() { return *hosts_.front(); }
+  const std::vector<std::unique_ptr<Host>>& hosts() const { return hosts_; }
+
+  // Scenario writes a file on a node's disk (created or replaced) and the
+  // node hears of it at once, as from inotify.
+  void WriteFile(Host& host, const std::string& path, BlobRef content);
+  // Scenario deletes a file from a node's disk; the node hears of it.
+  bool DeleteFile(Host& host, const std::string& path);
+  // Scenario flips bytes of a file, keeping size and mtime; no file event.
+  // `where` picks the byte (modulo the size). False for a missing or empty file.
+  bool CorruptFile(Host& host, const std::string& path, uint64_t where);
+
+  // For SimEnv.
+  void SendFrom(Host& from, const Address& to, const Message& message);
+  void FireTimer(Host& host, uint64_t starts, TimerId id, uint64_t generation);
+
+ private:
+  // Endpoints.
+  bool IsUp(int host) const override;
+  const std::string& NameOf(int host) const override;
+  void Deliver(int to, int from, const Message& message) override;
+  void PeerLost(int host, int peer) override;
+
+  Host& NewHost(std::string_view name);
+  uint64_t StreamSeed(std::string_view name) const;
+  void Say(const Host& host, std::string_view what);
+
+  const WorldOptions options_;
+  EventLoop* const loop_;
+  Trace* const trace_;
+  WorldObserver* const observer_;
+  BlobPool blobs_;
+  Network network_;
+  std::vector<std::unique_ptr<Host>> hosts_;  // index 0 is the master
+  std::map<std::string, int, std::less<>> by_name_;
+};
+
+}  // namespace dds::sim

@@ -1,0 +1,93 @@
+// ddsim's verdicts; see report.h.
+#include "tools/ddsim/report.h"
+
+#include <array>
+#include <cstdio>
+
+#include "sim/units.h"
+
+namespace dds::sim {
+namespace {
+
+std::string Hex64(uint64_t value) {
+  std::array<char, 17> buf{};
+  std::snprintf(buf.data(), buf.size(), "%016llx",
+                static_cast<unsigned long long>(value));
+  return buf.data();
+}
+
+// A JSON string literal (quotes, backslashes and control characters escaped).
+std::string Quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      std::array<char, 8> buf{};
+      std::snprintf(buf.data(), buf.size(), "\\u%04x", c);
+      out += buf.data();
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string Convergence(const RunResult& r) {
+  if (!r.convergence) return "did not converge";
+  return "converged " + FormatSeconds(*r.convergence) + " after the last action (at " +
+         FormatSeconds(r.last_action) + ")";
+}
+
+}  // namespace
+
+std::string ReproduceCommand(const std::string& scenario_file, const RunResult& result) {
+  return "ddsim " + scenario_file + " --seed " + std::to_string(result.seed);
+}
+
+void PrintVerdict(std::ostream& out, const std::string& scenario_file,
+                  const RunResult& r) {
+  if (r.ok()) {
+    out << "verdict: all invariants held (Safety, Durability, Liveness), seed " << r.seed
+        << "\n";
+  } else {
+    out << "verdict: " << r.violation->invariant << " FAILED at "
+        << FormatSeconds(r.violation->at) << ", seed " << r.seed << ": "
+        << r.violation->why << "\n";
+  }
+  out << "  " << Convergence(r) << "; " << r.live_files << " live files, "
+      << r.catalog_entries << " catalog entries, " << r.orphans << " orphaned, "
+      << r.lost_to_faults << " lost to faults\n"
+      << "  " << r.events << " events, " << r.messages << " messages (" << r.bytes
+      << " bytes), " << r.reads << " reads checked; trace " << r.trace_lines
+      << " lines, digest " << Hex64(r.trace_digest) << "\n";
+  if (!r.ok()) out << "reproduce: " << ReproduceCommand(scenario_file, r) << "\n";
+}
+
+void PrintSweepLine(std::ostream& out, const RunResult& r) {
+  out << "seed " << r.seed << ": "
+      << (r.ok() ? "ok" : r.violation->invariant + " FAILED: " + r.violation->why) << ", "
+      << Convergence(r) << ", digest " << Hex64(r.trace_digest) << "\n";
+}
+
+void PrintJson(std::ostream& out, const std::string& scenario_file, const RunResult& r) {
+  out << "{\"scenario\":" << Quoted(scenario_file) << ",\"seed\":" << r.seed
+      << ",\"ok\":" << (r.ok() ? "true" : "false");
+  if (!r.ok()) {
+    out << ",\"violation\":{\"invariant\":" << Quoted(r.violation->invariant)
+        << ",\"why\":" << Quoted(r.violation->why)
+        << ",\"at_ms\":" << ToMillis(r.violation->at) << "}"
+        << ",\"reproduce\":" << Quoted(ReproduceCommand(scenario_file, r));
+  }
+  out << ",\"last_action_ms\":" << ToMillis(r.last_action) << ",\"convergence_ms\":"
+      << (r.convergence ? std::to_string(ToMillis(*r.convergence)) : "null")
+      << ",\"end_ms\":" << ToMillis(r.end) << ",\"live_files\":" << r.live_files
+      << ",\"catalog_entries\":" << r.catalog_entries << ",\"orphans\":" << r.orphans
+      << ",\"lost_to_faults\":" << r.lost_to_faults << ",\"reads\":" << r.reads
+      << ",\"events\":" << r.events << ",\"messages\":" << r.messages
+      << ",\"bytes\":" << r.bytes << ",\"trace_lines\":" << r.trace_lines
+      << ",\"trace_digest\":\"" << Hex64(r.trace_digest) << "\"}\n";
+}
+
+}  // namespace dds::sim
