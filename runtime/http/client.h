@@ -3,14 +3,13 @@
 // node, and by the `dds` client verbs.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange unincluded.
 
 #include "core/status.h"
+#include "runtime/http/awaitable.h"
 #include "runtime/http/http_common.h"
 
 namespace dds::http {

@@ -14,7 +14,7 @@
 #include <map>
 #include <string>
 #include <string_view>
-#include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange unincluded.
+#include <utility>
 #include <variant>
 
 namespace dds::http {

@@ -2,6 +2,7 @@
 // header, pick the body limit, read the body, let the service answer, write.
 #include "runtime/http/server.h"
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -32,6 +33,11 @@ using tcp = net::ip::tcp;
 constexpr auto kIdleTimeout = std::chrono::seconds(30);
 constexpr auto kIoTimeout = std::chrono::seconds(30);
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+// After an error answer, unread input is drained (up to this much, for up to
+// kDrainTimeout) so that closing does not reset the connection and destroy
+// the answer before the client reads it.
+constexpr size_t kDrainBytes = 1 << 20;
+constexpr auto kDrainTimeout = std::chrono::seconds(1);
 
 // Shared by the accept loop and its sessions; lives as long as any of them.
 struct ListenerState {
@@ -47,8 +53,12 @@ bool IsQuietEnd(const beast::error_code& ec) {
          ec == net::error::operation_aborted;
 }
 
-uint64_t BodyLimitFor(const bhttp::request_header<>& header) {
-  return header.method() == bhttp::verb::put ? kMaxUploadBytes : kMaxSmallBodyBytes;
+// Only uploads may carry a large body. Beast checks its body limit when the
+// header completes, before we know the method, so the parser is given the
+// upload limit and smaller bodies are enforced here.
+bool BodyTooLarge(const bhttp::request_parser<bhttp::string_body>& parser) {
+  if (parser.get().method() == bhttp::verb::put) return false;
+  return parser.chunked() || parser.content_length().value_or(0) > kMaxSmallBodyBytes;
 }
 
 template <class Body>
@@ -64,7 +74,7 @@ net::awaitable<beast::error_code> Write(beast::tcp_stream& stream,
   co_return ec;
 }
 
-// Answers a request that could not be read, then the connection closes.
+// Answers a request that could not be read, then half-closes and drains.
 net::awaitable<void> WriteError(beast::tcp_stream& stream, const beast::error_code& ec,
                                 HttpCounters& counters) {
   Request request;
@@ -75,7 +85,15 @@ net::awaitable<void> WriteError(beast::tcp_stream& stream, const beast::error_co
     status = bhttp::status::request_header_fields_too_large;
   StringResponse response = TextResponse(request, status, "bad request: " + ec.message());
   ++counters.by_status[static_cast<unsigned>(status)];
-  co_await Write(stream, response);
+  if (co_await Write(stream, response)) co_return;
+  beast::error_code ignored;
+  stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  std::array<char, 16 * 1024> sink;
+  stream.expires_after(kDrainTimeout);
+  for (size_t drained = 0; !ignored && drained < kDrainBytes;) {
+    drained += co_await stream.async_read_some(
+        net::buffer(sink), net::redirect_error(net::use_awaitable, ignored));
+  }
 }
 
 // Reads one request; on failure returns the error and leaves `request` empty.
@@ -84,12 +102,13 @@ net::awaitable<beast::error_code> ReadRequest(beast::tcp_stream& stream,
                                               Request& request) {
   bhttp::request_parser<bhttp::string_body> parser;
   parser.header_limit(kMaxHeaderBytes);
+  parser.body_limit(kMaxUploadBytes);
   beast::error_code ec;
   stream.expires_after(kIdleTimeout);
   co_await bhttp::async_read_header(stream, buffer, parser,
                                     net::redirect_error(net::use_awaitable, ec));
   if (ec) co_return ec;
-  parser.body_limit(BodyLimitFor(parser.get()));
+  if (BodyTooLarge(parser)) co_return bhttp::error::body_limit;
   if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
     bhttp::response<bhttp::empty_body> proceed{bhttp::status::continue_, 11};
     if (ec = co_await Write(stream, proceed); ec) co_return ec;

@@ -8,16 +8,15 @@
 // service may call into the core directly.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange unincluded.
 
 #include "core/status.h"
+#include "runtime/http/awaitable.h"
 #include "runtime/http/http_common.h"
 
 namespace dds::http {
