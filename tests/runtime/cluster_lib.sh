@@ -1,0 +1,141 @@
+# Shared helpers for the cluster tests: start real `dds master` / `dds node`
+# processes on loopback, find their bound addresses in their logs, poll with
+# deadlines (never fixed sleeps), and clean up by PID on exit.
+# Usage: source it from a test script whose $1 is the dds binary.
+set -euo pipefail
+
+DDS="$(realpath "${1:?usage: $0 PATH_TO_DDS}")"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/dds-cluster-test.XXXXXX")"
+TOKEN="test-token-$$"
+declare -A PID=()       # process name -> pid
+declare -A HTTP=()      # process name -> "host:port" of its HTTP server
+MASTER_CONTROL=""       # "127.0.0.1:port", fixed for the whole test
+MASTER_URL=""           # "http://127.0.0.1:port"
+
+cleanup() {
+  local status=$?
+  for name in "${!PID[@]}"; do kill -9 "${PID[$name]}" 2>/dev/null || true; done
+  if ((status != 0)); then
+    for log in "$WORK"/*.log; do
+      [[ -f $log ]] || continue
+      echo "---- $(basename "$log") (last 25 lines)" >&2
+      tail -n 25 "$log" >&2
+    done
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+step() { echo "== $*"; }
+
+# eventually SECONDS COMMAND...: runs COMMAND until it succeeds, polling every
+# 20 ms; fails the test after SECONDS.
+eventually() {
+  local limit=$1
+  shift
+  local deadline=$((SECONDS + limit))
+  until "$@"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.02
+  done
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# bound_address LOG WHAT: the "host:port" a process logged as "<label>: WHAT
+# host:port" (see runtime/log.h LogBound).
+log_has_bound() { grep -qE ": $2 [^ ]+:[0-9]+$" "$1" 2>/dev/null; }
+bound_address() {
+  eventually 10 log_has_bound "$1" "$2" || fail "no '$2' address in $1"
+  grep -E ": $2 [^ ]+:[0-9]+$" "$1" | tail -n 1 | awk '{print $NF}' | sed 's|^http://||'
+}
+
+# start_master: on fixed ports (chosen once), so that a restart keeps them.
+start_master() {
+  if [[ -z $MASTER_CONTROL ]]; then
+    MASTER_CONTROL="127.0.0.1:$(free_port)"
+    MASTER_URL="http://127.0.0.1:$(free_port)"
+  fi
+  : >"$WORK/master.log"
+  "$DDS" master --listen "$MASTER_CONTROL" --http "${MASTER_URL#http://}" \
+    --state-dir "$WORK/master" --admin-token "$TOKEN" >>"$WORK/master.log" 2>&1 &
+  PID[master]=$!
+  disown
+  HTTP[master]=$(bound_address "$WORK/master.log" http)
+  eventually 10 curl -sf -o /dev/null "$MASTER_URL/healthz" || fail "master HTTP not up"
+}
+
+# start_node NAME: data dir $WORK/NAME (kept across restarts), free ports.
+start_node() {
+  local name=$1
+  mkdir -p "$WORK/$name"
+  : >"$WORK/$name.log"
+  "$DDS" node --name "$name" --master "$MASTER_CONTROL" --data-dir "$WORK/$name" \
+    --listen 127.0.0.1:0 --http 127.0.0.1:0 --admin-token "$TOKEN" \
+    >>"$WORK/$name.log" 2>&1 &
+  PID[$name]=$!
+  disown
+  HTTP[$name]=$(bound_address "$WORK/$name.log" http)
+}
+
+# Processes are disowned (no job noise); bash still reaps them, so "gone"
+# means the kernel has released the process and its locks.
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+kill9() {
+  kill -9 "${PID[$1]}"
+  eventually 10 gone "${PID[$1]}" || fail "$1 survived kill -9"
+  unset "PID[$1]"
+}
+
+alive() { kill -0 "${PID[$1]}" 2>/dev/null; }
+
+# wait_converged NODES [SECONDS]: `dds wait` until converged with NODES up.
+wait_converged() {
+  "$DDS" wait --master "$MASTER_URL" --nodes "$1" --timeout "${2:-30}" >/dev/null ||
+    fail "cluster did not converge with $1 nodes"
+}
+
+sha_of() { sha256sum "$1" | awk '{print $1}'; }
+
+# serves NODE PATH SHA: NODE's HTTP answers HEAD /data/PATH with ETag "SHA".
+serves() {
+  local etag
+  etag=$(curl -sfI "http://${HTTP[$1]}/data/$2" | tr -d '\r' |
+    awk -F': ' 'tolower($1) == "etag" {print $2}') || return 1
+  [[ $etag == "\"$3\"" ]]
+}
+
+# not_served NODE PATH: NODE answers 404 for it.
+not_served() {
+  [[ $(curl -s -o /dev/null -w '%{http_code}' "http://${HTTP[$1]}/data/$2") == 404 ]]
+}
+
+# everywhere SECONDS PATH SHA NODES...: every node serves PATH with SHA, and
+# its disk copy has that content.
+everywhere() {
+  local limit=$1 path=$2 sha=$3
+  shift 3
+  for node in "$@"; do
+    eventually "$limit" serves "$node" "$path" "$sha" || fail "$node does not serve $path ($sha)"
+    [[ $(sha_of "$WORK/$node/$path") == "$sha" ]] || fail "$node's disk copy of $path differs"
+  done
+}
+
+# http_code [CURL ARGS...]: the status code curl sees.
+http_code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+
+expect_code() {
+  local want=$1
+  shift
+  local got
+  got=$(http_code "$@")
+  [[ $got == "$want" ]] || fail "curl $* gave $got, expected $want"
+}
