@@ -264,7 +264,10 @@ void Transport::Connection::Close(std::string_view why, bool notify) {
   queue_.clear();
   queued_bytes_ = 0;
   if (!notify) return;
-  if (!owner_->closed_) {
+  // A connection that ends cleanly before saying hello is a dial the other
+  // side abandoned (both dialed at once) or a port probe: not worth a line.
+  const bool quiet = peer_.empty() && why == "closed by peer";
+  if (!owner_->closed_ && !quiet) {
     Log("transport: connection " + std::string(dialed_ ? "to " : "from ") +
         (peer_.empty() ? remote_ + " (before hello)" : peer_) +
         " closed: " + std::string(why));

@@ -1,0 +1,173 @@
+// `dds master` and `dds node`; see serve_commands.h.
+#include "tools/dds/serve_commands.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "runtime/hosts.h"
+#include "runtime/log.h"
+
+#ifdef DDS_HAVE_HTTP
+#include "runtime/http/master_http.h"
+#include "runtime/http/node_http.h"
+#endif
+
+namespace dds::tool {
+namespace {
+
+constexpr std::string_view kDefaultMasterStateDir = "dds-master";
+constexpr std::string_view kTokenHelp =
+    "admin token enabling uploads and deletes over HTTP (env DDS_ADMIN_TOKEN)";
+
+struct MasterFlags {
+  std::string listen = std::string(kDefaultMasterListen);
+  std::string advertise;
+  std::string http;
+  std::string state_dir = std::string(kDefaultMasterStateDir);
+  std::string admin_token;
+};
+
+struct NodeFlags {
+  std::string master;
+  std::string data_dir;
+  std::string name;
+  std::string listen = "127.0.0.1:0";
+  std::string advertise;
+  std::string http = "127.0.0.1:0";
+  std::string state_dir;
+  std::string admin_token;
+};
+
+std::string HostName() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "node";
+  return name;
+}
+
+// Node names travel in messages and show up in URLs and logs.
+std::string CheckNodeName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return "must be 1-64 characters";
+  for (const char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' &&
+        c != '.') {
+      return "may contain only letters, digits, '-', '_' and '.'";
+    }
+  }
+  return {};
+}
+
+void AddControlFlags(CLI::App* cmd, std::string* listen, std::string* advertise) {
+  cmd->add_option("--listen", *listen, "control port for dds peers, HOST:PORT (:0 = any)")
+      ->capture_default_str();
+  cmd->add_option("--advertise", *advertise,
+                  "HOST:PORT peers should dial, if not the bound address (e.g. behind "
+                  "0.0.0.0)");
+}
+
+void RunMaster(const MasterFlags& flags) {
+  SetLogLabel("dds master");
+  MasterHostConfig config;
+  config.listen = flags.listen;
+  config.advertise = flags.advertise;
+  config.state_dir = std::filesystem::absolute(flags.state_dir).string();
+  auto host = MasterHost::Open(config);
+  if (!host.ok()) Fail("cannot start", host.status());
+  Log("state in " + config.state_dir);
+#ifdef DDS_HAVE_HTTP
+  http::MasterHttpServer server((*host)->io(),
+                                {.listen = flags.http, .admin_token = flags.admin_token});
+  auto bound = server.Bind();
+  if (!bound.ok()) Fail("cannot start HTTP", bound.status());
+  LogBound("http", "http://" + *bound);
+#endif
+  (*host)->Start();
+#ifdef DDS_HAVE_HTTP
+  server.Serve((*host)->master());
+#endif
+  if (const int code = (*host)->Run(); code != 0) throw CLI::RuntimeError(code);
+}
+
+void RunNode(NodeFlags flags) {
+  if (flags.name.empty()) flags.name = HostName();
+  SetLogLabel("dds node " + flags.name);
+  NodeHostConfig config;
+  config.name = flags.name;
+  config.master = flags.master;
+  config.data_dir = std::filesystem::absolute(flags.data_dir).lexically_normal().string();
+  if (!flags.state_dir.empty())
+    config.state_dir = std::filesystem::absolute(flags.state_dir);
+  config.listen = flags.listen;
+  config.advertise = flags.advertise;
+  auto host = NodeHost::Open(config);
+  if (!host.ok()) Fail("cannot start", host.status());
+  Log("data dir " + config.data_dir + ", master " + config.master);
+  std::string http_address;
+#ifdef DDS_HAVE_HTTP
+  http::NodeHttpServer server((*host)->io(), {.listen = flags.http,
+                                              .admin_token = flags.admin_token,
+                                              .data_dir = config.data_dir});
+  auto bound = server.Bind();
+  if (!bound.ok()) Fail("cannot start HTTP", bound.status());
+  http_address = *bound;
+  LogBound("http", "http://" + http_address);
+#endif
+  if (Status s = (*host)->Start(http_address); !s.ok()) Fail("cannot start", s);
+#ifdef DDS_HAVE_HTTP
+  server.Serve((*host)->node(), (*host)->files());
+#endif
+  if (const int code = (*host)->Run(); code != 0) throw CLI::RuntimeError(code);
+}
+
+}  // namespace
+
+void Fail(std::string_view what, const Status& status) {
+  std::cerr << LogLabel() << ": " << what << ": " << status.message() << "\n";
+  throw CLI::RuntimeError(status.code() == Status::Code::kInvalidArgument ? 2 : 1);
+}
+
+void AddMasterCommand(CLI::App& app) {
+  auto flags = std::make_shared<MasterFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "master", "Run the master: membership, the catalog, and redirects to mirrors");
+  AddControlFlags(cmd, &flags->listen, &flags->advertise);
+  cmd->add_option("--state-dir", flags->state_dir, "where the catalog is kept")
+      ->capture_default_str();
+#ifdef DDS_HAVE_HTTP
+  flags->http = std::string(http::kDefaultMasterHttp);
+  cmd->add_option("--http", flags->http, "HTTP address, HOST:PORT (:0 = any)")
+      ->capture_default_str();
+  cmd->add_option("--admin-token", flags->admin_token, std::string(kTokenHelp))
+      ->envname("DDS_ADMIN_TOKEN");
+#endif
+  cmd->callback([flags] { RunMaster(*flags); });
+}
+
+void AddNodeCommand(CLI::App& app) {
+  auto flags = std::make_shared<NodeFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "node", "Run a node: keep a full copy of every file in DIR and serve it");
+  cmd->add_option("--master", flags->master, "the master's control address, HOST:PORT")
+      ->required();
+  cmd->add_option("--data-dir", flags->data_dir,
+                  "the replicated directory (created if missing)")
+      ->required();
+  cmd->add_option("--name", flags->name,
+                  "node name, unique in the cluster (default: host name)")
+      ->check(CLI::Validator(CheckNodeName, "NAME"));
+  AddControlFlags(cmd, &flags->listen, &flags->advertise);
+  cmd->add_option("--state-dir", flags->state_dir,
+                  "where the local index is kept (default: DIR/.dds-state)");
+#ifdef DDS_HAVE_HTTP
+  cmd->add_option("--http", flags->http, "HTTP address, HOST:PORT (:0 = any)")
+      ->capture_default_str();
+  cmd->add_option("--admin-token", flags->admin_token, std::string(kTokenHelp))
+      ->envname("DDS_ADMIN_TOKEN");
+#endif
+  cmd->callback([flags] { RunNode(*flags); });
+}
+
+}  // namespace dds::tool
