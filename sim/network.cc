@@ -6,6 +6,19 @@
 #include "core/codec.h"
 
 namespace dds::sim {
+namespace {
+
+// table[row][column], growing the table as needed.
+template <typename T>
+T& Cell(std::vector<std::vector<T>>& table, int row, int column) {
+  auto r = static_cast<size_t>(row);
+  auto c = static_cast<size_t>(column);
+  if (table.size() <= r) table.resize(r + 1);
+  if (table[r].size() <= c) table[r].resize(c + 1);
+  return table[r][c];
+}
+
+}  // namespace
 
 Network::Network(EventLoop* loop, Trace* trace, uint64_t seed, NetworkOptions options,
                  Endpoints* endpoints)
@@ -24,7 +37,7 @@ void Network::Send(int from, int to, const Message& message) {
   std::string bytes = Encode(message);
   ++sent_;
   bytes_ += bytes.size();
-  Connection& connection = connections_[Key(from, to)];
+  Connection& connection = ConnectionOf(Key(from, to));
   connection.open = true;
   Instant at = DeliveryTime(from, to, bytes.size());
   loop_->At(at, [this, from, to, epoch = connection.epoch, bytes = std::move(bytes)] {
@@ -33,7 +46,7 @@ void Network::Send(int from, int to, const Message& message) {
 }
 
 Instant Network::DeliveryTime(int from, int to, uint64_t size) {
-  Link& link = links_[{from, to}];
+  Link& link = LinkOf(from, to);
   Instant now = loop_->Now();
   Duration serialise{0};
   if (options_.bandwidth > 0) {
@@ -50,7 +63,7 @@ Instant Network::DeliveryTime(int from, int to, uint64_t size) {
 }
 
 void Network::Arrive(int from, int to, uint64_t epoch, const std::string& bytes) {
-  if (connections_[Key(from, to)].epoch != epoch || !endpoints_->IsUp(to)) return;
+  if (ConnectionOf(Key(from, to)).epoch != epoch || !endpoints_->IsUp(to)) return;
   Result<Message> message = Decode(bytes);
   const std::string& sender = endpoints_->NameOf(from);
   const std::string& receiver = endpoints_->NameOf(to);
@@ -64,25 +77,30 @@ void Network::Arrive(int from, int to, uint64_t epoch, const std::string& bytes)
   endpoints_->Deliver(to, from, *message);
 }
 
+Network::Link& Network::LinkOf(int from, int to) { return Cell(links_, from, to); }
+
+Network::Connection& Network::ConnectionOf(Pair pair) {
+  return Cell(connections_, pair.first, pair.second);
+}
+
 void Network::Partition(std::vector<int> group_of) {
   group_of_ = std::move(group_of);
-  std::vector<Pair> crossing;
-  for (const auto& [pair, connection] : connections_) {
-    if (connection.open && !Reachable(pair.first, pair.second)) crossing.push_back(pair);
-  }
-  for (const Pair& pair : crossing) Break(pair);
+  BreakWhere([this](Pair pair) { return !Reachable(pair.first, pair.second); });
 }
 
 void Network::Heal() { group_of_.clear(); }
 
 void Network::BreakAll(int host) {
-  std::vector<Pair> affected;
-  for (const auto& [pair, connection] : connections_) {
-    if (connection.open && (pair.first == host || pair.second == host)) {
-      affected.push_back(pair);
+  BreakWhere([host](Pair pair) { return pair.first == host || pair.second == host; });
+}
+
+void Network::BreakWhere(const std::function<bool(Pair)>& affected) {
+  for (size_t a = 0; a < connections_.size(); ++a) {
+    for (size_t b = a + 1; b < connections_[a].size(); ++b) {
+      Pair pair{static_cast<int>(a), static_cast<int>(b)};
+      if (connections_[a][b].open && affected(pair)) Break(pair);
     }
   }
-  for (const Pair& pair : affected) Break(pair);
 }
 
 int Network::GroupOf(int host) const {
@@ -92,11 +110,11 @@ int Network::GroupOf(int host) const {
 }
 
 void Network::Break(Pair pair) {
-  Connection& connection = connections_[pair];
+  Connection& connection = ConnectionOf(pair);
   connection.open = false;
   ++connection.epoch;
-  links_.erase({pair.first, pair.second});
-  links_.erase({pair.second, pair.first});
+  LinkOf(pair.first, pair.second) = Link{};
+  LinkOf(pair.second, pair.first) = Link{};
   // Tell the live ends from the event loop, never from inside a callback.
   for (auto [host, peer] : {pair, Pair{pair.second, pair.first}}) {
     loop_->After(Duration(0), [this, host, peer] {

@@ -13,8 +13,7 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
-#include <set>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -73,10 +72,16 @@ class Network {
   };
 
   static Pair Key(int a, int b) { return a < b ? Pair{a, b} : Pair{b, a}; }
+  // Tables indexed by host, grown as hosts appear (a cluster has at most a
+  // few hundred processes, and these are on every message's path).
+  Link& LinkOf(int from, int to);
+  Connection& ConnectionOf(Pair pair);
   int GroupOf(int host) const;
   Instant DeliveryTime(int from, int to, uint64_t size);
   void Arrive(int from, int to, uint64_t epoch, const std::string& bytes);
   void Break(Pair pair);
+  // Breaks every open connection for which `affected` holds.
+  void BreakWhere(const std::function<bool(Pair)>& affected);
   void Drop(int from, int to, const Message& message, std::string_view why);
 
   EventLoop* const loop_;
@@ -84,8 +89,8 @@ class Network {
   SplitMix64 random_;
   const NetworkOptions options_;
   Endpoints* const endpoints_;
-  std::map<std::pair<int, int>, Link> links_;  // directed (from, to)
-  std::map<Pair, Connection> connections_;
+  std::vector<std::vector<Link>> links_;              // [from][to]
+  std::vector<std::vector<Connection>> connections_;  // [smaller][larger]
   std::vector<int> group_of_;
   uint64_t sent_ = 0;
   uint64_t bytes_ = 0;

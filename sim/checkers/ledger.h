@@ -11,10 +11,12 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/entry.h"
 #include "core/types.h"
+#include "sim/sim_disk.h"
 
 namespace dds::sim {
 
@@ -69,6 +71,11 @@ class Ledger {
     Instant tombstone_at{};
   };
   using Key = std::pair<std::string, Digest>;
+  // For lookups only: these tables are never iterated, so their order
+  // cannot leak into a run.
+  struct KeyHash {
+    size_t operator()(const Key& key) const { return ContentMix(key.first, key.second); }
+  };
 
   void LiveChanged(const std::string& path, int before, int after);
 
@@ -76,8 +83,8 @@ class Ledger {
   std::map<std::string, CatalogEntry> latest_;
   std::vector<std::string> paths_;
   size_t live_entries_ = 0;
-  std::map<Key, Copies> copies_;
-  std::map<Key, Instant> writes_;  // latest scenario write of each content
+  std::unordered_map<Key, Copies, KeyHash> copies_;
+  std::unordered_map<Key, Instant, KeyHash> writes_;  // latest scenario write of each
   std::function<void(const std::string&)> on_target_change_;
 };
 

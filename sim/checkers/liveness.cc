@@ -15,10 +15,14 @@ void Liveness::Retarget(const std::string& path) {
     target_digest_ ^= it->second;
     target_.erase(it);
   }
+  orphans_.erase(path);
   const CatalogEntry* entry = ledger_->Latest(path);
   if (!entry || entry->tombstone) return;
   const Copies* copies = ledger_->CopiesOf(path, entry->hash);
-  if (!copies || copies->live == 0) return;
+  if (!copies || copies->live == 0) {
+    orphans_.insert(path);
+    return;
+  }
   uint64_t mix = ContentMix(path, entry->hash);
   target_.emplace(path, mix);
   target_digest_ ^= mix;
@@ -34,8 +38,15 @@ bool Liveness::Converged(const World& world) const {
 }
 
 bool Liveness::NodeConverged(const Host& host) const {
-  return host.node->registered() && host.disk->content_digest() == target_digest_ &&
-         host.disk->files().size() == target_.size();
+  uint64_t digest = host.disk->content_digest();
+  size_t files = host.disk->files().size();
+  for (const std::string& path : orphans_) {  // whatever is there is fine
+    if (const SimDisk::File* file = host.disk->Find(path)) {
+      digest ^= ContentMix(path, file->blob->digest);
+      --files;
+    }
+  }
+  return host.node->registered() && digest == target_digest_ && files == target_.size();
 }
 
 std::string Liveness::Explain(const World& world) const {

@@ -7,11 +7,13 @@
 // it compares XOR digests over (path, content): each disk keeps its own
 // incrementally, and this class keeps the target's, updated per path as the
 // ledger changes. Entries whose content is on no live node cannot reach
-// anyone and are left out of the target; they are counted as orphans.
+// anyone: they are orphans, counted, and whatever a node holds at their
+// path (an older version, or nothing) is accepted.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 
 #include "sim/checkers/ledger.h"
@@ -29,7 +31,7 @@ class Liveness {
   // Why the run has not converged, naming nodes and example paths.
   std::string Explain(const World& world) const;
 
-  size_t orphans() const { return ledger_->live_entries() - target_.size(); }
+  size_t orphans() const { return orphans_.size(); }
   size_t target_files() const { return target_.size(); }
 
  private:
@@ -39,6 +41,7 @@ class Liveness {
   const Ledger* const ledger_;
   std::map<std::string, uint64_t> target_;  // path -> ContentMix of its live entry
   uint64_t target_digest_ = 0;
+  std::set<std::string> orphans_;  // live entries no live node holds
 };
 
 }  // namespace dds::sim

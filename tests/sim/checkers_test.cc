@@ -1,0 +1,107 @@
+// Goal: each checker can fail, and names the right invariant. Method: the
+// same small cluster once healthy (must pass) and once with a node built to
+// misbehave (NodeOptions::test_fault), with the fault's trigger scripted.
+#define BOOST_TEST_MODULE sim_checkers
+#include <boost/test/unit_test.hpp>
+#include <string>
+#include <variant>
+
+#include "sim/runner.h"
+#include "sim/scenario_parser.h"
+
+namespace dds::sim {
+namespace {
+
+Scenario Parse(const std::string& text) {
+  ParseOutcome outcome = ParseScenarioText(text, "checkers_test");
+  const ParseError* error = std::get_if<ParseError>(&outcome);
+  BOOST_REQUIRE_MESSAGE(!error, (error ? error->ToString() : ""));
+  return std::get<Scenario>(outcome);
+}
+
+// The invariant a run of `scenario` fails ("" if none), with `fault` on n2.
+std::string Failure(Scenario scenario, TestFault fault) {
+  scenario.test_faults["n2"] = fault;
+  RunResult result = RunScenario(scenario, {});
+  if (result.ok()) return "";
+  BOOST_TEST_MESSAGE(result.violation->invariant << ": " << result.violation->why);
+  return result.violation->invariant;
+}
+
+// n1 holds a file whose bytes are then corrupted silently, with the scrub
+// slowed to a crawl so n1 serves the bad bytes when n2 joins and pulls.
+constexpr char kCorruptSource[] = R"(
+[cluster]
+nodes = 1
+[node]
+scrub_rate = "1"
+scrub_interval = "1h"
+scan_interval = "1h"
+[workload]
+files = 3
+size = "4KiB"
+[expect]
+converged_within = "20s"
+[[action]]
+at = "2s"
+do = "corrupt"
+node = "n1"
+path = "data/f00002.bin"
+[[action]]
+at = "3s"
+do = "add_node"
+node = "n2"
+)";
+
+BOOST_AUTO_TEST_CASE(skip_verify_is_a_safety_failure) {
+  Scenario s = Parse(kCorruptSource);
+  // A healthy n2 refuses the bad bytes. The only copy is damaged, so the
+  // entry is an orphan, which liveness does not hold against the cluster.
+  BOOST_TEST(Failure(s, TestFault::kNone) == "");
+  BOOST_TEST(Failure(s, TestFault::kSkipVerify) == "Safety");
+}
+
+constexpr char kDeleteOnN2[] = R"(
+[cluster]
+nodes = 3
+[workload]
+files = 20
+size = "2KiB"
+[expect]
+converged_within = "30s"
+[[action]]
+at = "5s"
+do = "delete"
+node = "n2"
+path = "data/f00004.bin"
+)";
+
+BOOST_AUTO_TEST_CASE(never_restore_is_a_liveness_failure) {
+  Scenario s = Parse(kDeleteOnN2);
+  BOOST_TEST(Failure(s, TestFault::kNone) == "");
+  BOOST_TEST(Failure(s, TestFault::kNeverRestore) == "Liveness");
+}
+
+constexpr char kRemove[] = R"(
+[cluster]
+nodes = 3
+[workload]
+files = 20
+size = "2KiB"
+[expect]
+converged_within = "30s"
+[[action]]
+at = "5s"
+do = "remove"
+path = "data/f00004.bin"
+)";
+
+BOOST_AUTO_TEST_CASE(ignored_tombstones_are_a_liveness_failure) {
+  Scenario s = Parse(kRemove);
+  BOOST_TEST(Failure(s, TestFault::kNone) == "");
+  std::string failed = Failure(s, TestFault::kIgnoreTombstones);
+  BOOST_TEST((failed == "Liveness" || failed == "Durability"), "failed: " << failed);
+}
+
+}  // namespace
+}  // namespace dds::sim

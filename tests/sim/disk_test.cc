@@ -1,0 +1,109 @@
+// Goal: the in-memory disk keeps the FileStore contract of core/env.h
+// (atomic publish, resumable stages, chunk digests) and reports every change
+// with its cause. Method: drive one disk and watch its observer.
+#include <boost/test/unit_test.hpp>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "sim/event_loop.h"
+#include "sim/sim_disk.h"
+
+namespace dds {
+// For Boost.Test messages.
+std::ostream& operator<<(std::ostream& out, const Digest& digest) {
+  return out << digest.Hex();
+}
+}  // namespace dds
+
+namespace dds::sim {
+namespace {
+
+struct Recorder final : DiskObserver {
+  void OnFileChanged(const FileChange& c) override {
+    log.push_back(c.path + (c.before ? " -" : "") + (c.after ? " +" : "") + " " +
+                  std::to_string(static_cast<int>(c.cause)));
+  }
+  std::vector<std::string> log;
+};
+
+struct Fixture {
+  EventLoop loop;
+  BlobPool pool;
+  Recorder recorder;
+  SimDisk disk{"n1", &loop, &pool, &recorder};
+};
+
+BOOST_FIXTURE_TEST_CASE(publish_is_atomic_and_reported, Fixture) {
+  BOOST_TEST(disk.BeginStage("s1").ok());
+  BOOST_TEST(disk.WriteStage("s1", 0, "hello ").ok());
+  BOOST_TEST(disk.Stat("a.txt").status().IsNotFound());  // staging is invisible
+  BOOST_TEST(disk.WriteStage("s1", 6, "world").ok());
+  Result<FileInfo> info = disk.Publish("s1", "a.txt");
+  BOOST_REQUIRE(info.ok());
+  BOOST_TEST(info->size == 11u);
+  BOOST_TEST(*disk.Read("a.txt", 6, 100) == "world");
+  BOOST_TEST(disk.Hash("a.txt")->whole == Sha256("hello world"));
+  BOOST_TEST(disk.stage_count() == 0u);
+  BOOST_TEST(recorder.log == std::vector<std::string>{"a.txt + 0"});
+}
+
+BOOST_FIXTURE_TEST_CASE(stages_resume_and_hash_ranges, Fixture) {
+  BOOST_TEST(disk.BeginStage("s").ok());
+  BOOST_TEST(disk.WriteStage("s", 0, "abcdef").ok());
+  BOOST_TEST(disk.BeginStage("s").ok());  // keeps what was written
+  BOOST_TEST(*disk.HashStageRange("s", 2, 3) == Sha256("cde"));
+  BOOST_TEST(disk.HashStageRange("s", 4, 3).status().IsNotFound());  // too short
+  std::vector<std::string> stages;
+  BOOST_TEST(disk.ListStages(&stages).ok());
+  BOOST_TEST(stages == std::vector<std::string>{"s"});
+  disk.DiscardStage("s");
+  BOOST_TEST(disk.HashStageRange("s", 0, 1).status().IsNotFound());
+}
+
+BOOST_FIXTURE_TEST_CASE(copies_share_content, Fixture) {
+  disk.WriteFile("a", pool.Intern("same bytes"));
+  BOOST_TEST(disk.CopyToStage("a", "s").ok());
+  BOOST_TEST(disk.Publish("s", "b").ok());
+  BOOST_TEST(disk.Find("a")->blob == disk.Find("b")->blob);
+  BOOST_TEST(pool.Intern("same bytes") == disk.Find("a")->blob);
+}
+
+BOOST_FIXTURE_TEST_CASE(large_files_have_chunk_digests, Fixture) {
+  std::string bytes(kChunkBytes + 10, 'x');
+  disk.WriteFile("big", pool.Intern(bytes));
+  FileDigest digest = *disk.Hash("big");
+  BOOST_REQUIRE(digest.chunks.size() == 2u);
+  BOOST_TEST(digest.chunks[1] == Sha256(std::string(10, 'x')));
+  BOOST_TEST(digest.whole == Sha256(bytes));
+}
+
+BOOST_FIXTURE_TEST_CASE(corruption_is_silent_until_hashed, Fixture) {
+  disk.WriteFile("a", pool.Intern("0123456789"));
+  FileInfo before = *disk.Stat("a");
+  uint64_t digest_before = disk.content_digest();
+  BOOST_TEST(disk.CorruptFile("a", pool.Intern("0123X56789")));
+  BOOST_TEST(disk.Stat("a")->mtime == before.mtime);
+  BOOST_TEST(disk.Stat("a")->size == before.size);
+  BOOST_TEST(disk.Find("a")->corrupt_unhashed);
+  BOOST_TEST(disk.content_digest() != digest_before);
+  BOOST_TEST(disk.Hash("a")->whole == Sha256("0123X56789"));
+  BOOST_TEST(!disk.Find("a")->corrupt_unhashed);
+  BOOST_TEST(!disk.CorruptFile("a", pool.Intern("short")));  // size must match
+}
+
+BOOST_FIXTURE_TEST_CASE(content_digest_tracks_visible_files, Fixture) {
+  BOOST_TEST(disk.content_digest() == 0u);
+  disk.WriteFile("a", pool.Intern("x"));
+  disk.WriteFile("b", pool.Intern("y"));
+  BOOST_TEST(disk.content_digest() ==
+             (ContentMix("a", Sha256("x")) ^ ContentMix("b", Sha256("y"))));
+  BOOST_TEST(disk.Remove("a").ok());
+  BOOST_TEST(disk.DeleteFile("b"));
+  BOOST_TEST(disk.content_digest() == 0u);
+  BOOST_TEST(recorder.log.back() == "b - 2");  // the scenario's doing
+  BOOST_TEST(recorder.log[2] == "a - 1");      // the node's doing
+}
+
+}  // namespace
+}  // namespace dds::sim
