@@ -100,7 +100,7 @@ void Master::HandleRegister(const Address& from, const Register& m) {
   node.last_seen = env_->Now();
   node.acks_sent = 0;
   // The inventory replaces whatever we believed this node held.
-  while (!node.holdings.empty()) ClearHolding(node, node.holdings.begin()->first);
+  ClearAllHoldings(node);
   for (const Holding& h : m.files) {
     CatalogEntry shape{h.path, h.version, h.hash, h.size, false, "", 0, h.chunks};
     if (ValidatePath(h.path).ok() && shape.WellFormed()) AcceptFromInventory(node, h);
@@ -294,6 +294,15 @@ void Master::ClearHolding(NodeRecord& node, const std::string& path) {
   node.holdings.erase(it);
   auto holders = holders_.find(path);
   if (holders != holders_.end()) holders->second.erase(node.name);
+}
+
+void Master::ClearAllHoldings(NodeRecord& node) {
+  for (const auto& [path, h] : node.holdings) {
+    auto holders = holders_.find(path);
+    if (holders != holders_.end()) holders->second.erase(node.name);
+  }
+  node.holdings.clear();
+  node.holdings_digest = 0;
 }
 
 void Master::CheckFailures() {

@@ -108,6 +108,7 @@ class Master final : public Process {
   void Broadcast(const Message& message);
   void SetHolding(NodeRecord& node, const Holding& h);
   void ClearHolding(NodeRecord& node, const std::string& path);
+  void ClearAllHoldings(NodeRecord& node);
   void CheckFailures();
   NodeRecord* FindUp(const std::string& name);
   NodeStatus StatusOf(const NodeRecord& node) const;

@@ -195,11 +195,13 @@ class Node final : public Process {
   bool AcceptChunk(Pull& pull, uint64_t chunk, const Chunk& m);
   void HandleFetchFailed(const FetchFailed& m);
   void DropSource(Pull& pull, const std::string& source, std::string_view why);
-  void FinishPull(const std::string& path);
+  // These erase a pull, so they take the path by value: callers often pass
+  // a reference into the pull itself.
+  void FinishPull(std::string path);
   bool Publish(const std::string& stage, const CatalogEntry& entry, bool chunks_verified);
-  void StopPull(const std::string& path);
-  void CancelPull(const std::string& path);
-  void AbandonPull(const std::string& path, std::string_view why);
+  void StopPull(std::string path);
+  void CancelPull(std::string path);
+  void AbandonPull(std::string path, std::string_view why);
   void RetryLater(const std::string& path);
   void RetryDuePulls();
   void CheckPullTimeouts();

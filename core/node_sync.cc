@@ -244,7 +244,7 @@ void Node::DropSource(Pull& pull, const std::string& source, std::string_view wh
   }
 }
 
-void Node::FinishPull(const std::string& path) {
+void Node::FinishPull(std::string path) {
   Pull pull = std::move(pulls_.at(path));
   StopPull(path);
   // An empty file has no chunk to verify: Publish checks its digest.
@@ -282,12 +282,12 @@ bool Node::Publish(const std::string& stage, const CatalogEntry& entry,
   return true;
 }
 
-void Node::StopPull(const std::string& path) {
+void Node::StopPull(std::string path) {
   std::erase_if(requests_, [&](const auto& r) { return r.second.path == path; });
   pulls_.erase(path);
 }
 
-void Node::CancelPull(const std::string& path) {
+void Node::CancelPull(std::string path) {
   wanted_.erase(path);
   retry_after_.erase(path);
   auto it = pulls_.find(path);
@@ -296,7 +296,7 @@ void Node::CancelPull(const std::string& path) {
   StopPull(path);
 }
 
-void Node::AbandonPull(const std::string& path, std::string_view why) {
+void Node::AbandonPull(std::string path, std::string_view why) {
   // The stage stays: its verified chunks are reused by the next attempt.
   Trace("pull paused", path, why);
   StopPull(path);
