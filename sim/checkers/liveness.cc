@@ -75,7 +75,7 @@ std::string Liveness::ExplainNode(const Host& host) const {
   }
   for (const auto& [path, file] : host.disk->files()) {
     if (!target_.contains(path))
-      problems.push_back("has " + path + ", not in the catalog");
+      problems.push_back("has " + path + ", which is not live in the catalog");
   }
   std::string why = host.name + " " + std::to_string(problems.size()) + " off:";
   for (size_t i = 0; i < problems.size() && i < kExamples; ++i)

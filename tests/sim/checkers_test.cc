@@ -61,7 +61,9 @@ BOOST_AUTO_TEST_CASE(skip_verify_is_a_safety_failure) {
   BOOST_TEST(Failure(s, TestFault::kSkipVerify) == "Safety");
 }
 
-constexpr char kDeleteOnN2[] = R"(
+// Three nodes sharing 20 files, and one action at 5 s.
+Scenario ThreeNodesThen(const std::string& action) {
+  return Parse(R"(
 [cluster]
 nodes = 3
 [workload]
@@ -71,33 +73,18 @@ size = "2KiB"
 converged_within = "30s"
 [[action]]
 at = "5s"
-do = "delete"
-node = "n2"
-path = "data/f00004.bin"
-)";
+)" + action);
+}
 
 BOOST_AUTO_TEST_CASE(never_restore_is_a_liveness_failure) {
-  Scenario s = Parse(kDeleteOnN2);
+  Scenario s =
+      ThreeNodesThen("do = \"delete\"\nnode = \"n2\"\npath = \"data/f00004.bin\"\n");
   BOOST_TEST(Failure(s, TestFault::kNone) == "");
   BOOST_TEST(Failure(s, TestFault::kNeverRestore) == "Liveness");
 }
 
-constexpr char kRemove[] = R"(
-[cluster]
-nodes = 3
-[workload]
-files = 20
-size = "2KiB"
-[expect]
-converged_within = "30s"
-[[action]]
-at = "5s"
-do = "remove"
-path = "data/f00004.bin"
-)";
-
 BOOST_AUTO_TEST_CASE(ignored_tombstones_are_a_liveness_failure) {
-  Scenario s = Parse(kRemove);
+  Scenario s = ThreeNodesThen("do = \"remove\"\npath = \"data/f00004.bin\"\n");
   BOOST_TEST(Failure(s, TestFault::kNone) == "");
   std::string failed = Failure(s, TestFault::kIgnoreTombstones);
   BOOST_TEST((failed == "Liveness" || failed == "Durability"), "failed: " << failed);
