@@ -223,12 +223,10 @@ void Node::ResendChanges() {
 void Node::HandleChangeAck(const ChangeAck& m) {
   last_master_contact_ = env_->Now();
   acks_seen_ += 1;
-  auto pending = pending_changes_.find(m.path);
-  if (pending != pending_changes_.end() && pending->second.change.hash == m.hash) {
-    pending_changes_.erase(pending);
-  }
   auto it = local_.find(m.path);
-  if (it == local_.end() || it->second.acked || it->second.hash != m.hash) return;
+  bool ours = it != local_.end() && !it->second.acked && it->second.hash == m.hash;
+  if (!ours || m.accepted) pending_changes_.erase(m.path);
+  if (!ours) return;
   if (m.accepted) {
     LocalFile f = it->second;
     f.version = m.version;
@@ -237,31 +235,36 @@ void Node::HandleChangeAck(const ChangeAck& m) {
     Reconcile(m.path);
     return;
   }
-  // Our change lost the conflict rule: keep its content at the conflict path
-  // before the winner replaces it here.
-  KeepLocalAsConflictCopy(m);
+  // Our change lost the conflict rule. Once its content is safe at the
+  // conflict path, it leaves this path to the winner (or to the tombstone: a
+  // loser left here would look like a new file after the delete).
+  if (!KeepLocalAsConflictCopy(m)) return;  // Still pending: the re-sent change retries.
+  pending_changes_.erase(m.path);
+  Status s = env_->Files().Remove(m.path);
+  if (!s.ok() && !s.IsNotFound()) env_->Note(options_.name + ": " + s.ToString());
   ForgetLocal(m.path);
   env_->Send(options_.master, Dropped{options_.name, m.path});
   Reconcile(m.path);
 }
 
-void Node::KeepLocalAsConflictCopy(const ChangeAck& m) {
+bool Node::KeepLocalAsConflictCopy(const ChangeAck& m) {
   const LocalFile& f = local_.at(m.path);
   CatalogEntry copy{m.conflict_path, m.conflict_version, f.hash,  f.size,
                     false,           options_.name,      f.mtime, f.chunks};
   auto existing = local_.find(m.conflict_path);
   if (existing != local_.end() && existing->second.acked &&
       existing->second.hash == f.hash) {
-    return;
+    return true;
   }
   std::string stage = StageName(copy);
   Status s = env_->Files().CopyToStage(m.path, stage);
   if (s.ok() && Publish(stage, copy, /*chunks_verified=*/false)) {
     Trace("kept conflict copy", m.conflict_path);
-    return;
+    return true;
   }
   env_->Note(options_.name + ": cannot keep conflict copy " + m.conflict_path + ": " +
              s.ToString());
+  return false;
 }
 
 // ---- serving peers ----

@@ -153,7 +153,7 @@ class Node final : public Process {
   void ReportChange(const std::string& path, const LocalFile& local);
   void ResendChanges();
   void HandleChangeAck(const ChangeAck& m);
-  void KeepLocalAsConflictCopy(const ChangeAck& m);
+  bool KeepLocalAsConflictCopy(const ChangeAck& m);
   void HandleFetch(const Address& from, const Fetch& m);
 
   // The local index (node.cc).
