@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Whole-cluster benchmarks on loopback: a real master and 5 real nodes.
+
+  sync     4 KiB files written into one node's data dir, one at a time; the
+           latency is until every other node serves it (HEAD ETag = digest)
+  restore  a replicated 4 KiB file deleted from one node's disk; the latency
+           is until that node serves it again
+  big      one 1 GiB file to 4 nodes, against `cp` of 4 copies + `sync`
+  many     10,000 x 4 KiB files to 4 nodes
+  all      all of the above, each on a fresh cluster
+
+Usage: bench.py DDS_BINARY [sync|restore|big|many|all] [--files N] [--dir D]
+Only the Python standard library. See README.md for the goals.
+"""
+import argparse
+import hashlib
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TOKEN = "bench-token"
+POLL_S = 0.0005
+# A listing of thousands of files costs the node real work; poll it gently.
+LISTING_POLL_S = 0.05
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout, what, poll_s=POLL_S):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(poll_s)
+    raise SystemExit(f"bench: timed out waiting for {what}")
+
+
+class Cluster:
+    """A master and `nodes` nodes; node i has data dir <root>/n<i>."""
+
+    def __init__(self, dds, root, nodes):
+        self.dds, self.root = dds, root
+        self.procs, self.http = {}, {}
+        self.control = f"127.0.0.1:{free_port()}"
+        self.master_http = f"127.0.0.1:{free_port()}"
+        self._start("master", [dds, "master", "--listen", self.control, "--http",
+                               self.master_http, "--state-dir", f"{root}/master",
+                               "--admin-token", TOKEN])
+        self.names = [f"n{i}" for i in range(1, nodes + 1)]
+        for name in self.names:
+            os.makedirs(self.data(name), exist_ok=True)
+            self._start(name, [dds, "node", "--name", name, "--master", self.control,
+                               "--data-dir", self.data(name), "--listen", "127.0.0.1:0",
+                               "--http", "127.0.0.1:0", "--admin-token", TOKEN])
+        self.conns = {n: http.client.HTTPConnection(self.http[n], timeout=10)
+                      for n in self.names}
+        self.wait_converged(len(self.names))
+
+    def data(self, name):
+        return f"{self.root}/{name}"
+
+    def _start(self, name, argv):
+        log = open(f"{self.root}/{name}.log", "w+b")
+        self.procs[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        pattern = re.compile(rb": http (\S+:\d+)$", re.M)
+
+        def bound():
+            log.seek(0)
+            match = pattern.search(log.read())
+            if match:
+                self.http[name] = match.group(1).decode().removeprefix("http://")
+            return match is not None
+        wait_until(bound, 10, f"{name} to log its HTTP address")
+
+    def wait_converged(self, nodes, timeout=600):
+        subprocess.run([self.dds, "wait", "--master", f"http://{self.master_http}",
+                        "--nodes", str(nodes), "--timeout", str(timeout)],
+                       check=True, stdout=subprocess.DEVNULL)
+
+    def etag(self, node, path):
+        conn = self.conns[node]
+        try:
+            conn.request("HEAD", "/data/" + path)
+            response = conn.getresponse()
+            response.read()
+            return response.getheader("ETag") if response.status == 200 else None
+        except (http.client.HTTPException, OSError):
+            conn.close()
+            return None
+
+    def listing_count(self, node, directory):
+        conn = self.conns[node]
+        try:
+            conn.request("GET", f"/data/{directory}/?format=json")
+            response = conn.getresponse()
+            body = response.read()
+            return body.count(b'"name":') if response.status == 200 else 0
+        except (http.client.HTTPException, OSError):
+            conn.close()
+            return 0
+
+    def stop(self):
+        for proc in self.procs.values():
+            proc.kill()
+            proc.wait()
+
+
+def write_file(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def quoted_sha(data):
+    return '"' + hashlib.sha256(data).hexdigest() + '"'
+
+
+def report(name, samples_s, goal_p50_ms=None, goal_p99_ms=None):
+    ms = sorted(s * 1000 for s in samples_s)
+    p50 = statistics.median(ms)
+    p99 = ms[min(len(ms) - 1, int(round(0.99 * (len(ms) - 1))))]
+    goals = ""
+    if goal_p50_ms is not None:
+        goals = f"  goal p50<={goal_p50_ms}"
+        goals += f" p99<={goal_p99_ms}" if goal_p99_ms is not None else ""
+    print(f"{name}: n={len(ms)} p50={p50:.1f} ms p99={p99:.1f} ms max={ms[-1]:.1f} ms{goals}")
+
+
+def bench_sync(cluster, files):
+    source, others = cluster.names[0], cluster.names[1:]
+    samples = []
+    for i in range(files):
+        data = os.urandom(4096)
+        path, etag = f"sync/f{i:05d}.bin", quoted_sha(data)
+        start = time.monotonic()
+        write_file(f"{cluster.data(source)}/{path}", data)
+        for node in others:
+            wait_until(lambda: cluster.etag(node, path) == etag, 30, f"{path} on {node}")
+        samples.append(time.monotonic() - start)
+    report("sync latency (4 KiB, 1 -> 4 nodes)", samples, 25, 100)
+
+
+def bench_restore(cluster, files):
+    source, victim = cluster.names[0], cluster.names[1]
+    blobs = {f"restore/f{i:05d}.bin": os.urandom(4096) for i in range(files)}
+    for path, data in blobs.items():
+        write_file(f"{cluster.data(source)}/{path}", data)
+    for path, data in blobs.items():
+        wait_until(lambda: cluster.etag(victim, path) == quoted_sha(data), 60, path)
+    samples = []
+    for path, data in blobs.items():
+        etag = quoted_sha(data)
+        start = time.monotonic()
+        os.remove(f"{cluster.data(victim)}/{path}")
+        wait_until(lambda: cluster.etag(victim, path) == etag and
+                   os.path.exists(f"{cluster.data(victim)}/{path}"), 30, f"restore {path}")
+        samples.append(time.monotonic() - start)
+    report("restore latency (4 KiB deleted from disk)", samples, 50)
+
+
+def bench_big(cluster, size):
+    source, others = cluster.names[0], cluster.names[1:]
+    staging = f"{cluster.root}/big-source.bin"
+    with open(staging, "wb") as f:
+        for _ in range(size // (1 << 20)):
+            f.write(os.urandom(1 << 20))
+    with open(staging, "rb") as f:
+        digest = hashlib.file_digest(f, "sha256")
+    etag = '"' + digest.hexdigest() + '"'
+    os.sync()
+    start = time.monotonic()
+    subprocess.run(["cp", staging, f"{cluster.data(source)}/big.bin"], check=True)
+    for node in others:
+        wait_until(lambda: cluster.etag(node, "big.bin") == etag, 600, f"big.bin on {node}")
+    replicated = time.monotonic() - start
+    os.sync()
+    start = time.monotonic()
+    for i in range(len(others)):
+        subprocess.run(["cp", staging, f"{cluster.root}/copy-{i}.bin"], check=True)
+    subprocess.run(["sync"], check=True)
+    baseline = time.monotonic() - start
+    print(f"1 GiB to {len(others)} nodes: {replicated:.2f} s; cp+sync of {len(others)} copies: "
+          f"{baseline:.2f} s; ratio {replicated / baseline:.2f} (goal <= 2)")
+
+
+def bench_many(cluster, files):
+    source, others = cluster.names[0], cluster.names[1:]
+    blobs = [os.urandom(4096) for _ in range(files)]
+    start = time.monotonic()
+    for i, data in enumerate(blobs):
+        write_file(f"{cluster.data(source)}/many/f{i:05d}.bin", data)
+    written = time.monotonic() - start
+    for node in others:
+        wait_until(lambda: cluster.listing_count(node, "many") >= files, 600, f"many on {node}",
+                   LISTING_POLL_S)
+    elapsed = time.monotonic() - start
+    for i in range(0, files, max(1, files // 50)):
+        for node in others:
+            if cluster.etag(node, f"many/f{i:05d}.bin") != quoted_sha(blobs[i]):
+                raise SystemExit(f"bench: many/f{i:05d}.bin wrong on {node}")
+    print(f"{files} x 4 KiB to {len(others)} nodes: {elapsed:.2f} s "
+          f"(writing them took {written:.2f} s) (goal <= 4 s)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dds")
+    parser.add_argument("which", nargs="?", default="all",
+                        choices=["sync", "restore", "big", "many", "all"])
+    parser.add_argument("--files", type=int, default=200, help="files for sync/restore")
+    parser.add_argument("--many", type=int, default=10000, help="files for many")
+    parser.add_argument("--big-mib", type=int, default=1024, help="size for big")
+    parser.add_argument("--dir", default=None, help="work directory (default: a temp dir)")
+    args = parser.parse_args()
+    # A timeout's SIGTERM must still stop the cluster (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    runs = {
+        "sync": lambda c: bench_sync(c, args.files),
+        "restore": lambda c: bench_restore(c, args.files),
+        "big": lambda c: bench_big(c, args.big_mib << 20),
+        "many": lambda c: bench_many(c, args.many),
+    }
+    for name in (runs if args.which == "all" else [args.which]):
+        root = tempfile.mkdtemp(prefix=f"dds-bench-{name}-", dir=args.dir)
+        cluster = Cluster(os.path.abspath(args.dds), root, 5)
+        try:
+            runs[name](cluster)
+        finally:
+            cluster.stop()
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
