@@ -17,8 +17,6 @@ class MemMetaStore final : public MetaStore {
   Status Scan(std::string_view prefix,
               std::vector<std::pair<std::string, std::string>>* out) override;
 
-  size_t size() const { return entries_.size(); }
-
  private:
   std::map<std::string, std::string, std::less<>> entries_;
 };
