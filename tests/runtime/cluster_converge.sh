@@ -4,7 +4,7 @@
 # reaches all; a file deleted from a disk comes back; an explicit delete
 # removes it everywhere. Method: master + 3 nodes on loopback, checks through
 # each node's HTTP (HEAD ETag = content digest) and its disk, bounded polls.
-source "$(dirname "$0")/cluster_lib.sh"
+source "$(dirname "$0")/cluster_common.bash"
 NODES=(n1 n2 n3)
 
 step "three nodes start with files already in their data dirs"

@@ -4,7 +4,7 @@
 # node was down stays deleted when it returns; the master killed with SIGKILL
 # restarts with its whole catalog. Method: master + 3 (then 4) nodes on
 # loopback; kill -9 by PID; checks through HTTP ETags, disks and /api/files.
-source "$(dirname "$0")/cluster_lib.sh"
+source "$(dirname "$0")/cluster_common.bash"
 
 start_master
 for n in n1 n2 n3; do start_node "$n"; done

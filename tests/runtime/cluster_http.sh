@@ -3,7 +3,7 @@
 # neither leaks files nor hurts the process. Method: master + 2 nodes on
 # loopback, probed with curl (--path-as-is for traversal attempts), the dds
 # client verbs, and raw garbage written to the control and HTTP ports.
-source "$(dirname "$0")/cluster_lib.sh"
+source "$(dirname "$0")/cluster_common.bash"
 
 mkdir -p "$WORK/n1/dir/sub"
 printf 'hello, world\n' >"$WORK/n1/hello.txt"
