@@ -1,5 +1,7 @@
 // The node and its own disk: scanning, examining changed files, and the
 // scrub that finds silent corruption.
+#include <algorithm>
+
 #include "core/node.h"
 #include "core/path.h"
 
@@ -109,21 +111,26 @@ void Node::FileMissing(const std::string& path) {
 }
 
 void Node::ScrubSome() {
-  if (local_.empty()) return;
-  uint64_t budget = options_.scrub_bytes_per_second *
-                    static_cast<uint64_t>(options_.scrub_interval.count()) / 1000000;
-  // At least one file per tick, so a file larger than the budget is still
-  // checked; at most one full pass.
-  const size_t files = local_.size();
-  for (size_t visited = 0; visited < files; ++visited) {
+  // A token bucket: each tick adds the interval's share of the rate (capped
+  // at one second's worth), each file costs its size but at least
+  // kScrubFileCost (opening a file is not free). A file larger than the
+  // balance is still hashed when the balance is positive, and the debt is
+  // paid by the ticks that follow, so the average rate holds for any mix of
+  // file sizes.
+  int64_t per_tick = static_cast<int64_t>(
+      options_.scrub_bytes_per_second *
+      static_cast<uint64_t>(options_.scrub_interval.count()) / 1000000);
+  scrub_balance_ = std::min(scrub_balance_ + per_tick,
+                            static_cast<int64_t>(options_.scrub_bytes_per_second));
+  const size_t files = local_.size();  // At most one full pass per tick.
+  for (size_t visited = 0; visited < files && scrub_balance_ > 0; ++visited) {
     auto it = local_.upper_bound(scrub_cursor_);
     if (it == local_.end()) it = local_.begin();
     scrub_cursor_ = it->first;
     if (!it->second.acked) continue;
     LocalFile f = it->second;
+    scrub_balance_ -= static_cast<int64_t>(std::max(f.size, kScrubFileCost));
     ScrubFile(scrub_cursor_, f);  // May change local_.
-    if (f.size >= budget) break;
-    budget -= f.size;
   }
 }
 
