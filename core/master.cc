@@ -227,18 +227,16 @@ void Master::HandleWhoHas(const Address& from, const WhoHas& m) {
   const CatalogEntry* current = catalog_.Find(m.path);
   auto it = holders_.find(m.path);
   if (current != nullptr && current->version == m.version && it != holders_.end()) {
-    for (const std::string& name : it->second) {
-      const NodeRecord& n = nodes_.at(name);
-      if (n.up && name != m.node) reply.peers.push_back({name, n.peer_address});
+    // A partial Fisher-Yates shuffle over the holders, stopping once enough
+    // live ones are picked, spreads pulls over all holders.
+    std::vector<const NodeRecord*> pool = it->second;
+    for (size_t i = 0; i < pool.size() && reply.peers.size() < options_.holders_per_reply;
+         ++i) {
+      std::swap(pool[i], pool[i + UniformBelow(env_->Random(), pool.size() - i)]);
+      const NodeRecord& n = *pool[i];
+      if (n.up && n.name != m.node) reply.peers.push_back({n.name, n.peer_address});
     }
   }
-  // A partial Fisher-Yates shuffle spreads pulls over all holders.
-  size_t keep = std::min(reply.peers.size(), options_.holders_per_reply);
-  for (size_t i = 0; i < keep; ++i) {
-    size_t j = i + UniformBelow(env_->Random(), reply.peers.size() - i);
-    std::swap(reply.peers[i], reply.peers[j]);
-  }
-  reply.peers.resize(keep);
   env_->Send(from, reply);
 }
 
@@ -264,11 +262,12 @@ void Master::Record(const CatalogEntry& entry) {
   bool changed = catalog_.Apply(entry);
   assert(changed);
   (void)changed;
-  std::set<std::string>& holders = holders_[entry.path];
+  HolderList& holders = holders_[entry.path];
   holders.clear();
-  for (const auto& [name, node] : nodes_) {
+  for (const auto& [name, node] : nodes_) {  // In name order, as HolderList wants.
     auto h = node.holdings.find(entry.path);
-    if (h != node.holdings.end() && IsCurrent(&entry, h->second)) holders.insert(name);
+    if (h != node.holdings.end() && IsCurrent(&entry, h->second))
+      holders.push_back(&node);
   }
   if (observer_ != nullptr) observer_->OnRecorded(entry);
   Broadcast(EntryUpdate{entry});
@@ -284,7 +283,7 @@ void Master::SetHolding(NodeRecord& node, const Holding& h) {
   ClearHolding(node, h.path);
   node.holdings[h.path] = h;
   node.holdings_digest ^= Catalog::Mix(h.path, h.version, h.hash);
-  if (IsCurrent(catalog_.Find(h.path), h)) holders_[h.path].insert(node.name);
+  if (IsCurrent(catalog_.Find(h.path), h)) AddHolder(h.path, node);
 }
 
 void Master::ClearHolding(NodeRecord& node, const std::string& path) {
@@ -292,14 +291,26 @@ void Master::ClearHolding(NodeRecord& node, const std::string& path) {
   if (it == node.holdings.end()) return;
   node.holdings_digest ^= Catalog::Mix(path, it->second.version, it->second.hash);
   node.holdings.erase(it);
-  auto holders = holders_.find(path);
-  if (holders != holders_.end()) holders->second.erase(node.name);
+  RemoveHolder(path, node);
+}
+
+void Master::AddHolder(const std::string& path, const NodeRecord& node) {
+  HolderList& holders = holders_[path];
+  auto at = std::lower_bound(holders.begin(), holders.end(), &node, NameOrder);
+  if (at == holders.end() || *at != &node) holders.insert(at, &node);
+}
+
+void Master::RemoveHolder(const std::string& path, const NodeRecord& node) {
+  auto it = holders_.find(path);
+  if (it == holders_.end()) return;
+  HolderList& holders = it->second;
+  auto at = std::lower_bound(holders.begin(), holders.end(), &node, NameOrder);
+  if (at != holders.end() && *at == &node) holders.erase(at);
 }
 
 void Master::ClearAllHoldings(NodeRecord& node) {
   for (const auto& [path, h] : node.holdings) {
-    auto holders = holders_.find(path);
-    if (holders != holders_.end()) holders->second.erase(node.name);
+    RemoveHolder(path, node);
   }
   node.holdings.clear();
   node.holdings_digest = 0;
@@ -354,8 +365,8 @@ std::vector<NodeStatus> Master::LiveHolders(const std::string& path) const {
   std::vector<NodeStatus> out;
   auto it = holders_.find(path);
   if (it == holders_.end()) return out;
-  for (const std::string& name : it->second) {
-    const NodeRecord& node = nodes_.at(name);
+  for (const NodeRecord* holder : it->second) {
+    const NodeRecord& node = *holder;
     if (node.up) {
       out.push_back(NodeStatus{node.name, node.peer_address, node.http_address, true,
                                node.disk_full, node.last_seen, 0, 0, 0});

@@ -109,6 +109,11 @@ class Master final : public Process {
   void SetHolding(NodeRecord& node, const Holding& h);
   void ClearHolding(NodeRecord& node, const std::string& path);
   void ClearAllHoldings(NodeRecord& node);
+  void AddHolder(const std::string& path, const NodeRecord& node);
+  void RemoveHolder(const std::string& path, const NodeRecord& node);
+  static bool NameOrder(const NodeRecord* a, const NodeRecord* b) {
+    return a->name < b->name;
+  }
   void CheckFailures();
   NodeRecord* FindUp(const std::string& name);
   NodeStatus StatusOf(const NodeRecord& node) const;
@@ -118,8 +123,10 @@ class Master final : public Process {
 
   Catalog catalog_;
   std::map<std::string, NodeRecord> nodes_;  // by name; ordered for determinism
-  // path -> names of nodes holding its current version.
-  std::map<std::string, std::set<std::string>> holders_;
+  // path -> nodes holding its current version, sorted by name (records in
+  // nodes_ never move or go away, so the pointers stay valid).
+  using HolderList = std::vector<const NodeRecord*>;
+  std::map<std::string, HolderList> holders_;
   CatalogObserver* observer_ = nullptr;
 };
 
