@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "sim/faults.h"
 #include "sim/units.h"
 
 namespace dds::sim {
@@ -20,6 +21,7 @@ std::vector<Action> PlanActions(const Scenario& scenario, SplitMix64& random) {
       plan.push_back(std::move(a));
     }
   }
+  PlanFaults(scenario.faults, random, &plan);
   std::stable_sort(plan.begin(), plan.end(),
                    [](const Action& a, const Action& b) { return a.at < b.at; });
   return plan;
@@ -37,6 +39,7 @@ ActionRunner::ActionRunner(World* world, Checkers* checkers, const Scenario& sce
     : world_(world),
       checkers_(checkers),
       scenario_(scenario),
+      seed_(seed),
       random_(Fnv1a64("actions", seed)) {
   for (const Action& a : scenario.actions) {
     if (a.kind == ActionKind::kAddNode && !a.node.empty()) reserved_names_.insert(a.node);
@@ -45,14 +48,18 @@ ActionRunner::ActionRunner(World* world, Checkers* checkers, const Scenario& sce
 
 void ActionRunner::BuildCluster() {
   world_->AddMaster();
-  for (uint64_t i = 1; i <= scenario_.nodes; ++i) {
-    std::string name = NodeName(i);
-    auto fault = scenario_.test_faults.find(name);
-    world_->AddNode(
-        name, fault == scenario_.test_faults.end() ? TestFault::kNone : fault->second);
-  }
+  for (uint64_t i = 1; i <= scenario_.nodes; ++i) NewNode(NodeName(i));
   PlaceWorkload();
-  for (const auto& host : world_->hosts()) world_->Start(*host);
+  for (const auto& host : world_->hosts()) {
+    if (host->disk) host->disk->Sync();
+    world_->Start(*host);
+  }
+}
+
+Host& ActionRunner::NewNode(const std::string& name) {
+  Host& host = world_->AddNode(name, scenario_.test_faults.For(name));
+  host.disk->set_capacity(scenario_.disk_capacity);
+  return host;
 }
 
 void ActionRunner::PlaceWorkload() {
@@ -66,8 +73,8 @@ void ActionRunner::PlaceWorkload() {
     std::snprintf(name.data(), name.size(), "f%05llu.bin",
                   static_cast<unsigned long long>(i));
     std::string path = w.prefix + name.data();
-    BlobRef blob = RandomBytes(w.size_min +
-                               UniformBelow(random_.Next(), w.size_max - w.size_min + 1));
+    BlobRef blob = RandomBytes(
+        w.size_min + UniformBelow(random_.Next(), w.size_max - w.size_min + 1), random_);
     checkers_->OnScenarioWrite(path, blob->digest);
     std::vector<Host*> pool = nodes;
     for (uint64_t c = 0; c < w.copies; ++c) {  // distinct nodes, in random order
@@ -109,7 +116,57 @@ void ActionRunner::Execute(const Action& a) {
       return MasterCrash(a);
     case ActionKind::kRead:
       return Read(a);
+    case ActionKind::kLossSpike:
+    case ActionKind::kDelaySpike:
+    case ActionKind::kCalm:
+      return Spike(a);
+    case ActionKind::kDiskFull:
+    case ActionKind::kDiskFree:
+      return DiskFull(a);
   }
+}
+
+void ActionRunner::Record(const Action& a, const std::string& node,
+                          const std::string& path) {
+  if (a.undo) return;
+  Action done = a;
+  done.node = node;
+  done.path = path;
+  done.candidates.clear();
+  done.from_faults = false;
+  done.at = world_->loop().Now();
+  executed_.push_back(std::move(done));
+}
+
+void ActionRunner::ScheduleUndo(const Action& a, ActionKind undo,
+                                const std::string& node) {
+  if (!a.undo_after) return;
+  Action later;
+  later.kind = undo;
+  later.node = node;
+  later.undo = true;
+  world_->loop().After(*a.undo_after, [this, later] { Execute(later); });
+}
+
+SplitMix64 ActionRunner::StreamOf(const Action& a, const std::string& node,
+                                  const std::string& path) const {
+  std::string key = std::string(ActionName(a.kind)) + " " + node + " " + path + " " +
+                    std::to_string(world_->loop().Now().time_since_epoch().count());
+  return SplitMix64(Fnv1a64(key, seed_));
+}
+
+bool ActionRunner::MayCrashAnother() const {
+  uint64_t down = 0;
+  for (const auto& host : world_->hosts()) down += host->disk && !host->up();
+  return down < scenario_.faults.max_down;
+}
+
+bool ActionRunner::LastCopy(const std::string& path, const Digest& digest) const {
+  if (!scenario_.faults.keep_a_copy) return false;
+  const CatalogEntry* entry = checkers_->ledger().Latest(path);
+  if (!entry || entry->tombstone || entry->hash != digest) return false;
+  const Copies* copies = checkers_->ledger().CopiesOf(path, digest);
+  return copies && copies->total <= 1;
 }
 
 void ActionRunner::Log(const Action& a, const std::string& what) {
@@ -120,10 +177,9 @@ void ActionRunner::Log(const Action& a, const std::string& what) {
 void ActionRunner::AddNode(const Action& a) {
   std::string name = a.node.empty() ? NewNodeName() : a.node;
   if (world_->Find(name)) return Log(a, name + ": skipped, it already exists");
-  auto fault = scenario_.test_faults.find(name);
-  Host& host = world_->AddNode(
-      name, fault == scenario_.test_faults.end() ? TestFault::kNone : fault->second);
+  Host& host = NewNode(name);
   Log(a, name);
+  Record(a, name, "");
   world_->Start(host);
 }
 
@@ -135,40 +191,63 @@ std::string ActionRunner::NewNodeName() {
 }
 
 void ActionRunner::Crash(const Action& a) {
+  if (a.from_faults && !MayCrashAnother()) return Log(a, "skipped: max_down reached");
   Host* host = PickNode(a, true);
   if (!host) return Log(a, "skipped: no node is up");
-  Log(a, host->name);
+  Log(a, host->name + (a.lose_writes ? " (losing unsynced writes)" : ""));
+  Record(a, host->name, "");
   world_->Crash(*host);
-  if (!a.undo_after) return;
-  Action restart = a;
-  restart.kind = ActionKind::kRestart;
-  restart.node = host->name;
-  world_->loop().After(*a.undo_after, [this, restart] { Execute(restart); });
+  if (a.lose_writes) LoseWrites(a, *host);
+  ScheduleUndo(a, ActionKind::kRestart, host->name);
+}
+
+void ActionRunner::LoseWrites(const Action& a, Host& host) {
+  SplitMix64 random = StreamOf(a, host.name, "");
+  auto keep = [this](const std::string& path, const Blob& blob) {
+    return LastCopy(path, blob.digest);
+  };
+  for (const auto& [path, now] :
+       host.disk->LoseUnsynced(scenario_.unsynced_window, random, keep)) {
+    world_->trace().Notable(
+        world_->loop().Now(),
+        host.name + " lost an unsynced write: " + path +
+            (now ? " reverted to " + now->digest.ShortHex() : " gone"));
+    if (now) checkers_->OnScenarioWrite(path, now->digest);
+  }
 }
 
 void ActionRunner::Restart(const Action& a) {
   Host* host = PickNode(a, false);
   if (!host) return Log(a, "skipped: no node is down");
   Log(a, host->name);
+  Record(a, host->name, "");
   world_->Start(*host);
 }
 
 void ActionRunner::Delete(const Action& a) {
   Host* host = PickNode(a, true);
   std::string path = host ? PickFile(a, *host) : "";
-  if (path.empty() || !world_->DeleteFile(*host, path)) {
-    return Log(a, "skipped: no such file");
+  const SimDisk::File* file = path.empty() ? nullptr : host->disk->Find(path);
+  if (file && a.from_faults && LastCopy(path, file->blob->digest)) {
+    return Log(a, "skipped: " + path + " on " + host->name + " is its last copy");
   }
+  if (!file || !world_->DeleteFile(*host, path)) return Log(a, "skipped: no such file");
   Log(a, host->name + " " + path);
+  Record(a, host->name, path);
 }
 
 void ActionRunner::Corrupt(const Action& a) {
   Host* host = PickNode(a, true);
   std::string path = host ? PickFile(a, *host) : "";
-  if (path.empty() || !world_->CorruptFile(*host, path, random_.Next())) {
+  const SimDisk::File* file = path.empty() ? nullptr : host->disk->Find(path);
+  if (file && a.from_faults && LastCopy(path, file->blob->digest)) {
+    return Log(a, "skipped: " + path + " on " + host->name + " is its last copy");
+  }
+  if (!file || !world_->CorruptFile(*host, path, StreamOf(a, host->name, path).Next())) {
     return Log(a, "skipped: no such file, or it is empty");
   }
   Log(a, host->name + " " + path + " (silently)");
+  Record(a, host->name, path);
 }
 
 void ActionRunner::Write(const Action& a) {
@@ -178,9 +257,15 @@ void ActionRunner::Write(const Action& a) {
   const SimDisk::File* old = path.empty() ? nullptr : host->disk->Find(path);
   if (a.kind == ActionKind::kModify && !old) return Log(a, "skipped: no such file");
   if (path.empty()) path = "gen/w" + std::to_string(next_file_++) + ".bin";
-  BlobRef blob = Content(a, old ? old->blob->bytes.size() : scenario_.file_size);
+  Action done = a;
+  done.size = a.content ? std::nullopt
+                        : std::optional(a.size.value_or(old ? old->blob->bytes.size()
+                                                            : scenario_.file_size));
+  SplitMix64 random = StreamOf(a, host->name, path);
+  BlobRef blob = Content(done, done.size.value_or(0), random);
   Log(a, host->name + " " + path + " (" + std::to_string(blob->bytes.size()) +
              " bytes, " + blob->digest.ShortHex() + ")");
+  Record(done, host->name, path);
   checkers_->OnScenarioWrite(path, blob->digest);
   world_->WriteFile(*host, path, std::move(blob));
 }
@@ -190,6 +275,7 @@ void ActionRunner::Remove(const Action& a) {
   std::string path = PickCatalogPath(a);
   if (!master.master || path.empty())
     return Log(a, "skipped: master down or nothing to remove");
+  Record(a, "", path);
   Result<CatalogEntry> result = master.master->Remove(path);
   Log(a, path + (result.ok() ? ": tombstone v" + std::to_string(result->version)
                              : ": " + result.status().ToString()));
@@ -208,16 +294,21 @@ void ActionRunner::Partition(const Action& a) {
     for (size_t i = 1; i < group_of.size(); ++i)
       group_of[i] = static_cast<int>(random_.Next() & 1);
   }
+  Action done = a;
+  done.groups.assign(1, {});
   for (const auto& host : world_->hosts()) {  // hosts not named stay on side 0
-    sides += " " + host->name + ":" +
-             std::to_string(group_of[static_cast<size_t>(host->index)]);
+    int side = group_of[static_cast<size_t>(host->index)];
+    sides += " " + host->name + ":" + std::to_string(side);
+    if (a.groups.empty() && side == 1) done.groups[0].push_back(host->name);
   }
+  if (a.groups.empty() && done.groups[0].empty()) {
+    return Log(a, "skipped: the random cut left everyone on one side");
+  }
+  if (!a.groups.empty()) done.groups = a.groups;
   Log(a, "sides" + sides);
+  Record(done, "", "");
   world_->network().Partition(std::move(group_of));
-  if (!a.undo_after) return;
-  Action heal = a;
-  heal.kind = ActionKind::kHeal;
-  world_->loop().After(*a.undo_after, [this, heal] { Execute(heal); });
+  ScheduleUndo(a, ActionKind::kHeal, "");
 }
 
 void ActionRunner::MasterCrash(const Action& a) {
@@ -226,18 +317,45 @@ void ActionRunner::MasterCrash(const Action& a) {
   if (master.up() != crash)
     return Log(a, "skipped: the master is already " + std::string(crash ? "down" : "up"));
   Log(a, "");
+  Record(a, "", "");
   if (!crash) return world_->Start(master);
   world_->Crash(master);
-  if (!a.undo_after) return;
-  Action restart = a;
-  restart.kind = ActionKind::kMasterRestart;
-  world_->loop().After(*a.undo_after, [this, restart] { Execute(restart); });
+  ScheduleUndo(a, ActionKind::kMasterRestart, "");
+}
+
+void ActionRunner::Spike(const Action& a) {
+  Network& network = world_->network();
+  Record(a, "", "");
+  if (a.kind == ActionKind::kLossSpike) {
+    network.SetLossSpike(a.loss);
+    Log(a, "losing " + std::to_string(static_cast<int>(a.loss * 100)) + "% of messages");
+  } else if (a.kind == ActionKind::kDelaySpike) {
+    network.SetDelaySpike(a.delay);
+    Log(a, "+" + FormatSeconds(a.delay) + " latency");
+  } else {
+    network.Calm();
+    Log(a, "");
+  }
+  ScheduleUndo(a, ActionKind::kCalm, "");
+}
+
+void ActionRunner::DiskFull(const Action& a) {
+  Host* host = PickNode(a, a.kind == ActionKind::kDiskFull || a.node.empty());
+  if (!host) return Log(a, "skipped: no such node");
+  Record(a, host->name, "");
+  bool full = a.kind == ActionKind::kDiskFull;
+  uint64_t capacity =
+      full ? std::max<uint64_t>(host->disk->used(), 1) : scenario_.disk_capacity;
+  host->disk->set_capacity(capacity);
+  Log(a, host->name + (full ? " (" + std::to_string(capacity) + " bytes)" : ""));
+  ScheduleUndo(a, ActionKind::kDiskFree, host->name);
 }
 
 void ActionRunner::Read(const Action& a) {
   Host* host = PickNode(a, true);
   std::string path = PickCatalogPath(a);
   if (!host || path.empty()) return Log(a, "skipped: no node up or nothing recorded");
+  Record(a, host->name, path);
   Log(a, host->name + " " + path + ": " + checkers_->safety().Read(*host, path));
 }
 
@@ -245,7 +363,8 @@ Host* ActionRunner::PickNode(const Action& a, bool want_up) {
   if (!a.node.empty()) {  // a named node's disk can be hit while it is down
     Host* host = world_->Find(a.node);
     bool disk_only = a.kind == ActionKind::kDelete || a.kind == ActionKind::kCorrupt ||
-                     a.kind == ActionKind::kWrite || a.kind == ActionKind::kModify;
+                     a.kind == ActionKind::kWrite || a.kind == ActionKind::kModify ||
+                     a.kind == ActionKind::kDiskFull || a.kind == ActionKind::kDiskFree;
     return host && (disk_only || host->up() == want_up) ? host : nullptr;
   }
   std::vector<Host*> eligible;
@@ -281,15 +400,15 @@ std::string ActionRunner::PickCatalogPath(const Action& a) {
   return {};
 }
 
-BlobRef ActionRunner::Content(const Action& a, uint64_t default_size) {
+BlobRef ActionRunner::Content(const Action& a, uint64_t size, SplitMix64& random) {
   if (a.content) return world_->blobs().Intern(*a.content);
-  return RandomBytes(a.size.value_or(default_size));
+  return RandomBytes(size, random);
 }
 
-BlobRef ActionRunner::RandomBytes(uint64_t size) {
+BlobRef ActionRunner::RandomBytes(uint64_t size, SplitMix64& random) {
   std::string bytes(size, '\0');
   for (uint64_t i = 0; i < size; i += 8) {
-    uint64_t word = random_.Next();
+    uint64_t word = random.Next();
     for (uint64_t j = i; j < i + 8 && j < size; ++j, word >>= 8) {
       bytes[j] = static_cast<char>(word & 0xff);
     }

@@ -1,7 +1,14 @@
 // Carries out a scenario's actions on the World: builds the initial cluster
-// and its workload, turns random generators into a concrete plan, and
-// executes each action (choosing random targets from the run's own stream)
-// while telling the checkers what the scenario wrote.
+// and its workload, turns random generators and [faults] into a concrete
+// plan, and executes each action (choosing random targets from the run's own
+// stream) while telling the checkers what the scenario wrote.
+//
+// Every action it carries out is recorded with its targets made explicit
+// (node, path, size, partition sides): played back as plain [[action]]s,
+// that record reproduces the run exactly, because what an action draws at
+// random beyond its target (written bytes, the corrupted byte, which
+// unsynced writes a crash loses) comes from a stream keyed by the action's
+// time, kind, node and path, not from the shared one.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +24,7 @@
 namespace dds::sim {
 
 // The explicit actions plus one concrete action per period of each random
-// generator, sorted by time (stable).
+// generator and the [faults] arrivals, sorted by time (stable).
 std::vector<Action> PlanActions(const Scenario& scenario, SplitMix64& random);
 
 // When the last fault of `plan` happens, counting delayed restarts and heals.
@@ -33,6 +40,10 @@ class ActionRunner {
   void Schedule(const Action& action);
   void Execute(const Action& action);
 
+  // What was carried out so far, in order, with explicit targets; undos
+  // are folded into their action's *_after key.
+  const std::vector<Action>& executed() const { return executed_; }
+
  private:
   void AddNode(const Action& a);
   void Crash(const Action& a);
@@ -44,9 +55,21 @@ class ActionRunner {
   void Partition(const Action& a);
   void MasterCrash(const Action& a);
   void Read(const Action& a);
+  void Spike(const Action& a);
+  void DiskFull(const Action& a);
+  void LoseWrites(const Action& a, Host& host);
 
   void PlaceWorkload();
-  void StartNode(const std::string& name);
+  Host& NewNode(const std::string& name);
+  // Schedules the undo of `a` (kind `undo`, same node) after a.undo_after.
+  void ScheduleUndo(const Action& a, ActionKind undo, const std::string& node);
+  void Record(const Action& a, const std::string& node, const std::string& path);
+  // [faults] bounds: whether another node may go down; whether `digest` at
+  // `path` is the last copy of the path's live catalog entry.
+  bool MayCrashAnother() const;
+  bool LastCopy(const std::string& path, const Digest& digest) const;
+  SplitMix64 StreamOf(const Action& a, const std::string& node,
+                      const std::string& path) const;
   // The action's node if it names one (and it exists), else a random node in
   // the wanted state among its candidates (or all nodes).
   Host* PickNode(const Action& a, bool want_up);
@@ -54,15 +77,17 @@ class ActionRunner {
   std::string PickFile(const Action& a, const Host& host);
   // The action's path, else a random live path of the catalog.
   std::string PickCatalogPath(const Action& a);
-  BlobRef Content(const Action& a, uint64_t default_size);
-  BlobRef RandomBytes(uint64_t size);
+  BlobRef Content(const Action& a, uint64_t size, SplitMix64& random);
+  BlobRef RandomBytes(uint64_t size, SplitMix64& random);
   std::string NewNodeName();
   void Log(const Action& a, const std::string& what);
 
   World* const world_;
   Checkers* const checkers_;
   const Scenario& scenario_;
+  const uint64_t seed_;
   SplitMix64 random_;
+  std::vector<Action> executed_;
   std::set<std::string> reserved_names_;  // named by add_node actions
   uint64_t next_file_ = 1;                // for generated paths
 };

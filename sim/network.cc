@@ -34,6 +34,9 @@ void Network::Send(int from, int to, const Message& message) {
   if (options_.loss > 0 && UniformUnit(random_.Next()) < options_.loss) {
     return Drop(from, to, message, "lost");
   }
+  if (spike_loss_ > 0 && UniformUnit(random_.Next()) < spike_loss_) {
+    return Drop(from, to, message, "lost in a spike");
+  }
   std::string bytes = Encode(message);
   ++sent_;
   bytes_ += bytes.size();
@@ -56,7 +59,7 @@ Instant Network::DeliveryTime(int from, int to, uint64_t size) {
   uint64_t spread =
       static_cast<uint64_t>((options_.latency_max - options_.latency_min).count());
   Duration latency =
-      options_.latency_min +
+      options_.latency_min + spike_delay_ +
       Duration(static_cast<int64_t>(UniformBelow(random_.Next(), spread + 1)));
   link.last_delivery = std::max(link.last_delivery, link.free_at + latency);
   return link.last_delivery;
@@ -72,8 +75,10 @@ void Network::Arrive(int from, int to, uint64_t epoch, const std::string& bytes)
                                       message.status().ToString());
     return;
   }
-  trace_->Event(loop_->Now(),
-                "deliver " + sender + "->" + receiver + " " + Describe(*message));
+  if (trace_->wanted()) {
+    trace_->Event(loop_->Now(),
+                  "deliver " + sender + "->" + receiver + " " + Describe(*message));
+  }
   endpoints_->Deliver(to, from, *message);
 }
 
@@ -89,6 +94,11 @@ void Network::Partition(std::vector<int> group_of) {
 }
 
 void Network::Heal() { group_of_.clear(); }
+
+void Network::Calm() {
+  spike_loss_ = 0;
+  spike_delay_ = Duration(0);
+}
 
 void Network::BreakAll(int host) {
   BreakWhere([host](Pair pair) { return pair.first == host || pair.second == host; });
@@ -119,14 +129,17 @@ void Network::Break(Pair pair) {
   for (auto [host, peer] : {pair, Pair{pair.second, pair.first}}) {
     loop_->After(Duration(0), [this, host, peer] {
       if (!endpoints_->IsUp(host)) return;
-      trace_->Event(loop_->Now(), "peer-lost " + endpoints_->NameOf(host) + " lost " +
-                                      endpoints_->NameOf(peer));
+      if (trace_->wanted()) {
+        trace_->Event(loop_->Now(), "peer-lost " + endpoints_->NameOf(host) + " lost " +
+                                        endpoints_->NameOf(peer));
+      }
       endpoints_->PeerLost(host, peer);
     });
   }
 }
 
 void Network::Drop(int from, int to, const Message& message, std::string_view why) {
+  if (!trace_->wanted()) return;
   trace_->Event(loop_->Now(), "drop " + endpoints_->NameOf(from) + "->" +
                                   endpoints_->NameOf(to) + " " + MessageName(message) +
                                   " (" + std::string(why) + ")");

@@ -55,6 +55,11 @@ class Network {
   void Heal();
   // The process crashed: all its connections break.
   void BreakAll(int host);
+  // Faults: for a while, lose this share of messages (on top of the
+  // configured loss) or add this much one-way latency; Calm ends both.
+  void SetLossSpike(double loss) { spike_loss_ = loss; }
+  void SetDelaySpike(Duration delay) { spike_delay_ = delay; }
+  void Calm();
   bool Reachable(int a, int b) const { return GroupOf(a) == GroupOf(b); }
 
   uint64_t messages_sent() const { return sent_; }
@@ -92,6 +97,8 @@ class Network {
   std::vector<std::vector<Link>> links_;              // [from][to]
   std::vector<std::vector<Connection>> connections_;  // [smaller][larger]
   std::vector<int> group_of_;
+  double spike_loss_ = 0;
+  Duration spike_delay_{};
   uint64_t sent_ = 0;
   uint64_t bytes_ = 0;
 };

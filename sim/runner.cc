@@ -1,6 +1,8 @@
 // One run of a scenario; see runner.h.
 #include "sim/runner.h"
 
+#include <algorithm>
+
 #include "core/codec.h"
 #include "sim/actions.h"
 #include "sim/blob.h"
@@ -32,6 +34,7 @@ class Run {
         sampler_(Fnv1a64("reads", seed)) {
     trace_.set_file(options.trace);
     trace_.set_timeline(options.timeline);
+    trace_.set_digest(options.digest);
   }
 
   RunResult Go();
@@ -69,7 +72,7 @@ void Run::Plan() {
   SplitMix64 planner(Fnv1a64("plan", seed_));
   std::vector<Action> plan = PlanActions(scenario_, planner);
   for (const Action& action : plan) actions_.Schedule(action);
-  last_action_ = LastActionTime(plan);
+  last_action_ = std::max(LastActionTime(plan), Instant(scenario_.faults.safety_phase));
   // Strictly after the last action, and after any restart it schedules.
   loop_.At(last_action_ + scenario_.expect.check_every, [this] { CheckConvergence(); });
   if (scenario_.expect.read_every > Duration(0)) {
@@ -140,6 +143,7 @@ RunResult Run::Summary() {
   r.events = loop_.events_run();
   r.messages = world_.network().messages_sent();
   r.bytes = world_.network().bytes_sent();
+  r.executed = actions_.executed();
   return r;
 }
 

@@ -1,12 +1,14 @@
 // Runs one scenario with one seed: builds the world, plays the plan, checks
 // the invariants as it goes, and waits (up to the scenario's bound) for the
-// cluster to converge after the last action.
+// cluster to converge after the last action -- or after the safety phase of
+// [faults], if that ends later.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "sim/checkers/verdict.h"
 #include "sim/scenario.h"
@@ -17,6 +19,9 @@ struct RunOptions {
   std::optional<uint64_t> seed;      // default: the scenario's
   std::ostream* trace = nullptr;     // every event, one per line
   std::ostream* timeline = nullptr;  // the readable timeline
+  // Compute the trace digest (RunResult::trace_digest, trace_lines). Off,
+  // and with no trace file, no trace text is built at all.
+  bool digest = true;
 };
 
 struct RunResult {
@@ -35,6 +40,9 @@ struct RunResult {
   uint64_t events = 0;
   uint64_t messages = 0;
   uint64_t bytes = 0;
+  // Every action carried out, with explicit targets (ActionRunner::executed):
+  // the events of a reproducer.
+  std::vector<Action> executed;
 
   bool ok() const { return !violation.has_value(); }
 };

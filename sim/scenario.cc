@@ -1,6 +1,9 @@
 // Names for scenario vocabulary; see scenario.h.
 #include "sim/scenario.h"
 
+#include <array>
+#include <utility>
+
 namespace dds::sim {
 
 const char* ActionName(ActionKind kind) {
@@ -31,8 +34,48 @@ const char* ActionName(ActionKind kind) {
       return "master_restart";
     case ActionKind::kRead:
       return "read";
+    case ActionKind::kLossSpike:
+      return "loss_spike";
+    case ActionKind::kDelaySpike:
+      return "delay_spike";
+    case ActionKind::kCalm:
+      return "calm";
+    case ActionKind::kDiskFull:
+      return "disk_full";
+    case ActionKind::kDiskFree:
+      return "disk_free";
   }
   return "?";
+}
+
+namespace {
+
+constexpr std::array<std::pair<TestFault, const char*>, 4> kTestFaultNames = {{
+    {TestFault::kNone, "none"},
+    {TestFault::kSkipVerify, "skip-verify"},
+    {TestFault::kNeverRestore, "never-restore"},
+    {TestFault::kIgnoreTombstones, "ignore-tombstones"},
+}};
+
+}  // namespace
+
+const char* TestFaultName(TestFault fault) {
+  for (const auto& [value, name] : kTestFaultNames) {
+    if (value == fault) return name;
+  }
+  return "?";
+}
+
+std::optional<TestFault> ParseTestFault(std::string_view name) {
+  for (const auto& [value, text] : kTestFaultNames) {
+    if (name == text) return value;
+  }
+  return std::nullopt;
+}
+
+TestFault TestFaults::For(const std::string& node) const {
+  auto it = nodes.find(node);
+  return it == nodes.end() ? all : it->second;
 }
 
 std::string NodeName(uint64_t i) { return "n" + std::to_string(i); }

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/master.h"
@@ -30,6 +31,11 @@ enum class ActionKind {
   kMasterCrash,    // the master's process dies
   kMasterRestart,  // the master starts again
   kRead,           // a client reads a file from a node (checked for safety)
+  kLossSpike,      // the network loses a given share of messages for a while
+  kDelaySpike,     // the network adds latency to every message for a while
+  kCalm,           // the network is back to its [network] settings
+  kDiskFull,       // a node's disk has no room left beyond what it holds now
+  kDiskFree,       // a node's disk is back to its configured capacity
 };
 
 // Name used in scenarios ("crash") and traces.
@@ -46,6 +52,11 @@ struct Action {
   // crash/master_crash: restart after this long; partition: heal after.
   std::optional<Duration> undo_after;
   std::vector<std::string> candidates;  // random target restricted to these
+  double loss = 0;                      // loss_spike: share of messages lost
+  Duration delay{};                     // delay_spike: added one-way latency
+  bool lose_writes = false;             // crash: unsynced writes may be lost (sim_disk.h)
+  bool from_faults = false;             // made by [faults]: targets obey its bounds
+  bool undo = false;                    // scheduled by another action's *_after key
   int line = 0;                         // where it was written, for messages
 };
 
@@ -76,11 +87,49 @@ struct Expect {
   std::vector<std::string> catalog_contains;
 };
 
+// Faults injected at random during the safety phase (docs/scenarios.md).
+// Rates are mean events per minute of virtual time; 0 turns a kind off.
+// After the safety phase every fault is undone and the liveness phase
+// begins: the cluster must converge within expect.converged_within.
+struct Faults {
+  Duration safety_phase{};  // 0: no [faults] section
+  double node_crash = 0;
+  Duration node_down_max = std::chrono::seconds(10);
+  double lost_writes = 0;  // probability that a crash loses unsynced writes
+  double master_crash = 0;
+  Duration master_down_max = std::chrono::seconds(5);
+  double partition = 0;
+  Duration partition_max = std::chrono::seconds(10);
+  double loss_spike = 0;
+  double spike_loss = 0.3;  // share of messages lost during a loss spike
+  double delay_spike = 0;
+  Duration spike_delay = std::chrono::milliseconds(200);
+  Duration spike_max = std::chrono::seconds(5);
+  double disk_delete = 0;
+  double corrupt = 0;
+  double disk_full = 0;
+  Duration disk_full_max = std::chrono::seconds(15);
+  uint64_t max_down = 1;    // nodes down at once, at most
+  bool keep_a_copy = true;  // never destroy the last copy of a live entry
+};
+
+// Deliberately broken nodes, for tests proving the checkers (and swarm
+// sweeps) catch bugs: [test] in TOML, --test-fault on the command line.
+struct TestFaults {
+  TestFault all = TestFault::kNone;        // every node
+  std::map<std::string, TestFault> nodes;  // by name; wins over `all`
+  TestFault For(const std::string& node) const;
+};
+
 struct Scenario {
   std::string file;  // where it came from, for messages and repro commands
   uint64_t seed = 1;
   uint64_t nodes = 3;
-  uint64_t file_size = 4096;  // default size of written files
+  uint64_t file_size = 4096;   // default size of written files
+  uint64_t disk_capacity = 0;  // bytes per node disk; 0: unlimited
+  // How long a user's write stays unsynced: a crash with lose_writes may
+  // revert it (sim_disk.h).
+  Duration unsynced_window = std::chrono::seconds(5);
   NetworkOptions network;
   NodeOptions node;
   MasterOptions master;
@@ -88,12 +137,15 @@ struct Scenario {
   Expect expect;
   std::vector<Action> actions;  // sorted by time (stable)
   std::vector<RandomActions> random;
-  // Misbehaving nodes, for tests proving the checkers can fail. Not settable
-  // from TOML.
-  std::map<std::string, TestFault> test_faults;
+  Faults faults;
+  TestFaults test_faults;
 };
 
 // The name of the i-th node (1-based): "n1", "n2", ...
 std::string NodeName(uint64_t i);
+
+// "skip-verify", "never-restore", "ignore-tombstones", "none".
+const char* TestFaultName(TestFault fault);
+std::optional<TestFault> ParseTestFault(std::string_view name);
 
 }  // namespace dds::sim

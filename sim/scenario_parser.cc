@@ -23,6 +23,10 @@ enum ActionKey : unsigned {
   kGroupsKey = 1u << 5,
   kRestartAfterKey = 1u << 6,
   kHealAfterKey = 1u << 7,
+  kRestoreAfterKey = 1u << 8,
+  kLossKey = 1u << 9,
+  kDelayKey = 1u << 10,
+  kLoseWritesKey = 1u << 11,
 };
 
 struct ActionSpec {
@@ -32,10 +36,10 @@ struct ActionSpec {
 };
 
 constexpr unsigned kTarget = kNodeKey | kNodesKey;
-constexpr std::array<ActionSpec, 14> kSpecs = {{
+constexpr std::array<ActionSpec, 19> kSpecs = {{
     {"join", ActionKind::kAddNode, kNodeKey},
     {"add_node", ActionKind::kAddNode, kNodeKey},
-    {"crash", ActionKind::kCrash, kTarget | kRestartAfterKey},
+    {"crash", ActionKind::kCrash, kTarget | kRestartAfterKey | kLoseWritesKey},
     {"restart", ActionKind::kRestart, kTarget},
     {"delete", ActionKind::kDelete, kTarget | kPathKey},
     {"corrupt", ActionKind::kCorrupt, kTarget | kPathKey},
@@ -47,6 +51,11 @@ constexpr std::array<ActionSpec, 14> kSpecs = {{
     {"master_crash", ActionKind::kMasterCrash, kRestartAfterKey},
     {"master_restart", ActionKind::kMasterRestart, 0},
     {"read", ActionKind::kRead, kTarget | kPathKey},
+    {"loss_spike", ActionKind::kLossSpike, kLossKey | kRestoreAfterKey},
+    {"delay_spike", ActionKind::kDelaySpike, kDelayKey | kRestoreAfterKey},
+    {"calm", ActionKind::kCalm, 0},
+    {"disk_full", ActionKind::kDiskFull, kTarget | kRestoreAfterKey},
+    {"disk_free", ActionKind::kDiskFree, kTarget},
 }};
 
 const ActionSpec& SpecOf(Fields& f) {
@@ -101,6 +110,10 @@ void ParseActionKeys(Fields& f, const ActionSpec& spec, const Names& names, Acti
   if (a->size && a->content) f.Fail("content", "give either size or content, not both");
   if (spec.keys & kRestartAfterKey) a->undo_after = f.Time("restart_after");
   if (spec.keys & kHealAfterKey) a->undo_after = f.Time("heal_after");
+  if (spec.keys & kRestoreAfterKey) a->undo_after = f.Time("restore_after");
+  if (spec.keys & kLossKey) a->loss = f.Required(f.Fraction("loss"), "loss");
+  if (spec.keys & kDelayKey) a->delay = f.Required(f.Time("delay"), "delay");
+  if (spec.keys & kLoseWritesKey) a->lose_writes = f.Flag("lose_writes").value_or(false);
   f.RejectUnknown(" for do = \"" + std::string(spec.name) + "\"");
 }
 
@@ -150,6 +163,8 @@ void ParseCluster(const toml::table& table, Scenario* s) {
   s->nodes = f.Count("nodes", 1, 1000).value_or(s->nodes);
   s->seed = f.Count("seed", 0, UINT64_MAX >> 1).value_or(s->seed);
   s->file_size = f.Bytes("file_size").value_or(s->file_size);
+  s->disk_capacity = f.Bytes("disk_capacity").value_or(s->disk_capacity);
+  s->unsynced_window = f.Time("unsynced_window").value_or(s->unsynced_window);
   f.RejectUnknown("");
 }
 
@@ -213,6 +228,58 @@ void ParseExpect(const toml::table& table, Expect* e) {
   f.RejectUnknown("");
 }
 
+constexpr double kMaxRate = 10000;  // faults per minute
+
+// [faults]: every rate is a mean number of events per minute.
+void ParseFaults(const toml::table& table, Faults* x) {
+  Fields f(table, "faults");
+  x->safety_phase = f.Required(f.Time("safety_phase"), "safety_phase");
+  if (x->safety_phase <= Duration(0)) f.Fail("safety_phase", "must be more than zero");
+  auto rate = [&](std::string_view key, double* out) {
+    *out = f.Number(key, kMaxRate).value_or(*out);
+  };
+  auto time = [&](std::string_view key, Duration* out) {
+    *out = f.Time(key).value_or(*out);
+    if (*out <= Duration(0)) f.Fail(key, "must be more than zero");
+  };
+  rate("node_crash", &x->node_crash);
+  time("node_down_max", &x->node_down_max);
+  x->lost_writes = f.Fraction("lost_writes").value_or(x->lost_writes);
+  rate("master_crash", &x->master_crash);
+  time("master_down_max", &x->master_down_max);
+  rate("partition", &x->partition);
+  time("partition_max", &x->partition_max);
+  rate("loss_spike", &x->loss_spike);
+  x->spike_loss = f.Fraction("spike_loss").value_or(x->spike_loss);
+  rate("delay_spike", &x->delay_spike);
+  time("spike_delay", &x->spike_delay);
+  time("spike_max", &x->spike_max);
+  rate("disk_delete", &x->disk_delete);
+  rate("corrupt", &x->corrupt);
+  rate("disk_full", &x->disk_full);
+  time("disk_full_max", &x->disk_full_max);
+  x->max_down = f.Count("max_down", 0, 1000).value_or(x->max_down);
+  x->keep_a_copy = f.Flag("keep_a_copy").value_or(x->keep_a_copy);
+  f.RejectUnknown("");
+}
+
+// [test]: a deliberately broken build, for tests of the checkers only.
+void ParseTest(const toml::table& table, const Names& names, TestFaults* t) {
+  Fields f(table, "test");
+  std::string name = f.Required(f.Text("fault"), "fault");
+  std::optional<TestFault> fault = ParseTestFault(name);
+  if (!fault) {
+    f.Fail("fault", "unknown test fault \"" + name +
+                        "\" (skip-verify, never-restore, ignore-tombstones, none)");
+  }
+  std::vector<std::string> nodes = f.Texts("nodes").value_or(std::vector<std::string>{});
+  if (nodes.empty()) t->all = *fault;
+  for (std::string& node : nodes) {
+    t->nodes[KnownNode(f, "nodes", names, std::move(node), false)] = *fault;
+  }
+  f.RejectUnknown("");
+}
+
 // The initial nodes plus every name an add_node action gives, read before
 // the actions themselves so that an action may name a node added later in
 // the file.
@@ -250,15 +317,17 @@ void ParseRoot(const toml::table& root, Scenario* s) {
   if (auto* t = Section(f, "master")) ParseMasterOptions(*t, &s->master);
   if (auto* t = Section(f, "workload")) ParseWorkload(*t, *s, &s->workload);
   if (auto* t = Section(f, "expect")) ParseExpect(*t, &s->expect);
+  if (auto* t = Section(f, "faults")) ParseFaults(*t, &s->faults);
   Names names = DeclaredNodes(f, *s);
+  if (auto* t = Section(f, "test")) ParseTest(*t, names, &s->test_faults);
   ForEachTable(f, "action", [&](const toml::table& t) {
     s->actions.push_back(ParseAction(t, names));
   });
   ForEachTable(f, "random",
                [&](const toml::table& t) { s->random.push_back(ParseRandom(t, names)); });
   f.RejectUnknown(
-      " (sections: cluster, network, node, master, workload, expect, "
-      "[[action]], [[random]])");
+      " (sections: cluster, network, node, master, workload, expect, faults, "
+      "test, [[action]], [[random]])");
   std::stable_sort(s->actions.begin(), s->actions.end(),
                    [](const Action& a, const Action& b) { return a.at < b.at; });
   CheckExpectedContents(root, *s);

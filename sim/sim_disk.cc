@@ -1,6 +1,7 @@
 // The in-memory data directory; see sim_disk.h.
 #include "sim/sim_disk.h"
 
+#include <algorithm>
 #include <string_view>
 #include <utility>
 
@@ -68,7 +69,9 @@ Status SimDisk::Remove(const std::string& path) {
 }
 
 Status SimDisk::BeginStage(const std::string& stage) {
-  stages_.try_emplace(stage);  // an existing stage keeps its bytes (resume)
+  if (stages_.contains(stage)) return Status::Ok();  // it keeps its bytes (resume)
+  if (Status room = Room(1, stage); !room.ok()) return room;
+  stages_.try_emplace(stage);
   return Status::Ok();
 }
 
@@ -80,6 +83,9 @@ Status SimDisk::WriteStage(const std::string& stage, uint64_t offset,
     return Status::InvalidArgument("stage write past the size limit: " + stage);
   }
   Stage& s = it->second;
+  uint64_t size = s.whole ? s.whole->bytes.size() : s.bytes.size();
+  uint64_t end = offset + data.size();
+  if (Status room = Room(end > size ? end - size : 0, stage); !room.ok()) return room;
   if (s.whole) {  // first write to a copied stage: materialise it
     s.bytes = s.whole->bytes;
     s.whole.reset();
@@ -92,6 +98,7 @@ Status SimDisk::WriteStage(const std::string& stage, uint64_t offset,
 Status SimDisk::CopyToStage(const std::string& path, const std::string& stage) {
   auto file = files_.find(path);
   if (file == files_.end()) return NoFile(path);
+  if (Status room = Room(file->second.blob->bytes.size(), stage); !room.ok()) return room;
   stages_[stage] = Stage{{}, file->second.blob};
   return Status::Ok();
 }
@@ -118,6 +125,7 @@ Status SimDisk::ListStages(std::vector<std::string>* stages) {
 Result<FileInfo> SimDisk::Publish(const std::string& stage, const std::string& path) {
   auto it = stages_.find(stage);
   if (it == stages_.end()) return NoStage(stage);
+  if (Status room = Room(0, path); !room.ok()) return room;
   Stage s = std::move(it->second);
   stages_.erase(it);
   BlobRef blob = s.whole ? std::move(s.whole) : pool_->Intern(std::move(s.bytes));
@@ -128,12 +136,19 @@ Result<FileInfo> SimDisk::Publish(const std::string& stage, const std::string& p
 void SimDisk::DiscardStage(const std::string& stage) { stages_.erase(stage); }
 
 void SimDisk::WriteFile(const std::string& path, BlobRef blob) {
+  auto [it, fresh] = unsynced_.try_emplace(path);
+  if (fresh) {
+    auto old = files_.find(path);
+    if (old != files_.end()) it->second.before = old->second;
+  }
+  it->second.written = clock_->Now();
   Replace(path, File{std::move(blob), NowNanos(), false}, ChangeCause::kScenario);
 }
 
 bool SimDisk::DeleteFile(const std::string& path) {
   auto it = files_.find(path);
   if (it == files_.end()) return false;
+  unsynced_.erase(path);
   Erase(it, ChangeCause::kScenario);
   return true;
 }
@@ -143,6 +158,7 @@ bool SimDisk::CorruptFile(const std::string& path, BlobRef corrupted) {
   if (it == files_.end() || it->second.blob->bytes.size() != corrupted->bytes.size()) {
     return false;
   }
+  unsynced_.erase(path);
   Replace(path, File{std::move(corrupted), it->second.mtime, true},
           ChangeCause::kScenario);
   return true;
@@ -153,7 +169,60 @@ const SimDisk::File* SimDisk::Find(const std::string& path) const {
   return it == files_.end() ? nullptr : &it->second;
 }
 
+std::vector<std::pair<std::string, const Blob*>> SimDisk::LoseUnsynced(
+    Duration window, SplitMix64& random,
+    const std::function<bool(const std::string&, const Blob&)>& keep) {
+  std::vector<std::pair<std::string, const Blob*>> reverted;
+  std::map<std::string, Unsynced> unsynced = std::move(unsynced_);
+  unsynced_.clear();
+  for (auto& [path, write] : unsynced) {
+    auto it = files_.find(path);
+    if (clock_->Now() - write.written >= window || (random.Next() & 1) ||
+        it == files_.end() || keep(path, *it->second.blob)) {
+      continue;
+    }
+    if (!write.before) {
+      Erase(it, ChangeCause::kScenario);
+      reverted.emplace_back(path, nullptr);
+    } else if (write.before->mtime != it->second.mtime) {  // else indistinguishable
+      Replace(path, *write.before, ChangeCause::kScenario);
+      reverted.emplace_back(path, files_.at(path).blob.get());
+    }
+  }
+  for (auto& [name, stage] : stages_) TearStage(stage, random);
+  return reverted;
+}
+
+void SimDisk::TearStage(Stage& stage, SplitMix64& random) {
+  if (stage.whole) {
+    stage.bytes = stage.whole->bytes;
+    stage.whole.reset();
+  }
+  uint64_t kept = UniformBelow(random.Next(), stage.bytes.size() + 1);
+  stage.bytes.resize(kept);
+  if (random.Next() & 1) {  // the tail's blocks were allocated, never written
+    uint64_t from = UniformBelow(random.Next(), kept + 1);
+    std::fill(stage.bytes.begin() + static_cast<ptrdiff_t>(from), stage.bytes.end(),
+              '\0');
+  }
+}
+
+uint64_t SimDisk::used() const {
+  uint64_t bytes = 0;
+  for (const auto& [path, file] : files_) bytes += file.blob->bytes.size();
+  for (const auto& [name, stage] : stages_) {
+    bytes += stage.whole ? stage.whole->bytes.size() : stage.bytes.size();
+  }
+  return bytes;
+}
+
+Status SimDisk::Room(uint64_t more, std::string_view what) const {
+  if (capacity_ == 0 || used() + more <= capacity_) return Status::Ok();
+  return Status::NoSpace("no space left on " + node_ + " for " + std::string(what));
+}
+
 void SimDisk::Replace(const std::string& path, File file, ChangeCause cause) {
+  if (cause != ChangeCause::kScenario) unsynced_.erase(path);
   auto [it, inserted] = files_.try_emplace(path);
   BlobRef before = inserted ? nullptr : it->second.blob;
   if (before) Account(path, before.get());
@@ -164,6 +233,7 @@ void SimDisk::Replace(const std::string& path, File file, ChangeCause cause) {
 
 void SimDisk::Erase(std::map<std::string, File>::iterator it, ChangeCause cause) {
   const std::string path = it->first;
+  if (cause != ChangeCause::kScenario) unsynced_.erase(path);
   BlobRef before = std::move(it->second.blob);
   files_.erase(it);
   Account(path, before.get());

@@ -2,18 +2,34 @@
 // it, plus the fault hooks scenarios use (write, delete, silent corruption).
 //
 // The disk belongs to the simulated machine, not to the Node process: it
-// survives crashes, and so do its staging areas. Every change to a visible
+// survives crashes, and so do its staging areas.
+//
+// Lost unsynced writes (LoseUnsynced, on a crash with that fault): a
+// published file was fsynced before its rename and stays; a stage keeps a
+// random prefix of what was written, and may end in zeroes (blocks allocated
+// but never written); a file the *user* wrote less than the unsynced window
+// ago may revert to what it was before that write -- the old bytes with the
+// old size and mtime, as a journalled file system rolls back the whole inode
+// -- or vanish if it was new. The node's index then disagrees on the mtime
+// and re-hashes the file, so the model never asks the core to detect a change
+// that size and mtime hide. Full disk: with a capacity, stage writes, copies
+// and publishes that would not fit fail with NoSpace. Every change to a visible
 // file is reported to a DiskObserver (the invariant checkers) together with
 // who made it, and the disk keeps an order-independent digest of its
 // visible (path, content) pairs so convergence can be checked in O(1).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/env.h"
+#include "core/random.h"
 #include "sim/blob.h"
 
 namespace dds::sim {
@@ -81,6 +97,21 @@ class SimDisk final : public FileStore {
   // Replaces the content, keeping size and mtime. REQUIRES: same size.
   bool CorruptFile(const std::string& path, BlobRef corrupted);
 
+  // Every user write so far is on stable storage (the workload, placed
+  // before the cluster starts).
+  void Sync() { unsynced_.clear(); }
+  // The crash just happened: see the comment at the top. User writes made
+  // `window` or longer ago count as synced; each later one is reverted with
+  // probability 1/2 unless `keep(path, current)` says it must stay. Returns
+  // the reverted paths and what they hold now (null: gone).
+  std::vector<std::pair<std::string, const Blob*>> LoseUnsynced(
+      Duration window, SplitMix64& random,
+      const std::function<bool(const std::string&, const Blob&)>& keep);
+  // 0: unlimited.
+  void set_capacity(uint64_t bytes) { capacity_ = bytes; }
+  // Bytes held by visible files and stages.
+  uint64_t used() const;
+
   const std::string& node() const { return node_; }
   // Whether the node owning this disk is up (its copies can be served).
   bool online() const { return online_; }
@@ -97,6 +128,14 @@ class SimDisk final : public FileStore {
     BlobRef whole;  // set while the stage is an untouched copy of a file
   };
 
+  struct Unsynced {
+    std::optional<File> before;  // what stable storage holds; none: nothing
+    Instant written{};
+  };
+
+  // NoSpace if `more` bytes would not fit.
+  Status Room(uint64_t more, std::string_view what) const;
+  void TearStage(Stage& stage, SplitMix64& random);
   void Replace(const std::string& path, File file, ChangeCause cause);
   void Erase(std::map<std::string, File>::iterator it, ChangeCause cause);
   void Account(const std::string& path, const Blob* blob);
@@ -109,6 +148,8 @@ class SimDisk final : public FileStore {
   DiskObserver* const observer_;
   std::map<std::string, File> files_;
   std::map<std::string, Stage> stages_;
+  std::map<std::string, Unsynced> unsynced_;  // user writes not yet synced
+  uint64_t capacity_ = 0;
   uint64_t content_digest_ = 0;
   bool online_ = false;
 };

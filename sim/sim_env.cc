@@ -41,6 +41,7 @@ MetaStore& SimEnv::Meta() { return host_->meta; }
 uint64_t SimEnv::Random() { return host_->random.Next(); }
 
 void SimEnv::Note(std::string_view line) {
+  if (!world_->trace().wanted() && !world_->trace().has_timeline()) return;
   // Per-file progress notes ("n1: installed a.txt v2") would drown the
   // timeline; they stay in the trace, and the convergence line sums them up.
   static constexpr std::array<std::string_view, 3> kRoutine = {

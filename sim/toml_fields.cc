@@ -32,6 +32,14 @@ const char* TypeName(toml::node_type type) {
   return "nothing";
 }
 
+// "1", "0.5", "10000": a bound for messages, without trailing zeros.
+std::string Trimmed(double value) {
+  std::string text = std::to_string(value);
+  text.erase(text.find_last_not_of('0') + 1);
+  if (text.back() == '.') text.pop_back();
+  return text;
+}
+
 }  // namespace
 
 Fields::Fields(const toml::table& table, std::string section)
@@ -82,12 +90,23 @@ std::optional<uint64_t> Fields::Count(std::string_view key, uint64_t min, uint64
   return static_cast<uint64_t>(*value);
 }
 
-std::optional<double> Fields::Fraction(std::string_view key) {
+std::optional<double> Fields::Number(std::string_view key, double max) {
   const toml::node* node = Node(key);
   if (!node) return std::nullopt;
-  if (!node->is_number()) Wrong(key, *node, "a number between 0 and 1");
+  std::string range = "between 0 and " + Trimmed(max);
+  if (!node->is_number()) Wrong(key, *node, "a number " + range);
   double value = *node->value<double>();
-  if (!(value >= 0 && value <= 1)) Fail(key, "must be between 0 and 1");
+  if (!(value >= 0 && value <= max)) Fail(key, "must be " + range);
+  return value;
+}
+
+std::optional<double> Fields::Fraction(std::string_view key) { return Number(key, 1); }
+
+std::optional<bool> Fields::Flag(std::string_view key) {
+  const toml::node* node = Node(key);
+  if (!node) return std::nullopt;
+  std::optional<bool> value = node->value_exact<bool>();
+  if (!value) Wrong(key, *node, "true or false");
   return value;
 }
 

@@ -30,7 +30,10 @@ class Fields {
   Fields(const toml::table& table, std::string section);
 
   std::optional<uint64_t> Count(std::string_view key, uint64_t min, uint64_t max);
-  std::optional<double> Fraction(std::string_view key);
+  // A number in [0, max] (an integer is accepted).
+  std::optional<double> Number(std::string_view key, double max);
+  std::optional<double> Fraction(std::string_view key);  // Number(key, 1)
+  std::optional<bool> Flag(std::string_view key);
   std::optional<Duration> Time(std::string_view key);
   // "4KiB" or a plain integer number of bytes.
   std::optional<uint64_t> Bytes(std::string_view key);

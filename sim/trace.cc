@@ -9,6 +9,7 @@
 namespace dds::sim {
 
 void Trace::Event(Instant at, std::string_view text) {
+  if (!wanted()) return;
   int64_t micros = at.time_since_epoch().count();
   std::array<char, 32> stamp{};
   int n = std::snprintf(stamp.data(), stamp.size(), "%lld.%06lld ",

@@ -120,8 +120,10 @@ bool World::CorruptFile(Host& host, const std::string& path, uint64_t where) {
 void World::SendFrom(Host& from, const Address& to, const Message& message) {
   auto it = by_name_.find(to);
   if (it == by_name_.end()) {
-    trace_->Event(loop_->Now(), "drop " + from.name + "->" + to + " " +
-                                    MessageName(message) + " (unknown address)");
+    if (trace_->wanted()) {
+      trace_->Event(loop_->Now(), "drop " + from.name + "->" + to + " " +
+                                      MessageName(message) + " (unknown address)");
+    }
     return;
   }
   network_.Send(from.index, it->second, message);
@@ -129,7 +131,9 @@ void World::SendFrom(Host& from, const Address& to, const Message& message) {
 
 void World::FireTimer(Host& host, uint64_t starts, TimerId id, uint64_t generation) {
   if (host.starts != starts || !host.up() || !host.env->Claim(id, generation)) return;
-  trace_->Event(loop_->Now(), "timer " + host.name + " " + std::to_string(id));
+  if (trace_->wanted()) {
+    trace_->Event(loop_->Now(), "timer " + host.name + " " + std::to_string(id));
+  }
   host.process->OnTimer(id);
 }
 

@@ -21,7 +21,7 @@ Scenario Parse(const std::string& text) {
 
 // The invariant a run of `scenario` fails ("" if none), with `fault` on n2.
 std::string Failure(Scenario scenario, TestFault fault) {
-  scenario.test_faults["n2"] = fault;
+  scenario.test_faults.nodes["n2"] = fault;
   RunResult result = RunScenario(scenario, {});
   if (result.ok()) return "";
   BOOST_TEST_MESSAGE(result.violation->invariant << ": " << result.violation->why);
