@@ -1,6 +1,7 @@
 // ddsim: runs a scenario in the deterministic simulator and says whether the
-// invariants held. Exit 0: they held; 1: one failed (the reproducing command
-// is printed); 2: bad input.
+// invariants held; or, with --swarm, scenarios drawn from the seeds
+// themselves (tools/ddsim/swarm_cmd.h). Exit 0: they held; 1: one failed
+// (the reproducing command is printed); 2: bad input.
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include "sim/runner.h"
 #include "sim/scenario_parser.h"
 #include "tools/ddsim/report.h"
+#include "tools/ddsim/swarm_cmd.h"
 
 namespace {
 
@@ -45,6 +47,10 @@ struct Flags {
   std::string trace;
   bool json = false;
   bool quiet = false;
+  bool swarm = false;
+  std::string test_fault;
+  std::string repro;
+  uint64_t shrink_runs = 300;
 };
 
 // Runs one seed, writing its trace if asked; prints what the flags ask for.
@@ -60,12 +66,14 @@ dds::sim::RunResult RunOne(const dds::sim::Scenario& scenario, const Flags& flag
   bool timeline = !flags.quiet && !flags.json && !sweep;
   if (timeline) options.timeline = &std::cout;
   dds::sim::RunResult result = dds::sim::RunScenario(scenario, options);
+  std::string reproduce = dds::sim::ReproduceCommand(flags.scenario, result);
+  if (!flags.test_fault.empty()) reproduce += " --test-fault " + flags.test_fault;
   if (flags.json) {
-    dds::sim::PrintJson(std::cout, flags.scenario, result);
+    dds::sim::PrintJson(std::cout, flags.scenario, reproduce, result);
   } else if (sweep) {
     if (!flags.quiet || !result.ok()) dds::sim::PrintSweepLine(std::cout, result);
   } else {
-    dds::sim::PrintVerdict(std::cout, flags.scenario, result);
+    dds::sim::PrintVerdict(std::cout, reproduce, result);
   }
   return result;
 }
@@ -74,7 +82,10 @@ int Sweep(const dds::sim::Scenario& scenario, const Flags& flags, SeedRange rang
   for (uint64_t seed = range.first;; ++seed) {
     dds::sim::RunResult result = RunOne(scenario, flags, seed, true);
     if (!result.ok()) {
-      if (!flags.json) dds::sim::PrintVerdict(std::cout, flags.scenario, result);
+      if (!flags.json) {
+        dds::sim::PrintVerdict(
+            std::cout, dds::sim::ReproduceCommand(flags.scenario, result), result);
+      }
       return 1;
     }
     if (seed == range.last) break;
@@ -86,12 +97,8 @@ int Sweep(const dds::sim::Scenario& scenario, const Flags& flags, SeedRange rang
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{"ddsim: run a dds scenario in the deterministic simulator"};
-  Flags flags;
-  app.add_option("scenario", flags.scenario, "scenario file (TOML)")->required();
+void AddFlags(CLI::App& app, Flags& flags) {
+  app.add_option("scenario", flags.scenario, "scenario file (TOML); not with --swarm");
   auto* seed =
       app.add_option("--seed", flags.seed, "run this seed (default: the scenario's)");
   app.add_option("--seeds", flags.seeds, "run seeds A..B, stop at the first failure")
@@ -100,6 +107,56 @@ int main(int argc, char** argv) {
   app.add_flag("--json", flags.json,
                "print a machine-readable verdict (one object per seed)");
   app.add_flag("--quiet", flags.quiet, "no timeline; only the verdict");
+  app.add_flag("--swarm", flags.swarm,
+               "swarm testing: each seed draws its own cluster, workload and faults");
+  app.add_option("--test-fault", flags.test_fault,
+                 "TEST ONLY: run a deliberately broken build on every node "
+                 "(skip-verify, never-restore, ignore-tombstones)");
+  app.add_option("--repro", flags.repro,
+                 "--swarm: where to write the reproducer of a failing seed "
+                 "(default ddsim-repro-SEED.toml)");
+  app.add_option("--shrink-runs", flags.shrink_runs,
+                 "--swarm: runs spent shrinking the reproducer, at most (default 300)");
+}
+
+// Checks the flags that depend on each other; a message if they are wrong.
+std::string Validate(const Flags& flags, std::optional<SeedRange>* range,
+                     std::optional<dds::TestFault>* fault) {
+  if (!flags.seeds.empty() && !(*range = ParseSeeds(flags.seeds))) {
+    return "--seeds: expected A..B with A <= B, got \"" + flags.seeds + "\"";
+  }
+  if (!flags.test_fault.empty() &&
+      !(*fault = dds::sim::ParseTestFault(flags.test_fault))) {
+    return "--test-fault: unknown fault \"" + flags.test_fault +
+           "\" (skip-verify, never-restore, ignore-tombstones, none)";
+  }
+  if (flags.swarm == !flags.scenario.empty()) {
+    return flags.swarm ? "--swarm takes no scenario file" : "a scenario file is required";
+  }
+  return {};
+}
+
+int Swarm(const Flags& flags, std::optional<SeedRange> range,
+          std::optional<dds::TestFault> fault) {
+  dds::sim::SwarmFlags swarm;
+  swarm.single = !range;
+  swarm.first = range ? range->first : flags.seed.value_or(1);
+  swarm.last = range ? range->last : swarm.first;
+  swarm.test_fault = fault;
+  swarm.repro = flags.repro;
+  swarm.shrink_runs = flags.shrink_runs;
+  swarm.trace = flags.trace;
+  swarm.json = flags.json;
+  swarm.quiet = flags.quiet;
+  return dds::sim::RunSwarm(swarm);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ddsim: run a dds scenario in the deterministic simulator"};
+  Flags flags;
+  AddFlags(app, flags);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -107,17 +164,19 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kBadInput;
   }
   std::optional<SeedRange> range;
-  if (!flags.seeds.empty() && !(range = ParseSeeds(flags.seeds))) {
-    std::cerr << "ddsim: --seeds: expected A..B with A <= B, got \"" << flags.seeds
-              << "\"\n";
+  std::optional<dds::TestFault> fault;
+  if (std::string error = Validate(flags, &range, &fault); !error.empty()) {
+    std::cerr << "ddsim: " << error << "\n";
     return kBadInput;
   }
+  if (flags.swarm) return Swarm(flags, range, fault);
   dds::sim::ParseOutcome parsed = dds::sim::ParseScenarioFile(flags.scenario);
   if (auto* error = std::get_if<dds::sim::ParseError>(&parsed)) {
     std::cerr << error->ToString() << "\n";
     return kBadInput;
   }
-  const auto& scenario = std::get<dds::sim::Scenario>(parsed);
+  auto scenario = std::get<dds::sim::Scenario>(parsed);
+  if (fault) scenario.test_faults.all = *fault;
   if (range) return Sweep(scenario, flags, *range);
   return RunOne(scenario, flags, flags.seed.value_or(scenario.seed), false).ok() ? 0 : 1;
 }

@@ -46,8 +46,7 @@ std::string ReproduceCommand(const std::string& scenario_file, const RunResult& 
   return "ddsim " + scenario_file + " --seed " + std::to_string(result.seed);
 }
 
-void PrintVerdict(std::ostream& out, const std::string& scenario_file,
-                  const RunResult& r) {
+void PrintVerdict(std::ostream& out, const std::string& reproduce, const RunResult& r) {
   if (r.ok()) {
     out << "verdict: all invariants held (Safety, Durability, Liveness), seed " << r.seed
         << "\n";
@@ -62,7 +61,7 @@ void PrintVerdict(std::ostream& out, const std::string& scenario_file,
       << "  " << r.events << " events, " << r.messages << " messages (" << r.bytes
       << " bytes), " << r.reads << " reads checked; trace " << r.trace_lines
       << " lines, digest " << Hex64(r.trace_digest) << "\n";
-  if (!r.ok()) out << "reproduce: " << ReproduceCommand(scenario_file, r) << "\n";
+  if (!r.ok()) out << "reproduce: " << reproduce << "\n";
 }
 
 void PrintSweepLine(std::ostream& out, const RunResult& r) {
@@ -71,14 +70,15 @@ void PrintSweepLine(std::ostream& out, const RunResult& r) {
       << Convergence(r) << ", digest " << Hex64(r.trace_digest) << "\n";
 }
 
-void PrintJson(std::ostream& out, const std::string& scenario_file, const RunResult& r) {
-  out << "{\"scenario\":" << Quoted(scenario_file) << ",\"seed\":" << r.seed
+void PrintJson(std::ostream& out, const std::string& scenario,
+               const std::string& reproduce, const RunResult& r) {
+  out << "{\"scenario\":" << Quoted(scenario) << ",\"seed\":" << r.seed
       << ",\"ok\":" << (r.ok() ? "true" : "false");
   if (!r.ok()) {
     out << ",\"violation\":{\"invariant\":" << Quoted(r.violation->invariant)
         << ",\"why\":" << Quoted(r.violation->why)
         << ",\"at_ms\":" << ToMillis(r.violation->at) << "}"
-        << ",\"reproduce\":" << Quoted(ReproduceCommand(scenario_file, r));
+        << ",\"reproduce\":" << Quoted(reproduce);
   }
   out << ",\"last_action_ms\":" << ToMillis(r.last_action) << ",\"convergence_ms\":"
       << (r.convergence ? std::to_string(ToMillis(*r.convergence)) : "null")

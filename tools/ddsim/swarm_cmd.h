@@ -1,0 +1,29 @@
+// ddsim --swarm: runs swarm seeds (sim/swarm.h), and for the first failing
+// one writes a reproducer scenario file and a shrunk one, checks that each
+// fails the same way when loaded on its own, and prints the commands.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/node.h"
+
+namespace dds::sim {
+
+struct SwarmFlags {
+  uint64_t first = 1;
+  uint64_t last = 1;
+  bool single = false;  // --seed N: one seed, with its timeline
+  std::optional<TestFault> test_fault;
+  std::string repro;  // reproducer path; empty: ddsim-repro-<seed>.toml
+  uint64_t shrink_runs = 300;
+  std::string trace;
+  bool json = false;
+  bool quiet = false;
+};
+
+// The exit status: 0 all seeds held, 1 one failed.
+int RunSwarm(const SwarmFlags& flags);
+
+}  // namespace dds::sim
