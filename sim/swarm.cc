@@ -89,6 +89,20 @@ void DrawFaults(Draw& d, Scenario* s) {
   f.max_down = d.Between(1, s->nodes - 1);
 }
 
+// The liveness bound: a minute for the cluster to settle, plus two full
+// scrub passes over the most a node can hold (a file corrupted at the end of
+// the safety phase is only found when the scrub reaches it).
+Duration LivenessBound(const Scenario& s) {
+  uint64_t bytes = s.workload.files * s.workload.size_max;
+  for (const RandomActions& r : s.random) {
+    if (r.action.kind != ActionKind::kRemove) {
+      bytes += (static_cast<uint64_t>((r.until - r.from) / r.every) + 1) * s.file_size;
+    }
+  }
+  uint64_t scrub_seconds = bytes / s.node.scrub_bytes_per_second + 1;
+  return seconds(60 + 2 * scrub_seconds);
+}
+
 }  // namespace
 
 Scenario SwarmScenario(uint64_t seed) {
@@ -99,7 +113,7 @@ Scenario SwarmScenario(uint64_t seed) {
   DrawCluster(d, &s);
   DrawFaults(d, &s);
   DrawUsers(d, &s);
-  s.expect.converged_within = seconds(90);
+  s.expect.converged_within = LivenessBound(s);
   s.expect.read_every = milliseconds(d.Between(100, 1000));
   return s;
 }

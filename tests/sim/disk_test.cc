@@ -105,5 +105,63 @@ BOOST_FIXTURE_TEST_CASE(content_digest_tracks_visible_files, Fixture) {
   BOOST_TEST(recorder.log[2] == "a - 1");      // the node's doing
 }
 
+BOOST_FIXTURE_TEST_CASE(a_full_disk_refuses_growth_not_reads, Fixture) {
+  disk.WriteFile("a.txt", pool.Intern("0123456789"));
+  disk.set_capacity(12);
+  BOOST_TEST(disk.BeginStage("s1").ok());
+  BOOST_TEST(disk.WriteStage("s1", 0, "ab").ok());        // 12 of 12 bytes
+  BOOST_TEST(disk.WriteStage("s1", 2, "c").IsNoSpace());  // 13 would not fit
+  BOOST_TEST(disk.BeginStage("s2").IsNoSpace());
+  BOOST_TEST(disk.CopyToStage("a.txt", "s3").IsNoSpace());
+  BOOST_TEST(disk.Read("a.txt", 0, 4).ok());
+  BOOST_TEST(disk.used() == 12u);
+  disk.set_capacity(0);
+  BOOST_TEST(disk.WriteStage("s1", 2, "c").ok());
+}
+
+// At 10 s, a synced file and, within the window, a fresh write of another.
+struct Unsynced : Fixture {
+  Unsynced() {
+    disk.WriteFile("old.txt", pool.Intern("synced"));
+    disk.Sync();
+    loop.RunUntil(Instant(std::chrono::seconds(10)));
+    disk.WriteFile("old.txt", pool.Intern("edited"));
+    disk.WriteFile("new.txt", pool.Intern("brand new"));
+  }
+  // Whether some seed makes the crash revert old.txt and drop new.txt.
+  bool SomeSeedLosesBoth(std::chrono::seconds window) {
+    for (uint64_t seed = 1; seed < 64; ++seed) {
+      Unsynced fresh;
+      SplitMix64 random(seed);
+      auto lost =
+          fresh.disk.LoseUnsynced(window, random, [](auto&, auto&) { return false; });
+      if (lost.size() < 2) continue;
+      const SimDisk::File* old = fresh.disk.Find("old.txt");
+      return old && old->blob->bytes == "synced" && old->mtime == 0 &&
+             !fresh.disk.Find("new.txt");
+    }
+    return false;
+  }
+};
+
+BOOST_FIXTURE_TEST_CASE(a_crash_may_lose_unsynced_writes, Unsynced) {
+  BOOST_TEST(SomeSeedLosesBoth(std::chrono::seconds(5)));
+  loop.RunUntil(Instant(std::chrono::seconds(20)));  // now past the window
+  SplitMix64 random(1);
+  BOOST_TEST(disk.LoseUnsynced(std::chrono::seconds(5), random,
+                               [](auto&, auto&) { return false; })
+                 .empty());
+  BOOST_TEST(disk.Find("old.txt")->blob->bytes == "edited");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_crash_tears_stages, Fixture) {
+  BOOST_TEST(disk.BeginStage("s1").ok());
+  BOOST_TEST(disk.WriteStage("s1", 0, std::string(1000, 'x')).ok());
+  SplitMix64 random(3);
+  disk.LoseUnsynced(std::chrono::seconds(5), random, [](auto&, auto&) { return false; });
+  Result<Digest> whole = disk.HashStageRange("s1", 0, 1000);
+  BOOST_TEST(!whole.ok());  // a prefix at most survives
+}
+
 }  // namespace
 }  // namespace dds::sim
