@@ -45,8 +45,9 @@ void AsioEnv::SetTimer(TimerId id, Duration delay) {
   const uint64_t generation = ++slot.generation;
   slot.timer.expires_after(delay);
   slot.timer.async_wait([this, id, generation](boost::system::error_code ec) {
+    if (ec) return;  // cancelled, or the Env is being destroyed: touch nothing
     auto it = timers_.find(id);
-    if (ec || it == timers_.end() || it->second.generation != generation) return;
+    if (it == timers_.end() || it->second.generation != generation) return;
     Call([&] {
       if (process_) process_->OnTimer(id);
     });

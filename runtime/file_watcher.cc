@@ -34,7 +34,7 @@ Result<std::unique_ptr<FileWatcher>> FileWatcher::Start(boost::asio::io_context&
     return Status::IOError(std::string("inotify_init1: ") + std::strerror(errno));
   std::unique_ptr<FileWatcher> watcher(
       new FileWatcher(io, root, fd, std::move(callback)));
-  watcher->WatchTree("", /*report=*/false);
+  watcher->WatchTree("", /*report=*/false, nullptr);
   if (watcher->dirs_.empty()) return Status::IOError("cannot watch " + root);
   watcher->Read();
   return watcher;
@@ -55,7 +55,8 @@ void FileWatcher::Stop() {
   inotify_.close(ignored);
 }
 
-void FileWatcher::WatchTree(const std::string& dir, bool report) {
+void FileWatcher::WatchTree(const std::string& dir, bool report,
+                            std::vector<std::string>* found) {
   const std::string absolute = dir.empty() ? root_ : root_ + "/" + dir;
   const int wd =
       ::inotify_add_watch(inotify_.native_handle(), absolute.c_str(), kWatchMask);
@@ -75,9 +76,9 @@ void FileWatcher::WatchTree(const std::string& dir, bool report) {
     if (::fstatat(::dirfd(handle), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
       continue;
     if (S_ISDIR(st.st_mode)) {
-      if (ValidatePath(path).ok()) WatchTree(path, report);
+      if (ValidatePath(path).ok()) WatchTree(path, report, found);
     } else if (report && S_ISREG(st.st_mode)) {
-      callback_(path);
+      found->push_back(path);
     }
   }
   ::closedir(handle);
@@ -98,23 +99,28 @@ void FileWatcher::Unwatch(const std::string& dir) {
 void FileWatcher::Read() {
   inotify_.async_read_some(
       boost::asio::buffer(buffer_), [this](boost::system::error_code ec, size_t bytes) {
-        if (stopped_) return;
+        // Aborted: the watcher stopped and may already be gone; touch nothing.
+        if (ec == boost::asio::error::operation_aborted || stopped_) return;
         if (ec) {
           Log("inotify read: " + ec.message() + "; relying on periodic scans");
           return;
         }
+        std::vector<std::string> paths;
         for (size_t offset = 0; offset + sizeof(inotify_event) <= bytes;) {
           inotify_event event;
           std::memcpy(&event, buffer_.data() + offset, sizeof event);
           const char* name = buffer_.data() + offset + sizeof event;
-          Handle(event.wd, event.mask, event.len > 0 ? std::string(name) : std::string());
+          Handle(event.wd, event.mask, event.len > 0 ? std::string(name) : std::string(),
+                 &paths);
           offset += sizeof event + event.len;
         }
+        if (!paths.empty()) callback_(paths);
         Read();
       });
 }
 
-void FileWatcher::Handle(int wd, uint32_t mask, const std::string& name) {
+void FileWatcher::Handle(int wd, uint32_t mask, const std::string& name,
+                         std::vector<std::string>* paths) {
   if (mask & IN_Q_OVERFLOW) {
     Log("inotify queue overflowed; the next periodic scan will catch up");
     return;
@@ -130,11 +136,13 @@ void FileWatcher::Handle(int wd, uint32_t mask, const std::string& name) {
   if (mask & IN_ISDIR) {
     // A directory moved or created inside the tree: (re)watch it and report
     // what it holds. One moved out or deleted: drop its watches.
-    if (mask & (IN_CREATE | IN_MOVED_TO)) WatchTree(path, /*report=*/true);
+    if (mask & (IN_CREATE | IN_MOVED_TO)) WatchTree(path, /*report=*/true, paths);
     if (mask & (IN_MOVED_FROM | IN_DELETE)) Unwatch(path);
     return;
   }
-  if (mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM)) callback_(path);
+  if (mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM)) {
+    paths->push_back(path);
+  }
 }
 
 }  // namespace dds

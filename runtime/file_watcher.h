@@ -23,7 +23,9 @@ namespace dds {
 
 class FileWatcher {
  public:
-  using Callback = std::function<void(const std::string& path)>;
+  // Paths reported by one read of the inotify queue, in order (a burst of
+  // writes arrives together, so the node handles it in one callback).
+  using Callback = std::function<void(const std::vector<std::string>& paths)>;
 
   // Watches `root` and everything below it; events go to `callback`.
   static Result<std::unique_ptr<FileWatcher>> Start(boost::asio::io_context& io,
@@ -40,11 +42,13 @@ class FileWatcher {
               Callback callback);
 
   // Watches `dir` (relative, "" for the root) and its subdirectories. With
-  // `report`, also reports every file found (a directory that just appeared).
-  void WatchTree(const std::string& dir, bool report);
+  // `report`, also adds every file found to `found` (a directory that just
+  // appeared).
+  void WatchTree(const std::string& dir, bool report, std::vector<std::string>* found);
   void Unwatch(const std::string& dir);
   void Read();
-  void Handle(int wd, uint32_t mask, const std::string& name);
+  void Handle(int wd, uint32_t mask, const std::string& name,
+              std::vector<std::string>* paths);
 
   const std::string root_;
   boost::asio::posix::stream_descriptor inotify_;

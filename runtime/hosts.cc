@@ -113,6 +113,7 @@ NodeHost::~NodeHost() {
 
 Status NodeHost::Start(const std::string& http_address) {
   NodeOptions options = config_.options;
+  options.max_concurrent_pulls = kRuntimeConcurrentPulls;
   options.name = config_.name;
   options.address = control_address();
   options.http_address = http_address;
@@ -121,9 +122,13 @@ Status NodeHost::Start(const std::string& http_address) {
   env_->set_process(node_.get());
   // Watch before the node's first scan, so nothing written in between is
   // missed; events are only delivered once the io_context runs.
-  auto watcher = FileWatcher::Start(
-      io_, config_.data_dir,
-      [this](const std::string& path) { env_->Call([&] { node_->OnFileEvent(path); }); });
+  auto watcher = FileWatcher::Start(io_, config_.data_dir,
+                                    [this](const std::vector<std::string>& paths) {
+                                      env_->Call([&] {
+                                        for (const std::string& path : paths)
+                                          node_->OnFileEvent(path);
+                                      });
+                                    });
   if (!watcher.ok()) return watcher.status();
   watcher_ = std::move(*watcher);
   env_->Call([&] { node_->Start(); });

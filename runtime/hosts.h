@@ -31,6 +31,10 @@ inline constexpr std::string_view kDefaultMasterListen = "127.0.0.1:5558";
 // Node state lives inside its data dir by default; ".dds" names are never
 // listed or replicated.
 inline constexpr std::string_view kNodeStateDirName = ".dds-state";
+// Real round trips cost milliseconds, not the simulator's virtual ones, and
+// small files are latency-bound: more pulls in flight keep the disk busy.
+// Measured on 10,000 small files over 3 nodes: 8 -> 11.3 s, 64 -> 8.4 s.
+inline constexpr size_t kRuntimeConcurrentPulls = 64;
 
 // What a master and a node host have in common.
 class ProcessHost {
@@ -95,7 +99,7 @@ struct NodeHostConfig {
   std::string state_dir;  // empty: <data_dir>/.dds-state
   std::string listen = "127.0.0.1:0";
   std::string advertise;  // empty: the bound address
-  NodeOptions options;    // name, addresses and master are set by the host
+  NodeOptions options;    // name, addresses, master and pull concurrency set by the host
 };
 
 class NodeHost final : public ProcessHost {

@@ -292,7 +292,8 @@ Result<std::string> Transport::Listen(const std::string& listen,
 
 void Transport::Accept() {
   acceptor_.async_accept([this](error_code ec, tcp::socket socket) {
-    if (closed_) return;
+    // Aborted: the transport closed and may already be gone; touch nothing.
+    if (ec == asio::error::operation_aborted || closed_) return;
     if (ec) {
       // Out of descriptors, typically: keep the port, try again.
       Log("transport: accept: " + ec.message());

@@ -256,7 +256,10 @@ void Cluster::Reap() {
     child->exited = true;
     const bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     if (!stopping_) {
-      Log(child->name + " exited unexpectedly; stopping the cluster");
+      Log(child->name + " exited unexpectedly (" +
+          (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
+                               : "status " + std::to_string(WEXITSTATUS(status))) +
+          "); stopping the cluster");
       StopAll(1);
     } else if (!clean) {
       exit_code_ = 1;
