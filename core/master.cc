@@ -193,6 +193,11 @@ ChangeAck Master::KeepAsConflictCopy(const CatalogEntry& loser, const Changed& m
   if (!ValidatePath(path).ok())
     path = "conflicts/" + loser.origin + "-" + loser.hash.Hex();
   const CatalogEntry* existing = catalog_.Find(path);
+  if (existing != nullptr && existing->tombstone) {
+    // This content was kept here once and an admin has deleted it since: the
+    // change is settled (a re-sent change must not bring it back).
+    return ChangeAck{m.path, m.hash, false, 0, path, existing->version};
+  }
   CatalogEntry copy = loser;
   copy.path = path;
   if (existing != nullptr && !existing->tombstone && existing->hash == loser.hash) {

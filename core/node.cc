@@ -248,6 +248,10 @@ void Node::HandleChangeAck(const ChangeAck& m) {
 }
 
 bool Node::KeepLocalAsConflictCopy(const ChangeAck& m) {
+  const CatalogEntry* kept = catalog_.Find(m.conflict_path);
+  if (kept != nullptr && kept->tombstone && kept->version >= m.conflict_version) {
+    return true;  // Kept once, deleted by an admin since: nothing left to keep.
+  }
   const LocalFile& f = local_.at(m.path);
   CatalogEntry copy{m.conflict_path, m.conflict_version, f.hash,  f.size,
                     false,           options_.name,      f.mtime, f.chunks};
