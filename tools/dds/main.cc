@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
                       // node`
   app.config_formatter(std::make_shared<dds::tool::TomlConfig>());
   app.set_config("--config", "", "TOML settings file; command-line flags override it");
+  // A misspelt key must not be silently ignored. Set before the subcommands
+  // are added: they copy the setting when created.
+  app.allow_config_extras(CLI::config_extras_mode::error);
   dds::tool::AddMasterCommand(app);
   dds::tool::AddNodeCommand(app);
   dds::tool::AddClusterCommand(app);
