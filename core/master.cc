@@ -175,7 +175,7 @@ ChangeAck Master::DecideChange(const Changed& m) {
     return ChangeAck{m.path, m.hash, true, current->version, "", 0};
   }
   uint64_t current_version = current == nullptr ? 0 : current->version;
-  bool sequential = m.base_version >= current_version;
+  bool sequential = m.base_version >= current_version || SupersedesOwnChange(m, *current);
   if (!sequential) {
     // Concurrent with what is recorded: the conflict rule decides.
     candidate.version = current_version + 1;
@@ -183,9 +183,20 @@ ChangeAck Master::DecideChange(const Changed& m) {
     KeepAsConflictCopy(*current, m);
   }
   candidate.version = std::max(current_version, m.base_version) + 1;
+  change_bases_[m.path] = m.base_version;
   Record(candidate);
   SetHolding(node, HoldingOf(candidate));
   return ChangeAck{m.path, m.hash, true, candidate.version, "", 0};
+}
+
+bool Master::SupersedesOwnChange(const Changed& m, const CatalogEntry& current) const {
+  // A node that edits a file again before hearing the fate of its previous
+  // change sends the same base twice (a file reported while still being
+  // written, then complete). If the current version is that previous change,
+  // the new one follows it rather than competing with it.
+  auto base = change_bases_.find(m.path);
+  return !current.tombstone && current.origin == m.node && base != change_bases_.end() &&
+         base->second == m.base_version;
 }
 
 ChangeAck Master::KeepAsConflictCopy(const CatalogEntry& loser, const Changed& m) {

@@ -102,6 +102,7 @@ class Master final : public Process {
   // Decides a change (the conflict rule lives here) and answers the node.
   ChangeAck DecideChange(const Changed& m);
   ChangeAck KeepAsConflictCopy(const CatalogEntry& loser, const Changed& m);
+  bool SupersedesOwnChange(const Changed& m, const CatalogEntry& current) const;
   void AcceptFromInventory(NodeRecord& node, const Holding& h);
   // Records `entry` durably, updates holders, and pushes it to live nodes.
   void Record(const CatalogEntry& entry);
@@ -127,6 +128,10 @@ class Master final : public Process {
   // nodes_ never move or go away, so the pointers stay valid).
   using HolderList = std::vector<const NodeRecord*>;
   std::map<std::string, HolderList> holders_;
+  // path -> the base version of the change that made its current version
+  // (not durable: after a restart a superseding change is judged by the
+  // conflict rule, which keeps both contents).
+  std::map<std::string, uint64_t> change_bases_;
   CatalogObserver* observer_ = nullptr;
 };
 

@@ -225,7 +225,12 @@ void Node::HandleChangeAck(const ChangeAck& m) {
   acks_seen_ += 1;
   auto it = local_.find(m.path);
   bool ours = it != local_.end() && !it->second.acked && it->second.hash == m.hash;
-  if (!ours || m.accepted) pending_changes_.erase(m.path);
+  auto pending = pending_changes_.find(m.path);
+  // An ack for an older change must not drop the newer one still pending.
+  if (pending != pending_changes_.end() && pending->second.change.hash == m.hash &&
+      (!ours || m.accepted)) {
+    pending_changes_.erase(pending);
+  }
   if (!ours) return;
   if (m.accepted) {
     LocalFile f = it->second;

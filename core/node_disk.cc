@@ -46,8 +46,13 @@ void Node::Examine(const FileInfo& info) {
   auto it = local_.find(path);
   bool known = it != local_.end();
   // Unchanged size and mtime: trust the index rather than re-hash (the scrub
-  // catches corruption that keeps both).
-  if (known && it->second.size == info.size && it->second.mtime == info.mtime) return;
+  // catches corruption that keeps both). Only for recorded content: a file
+  // still being written can change twice within one mtime tick ("racy
+  // clean"), so an unacknowledged change is always re-hashed.
+  if (known && it->second.acked && it->second.size == info.size &&
+      it->second.mtime == info.mtime) {
+    return;
+  }
   Result<FileDigest> hash = env_->Files().Hash(path);
   if (!hash.ok()) {
     if (hash.status().IsNotFound()) FileMissing(path);
