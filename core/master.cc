@@ -161,8 +161,9 @@ void Master::HandleChanged(const Address& from, const Changed& m) {
   CatalogEntry shape{m.path, 1, m.hash, m.size, false, m.node, m.mtime, m.chunks};
   if (!shape.WellFormed()) return;
   node->last_seen = env_->Now();
-  node->acks_sent += 1;
-  env_->Send(from, DecideChange(m));
+  ChangeAck ack = DecideChange(m);
+  ack.seq = ++node->acks_sent;
+  env_->Send(from, ack);
 }
 
 ChangeAck Master::DecideChange(const Changed& m) {

@@ -36,9 +36,9 @@ struct Register {
 struct Heartbeat {
   std::string node;
   uint64_t holdings_digest = 0;  // Catalog::Mix over what the node holds
-  // ChangeAcks processed since the last Welcome. The master compares digests
-  // only when it has no ack in flight, since an ack changes what it
-  // believes the node holds before the node knows it.
+  // The highest ChangeAck seq processed since the last Welcome. The master
+  // compares digests only when it has no ack in flight, since an ack changes
+  // what it believes the node holds before the node knows it.
   uint64_t acks_seen = 0;
   bool disk_full = false;
   template <typename S>
@@ -139,10 +139,13 @@ struct ChangeAck {
   uint64_t version = 0;  // the version of `path` holding `hash` if accepted
   std::string conflict_path;
   uint64_t conflict_version = 0;
+  // Numbers the acks sent since the node registered. A node reports the
+  // highest it has seen; a lost ack is made up for by the next one.
+  uint64_t seq = 0;
   template <typename S>
   static auto Tie(S& s) {
     return std::tie(s.path, s.hash, s.accepted, s.version, s.conflict_path,
-                    s.conflict_version);
+                    s.conflict_version, s.seq);
   }
 };
 

@@ -222,7 +222,7 @@ void Node::ResendChanges() {
 
 void Node::HandleChangeAck(const ChangeAck& m) {
   last_master_contact_ = env_->Now();
-  acks_seen_ += 1;
+  acks_seen_ = std::max(acks_seen_, m.seq);
   auto it = local_.find(m.path);
   bool ours = it != local_.end() && !it->second.acked && it->second.hash == m.hash;
   auto pending = pending_changes_.find(m.path);
@@ -237,6 +237,10 @@ void Node::HandleChangeAck(const ChangeAck& m) {
     f.version = m.version;
     f.acked = true;
     SaveLocal(m.path, f);
+    // The master counted us as holder when it decided, but a registration
+    // crossing this ack may have replaced that: confirm it.
+    env_->Send(options_.master,
+               Have{options_.name, Holding{m.path, f.version, f.hash, f.size, f.chunks}});
     Reconcile(m.path);
     return;
   }

@@ -222,7 +222,7 @@ class Node final : public Process {
   std::map<uint64_t, ChunkRequest> requests_;   // outstanding Fetches by request id
   std::map<std::string, Instant> retry_after_;  // path -> earliest next pull
   uint64_t holdings_digest_ = 0;                // Catalog::Mix over acked local files
-  uint64_t acks_seen_ = 0;                      // ChangeAcks since the last Welcome
+  uint64_t acks_seen_ = 0;  // highest ChangeAck seq since the last Welcome
   bool registered_ = false;
   bool disk_full_ = false;
   Instant disk_full_since_{};
