@@ -40,6 +40,7 @@ struct NodeFlags {
   std::string http = "127.0.0.1:0";
   std::string state_dir;
   std::string admin_token;
+  uint64_t scrub_rate = NodeOptions{}.scrub_bytes_per_second;
 };
 
 std::string HostName() {
@@ -102,6 +103,7 @@ void RunNode(NodeFlags flags) {
     config.state_dir = std::filesystem::absolute(flags.state_dir);
   config.listen = flags.listen;
   config.advertise = flags.advertise;
+  config.options.scrub_bytes_per_second = flags.scrub_rate;
   auto host = NodeHost::Open(config);
   if (!host.ok()) Fail("cannot start", host.status());
   Log("data dir " + config.data_dir + ", master " + config.master);
@@ -161,6 +163,11 @@ void AddNodeCommand(CLI::App& app) {
   AddControlFlags(cmd, &flags->listen, &flags->advertise);
   cmd->add_option("--state-dir", flags->state_dir,
                   "where the local index is kept (default: DIR/.dds-state)");
+  cmd->add_option("--scrub-rate", flags->scrub_rate,
+                  "how fast the scrub re-reads stored files to find silent corruption, "
+                  "bytes per second (8M = 8 MiB/s; 0 turns it off)")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
 #ifdef DDS_HAVE_HTTP
   cmd->add_option("--http", flags->http, "HTTP address, HOST:PORT (:0 = any)")
       ->capture_default_str();
