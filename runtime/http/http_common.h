@@ -87,6 +87,19 @@ StringResponse BodyResponse(const Request& request, bhttp::status status,
 
 // `text` as a JSON string literal, quotes included.
 std::string JsonQuote(std::string_view text);
+// `items` as a JSON array, each element the JSON text `render(item)` returns:
+// "[a,b,c]", or "[]" when there are none.
+template <class Items, class Render>
+std::string JsonArray(const Items& items, Render render) {
+  std::string json = "[";
+  const char* separator = "";
+  for (const auto& item : items) {
+    json += separator;
+    json += render(item);
+    separator = ",";
+  }
+  return json + "]";
+}
 std::string HtmlEscape(std::string_view text);
 // Content-Type for a file name, by extension; application/octet-stream if unknown.
 std::string_view ContentTypeFor(std::string_view path);

@@ -150,37 +150,29 @@ Response MasterHandler::Delete(const Request& request, const DataTarget& target)
 
 Response MasterHandler::ApiStatus(const Request& request) const {
   const Catalog& catalog = master_.catalog();
-  std::string json =
-      std::string("{\"converged\":") + (master_.Converged() ? "true" : "false") +
-      ",\"files\":" + std::to_string(catalog.live_files()) +
-      ",\"bytes\":" + std::to_string(catalog.live_bytes()) + ",\"nodes\":[";
-  const char* separator = "";
-  for (const NodeStatus& node : master_.Nodes()) {
-    json += separator + NodeJson(node);
-    separator = ",";
-  }
-  return JsonResponse(request, json + "]}");
+  return JsonResponse(
+      request, std::string("{\"converged\":") + (master_.Converged() ? "true" : "false") +
+                   ",\"files\":" + std::to_string(catalog.live_files()) +
+                   ",\"bytes\":" + std::to_string(catalog.live_bytes()) +
+                   ",\"nodes\":" + JsonArray(master_.Nodes(), NodeJson) + "}");
 }
 
 Response MasterHandler::ApiFiles(const Request& request) const {
-  std::string json = "{\"files\":[";
-  const char* separator = "";
-  for (const auto& [path, entry] : master_.catalog().entries()) {
-    json += separator + EntryJson(entry);
-    separator = ",";
-  }
-  return JsonResponse(request, json + "]}");
+  const auto entry_json = [](const auto& path_entry) {
+    return EntryJson(path_entry.second);
+  };
+  return JsonResponse(
+      request, "{\"files\":" + JsonArray(master_.catalog().entries(), entry_json) + "}");
 }
 
 Response MasterHandler::Mirrors(const Request& request) const {
-  std::string json = "{\"mirrors\":[";
-  const char* separator = "";
-  for (const NodeStatus& node : LiveMirrors(master_.Nodes())) {
-    json += std::string(separator) + "{\"name\":" + JsonQuote(node.name) + ",\"url\":" +
-            JsonQuote("http://" + node.http_address + std::string(kDataPrefix)) + "}";
-    separator = ",";
-  }
-  return JsonResponse(request, json + "]}");
+  const auto mirror_json = [](const NodeStatus& node) {
+    return "{\"name\":" + JsonQuote(node.name) + ",\"url\":" +
+           JsonQuote("http://" + node.http_address + std::string(kDataPrefix)) + "}";
+  };
+  return JsonResponse(
+      request,
+      "{\"mirrors\":" + JsonArray(LiveMirrors(master_.Nodes()), mirror_json) + "}");
 }
 
 Response MasterHandler::Metrics(const Request& request) const {

@@ -93,22 +93,15 @@ std::string ListingHtml(const std::string& title, bool root, const Listing& list
 }
 
 std::string ListingJson(const std::string& url_path, const Listing& listing) {
-  std::string json = "{\"path\":" + JsonQuote(url_path) + ",\"directories\":[";
-  const char* separator = "";
-  for (const std::string& name : listing.directories) {
-    json += separator + JsonQuote(name);
-    separator = ",";
-  }
-  json += "],\"files\":[";
-  separator = "";
-  for (const auto& [name, holding] : listing.files) {
-    json += std::string(separator) + "{\"name\":" + JsonQuote(name) +
-            ",\"size\":" + std::to_string(holding.size) +
-            ",\"hash\":" + JsonQuote(holding.hash.Hex()) +
-            ",\"version\":" + std::to_string(holding.version) + "}";
-    separator = ",";
-  }
-  return json + "]}";
+  const auto file_json = [](const std::pair<std::string, Holding>& file) {
+    const auto& [name, holding] = file;
+    return "{\"name\":" + JsonQuote(name) + ",\"size\":" + std::to_string(holding.size) +
+           ",\"hash\":" + JsonQuote(holding.hash.Hex()) +
+           ",\"version\":" + std::to_string(holding.version) + "}";
+  };
+  return "{\"path\":" + JsonQuote(url_path) +
+         ",\"directories\":" + JsonArray(listing.directories, JsonQuote) +
+         ",\"files\":" + JsonArray(listing.files, file_json) + "}";
 }
 
 // True iff If-None-Match lists `etag` (weak comparison) or is "*".
