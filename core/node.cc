@@ -271,6 +271,7 @@ bool Node::KeepLocalAsConflictCopy(const ChangeAck& m) {
   }
   std::string stage = StageName(copy);
   Status s = env_->Files().CopyToStage(m.path, stage);
+  if (s.ok()) TrackStage(m.conflict_path, stage);
   if (s.ok() && Publish(stage, copy, /*chunks_verified=*/false)) {
     Trace("kept conflict copy", m.conflict_path);
     return true;

@@ -204,6 +204,11 @@ class Node final : public Process {
   bool Publish(const std::string& stage, const CatalogEntry& entry, bool chunks_verified);
   void StopPull(std::string path);
   void CancelPull(std::string path);
+  // Stage bookkeeping (stages_): record `stage` as path's partial download,
+  // dropping an older one; discard path's; forget it once published.
+  void TrackStage(const std::string& path, const std::string& stage);
+  void DiscardStageOf(const std::string& path);
+  void ForgetStage(const std::string& path, const std::string& stage);
   void AbandonPull(std::string path, std::string_view why);
   void RetryLater(const std::string& path);
   void RetryDuePulls();
@@ -221,8 +226,11 @@ class Node final : public Process {
   std::map<std::string, Pull> pulls_;           // active pulls by path
   std::map<uint64_t, ChunkRequest> requests_;   // outstanding Fetches by request id
   std::map<std::string, Instant> retry_after_;  // path -> earliest next pull
-  uint64_t holdings_digest_ = 0;                // Catalog::Mix over acked local files
-  uint64_t acks_seen_ = 0;  // highest ChangeAck seq since the last Welcome
+  // path -> its partial download on disk. Outlives a paused pull (the next
+  // attempt resumes from it); discarded once the path no longer needs it.
+  std::map<std::string, std::string> stages_;
+  uint64_t holdings_digest_ = 0;  // Catalog::Mix over acked local files
+  uint64_t acks_seen_ = 0;        // highest ChangeAck seq since the last Welcome
   bool registered_ = false;
   bool disk_full_ = false;
   Instant disk_full_since_{};

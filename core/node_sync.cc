@@ -56,6 +56,7 @@ bool Node::TryLocalCopy(const CatalogEntry& entry) {
   const std::string& source = *same->second.begin();
   std::string stage = StageName(entry);
   if (!env_->Files().CopyToStage(source, stage).ok()) return false;
+  TrackStage(entry.path, stage);
   if (!Publish(stage, entry, /*chunks_verified=*/false)) return false;
   Trace("copied", entry.path, "from " + source);
   return true;
@@ -72,13 +73,32 @@ std::string Node::StageName(const CatalogEntry& entry) {
 void Node::DiscardStrayStages() {
   std::vector<std::string> stages;
   if (!env_->Files().ListStages(&stages).ok()) return;
-  std::set<std::string> useful;
+  std::map<std::string, std::string> useful;  // stage -> path
   for (const auto& [path, entry] : catalog_.entries()) {
-    if (!entry.tombstone) useful.insert(StageName(entry));
+    if (!entry.tombstone) useful.emplace(StageName(entry), path);
   }
   for (const std::string& stage : stages) {
-    if (!useful.contains(stage)) env_->Files().DiscardStage(stage);
+    auto it = useful.find(stage);
+    if (it == useful.end()) {
+      env_->Files().DiscardStage(stage);
+    } else {
+      stages_[it->second] = stage;
+    }
   }
+}
+
+void Node::TrackStage(const std::string& path, const std::string& stage) {
+  auto [it, added] = stages_.try_emplace(path, stage);
+  if (added || it->second == stage) return;
+  env_->Files().DiscardStage(it->second);  // an older version's partial download
+  it->second = stage;
+}
+
+void Node::DiscardStageOf(const std::string& path) {
+  auto it = stages_.find(path);
+  if (it == stages_.end()) return;
+  env_->Files().DiscardStage(it->second);
+  stages_.erase(it);
 }
 
 void Node::PumpPulls() {
@@ -93,15 +113,17 @@ void Node::PumpPulls() {
 }
 
 void Node::StartPull(const CatalogEntry& entry) {
-  Status s = env_->Files().BeginStage(StageName(entry));
+  std::string stage = StageName(entry);
+  Status s = env_->Files().BeginStage(stage);
   if (!s.ok()) {
     if (s.IsNoSpace()) DiskFull();
     RetryLater(entry.path);
     return;
   }
+  TrackStage(entry.path, stage);
   Pull& pull = pulls_[entry.path];
   pull.target = entry;
-  pull.stage = StageName(entry);
+  pull.stage = std::move(stage);
   pull.chunks.assign(ChunkCount(entry.size), ChunkState::kNeeded);
   pull.last_progress = env_->Now();
   ResumeFromStage(pull);
@@ -261,6 +283,7 @@ bool Node::Publish(const std::string& stage, const CatalogEntry& entry,
   if (!chunks_verified && options_.test_fault != TestFault::kSkipVerify) {
     Result<Digest> hash = env_->Files().HashStageRange(stage, 0, entry.size);
     if (!hash.ok() || *hash != entry.hash) {
+      ForgetStage(entry.path, stage);
       env_->Files().DiscardStage(stage);
       Trace("rejected copy", entry.path, "digest mismatch");
       return false;
@@ -273,6 +296,7 @@ bool Node::Publish(const std::string& stage, const CatalogEntry& entry,
                info.status().ToString());
     return false;
   }
+  ForgetStage(entry.path, stage);  // It is the file now.
   CancelPull(entry.path);
   SaveLocal(entry.path, LocalFile{entry.version, entry.hash, info->size, info->mtime,
                                   true, entry.chunks});
@@ -290,10 +314,13 @@ void Node::StopPull(std::string path) {
 void Node::CancelPull(std::string path) {
   wanted_.erase(path);
   retry_after_.erase(path);
-  auto it = pulls_.find(path);
-  if (it == pulls_.end()) return;
-  env_->Files().DiscardStage(it->second.stage);
+  DiscardStageOf(path);
   StopPull(path);
+}
+
+void Node::ForgetStage(const std::string& path, const std::string& stage) {
+  auto it = stages_.find(path);
+  if (it != stages_.end() && it->second == stage) stages_.erase(it);
 }
 
 void Node::AbandonPull(std::string path, std::string_view why) {

@@ -46,7 +46,11 @@ bool Liveness::NodeConverged(const Host& host) const {
       --files;
     }
   }
-  return host.node->registered() && digest == target_digest_ && files == target_.size();
+  // A partial download left behind is disk space lost for good; one is
+  // excused only while an orphan's pull may still resume from it.
+  bool stages_clean = host.disk->stage_count() == 0 || !orphans_.empty();
+  return host.node->registered() && digest == target_digest_ && files == target_.size() &&
+         stages_clean;
 }
 
 std::string Liveness::Explain(const World& world) const {
@@ -76,6 +80,10 @@ std::string Liveness::ExplainNode(const Host& host) const {
   for (const auto& [path, file] : host.disk->files()) {
     if (!target_.contains(path))
       problems.push_back("has " + path + ", which is not live in the catalog");
+  }
+  if (orphans_.empty() && host.disk->stage_count() > 0) {
+    problems.push_back("has " + std::to_string(host.disk->stage_count()) +
+                       " partial downloads left");
   }
   std::string why = host.name + " " + std::to_string(problems.size()) + " off:";
   for (size_t i = 0; i < problems.size() && i < kExamples; ++i)
