@@ -39,11 +39,16 @@ struct CatalogEntry {
   std::string origin;          // node whose disk the content first came from
   int64_t mtime = 0;           // the origin's mtime, used only by the conflict rule
   std::vector<Digest> chunks;  // per-chunk digests; empty for files of <= 1 chunk
+  // The version the origin changed to make this one (0: a new file). A node
+  // that changes the file again before hearing of this version reports the
+  // same base; the master sees that this follows the origin's own change
+  // rather than competing with it, even after a master restart.
+  uint64_t base_version = 0;
 
   template <typename S>
   static auto Tie(S& s) {
     return std::tie(s.path, s.version, s.hash, s.size, s.tombstone, s.origin, s.mtime,
-                    s.chunks);
+                    s.chunks, s.base_version);
   }
   // The digest chunk `index` must have. REQUIRES: index < ChunkCount(size).
   const Digest& ChunkDigest(uint64_t index) const {

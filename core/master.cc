@@ -184,7 +184,7 @@ ChangeAck Master::DecideChange(const Changed& m) {
     KeepAsConflictCopy(*current, m);
   }
   candidate.version = std::max(current_version, m.base_version) + 1;
-  change_bases_[m.path] = m.base_version;
+  candidate.base_version = m.base_version;
   Record(candidate);
   SetHolding(node, HoldingOf(candidate));
   return ChangeAck{m.path, m.hash, true, candidate.version, "", 0};
@@ -195,9 +195,8 @@ bool Master::SupersedesOwnChange(const Changed& m, const CatalogEntry& current) 
   // change sends the same base twice (a file reported while still being
   // written, then complete). If the current version is that previous change,
   // the new one follows it rather than competing with it.
-  auto base = change_bases_.find(m.path);
-  return !current.tombstone && current.origin == m.node && base != change_bases_.end() &&
-         base->second == m.base_version;
+  return !current.tombstone && current.origin == m.node &&
+         current.base_version == m.base_version;
 }
 
 ChangeAck Master::KeepAsConflictCopy(const CatalogEntry& loser, const Changed& m) {

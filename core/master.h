@@ -128,10 +128,6 @@ class Master final : public Process {
   // nodes_ never move or go away, so the pointers stay valid).
   using HolderList = std::vector<const NodeRecord*>;
   std::map<std::string, HolderList> holders_;
-  // path -> the base version of the change that made its current version
-  // (not durable: after a restart a superseding change is judged by the
-  // conflict rule, which keeps both contents).
-  std::map<std::string, uint64_t> change_bases_;
   CatalogObserver* observer_ = nullptr;
 };
 

@@ -23,6 +23,7 @@ Rules the workload keeps so that "what was written" is well defined:
     lists its last write, and deleted paths are never reused.
 
 Usage: cluster_chaos.py DDS [--seed N] [--steps N] [--runs N]
+With DDS_CHAOS_KEEP=1 in the environment a failed run's directory is kept.
 """
 
 import argparse
@@ -518,10 +519,16 @@ def run_once(dds, seed, steps):
             print(f"---- {proc.name}.log (last 30 lines)", file=sys.stderr)
             print("\n".join(proc.log_text().splitlines()[-30:]), file=sys.stderr)
         print(f"re-run: {sys.argv[0]} {dds} --seed {seed} --steps {steps}", file=sys.stderr)
+        if os.environ.get("DDS_CHAOS_KEEP"):
+            with open(f"{work}/actions.txt", "w") as f:
+                f.write("\n".join(chaos.history) + "\n")
+            print(f"kept {work} (DDS_CHAOS_KEEP): logs, disks, actions.txt", file=sys.stderr)
+            work = None
         return False
     finally:
         chaos.stop_all()
-        shutil.rmtree(work, ignore_errors=True)
+        if work:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def main():
