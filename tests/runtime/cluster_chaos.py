@@ -19,6 +19,10 @@ Rules the workload keeps so that "what was written" is well defined:
     time (a second writer would make conflict copies, tested elsewhere);
   * disk damage hits only non-home copies: damage to a copy whose change the
     master has not acknowledged yet is indistinguishable from an edit;
+  * silent corruption hits only running nodes (frozen with SIGSTOP while the
+    bytes change): a copy installed just before a SIGKILL, whose index
+    record never reached the disk, is on restart an unknown file, and
+    damaged it would be indistinguishable from a user's edit too;
   * a path is deleted (`DELETE /data/...` on the master) only once the master
     lists its last write, and deleted paths are never reused.
 
@@ -374,23 +378,23 @@ class Chaos:
             time.sleep(0.002)
         return f"write {path} on {home}; no transfer seen to interrupt"
 
-    def damage_target(self):
+    def damage_target(self, running_only=False):
         """A (node, path) whose copy may be damaged: not the path's home, on disk."""
-        candidates = [(n, p) for p in self.live_paths() for n in sorted(self.nodes)
+        nodes = self.live_nodes() if running_only else sorted(self.nodes)
+        candidates = [(n, p) for p in self.live_paths() for n in nodes
                       if n != self.files[p].home and os.path.isfile(f"{self.work}/{n}/{p}")]
         return self.rng.choice(candidates) if candidates else None
 
     def corrupt(self):
         """Silent corruption: bytes change, size and mtime do not."""
-        target = self.damage_target()
+        target = self.damage_target(running_only=True)
         if target is None:
             return None
         node, path = target
         proc = self.nodes[node]
         # Freeze the node so it cannot see the file between the write and the
         # mtime reset (which would look like an edit rather than bit rot).
-        if proc.alive():
-            proc.popen.send_signal(signal.SIGSTOP)
+        proc.popen.send_signal(signal.SIGSTOP)
         try:
             full = f"{self.work}/{node}/{path}"
             st = os.stat(full)
@@ -406,11 +410,9 @@ class Chaos:
         except FileNotFoundError:
             return None  # replaced by a newer version meanwhile
         finally:
-            if proc.alive():
-                proc.popen.send_signal(signal.SIGCONT)
+            proc.popen.send_signal(signal.SIGCONT)
         self.corrupted[(node, path)] = os.path.getsize(proc.log_path)
-        state = "running" if proc.alive() else "down"
-        return f"corrupt {path} on {node} ({state}) at byte {offset}"
+        return f"corrupt {path} on {node} at byte {offset}"
 
     def unlink(self):
         target = self.damage_target()
