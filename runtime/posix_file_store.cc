@@ -116,8 +116,19 @@ Result<std::unique_ptr<PosixFileStore>> PosixFileStore::Open(const std::string& 
   }
   UniqueFd stage_fd(OpenDirAt(root_fd.get(), stage_name.c_str()));
   if (!stage_fd.valid()) return StatusFromErrno("open " + root + "/" + stage_name, errno);
-  return std::unique_ptr<PosixFileStore>(
+  std::unique_ptr<PosixFileStore> store(
       new PosixFileStore(root, std::move(root_fd), std::move(stage_fd)));
+  // Stages set aside by publishes that a crash kept from completing: their
+  // metadata was never committed, so the core pulls those files again.
+  UniqueFd stages(OpenDirAt(store->stage_fd_.get(), "."));
+  if (!stages.valid()) return StatusFromErrno("open " + root + "/" + stage_name, errno);
+  Status s = store->ForEachEntry(stages.Release(), stage_name,
+                                 [](int dir, const char* name, const struct stat& st) {
+                                   if (name[0] == '.' && S_ISREG(st.st_mode))
+                                     ::unlinkat(dir, name, 0);
+                                 });
+  if (!s.ok()) return s;
+  return store;
 }
 
 Result<UniqueFd> PosixFileStore::OpenParent(const std::string& path, bool create,
@@ -146,6 +157,12 @@ Result<UniqueFd> PosixFileStore::OpenParent(const std::string& path, bool create
 }
 
 Result<UniqueFd> PosixFileStore::OpenForRead(const std::string& path) {
+  if (auto it = pending_.find(path); it != pending_.end()) {
+    UniqueFd fd(::openat(stage_fd_.get(), it->second.aside.c_str(),
+                         O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd.valid()) return StatusFromErrno(path, errno);
+    return fd;
+  }
   std::string leaf;
   auto parent = OpenParent(path, /*create=*/false, &leaf);
   if (!parent.ok()) return parent.status();
@@ -174,6 +191,9 @@ Status PosixFileStore::List(std::vector<FileInfo>* files) {
   UniqueFd root(OpenDirAt(root_fd_.get(), "."));
   if (!root.valid()) return StatusFromErrno("open " + root_, errno);
   if (Status s = ListDir(root.Release(), "", files); !s.ok()) return s;
+  std::erase_if(*files,
+                [&](const FileInfo& file) { return pending_.contains(file.path); });
+  for (const auto& [path, pending] : pending_) files->push_back(pending.info);
   std::sort(files->begin(), files->end(),
             [](const FileInfo& a, const FileInfo& b) { return a.path < b.path; });
   return Status::Ok();
@@ -218,6 +238,7 @@ Status PosixFileStore::ListDir(int dir_fd, const std::string& prefix,
 }
 
 Result<FileInfo> PosixFileStore::Stat(const std::string& path) {
+  if (auto it = pending_.find(path); it != pending_.end()) return it->second.info;
   std::string leaf;
   auto parent = OpenParent(path, /*create=*/false, &leaf);
   if (!parent.ok()) return parent.status();
@@ -248,10 +269,13 @@ Result<std::string> PosixFileStore::Read(const std::string& path, uint64_t offse
 }
 
 Status PosixFileStore::Remove(const std::string& path) {
+  const bool was_pending = DropPending(path);
   std::string leaf;
   auto parent = OpenParent(path, /*create=*/false, &leaf);
   if (!parent.ok()) return parent.status();
-  if (::unlinkat(parent->get(), leaf.c_str(), 0) != 0)
+  // A pending publish may have been the only version of the file there is.
+  if (::unlinkat(parent->get(), leaf.c_str(), 0) != 0 &&
+      !(was_pending && errno == ENOENT))
     return StatusFromErrno("remove " + path, errno);
   return Status::Ok();
 }
@@ -312,17 +336,80 @@ Result<FileInfo> PosixFileStore::Publish(const std::string& stage,
   if (Status s = ValidatePath(path); !s.ok()) return s;
   auto fd = OpenStage(stage, O_RDONLY);
   if (!fd.ok()) return fd.status();
-  if (Status s = FsyncFd(fd->get(), "stage " + stage); !s.ok()) return s;
   std::string leaf;
   auto parent = OpenParent(path, /*create=*/true, &leaf);
   if (!parent.ok()) return parent.status();
-  if (::renameat(stage_fd_.get(), stage.c_str(), parent->get(), leaf.c_str()) != 0) {
-    return StatusFromErrno("publish " + path, errno);
-  }
-  if (Status s = FsyncFd(parent->get(), "directory of " + path); !s.ok()) return s;
   struct stat st {};
   if (::fstat(fd->get(), &st) != 0) return StatusFromErrno(path, errno);
-  return InfoOf(path, st);
+  const FileInfo info = InfoOf(path, st);
+  if (!defer_publishes_) {
+    DropPending(path);  // older than this publish: it must not land on top later
+    if (Status s = FsyncFd(fd->get(), "stage " + stage); !s.ok()) return s;
+    if (::renameat(stage_fd_.get(), stage.c_str(), parent->get(), leaf.c_str()) != 0) {
+      return StatusFromErrno("publish " + path, errno);
+    }
+    if (Status s = FsyncFd(parent->get(), "directory of " + path); !s.ok()) return s;
+    return info;
+  }
+  // Fail now on what would make the rename fail in Sync(), where the core
+  // could no longer hear of it: a directory in the way.
+  struct stat target {};
+  if (::fstatat(parent->get(), leaf.c_str(), &target, AT_SYMLINK_NOFOLLOW) == 0 &&
+      S_ISDIR(target.st_mode)) {
+    return StatusFromErrno("publish " + path, EISDIR);
+  }
+  // The stage's name is free again at once (the core may begin it anew); a
+  // leading dot is never a stage name, so ListStages skips it.
+  const std::string aside = "." + std::to_string(next_aside_++);
+  if (::renameat(stage_fd_.get(), stage.c_str(), stage_fd_.get(), aside.c_str()) != 0) {
+    return StatusFromErrno("publish " + path, errno);
+  }
+  struct stat dir_st {};
+  if (::fstat(parent->get(), &dir_st) != 0) return StatusFromErrno(path, errno);
+  const DirKey dir{dir_st.st_dev, dir_st.st_ino};
+  dirs_.try_emplace(dir, std::move(*parent));
+  DropPending(path);
+  pending_.emplace(path, Pending{aside, dir, leaf, info});
+  return info;
+}
+
+Status PosixFileStore::Sync() {
+  // Every stage's data must be durable before any of the renames is: a
+  // rename that survived a power loss without its data would show a
+  // truncated file, which the node would take for a local change. Writeback
+  // is started for all of them first, so that the fsyncs mostly wait on
+  // journal commits they share rather than one each.
+  for (const int pass : {0, 1}) {
+    for (const auto& [path, pending] : pending_) {
+      UniqueFd fd(::openat(stage_fd_.get(), pending.aside.c_str(),
+                           O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+      if (!fd.valid()) return StatusFromErrno("publish " + path, errno);
+      if (pass == 0) {
+        ::sync_file_range(fd.get(), 0, 0, SYNC_FILE_RANGE_WRITE);  // only a hint
+      } else if (Status s = FsyncFd(fd.get(), "stage of " + path); !s.ok()) {
+        return s;
+      }
+    }
+  }
+  for (auto it = pending_.begin(); it != pending_.end(); it = pending_.erase(it)) {
+    const Pending& pending = it->second;
+    if (::renameat(stage_fd_.get(), pending.aside.c_str(), dirs_.at(pending.dir).get(),
+                   pending.leaf.c_str()) != 0) {
+      return StatusFromErrno("publish " + it->first, errno);
+    }
+  }
+  for (auto it = dirs_.begin(); it != dirs_.end(); it = dirs_.erase(it)) {
+    if (Status s = FsyncFd(it->second.get(), "directory"); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+bool PosixFileStore::DropPending(const std::string& path) {
+  auto it = pending_.find(path);
+  if (it == pending_.end()) return false;
+  ::unlinkat(stage_fd_.get(), it->second.aside.c_str(), 0);
+  pending_.erase(it);
+  return true;
 }
 
 void PosixFileStore::DiscardStage(const std::string& stage) {

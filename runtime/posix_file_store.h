@@ -6,9 +6,21 @@
 // with ".dds" are dds's own (staging, state): never listed, never served.
 // Partial downloads live in <data-dir>/.dds-stage/ and survive restarts.
 //
+// Group commit: while publishes are deferred (AsioEnv turns that on during a
+// core callback), Publish only moves the stage aside under a private name
+// and records where it goes; every accessor already sees it there. Sync()
+// then completes all of them at once: the stages' data is made durable
+// first (one journal commit for the lot instead of one per file), then each
+// is renamed into place, then each directory involved is fsynced once. The
+// Env calls Sync() before its metadata commit and before any message of the
+// batch leaves the process. docs/runtime.md has the argument.
+//
 // Not thread-safe: used from the io_context thread only.
 #pragma once
 
+#include <sys/types.h>
+
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -47,6 +59,13 @@ class PosixFileStore final : public FileStore {
   Result<FileInfo> Publish(const std::string& stage, const std::string& path) override;
   void DiscardStage(const std::string& stage) override;
 
+  // While on, Publish defers its disk work to Sync(). Off, Publish is
+  // durable on return (and first drops a deferred publish of the same path).
+  void set_defer_publishes(bool defer) { defer_publishes_ = defer; }
+  // Completes the deferred publishes. A failure leaves the rest deferred;
+  // the caller must treat it as fatal (the Env stops the process).
+  Status Sync();
+
   const std::string& root() const { return root_; }
   // An open, regular, visible file, for serving (HTTP): O_NOFOLLOW all the
   // way down, like every other access.
@@ -67,10 +86,27 @@ class PosixFileStore final : public FileStore {
   // takes ownership of `dir_fd`.
   template <typename Visit>
   Status ForEachEntry(int dir_fd, const std::string& what, Visit&& visit);
+  // Removes the deferred publish of `path`, if any; true if there was one.
+  bool DropPending(const std::string& path);
+
+  using DirKey = std::pair<dev_t, ino_t>;
+  // A published stage waiting for Sync().
+  struct Pending {
+    std::string aside;  // its name in the stage dir meanwhile: "." + a number
+    DirKey dir;         // the directory it goes into (a key of dirs_)
+    std::string leaf;   // its name there
+    FileInfo info;      // what Publish returned
+  };
 
   const std::string root_;
   UniqueFd root_fd_;
   UniqueFd stage_fd_;
+  bool defer_publishes_ = false;
+  uint64_t next_aside_ = 0;
+  std::map<std::string, Pending> pending_;  // by path
+  // The directories of pending publishes, open until their fsync, so ten
+  // thousand files published into one directory cost one directory fsync.
+  std::map<DirKey, UniqueFd> dirs_;
 };
 
 }  // namespace dds

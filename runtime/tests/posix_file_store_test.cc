@@ -1,5 +1,5 @@
-// PosixFileStore: staging and atomic publish, path rejection, symlinks,
-// reserved names, hashing and bounded reads.
+// PosixFileStore: staging and atomic publish (immediate and deferred to
+// Sync), path rejection, symlinks, reserved names, hashing and bounded reads.
 #include "runtime/posix_file_store.h"
 
 #include <sys/stat.h>
@@ -7,6 +7,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <cerrno>
+#include <filesystem>
 
 #include "runtime/sha256.h"
 #include "runtime/tests/test_util.h"
@@ -70,6 +71,87 @@ BOOST_AUTO_TEST_CASE(publish_replaces_atomically_and_copy_dedups) {
   BOOST_REQUIRE(store->BeginStage("s2").ok());
   store->DiscardStage("s2");
   BOOST_TEST(!store->HashStageRange("s2", 0, 0).ok());
+}
+
+// Group commit: a deferred publish is visible through the store at once and
+// on disk only after Sync(); its stage name is free again immediately.
+BOOST_AUTO_TEST_CASE(deferred_publish_lands_on_sync) {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  WriteFile(dir / "data/d/f.txt", "old");
+  store->set_defer_publishes(true);
+  BOOST_REQUIRE(store->BeginStage("s1").ok());
+  BOOST_REQUIRE(store->WriteStage("s1", 0, "new!").ok());
+  const FileInfo published = store->Publish("s1", "d/f.txt").value();
+  BOOST_REQUIRE(store->BeginStage("s1").ok());
+  BOOST_REQUIRE(store->WriteStage("s1", 0, "other").ok());
+  BOOST_REQUIRE(store->Publish("s1", "g.txt").ok());
+  store->set_defer_publishes(false);
+
+  BOOST_TEST(ReadFile(dir / "data/d/f.txt") == "old");
+  BOOST_TEST(store->Read("d/f.txt", 0, 10).value() == "new!");
+  BOOST_TEST(store->Stat("d/f.txt").value().size == 4u);
+  BOOST_TEST((store->Hash("g.txt").value().whole == DigestOf("other")));
+  std::vector<FileInfo> files;
+  BOOST_REQUIRE(store->List(&files).ok());
+  BOOST_REQUIRE_EQUAL(files.size(), 2u);
+  BOOST_TEST(files[0].path == "d/f.txt");
+  BOOST_TEST(files[0].size == 4u);
+  BOOST_TEST(files[1].path == "g.txt");
+  std::vector<std::string> stages;
+  BOOST_REQUIRE(store->ListStages(&stages).ok());
+  BOOST_TEST(stages.empty());
+
+  BOOST_REQUIRE(store->Sync().ok());
+  BOOST_TEST(ReadFile(dir / "data/d/f.txt") == "new!");
+  BOOST_TEST(ReadFile(dir / "data/g.txt") == "other");
+  BOOST_TEST(store->Stat("d/f.txt").value().mtime == published.mtime);
+}
+
+BOOST_AUTO_TEST_CASE(deferred_publish_yields_to_later_changes) {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  WriteFile(dir / "data/f.txt", "old");
+  WriteFile(dir / "data/g.txt", "old");
+  store->set_defer_publishes(true);
+  for (const char* path : {"f.txt", "g.txt", "h.txt"}) {
+    BOOST_REQUIRE(store->BeginStage("s").ok());
+    BOOST_REQUIRE(store->WriteStage("s", 0, "deferred").ok());
+    BOOST_REQUIRE(store->Publish("s", path).ok());
+  }
+  // Removed: neither the pending nor the old version stays.
+  BOOST_TEST(store->Remove("f.txt").ok());
+  BOOST_TEST(store->Stat("f.txt").status().IsNotFound());
+  BOOST_TEST(store->Remove("h.txt").ok());  // was never on disk
+  // Published again without deferral: that version wins.
+  store->set_defer_publishes(false);
+  BOOST_REQUIRE(store->BeginStage("s").ok());
+  BOOST_REQUIRE(store->WriteStage("s", 0, "immediate").ok());
+  BOOST_REQUIRE(store->Publish("s", "g.txt").ok());
+  BOOST_REQUIRE(store->Sync().ok());
+  std::vector<FileInfo> files;
+  BOOST_REQUIRE(store->List(&files).ok());
+  BOOST_REQUIRE_EQUAL(files.size(), 1u);
+  BOOST_TEST(ReadFile(dir / "data/g.txt") == "immediate");
+}
+
+BOOST_AUTO_TEST_CASE(deferred_publish_fails_early_and_leaves_nothing_behind) {
+  TempDir dir;
+  {
+    auto store = OpenStore(dir);
+    store->set_defer_publishes(true);
+    std::filesystem::create_directories(dir / "data/taken");
+    BOOST_REQUIRE(store->BeginStage("s").ok());
+    BOOST_TEST(!store->Publish("s", "taken").ok());  // not in Sync(), too late
+    BOOST_REQUIRE(store->Publish("s", "lost.txt").ok());
+    // Destroyed without Sync(), as by a crash: the metadata never said so.
+  }
+  auto store = OpenStore(dir);
+  std::vector<std::string> stages;
+  BOOST_REQUIRE(store->ListStages(&stages).ok());
+  BOOST_TEST(stages.empty());
+  BOOST_TEST(std::filesystem::is_empty(dir / "data/.dds-stage"));
+  BOOST_TEST(store->Stat("lost.txt").status().IsNotFound());
 }
 
 BOOST_AUTO_TEST_CASE(large_files_get_chunk_digests) {
