@@ -4,7 +4,9 @@
 #include <boost/asio/post.hpp>
 #include <cstdlib>
 #include <random>
+#include <utility>
 
+#include "runtime/frame.h"
 #include "runtime/log.h"
 
 namespace dds {
@@ -16,10 +18,24 @@ uint64_t RandomSeed() {
   return (uint64_t{device()} << 32) ^ device();
 }
 
+// Messages that claim nothing about the sender's durable state: requests,
+// and file data the receiver verifies against the catalog's digests. They
+// need not wait for the flush (that would stall every pull behind the
+// puller's and the holder's fsyncs). Any other type, including one added
+// to the protocol later, waits.
+bool ClaimsNothing(const Message& message) {
+  return std::holds_alternative<WhoHas>(message) ||
+         std::holds_alternative<CatalogRequest>(message) ||
+         std::holds_alternative<Holders>(message) ||
+         std::holds_alternative<Fetch>(message) ||
+         std::holds_alternative<Chunk>(message) ||
+         std::holds_alternative<FetchFailed>(message);
+}
+
 }  // namespace
 
 AsioEnv::AsioEnv(boost::asio::io_context& io, Transport& transport, SqliteMetaStore& meta,
-                 FileStore* files)
+                 PosixFileStore* files)
     : io_(io),
       transport_(transport),
       meta_(meta),
@@ -27,7 +43,9 @@ AsioEnv::AsioEnv(boost::asio::io_context& io, Transport& transport, SqliteMetaSt
       start_(std::chrono::steady_clock::now()),
       random_(RandomSeed()) {
   transport_.set_delegate(this);
-  meta_.set_on_begin([this] { boost::asio::post(io_, [this] { Commit(); }); });
+  // A write outside Call (an HTTP handler calling Master::Remove) is
+  // committed by the flush this schedules.
+  meta_.set_on_begin([this] { ScheduleFlush(); });
 }
 
 AsioEnv::~AsioEnv() {
@@ -62,7 +80,14 @@ void AsioEnv::CancelTimer(TimerId id) {
 }
 
 void AsioEnv::Send(const Address& to, const Message& message) {
-  transport_.Send(to, message);
+  // Behind a held message it waits too: order per destination is kept.
+  if (ClaimsNothing(message) && !held_to_.contains(to)) {
+    transport_.Send(to, message);
+    return;
+  }
+  held_to_.insert(to);
+  held_.emplace_back(to, FrameMessage(message));
+  ScheduleFlush();
 }
 
 FileStore& AsioEnv::Files() {
@@ -89,13 +114,46 @@ void AsioEnv::OnPeerLost(const std::string& peer) {
   });
 }
 
-void AsioEnv::Commit() {
-  if (Status s = meta_.Commit(); !s.ok() && !failed_) {
+void AsioEnv::ScheduleFlush() {
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  batch_start_ = std::chrono::steady_clock::now();
+  boost::asio::post(io_, [this] {
+    flush_posted_ = false;
+    Flush();
+  });
+}
+
+void AsioEnv::EndCallback() {
+  ScheduleFlush();
+  if (++batch_callbacks_ >= kMaxBatchCallbacks ||
+      std::chrono::steady_clock::now() - batch_start_ >= kMaxBatchDelay) {
+    Flush();
+  }
+}
+
+void AsioEnv::Flush() {
+  if (failed_) return;
+  batch_callbacks_ = 0;
+  batch_start_ = std::chrono::steady_clock::now();
+  // Files before the commit: an index entry must never name a file whose
+  // publish a power loss could still undo.
+  Status s = files_ ? files_->Sync() : Status::Ok();
+  if (s.ok()) s = meta_.Commit();
+  if (!s.ok()) {
     // The core already acted on the writes; carrying on would break its
-    // durability assumption. Stop; the restart recovers from the last commit.
-    Log("fatal: cannot commit metadata: " + s.ToString());
+    // durability assumption, and the held messages claim what may be lost.
+    // Stop; the restart recovers from the last commit.
+    Log("fatal: cannot make the metadata durable: " + s.ToString());
     failed_ = true;
+    held_.clear();
+    held_to_.clear();
     io_.stop();
+    return;
+  }
+  held_to_.clear();
+  for (auto& [to, frame] : std::exchange(held_, {})) {
+    transport_.SendFrame(to, std::move(frame));
   }
 }
 

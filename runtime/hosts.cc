@@ -22,7 +22,7 @@ ProcessHost::~ProcessHost() = default;
 
 Status ProcessHost::OpenCommon(const std::string& state_dir, const std::string& db_name,
                                const std::string& listen, const std::string& advertise,
-                               FileStore* files) {
+                               PosixFileStore* files) {
   if (Status s = MakeDirs(state_dir); !s.ok()) return s;
   // Two processes over one state dir would each believe their own catalog.
   const std::string lock_path = state_dir + "/lock";
@@ -53,6 +53,8 @@ int ProcessHost::Run() {
 }
 
 void ProcessHost::Stop() {
+  // A clean stop leaves nothing for the next start to recover.
+  if (env_) env_->Flush();
   StopComponents();
   transport_.Close();
   if (signals_) signals_->cancel();

@@ -52,6 +52,7 @@ class ProcessHost {
   // Serves until SIGINT, SIGTERM or Stop(). 0 on a clean stop, 1 if the
   // process had to stop on a fatal error (metadata could not be committed).
   int Run();
+  // Flushes the Env's last batch, then closes everything.
   void Stop();
 
  protected:
@@ -60,7 +61,7 @@ class ProcessHost {
   // binds the control port. Logs the bound address.
   Status OpenCommon(const std::string& state_dir, const std::string& db_name,
                     const std::string& listen, const std::string& advertise,
-                    FileStore* files);
+                    PosixFileStore* files);
   virtual void StopComponents() {}
 
   boost::asio::io_context io_;

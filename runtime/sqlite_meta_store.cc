@@ -50,7 +50,7 @@ Result<std::unique_ptr<SqliteMetaStore>> SqliteMetaStore::Open(const std::string
   if (rc != SQLITE_OK) return store->Error("cannot open " + path);
   // WAL: a commit is an append, not a rewrite. synchronous=FULL: each commit
   // is fsynced, so a recorded entry survives power loss, and commits are
-  // already one per callback rather than one per Put.
+  // already one per batch of callbacks (docs/runtime.md, group commit).
   for (const char* sql :
        {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
         "CREATE TABLE IF NOT EXISTS kv(key BLOB PRIMARY KEY, value BLOB)",

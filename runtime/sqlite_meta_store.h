@@ -1,10 +1,12 @@
 // dds::MetaStore on SQLite: one table kv(key BLOB PRIMARY KEY, value BLOB).
 //
 // Durability contract (core/env.h): a Put is durable once the current Process
-// callback returns. Writes therefore open a transaction lazily and the Env
-// commits it when the callback returns (AsioEnv::Call), so a callback that
-// records a thousand entries costs one commit, not a thousand. The database
-// runs in WAL mode; see docs/runtime.md for what survives which crash.
+// callback returns, as far as anyone outside the process can tell. Writes
+// therefore open a transaction lazily and the Env commits it at its next
+// flush (AsioEnv::Flush, once per batch of callbacks, before any message
+// that could depend on it leaves), so a burst of callbacks recording
+// thousands of entries costs one commit. The database runs in WAL mode; see
+// docs/runtime.md for what survives which crash.
 //
 // Not thread-safe: used from the io_context thread only.
 #pragma once
@@ -39,9 +41,9 @@ class SqliteMetaStore final : public MetaStore {
 
   // Commits the open transaction, if any.
   Status Commit();
-  // Called when a write opens a transaction. The Env uses it to post a
-  // commit, so writes made outside AsioEnv::Call (an HTTP handler calling
-  // Master::Remove) are committed when that handler returns.
+  // Called when a write opens a transaction. The Env uses it to schedule a
+  // flush, so writes made outside AsioEnv::Call (an HTTP handler calling
+  // Master::Remove) are committed soon after that handler returns.
   void set_on_begin(std::function<void()> on_begin) { on_begin_ = std::move(on_begin); }
   // Adds one to the named counter (kept outside the core's key space) and
   // commits; returns the new value. Used for the master's incarnation.

@@ -310,6 +310,10 @@ void Transport::Accept() {
 }
 
 void Transport::Send(const std::string& to, const Message& message) {
+  SendFrame(to, FrameMessage(message));
+}
+
+void Transport::SendFrame(const std::string& to, std::string frame) {
   if (closed_) return;
   Link& link = links_[to];
   if (!link.conn) {
@@ -320,7 +324,7 @@ void Transport::Send(const std::string& to, const Message& message) {
     link.conn->StartDialing(delay);
   }
   ++stats_.messages_out;
-  link.conn->Enqueue(FrameMessage(message));
+  link.conn->Enqueue(std::move(frame));
 }
 
 // A peer said hello: the newest connection from it carries our replies. A

@@ -9,8 +9,8 @@
 // dialed are attributed to the address it dialed.
 //
 // Single-threaded: everything runs on the io_context's thread. Sends never
-// start I/O synchronously (writes are posted), so the Env can commit durable
-// state after a callback before anything the callback sent leaves the process.
+// start I/O synchronously (writes are posted). The Env holds back what must
+// wait for its group commit itself (asio_env.h).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -71,6 +71,9 @@ class Transport {
   const std::string& self() const { return self_; }
 
   void Send(const std::string& to, const Message& message);
+  // Sends a frame made earlier by FrameMessage() (the Env encodes what it
+  // holds back during a group commit, rather than copying the message).
+  void SendFrame(const std::string& to, std::string frame);
   // Closes every connection and the listener; nothing is delivered afterwards.
   void Close();
 
