@@ -34,6 +34,10 @@ std::vector<Digest> ChunkDigests(std::string_view bytes) {
 
 BlobRef BlobPool::Intern(std::string bytes) {
   Digest digest = Sha256(bytes);
+  return Intern(std::move(bytes), digest);
+}
+
+BlobRef BlobPool::Intern(std::string bytes, const Digest& digest) {
   auto [it, inserted] = blobs_.try_emplace(digest);
   if (!inserted) {
     if (BlobRef existing = it->second.lock()) return existing;

@@ -34,6 +34,9 @@ std::vector<Digest> ChunkDigests(std::string_view bytes);
 class BlobPool {
  public:
   BlobRef Intern(std::string bytes);
+  // The same, when the caller has hashed the bytes already.
+  // REQUIRES: digest == Sha256(bytes).
+  BlobRef Intern(std::string bytes, const Digest& digest);
 
  private:
   void DropExpired();

@@ -92,6 +92,7 @@ Status SimDisk::WriteStage(const std::string& stage, uint64_t offset,
   }
   if (s.bytes.size() < offset + data.size()) s.bytes.resize(offset + data.size());
   s.bytes.replace(offset, data.size(), data);
+  s.hashed.reset();
   return Status::Ok();
 }
 
@@ -107,13 +108,15 @@ Result<Digest> SimDisk::HashStageRange(const std::string& stage, uint64_t offset
                                        uint64_t length) {
   auto it = stages_.find(stage);
   if (it == stages_.end()) return NoStage(stage);
-  const Stage& s = it->second;
+  Stage& s = it->second;
   std::string_view bytes = s.whole ? std::string_view(s.whole->bytes) : s.bytes;
   if (offset > bytes.size() || length > bytes.size() - offset) {
     return Status::NotFound("stage " + stage + " is shorter than the range");
   }
-  if (s.whole && offset == 0 && length == bytes.size()) return s.whole->digest;
-  return Sha256(bytes.substr(offset, length));
+  if (offset != 0 || length != bytes.size()) return Sha256(bytes.substr(offset, length));
+  if (s.whole) return s.whole->digest;
+  if (!s.hashed) s.hashed = Sha256(bytes);
+  return *s.hashed;
 }
 
 Status SimDisk::ListStages(std::vector<std::string>* stages) {
@@ -128,7 +131,9 @@ Result<FileInfo> SimDisk::Publish(const std::string& stage, const std::string& p
   if (Status room = Room(0, path); !room.ok()) return room;
   Stage s = std::move(it->second);
   stages_.erase(it);
-  BlobRef blob = s.whole ? std::move(s.whole) : pool_->Intern(std::move(s.bytes));
+  BlobRef blob = s.whole    ? std::move(s.whole)
+                 : s.hashed ? pool_->Intern(std::move(s.bytes), *s.hashed)
+                            : pool_->Intern(std::move(s.bytes));
   Replace(path, File{std::move(blob), NowNanos(), false}, ChangeCause::kPublish);
   return InfoOf(path, files_.at(path));
 }
@@ -198,6 +203,7 @@ void SimDisk::TearStage(Stage& stage, SplitMix64& random) {
     stage.bytes = stage.whole->bytes;
     stage.whole.reset();
   }
+  stage.hashed.reset();
   uint64_t kept = UniformBelow(random.Next(), stage.bytes.size() + 1);
   stage.bytes.resize(kept);
   if (random.Next() & 1) {  // the tail's blocks were allocated, never written

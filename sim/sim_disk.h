@@ -126,6 +126,9 @@ class SimDisk final : public FileStore {
   struct Stage {
     std::string bytes;
     BlobRef whole;  // set while the stage is an untouched copy of a file
+    // SHA-256 of all of `bytes`, once a node has hashed them whole (it does
+    // before publishing); cleared by any change. Spares Publish a rehash.
+    std::optional<Digest> hashed;
   };
 
   struct Unsynced {

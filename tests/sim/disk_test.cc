@@ -61,6 +61,19 @@ BOOST_FIXTURE_TEST_CASE(stages_resume_and_hash_ranges, Fixture) {
   BOOST_TEST(disk.HashStageRange("s", 0, 1).status().IsNotFound());
 }
 
+BOOST_FIXTURE_TEST_CASE(publish_after_a_whole_hash_keeps_later_writes, Fixture) {
+  // Publish reuses the digest of a whole-stage hash; a write after it must
+  // not publish under the stale digest.
+  BOOST_TEST(disk.BeginStage("s").ok());
+  BOOST_TEST(disk.WriteStage("s", 0, "abc").ok());
+  BOOST_TEST(*disk.HashStageRange("s", 0, 3) == Sha256("abc"));
+  BOOST_TEST(disk.WriteStage("s", 1, "X").ok());
+  BOOST_TEST(*disk.HashStageRange("s", 0, 3) == Sha256("aXc"));
+  BOOST_TEST(disk.Publish("s", "a").ok());
+  BOOST_TEST(disk.Find("a")->blob->digest == Sha256("aXc"));
+  BOOST_TEST(pool.Intern("aXc") == disk.Find("a")->blob);
+}
+
 BOOST_FIXTURE_TEST_CASE(copies_share_content, Fixture) {
   disk.WriteFile("a", pool.Intern("same bytes"));
   BOOST_TEST(disk.CopyToStage("a", "s").ok());
