@@ -362,8 +362,11 @@ void Node::SaveLocal(const std::string& path, const LocalFile& f) {
 }
 
 void Node::SetLocal(const std::string& path, const LocalFile& f) {
-  UnsetLocal(path);
-  local_[path] = f;
+  auto [it, added] = local_.try_emplace(path, f);
+  if (!added) {
+    Unindex(path, it->second);
+    it->second = f;
+  }
   if (f.acked) {
     by_hash_[f.hash].insert(path);
     holdings_digest_ ^= Catalog::Mix(path, f.version, f.hash);
@@ -373,14 +376,16 @@ void Node::SetLocal(const std::string& path, const LocalFile& f) {
 void Node::UnsetLocal(const std::string& path) {
   auto it = local_.find(path);
   if (it == local_.end()) return;
-  const LocalFile& old = it->second;
-  if (old.acked) {
-    holdings_digest_ ^= Catalog::Mix(path, old.version, old.hash);
-    auto paths = by_hash_.find(old.hash);
-    paths->second.erase(path);
-    if (paths->second.empty()) by_hash_.erase(paths);
-  }
+  Unindex(path, it->second);
   local_.erase(it);
+}
+
+void Node::Unindex(const std::string& path, const LocalFile& old) {
+  if (!old.acked) return;
+  holdings_digest_ ^= Catalog::Mix(path, old.version, old.hash);
+  auto paths = by_hash_.find(old.hash);
+  paths->second.erase(path);
+  if (paths->second.empty()) by_hash_.erase(paths);
 }
 
 void Node::ForgetLocal(const std::string& path) {

@@ -167,6 +167,8 @@ class Node final : public Process {
   void SaveLocal(const std::string& path, const LocalFile& f);
   void SetLocal(const std::string& path, const LocalFile& f);
   void UnsetLocal(const std::string& path);
+  // Takes an acked file out of by_hash_ and holdings_digest_.
+  void Unindex(const std::string& path, const LocalFile& old);
   void ForgetLocal(const std::string& path);
   std::vector<Holding> Inventory() const;
   void Trace(std::string_view what, const std::string& path,
