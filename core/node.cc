@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 
 #include "core/path.h"
 #include "core/wire.h"
@@ -368,7 +369,7 @@ void Node::SetLocal(const std::string& path, const LocalFile& f) {
     it->second = f;
   }
   if (f.acked) {
-    by_hash_[f.hash].insert(path);
+    by_hash_.Add(f.hash, path);
     holdings_digest_ ^= Catalog::Mix(path, f.version, f.hash);
   }
 }
@@ -383,9 +384,55 @@ void Node::UnsetLocal(const std::string& path) {
 void Node::Unindex(const std::string& path, const LocalFile& old) {
   if (!old.acked) return;
   holdings_digest_ ^= Catalog::Mix(path, old.version, old.hash);
-  auto paths = by_hash_.find(old.hash);
-  paths->second.erase(path);
-  if (paths->second.empty()) by_hash_.erase(paths);
+  by_hash_.Remove(old.hash, path);
+}
+
+size_t Node::ContentIndex::BucketOf(const Digest& hash) const {
+  uint64_t h = 0;
+  std::memcpy(&h, hash.bytes.data(), sizeof(h));
+  return static_cast<size_t>(h) & (buckets_.size() - 1);
+}
+
+void Node::ContentIndex::Add(const Digest& hash, const std::string& path) {
+  if (!buckets_.empty()) {
+    for (Entry& e : buckets_[BucketOf(hash)]) {
+      if (e.hash == hash) {
+        e.paths.insert(path);
+        return;
+      }
+    }
+  }
+  if (entries_ >= buckets_.size()) {  // Keeps the chains about one entry long.
+    std::vector<Bucket> old = std::move(buckets_);
+    buckets_ = std::vector<Bucket>(std::max<size_t>(16, old.size() * 2));
+    for (Bucket& bucket : old) {
+      for (Entry& e : bucket) buckets_[BucketOf(e.hash)].push_back(std::move(e));
+    }
+  }
+  buckets_[BucketOf(hash)].push_back(Entry{hash, {path}});
+  entries_ += 1;
+}
+
+void Node::ContentIndex::Remove(const Digest& hash, const std::string& path) {
+  if (buckets_.empty()) return;
+  Bucket& bucket = buckets_[BucketOf(hash)];
+  for (auto e = bucket.begin(); e != bucket.end(); ++e) {
+    if (e->hash != hash) continue;
+    e->paths.erase(path);
+    if (e->paths.empty()) {
+      bucket.erase(e);
+      entries_ -= 1;
+    }
+    return;
+  }
+}
+
+const std::string* Node::ContentIndex::Find(const Digest& hash) const {
+  if (buckets_.empty()) return nullptr;
+  for (const Entry& e : buckets_[BucketOf(hash)]) {
+    if (e.hash == hash) return &*e.paths.begin();
+  }
+  return nullptr;
 }
 
 void Node::ForgetLocal(const std::string& path) {

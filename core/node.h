@@ -142,6 +142,28 @@ class Node final : public Process {
     Changed change;
     Instant sent{};
   };
+  // Acked local files by content, to copy a file held under another path
+  // instead of pulling it. A hash table on the digest's leading bytes (SHA-256
+  // is uniform already): digests come in random order, so a tree lookup would
+  // miss the cache at almost every level. Never iterated, so its order cannot
+  // leak into behaviour.
+  class ContentIndex {
+   public:
+    void Add(const Digest& hash, const std::string& path);
+    void Remove(const Digest& hash, const std::string& path);
+    // The first path, in path order, holding `hash`; null if none.
+    const std::string* Find(const Digest& hash) const;
+
+   private:
+    struct Entry {
+      Digest hash;
+      std::set<std::string> paths;
+    };
+    using Bucket = std::vector<Entry>;
+    size_t BucketOf(const Digest& hash) const;
+    std::vector<Bucket> buckets_;  // a power of two of them, or none yet
+    size_t entries_ = 0;
+  };
 
   // The master link (node.cc).
   void OnHeartbeatTick();
@@ -222,7 +244,7 @@ class Node final : public Process {
   Catalog catalog_;                         // the last catalog heard from the master
   std::map<std::string, Address> peers_;    // every node the master told us of
   std::map<std::string, LocalFile> local_;  // by path; ordered for determinism
-  std::map<Digest, std::set<std::string>> by_hash_;  // acked local files, by content
+  ContentIndex by_hash_;
   std::map<std::string, PendingChange> pending_changes_;
   std::set<std::string> wanted_;                // paths to pull, in path order
   std::map<std::string, Pull> pulls_;           // active pulls by path

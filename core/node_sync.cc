@@ -51,9 +51,9 @@ void Node::ApplyTombstone(const std::string& path) {
 }
 
 bool Node::TryLocalCopy(const CatalogEntry& entry) {
-  auto same = by_hash_.find(entry.hash);
-  if (same == by_hash_.end()) return false;
-  const std::string& source = *same->second.begin();
+  const std::string* same = by_hash_.Find(entry.hash);
+  if (same == nullptr) return false;
+  const std::string& source = *same;
   std::string stage = StageName(entry);
   if (!env_->Files().CopyToStage(source, stage).ok()) return false;
   TrackStage(entry.path, stage);
