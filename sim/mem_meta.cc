@@ -3,23 +3,52 @@
 
 namespace dds::sim {
 
+std::pair<std::string_view, std::string_view> MemMetaStore::Split(std::string_view key) {
+  size_t slash = key.find('/');
+  size_t cut = slash == std::string_view::npos ? key.size() : slash + 1;
+  return {key.substr(0, cut), key.substr(cut)};
+}
+
 Status MemMetaStore::Put(std::string_view key, std::string_view value) {
-  entries_.insert_or_assign(std::string(key), std::string(value));
+  auto [head, tail] = Split(key);
+  auto group = heads_.find(head);
+  if (group == heads_.end()) group = heads_.emplace(head, Tails{}).first;
+  Tails& tails = group->second;
+  auto it = tails.lower_bound(tail);
+  if (it != tails.end() && it->first == tail) {
+    it->second.assign(value);
+  } else {
+    tails.emplace_hint(it, tail, value);
+  }
   return Status::Ok();
 }
 
 Status MemMetaStore::Delete(std::string_view key) {
-  auto it = entries_.find(key);
-  if (it != entries_.end()) entries_.erase(it);
+  auto [head, tail] = Split(key);
+  auto group = heads_.find(head);
+  if (group == heads_.end()) return Status::Ok();
+  auto it = group->second.find(tail);
+  if (it != group->second.end()) group->second.erase(it);
   return Status::Ok();
 }
 
 Status MemMetaStore::Scan(std::string_view prefix,
                           std::vector<std::pair<std::string, std::string>>* out) {
   out->clear();
-  for (auto it = entries_.lower_bound(prefix);
-       it != entries_.end() && std::string_view(it->first).starts_with(prefix); ++it) {
-    out->emplace_back(it->first, it->second);
+  for (const auto& [head, tails] : heads_) {
+    // Either the head is within the prefix, and the rest of the prefix picks
+    // tails, or the prefix ends within the head, which then matches whole.
+    std::string_view rest;
+    if (prefix.size() > head.size()) {
+      if (!prefix.starts_with(head)) continue;
+      rest = prefix.substr(head.size());
+    } else if (!std::string_view(head).starts_with(prefix)) {
+      continue;
+    }
+    for (auto it = tails.lower_bound(rest);
+         it != tails.end() && std::string_view(it->first).starts_with(rest); ++it) {
+      out->emplace_back(head + it->first, it->second);
+    }
   }
   return Status::Ok();
 }

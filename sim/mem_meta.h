@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "core/env.h"
 
@@ -18,7 +19,16 @@ class MemMetaStore final : public MetaStore {
               std::vector<std::pair<std::string, std::string>>* out) override;
 
  private:
-  std::map<std::string, std::string, std::less<>> entries_;
+  // Keys are split after their first '/' ("local/" + "data/f1.bin"; a key
+  // without one is all head): the processes' keys share a few long heads, so
+  // a lookup compares short tails, which fit in the string itself, instead of
+  // following a pointer to the whole key at every level. No head is a prefix
+  // of another (or ends where a slash-free key does), so walking heads, then
+  // tails, in order gives the keys in order.
+  using Tails = std::map<std::string, std::string, std::less<>>;
+  static std::pair<std::string_view, std::string_view> Split(std::string_view key);
+
+  std::map<std::string, Tails, std::less<>> heads_;
 };
 
 }  // namespace dds::sim
