@@ -172,16 +172,28 @@ void Node::HandleSnapshot(const CatalogSnapshot& m) {
 void Node::HandleMembers(const Members& m) {
   std::map<std::string, Address> fresh;
   for (const Peer& p : m.peers) {
-    if (p.name != options_.name && !p.name.empty()) fresh[p.name] = p.address;
-  }
-  for (const auto& [name, address] : peers_) {
-    if (!fresh.contains(name)) env_->Meta().Delete(std::string(kPeerKeyPrefix) + name);
-  }
-  for (const auto& [name, address] : fresh) {
-    auto old = peers_.find(name);
-    if (old == peers_.end() || old->second != address) {
-      env_->Meta().Put(std::string(kPeerKeyPrefix) + name, address);
+    // The master lists members in name order: the hint makes each insert O(1).
+    if (p.name != options_.name && !p.name.empty()) {
+      fresh.insert_or_assign(fresh.end(), p.name, p.address);
     }
+  }
+  // Both maps are in name order: one walk over the two finds who left, who
+  // joined and who moved (every member's registration sends the whole list
+  // to every node, so this runs members^2 times as a cluster starts).
+  auto old = peers_.begin();
+  auto now = fresh.begin();
+  while (old != peers_.end() || now != fresh.end()) {
+    if (now == fresh.end() || (old != peers_.end() && old->first < now->first)) {
+      env_->Meta().Delete(std::string(kPeerKeyPrefix) + old->first);
+      ++old;
+      continue;
+    }
+    bool known = old != peers_.end() && old->first == now->first;
+    if (!known || old->second != now->second) {
+      env_->Meta().Put(std::string(kPeerKeyPrefix) + now->first, now->second);
+    }
+    if (known) ++old;
+    ++now;
   }
   peers_ = std::move(fresh);
 }
