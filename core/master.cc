@@ -253,7 +253,7 @@ void Master::HandleWhoHas(const Address& from, const WhoHas& m) {
       if (n.up && n.name != m.node) reply.peers.push_back({n.name, n.peer_address});
     }
   }
-  env_->Send(from, reply);
+  env_->Send(from, std::move(reply));
 }
 
 void Master::HandleCatalogRequest(const Address& from) {
@@ -296,8 +296,11 @@ void Master::Broadcast(const Message& message) {
 }
 
 void Master::SetHolding(NodeRecord& node, const Holding& h) {
-  ClearHolding(node, h.path);
-  node.holdings[h.path] = h;
+  auto [it, added] = node.holdings.try_emplace(h.path, h);
+  if (!added) {
+    Unhold(node, it->second);
+    it->second = h;
+  }
   node.holdings_digest ^= Catalog::Mix(h.path, h.version, h.hash);
   if (IsCurrent(catalog_.Find(h.path), h)) AddHolder(h.path, node);
 }
@@ -305,9 +308,13 @@ void Master::SetHolding(NodeRecord& node, const Holding& h) {
 void Master::ClearHolding(NodeRecord& node, const std::string& path) {
   auto it = node.holdings.find(path);
   if (it == node.holdings.end()) return;
-  node.holdings_digest ^= Catalog::Mix(path, it->second.version, it->second.hash);
+  Unhold(node, it->second);
   node.holdings.erase(it);
-  RemoveHolder(path, node);
+}
+
+void Master::Unhold(NodeRecord& node, const Holding& old) {
+  node.holdings_digest ^= Catalog::Mix(old.path, old.version, old.hash);
+  RemoveHolder(old.path, node);
 }
 
 void Master::AddHolder(const std::string& path, const NodeRecord& node) {

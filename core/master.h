@@ -109,6 +109,9 @@ class Master final : public Process {
   void Broadcast(const Message& message);
   void SetHolding(NodeRecord& node, const Holding& h);
   void ClearHolding(NodeRecord& node, const std::string& path);
+  // Takes `old`, still in node.holdings, out of the node's digest and the
+  // path's holders.
+  void Unhold(NodeRecord& node, const Holding& old);
   void ClearAllHoldings(NodeRecord& node);
   void AddHolder(const std::string& path, const NodeRecord& node);
   void RemoveHolder(const std::string& path, const NodeRecord& node);
