@@ -8,9 +8,11 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/master.h"
@@ -118,7 +120,14 @@ class World final : private Endpoints {
   BlobPool blobs_;
   Network network_;
   std::vector<std::unique_ptr<Host>> hosts_;  // index 0 is the master
-  std::map<std::string, int, std::less<>> by_name_;
+  // Looked up on every message sent, never walked: hashed.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view name) const {
+      return std::hash<std::string_view>{}(name);
+    }
+  };
+  std::unordered_map<std::string, int, NameHash, std::equal_to<>> by_name_;
 };
 
 }  // namespace dds::sim
