@@ -45,6 +45,13 @@ class EventLoop {
   static bool Later(const Event& a, const Event& b) {
     return a.at != b.at ? a.at > b.at : a.sequence > b.sequence;
   }
+  // A 4-ary heap: half the levels of a binary one, and a node's children
+  // share cache lines, so a pop waits on fewer cache misses in a queue of
+  // 100,000 messages in flight. (at, sequence) is a total order, so the order
+  // events run in does not depend on the heap's shape.
+  static constexpr size_t kArity = 4;
+  void SiftUp(size_t i, Event event);
+  void SiftDown(size_t i, Event event);
 
   std::vector<Event> heap_;
   Instant now_{};
