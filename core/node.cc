@@ -463,7 +463,9 @@ std::vector<Holding> Node::Inventory() const {
 
 void Node::Trace(std::string_view what, const std::string& path,
                  std::string_view detail) {
-  std::string line = options_.name;
+  std::string line;
+  line.reserve(options_.name.size() + what.size() + path.size() + detail.size() + 4);
+  line += options_.name;
   line += ": ";
   line += what;
   line += ' ';

@@ -177,6 +177,7 @@ void Node::HandleHolders(const Holders& m) {
   Pull& pull = it->second;
   pull.awaiting_holders = false;
   pull.sources.clear();
+  pull.sources.reserve(m.peers.size());
   for (const Peer& p : m.peers) {
     if (p.name != options_.name) pull.sources.push_back(p);
   }
