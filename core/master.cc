@@ -118,6 +118,7 @@ void Master::HandleRegister(const Address& from, const Register& m) {
 
 Members Master::AllMembers() const {
   Members m;
+  m.peers.reserve(nodes_.size());
   for (const auto& [name, node] : nodes_) m.peers.push_back({name, node.peer_address});
   return m;
 }
@@ -246,6 +247,7 @@ void Master::HandleWhoHas(const Address& from, const WhoHas& m) {
     // A partial Fisher-Yates shuffle over the holders, stopping once enough
     // live ones are picked, spreads pulls over all holders.
     std::vector<const NodeRecord*> pool = it->second;
+    reply.peers.reserve(std::min(pool.size(), options_.holders_per_reply));
     for (size_t i = 0; i < pool.size() && reply.peers.size() < options_.holders_per_reply;
          ++i) {
       std::swap(pool[i], pool[i + UniformBelow(env_->Random(), pool.size() - i)]);
