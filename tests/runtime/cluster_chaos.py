@@ -463,8 +463,11 @@ class Chaos:
             missing = sorted(set(expected) - set(found))
             return f"{name}: extra files {extra[:5]}, missing {missing[:5]}"
         for path, full in found.items():
-            if sha256_file(full) != expected[path]:
-                return f"{name}: {path} has the wrong content"
+            try:
+                if sha256_file(full) != expected[path]:
+                    return f"{name}: {path} has the wrong content"
+            except FileNotFoundError:  # the node is still at work
+                return f"{name}: {path} vanished while being checked"
         return None
 
     def http_problem(self, name, expected):
