@@ -14,9 +14,31 @@ namespace {
 
 constexpr TimerId kFailureCheckTimer = 1;
 constexpr std::string_view kCatalogKeyPrefix = "catalog/";
+constexpr std::string_view kDecisionKeyPrefix = "decided/";
 
 std::string CatalogKey(const std::string& path) {
   return std::string(kCatalogKeyPrefix) + path;
+}
+
+// "decided/<node>/<path>": node names never contain '/'.
+std::string DecisionKey(const std::string& node, const std::string& path) {
+  return std::string(kDecisionKeyPrefix) + node + "/" + path;
+}
+
+// Decodes every record under `prefix` and hands it, with the rest of its
+// key, to `take`; one that does not decode or that `take` refuses is noted
+// and skipped.
+template <typename T, typename Take>
+void LoadRecords(Env* env, std::string_view prefix, Take take) {
+  std::vector<std::pair<std::string, std::string>> records;
+  Status s = env->Meta().Scan(prefix, &records);
+  if (!s.ok())
+    env->Note("master: cannot read " + std::string(prefix) + ": " + s.ToString());
+  for (const auto& [key, value] : records) {
+    Result<T> record = DecodeRecord<T>(value);
+    if (!record.ok() || !take(std::string_view(key).substr(prefix.size()), *record))
+      env->Note("master: skipping unreadable record " + key);
+  }
 }
 
 Holding HoldingOf(const CatalogEntry& e) {
@@ -35,20 +57,31 @@ Master::Master(Env* env, MasterOptions options) : env_(env), options_(options) {
 }
 
 void Master::Start() {
-  std::vector<std::pair<std::string, std::string>> records;
-  Status s = env_->Meta().Scan(kCatalogKeyPrefix, &records);
-  if (!s.ok()) env_->Note("master: cannot read catalog: " + s.ToString());
-  for (const auto& [key, value] : records) {
-    Result<CatalogEntry> entry = DecodeRecord<CatalogEntry>(value);
-    if (!entry.ok() || !ValidatePath(entry->path).ok()) {
-      env_->Note("master: skipping unreadable catalog record " + key);
-      continue;
-    }
-    catalog_.Apply(*entry);
-  }
+  LoadCatalog();
+  LoadDecisions();
   env_->Note("master: started (incarnation " + std::to_string(options_.incarnation) +
              ", " + std::to_string(catalog_.size()) + " catalog entries)");
   env_->SetTimer(kFailureCheckTimer, options_.failure_check_interval);
+}
+
+void Master::LoadCatalog() {
+  LoadRecords<CatalogEntry>(env_, kCatalogKeyPrefix,
+                            [&](std::string_view, CatalogEntry& e) {
+                              if (!ValidatePath(e.path).ok()) return false;
+                              catalog_.Apply(e);
+                              return true;
+                            });
+}
+
+void Master::LoadDecisions() {
+  LoadRecords<Decision>(
+      env_, kDecisionKeyPrefix, [&](std::string_view name, Decision& d) {
+        size_t slash = name.find('/');
+        if (slash == std::string_view::npos) return false;
+        decisions_[{std::string(name.substr(0, slash)),
+                    std::string(name.substr(slash + 1))}] = std::move(d);
+        return true;
+      });
 }
 
 void Master::OnMessage(const Address& from, const Message& message) {
@@ -168,6 +201,20 @@ void Master::HandleChanged(const Address& from, const Changed& m) {
 }
 
 ChangeAck Master::DecideChange(const Changed& m) {
+  auto key = std::make_pair(m.node, m.path);
+  auto earlier = decisions_.find(key);
+  if (earlier != decisions_.end() && earlier->second.base_version == m.base_version &&
+      earlier->second.ack.hash == m.hash) {
+    return earlier->second.ack;  // Sent again: same answer.
+  }
+  Decision decision{m.base_version, DecideNew(m)};
+  Status s = env_->Meta().Put(DecisionKey(m.node, m.path), EncodeRecord(decision));
+  if (!s.ok()) env_->Note("master: cannot persist a decision: " + s.ToString());
+  decisions_[std::move(key)] = decision;
+  return decision.ack;
+}
+
+ChangeAck Master::DecideNew(const Changed& m) {
   NodeRecord& node = nodes_.at(m.node);
   const CatalogEntry* current = catalog_.Find(m.path);
   CatalogEntry candidate{m.path, 0, m.hash, m.size, false, m.node, m.mtime, m.chunks};

@@ -99,8 +99,26 @@ class Master final : public Process {
   void HandleCatalogRequest(const Address& from);
   Members AllMembers() const;
 
-  // Decides a change (the conflict rule lives here) and answers the node.
+  // A change the master has decided, remembered (durably) per node and
+  // path: the same change sent again, because its ack was lost or the node
+  // restarted before reading it, gets the same answer whatever has happened
+  // to the path since (a later edit, a delete). Judged afresh, it would look
+  // concurrent with its own outcome and come back as a conflict copy.
+  struct Decision {
+    uint64_t base_version = 0;
+    ChangeAck ack;  // without seq
+    template <typename S>
+    static auto Tie(S& s) {
+      return std::tie(s.base_version, s.ack);
+    }
+  };
+
+  void LoadCatalog();
+  void LoadDecisions();
+  // Answers a change: the remembered decision for a re-sent one, else a new
+  // decision (the conflict rule lives in DecideNew), remembered.
   ChangeAck DecideChange(const Changed& m);
+  ChangeAck DecideNew(const Changed& m);
   ChangeAck KeepAsConflictCopy(const CatalogEntry& loser, const Changed& m);
   bool SupersedesOwnChange(const Changed& m, const CatalogEntry& current) const;
   void AcceptFromInventory(NodeRecord& node, const Holding& h);
@@ -131,6 +149,8 @@ class Master final : public Process {
   // nodes_ never move or go away, so the pointers stay valid).
   using HolderList = std::vector<const NodeRecord*>;
   std::map<std::string, HolderList> holders_;
+  // (node, path) -> the last change from that node on that path decided.
+  std::map<std::pair<std::string, std::string>, Decision> decisions_;
   CatalogObserver* observer_ = nullptr;
 };
 
