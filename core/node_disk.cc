@@ -58,6 +58,10 @@ void Node::Examine(const FileInfo& info) {
     if (hash.status().IsNotFound()) FileMissing(path);
     return;
   }
+  // Still being written: the bytes hashed may not be those `info` describes.
+  // The write that moved it has its own file event, examined then.
+  Result<FileInfo> after = env_->Files().Stat(path);
+  if (!after.ok() || after->size != info.size || after->mtime != info.mtime) return;
   if (known && it->second.hash == hash->whole) {
     LocalFile f = it->second;  // Touched, not changed.
     f.size = info.size;
