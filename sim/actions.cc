@@ -264,10 +264,15 @@ void ActionRunner::Write(const Action& a) {
   SplitMix64 random = StreamOf(a, host->name, path);
   BlobRef blob = Content(done, done.size.value_or(0), random);
   Log(a, host->name + " " + path + " (" + std::to_string(blob->bytes.size()) +
-             " bytes, " + blob->digest.ShortHex() + ")");
+             " bytes, " + blob->digest.ShortHex() + (a.in_place ? ", in place" : "") +
+             ")");
   Record(done, host->name, path);
   checkers_->OnScenarioWrite(path, blob->digest);
-  world_->WriteFile(*host, path, std::move(blob));
+  if (a.in_place) {
+    world_->WriteInPlace(*host, path, std::move(blob));
+  } else {
+    world_->WriteFile(*host, path, std::move(blob));
+  }
 }
 
 void ActionRunner::Remove(const Action& a) {

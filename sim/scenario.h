@@ -55,6 +55,7 @@ struct Action {
   double loss = 0;                      // loss_spike: share of messages lost
   Duration delay{};                     // delay_spike: added one-way latency
   bool lose_writes = false;             // crash: unsynced writes may be lost (sim_disk.h)
+  bool in_place = false;                // write/modify: races the node's hash (world.h)
   bool from_faults = false;             // made by [faults]: targets obey its bounds
   bool undo = false;                    // scheduled by another action's *_after key
   int line = 0;                         // where it was written, for messages

@@ -27,6 +27,7 @@ enum ActionKey : unsigned {
   kLossKey = 1u << 9,
   kDelayKey = 1u << 10,
   kLoseWritesKey = 1u << 11,
+  kInPlaceKey = 1u << 12,
 };
 
 struct ActionSpec {
@@ -43,8 +44,10 @@ constexpr std::array<ActionSpec, 19> kSpecs = {{
     {"restart", ActionKind::kRestart, kTarget},
     {"delete", ActionKind::kDelete, kTarget | kPathKey},
     {"corrupt", ActionKind::kCorrupt, kTarget | kPathKey},
-    {"write", ActionKind::kWrite, kTarget | kPathKey | kSizeKey | kContentKey},
-    {"modify", ActionKind::kModify, kTarget | kPathKey | kSizeKey | kContentKey},
+    {"write", ActionKind::kWrite,
+     kTarget | kPathKey | kSizeKey | kContentKey | kInPlaceKey},
+    {"modify", ActionKind::kModify,
+     kTarget | kPathKey | kSizeKey | kContentKey | kInPlaceKey},
     {"remove", ActionKind::kRemove, kPathKey},
     {"partition", ActionKind::kPartition, kGroupsKey | kHealAfterKey},
     {"heal", ActionKind::kHeal, 0},
@@ -114,6 +117,7 @@ void ParseActionKeys(Fields& f, const ActionSpec& spec, const Names& names, Acti
   if (spec.keys & kLossKey) a->loss = f.Required(f.Fraction("loss"), "loss");
   if (spec.keys & kDelayKey) a->delay = f.Required(f.Time("delay"), "delay");
   if (spec.keys & kLoseWritesKey) a->lose_writes = f.Flag("lose_writes").value_or(false);
+  if (spec.keys & kInPlaceKey) a->in_place = f.Flag("in_place").value_or(false);
   f.RejectUnknown(" for do = \"" + std::string(spec.name) + "\"");
 }
 

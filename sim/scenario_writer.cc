@@ -99,6 +99,7 @@ toml::table ActionTable(const Action& a) {
   if (a.kind == ActionKind::kLossSpike) t.insert("loss", a.loss);
   if (a.kind == ActionKind::kDelaySpike) t.insert("delay", Micros(a.delay));
   if (a.lose_writes) t.insert("lose_writes", true);
+  if (a.in_place) t.insert("in_place", true);
   if (!a.groups.empty()) {
     toml::array groups;
     for (const auto& group : a.groups) {

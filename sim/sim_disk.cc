@@ -46,6 +46,7 @@ Result<FileInfo> SimDisk::Stat(const std::string& path) {
 }
 
 Result<FileDigest> SimDisk::Hash(const std::string& path) {
+  LandRacingWrite(path);
   auto it = files_.find(path);
   if (it == files_.end()) return NoFile(path);
   it->second.corrupt_unhashed = false;  // the node now knows what the bytes are
@@ -148,6 +149,19 @@ void SimDisk::WriteFile(const std::string& path, BlobRef blob) {
   }
   it->second.written = clock_->Now();
   Replace(path, File{std::move(blob), NowNanos(), false}, ChangeCause::kScenario);
+}
+
+void SimDisk::WriteDuringNextHash(const std::string& path, BlobRef blob) {
+  racing_.insert_or_assign(path, std::move(blob));
+}
+
+bool SimDisk::LandRacingWrite(const std::string& path) {
+  auto it = racing_.find(path);
+  if (it == racing_.end()) return false;
+  BlobRef blob = std::move(it->second);
+  racing_.erase(it);
+  WriteFile(path, std::move(blob));
+  return true;
 }
 
 bool SimDisk::DeleteFile(const std::string& path) {

@@ -93,6 +93,13 @@ class SimDisk final : public FileStore {
   // Fault hooks. They change the disk only; the caller tells the node (or
   // not, for silent corruption).
   void WriteFile(const std::string& path, BlobRef blob);
+  // A writer racing the node: `blob` replaces `path` (as WriteFile) inside
+  // the next Hash of `path`, after the node has taken its size and mtime
+  // but before the bytes are read, as an in-place write that lands while
+  // the node hashes the file. LandRacingWrite lands it now if no Hash came;
+  // it returns whether one was still waiting.
+  void WriteDuringNextHash(const std::string& path, BlobRef blob);
+  bool LandRacingWrite(const std::string& path);
   bool DeleteFile(const std::string& path);
   // Replaces the content, keeping size and mtime. REQUIRES: same size.
   bool CorruptFile(const std::string& path, BlobRef corrupted);
@@ -152,6 +159,7 @@ class SimDisk final : public FileStore {
   std::map<std::string, File> files_;
   std::map<std::string, Stage> stages_;
   std::map<std::string, Unsynced> unsynced_;  // user writes not yet synced
+  std::map<std::string, BlobRef> racing_;     // WriteDuringNextHash, not landed
   uint64_t capacity_ = 0;
   uint64_t content_digest_ = 0;
   bool online_ = false;

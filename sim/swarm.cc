@@ -61,6 +61,7 @@ void DrawUsers(Draw& d, Scenario* s) {
     if (d.Between(0, 3) == 0) continue;
     RandomActions r;
     r.action.kind = kind;
+    r.action.in_place = kind != ActionKind::kRemove && d.Coin();
     r.every = d.Seconds(2, kind == ActionKind::kRemove ? 30 : 10);
     r.until = end;
     s->random.push_back(r);

@@ -103,6 +103,14 @@ void World::WriteFile(Host& host, const std::string& path, BlobRef content) {
   if (host.node) host.node->OnFileEvent(path);
 }
 
+void World::WriteInPlace(Host& host, const std::string& path, BlobRef content) {
+  host.disk->WriteFile(path, blobs_.Intern(std::string()));
+  host.disk->WriteDuringNextHash(path, std::move(content));
+  if (host.node) host.node->OnFileEvent(path);
+  host.disk->LandRacingWrite(path);
+  if (host.node) host.node->OnFileEvent(path);
+}
+
 bool World::DeleteFile(Host& host, const std::string& path) {
   if (!host.disk->DeleteFile(path)) return false;
   if (host.node) host.node->OnFileEvent(path);

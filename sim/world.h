@@ -92,6 +92,10 @@ class World final : private Endpoints {
   // Scenario writes a file on a node's disk (created or replaced) and the
   // node hears of it at once, as from inotify.
   void WriteFile(Host& host, const std::string& path, BlobRef content);
+  // The same write done in place, as `open(O_TRUNC)` then `write`: the node
+  // hears of the truncated file, and the bytes land while it hashes it, after
+  // it took the size (SimDisk::WriteDuringNextHash); then it hears again.
+  void WriteInPlace(Host& host, const std::string& path, BlobRef content);
   // Scenario deletes a file from a node's disk; the node hears of it.
   bool DeleteFile(Host& host, const std::string& path);
   // Scenario flips bytes of a file, keeping size and mtime; no file event.

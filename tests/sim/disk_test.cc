@@ -105,6 +105,19 @@ BOOST_FIXTURE_TEST_CASE(corruption_is_silent_until_hashed, Fixture) {
   BOOST_TEST(!disk.CorruptFile("a", pool.Intern("short")));  // size must match
 }
 
+BOOST_FIXTURE_TEST_CASE(a_racing_write_lands_inside_the_next_hash, Fixture) {
+  disk.WriteFile("a", pool.Intern(""));  // truncated by the writer
+  disk.WriteDuringNextHash("a", pool.Intern("full content"));
+  BOOST_TEST(disk.Stat("a")->size == 0u);  // the node's first look
+  BOOST_TEST(disk.Hash("a")->whole == Sha256("full content"));
+  BOOST_TEST(disk.Stat("a")->size == 12u);
+  BOOST_TEST(!disk.LandRacingWrite("a"));  // landed already
+  disk.WriteDuringNextHash("b", pool.Intern("no hash came"));
+  BOOST_TEST(disk.LandRacingWrite("b"));
+  BOOST_TEST(disk.Find("b")->blob->bytes == "no hash came");
+  BOOST_TEST(recorder.log == (std::vector<std::string>{"a + 2", "a - + 2", "b + 2"}));
+}
+
 BOOST_FIXTURE_TEST_CASE(content_digest_tracks_visible_files, Fixture) {
   BOOST_TEST(disk.content_digest() == 0u);
   disk.WriteFile("a", pool.Intern("x"));

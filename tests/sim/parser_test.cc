@@ -164,7 +164,8 @@ BOOST_AUTO_TEST_CASE(faults_and_test_sections) {
       "[test]\nfault = \"skip-verify\"\nnodes = [\"n2\"]\n"
       "[[action]]\nat = \"1s\"\ndo = \"crash\"\nlose_writes = true\n"
       "[[action]]\nat = \"2s\"\ndo = \"loss_spike\"\nloss = 0.3\n"
-      "restore_after = \"1s\"\n");
+      "restore_after = \"1s\"\n"
+      "[[action]]\nat = \"3s\"\ndo = \"write\"\nin_place = true\n");
   BOOST_TEST(s.faults.safety_phase.count() == 40000000);
   BOOST_TEST(s.faults.node_crash == 2.0);
   BOOST_TEST(s.faults.corrupt == 1.5);
@@ -174,6 +175,10 @@ BOOST_AUTO_TEST_CASE(faults_and_test_sections) {
   BOOST_TEST(std::string(TestFaultName(s.test_faults.For("n1"))) == "none");
   BOOST_TEST(s.actions[0].lose_writes);
   BOOST_TEST(s.actions[1].loss == 0.3);
+  BOOST_TEST(s.actions[2].in_place);
+  BOOST_TEST(!s.actions[0].in_place);
+  Expect("[[action]]\nat = \"1s\"\ndo = \"crash\"\nin_place = true\n", 4,
+         "action.in_place", "unknown key");
   Expect("[faults]\nnode_crash = 1\n", 1, "faults.safety_phase", "missing");
   Expect("[faults]\nsafety_phase = \"1m\"\ncorrupt = -1\n", 3, "faults.corrupt",
          "between 0 and 10000");
