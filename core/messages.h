@@ -21,15 +21,15 @@ namespace dds {
 // ---- node -> master ----
 
 // Sent when a node starts and whenever the master asks for it. Carries the
-// node's whole verified inventory.
+// node's whole verified inventory. Where peers reach the node is the address
+// the transport reports the message from (the runtime's hello names it).
 struct Register {
   std::string node;
-  Address peer_address;
   std::string http_address;  // where the node serves files ("host:port"), may be empty
   std::vector<Holding> files;
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.node, s.peer_address, s.http_address, s.files);
+    return std::tie(s.node, s.http_address, s.files);
   }
 };
 

@@ -132,8 +132,8 @@ std::optional<Holding> Node::Servable(const std::string& path) const {
 // ---- master link ----
 
 void Node::SendRegister() {
-  env_->Send(options_.master, Register{options_.name, options_.address,
-                                       options_.http_address, Inventory()});
+  env_->Send(options_.master,
+             Register{options_.name, options_.http_address, Inventory()});
 }
 
 void Node::DiskFull() {

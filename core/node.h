@@ -40,7 +40,6 @@ enum class TestFault {
 
 struct NodeOptions {
   std::string name;
-  Address address;           // where peers reach this node
   std::string http_address;  // where it serves files over HTTP (may be empty)
   Address master;
 

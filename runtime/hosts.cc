@@ -117,7 +117,6 @@ Status NodeHost::Start(const std::string& http_address) {
   NodeOptions options = config_.options;
   options.max_concurrent_pulls = kRuntimeConcurrentPulls;
   options.name = config_.name;
-  options.address = control_address();
   options.http_address = http_address;
   options.master = config_.master;
   node_ = std::make_unique<Node>(env_.get(), options);

@@ -14,7 +14,7 @@ namespace {
 Message SampleRegister() {
   Holding h{"a/b.txt", 3, {}, 42};
   h.hash.bytes.fill(7);
-  return Register{"n1", "10.0.0.1:5000", "10.0.0.1:8080", {h, h}};
+  return Register{"n1", "10.0.0.1:8080", {h, h}};
 }
 
 Message SampleSnapshot() {
