@@ -53,7 +53,8 @@ void Node::ApplyTombstone(const std::string& path) {
 bool Node::TryLocalCopy(const CatalogEntry& entry) {
   const std::string* same = by_hash_.Find(entry.hash);
   if (same == nullptr) return false;
-  const std::string& source = *same;
+  // A copy: publishing updates by_hash_, which may free the name it holds.
+  const std::string source = *same;
   std::string stage = StageName(entry);
   if (!env_->Files().CopyToStage(source, stage).ok()) return false;
   TrackStage(entry.path, stage);
