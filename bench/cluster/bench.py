@@ -7,9 +7,13 @@
            is until that node serves it again
   big      one 1 GiB file to 4 nodes, against `cp` of 4 copies + `sync`
   many     10,000 x 4 KiB files to 4 nodes
+  scrub    silent corruption (one byte, size and mtime kept) of a replicated
+           1 MiB file on one node, among 64; the times until that node's
+           scrub, at the default rate, detects it and until it serves the
+           right bytes again
   all      all of the above, each on a fresh cluster
 
-Usage: bench.py DDS_BINARY [sync|restore|big|many|all] [--files N] [--dir D]
+Usage: bench.py DDS_BINARY [sync|restore|big|many|scrub|all] [--files N] [--dir D]
 Only the Python standard library. See README.md for the goals.
 """
 import argparse
@@ -170,6 +174,54 @@ def bench_restore(cluster, files):
     report("restore latency (4 KiB deleted from disk)", samples, 50)
 
 
+def corrupt_one_byte(cluster, node, path):
+    """Flips a byte, keeping size and mtime. The node is frozen meanwhile so
+    that it cannot see the new mtime before it is reset (that would be an
+    edit, not bit rot)."""
+    full = f"{cluster.data(node)}/{path}"
+    cluster.procs[node].send_signal(signal.SIGSTOP)
+    try:
+        st = os.stat(full)
+        with open(full, "r+b") as f:
+            f.seek(st.st_size // 2)
+            byte = f.read(1)
+            f.seek(st.st_size // 2)
+            f.write(bytes([byte[0] ^ 0xFF]))
+        os.utime(full, ns=(st.st_atime_ns, st.st_mtime_ns))
+    finally:
+        cluster.procs[node].send_signal(signal.SIGCONT)
+
+
+def bench_scrub(cluster, corruptions):
+    source, victim = cluster.names[0], cluster.names[1]
+    blobs = {f"scrub/f{i:02d}.bin": os.urandom(1 << 20) for i in range(64)}
+    for path, data in blobs.items():
+        write_file(f"{cluster.data(source)}/{path}", data)
+    cluster.wait_converged(len(cluster.names))
+    log = f"{cluster.root}/{victim}.log"
+    detected, repaired = [], []
+    for path in list(blobs)[::max(1, len(blobs) // corruptions)][:corruptions]:
+        etag = quoted_sha(blobs[path])
+        log_offset = os.path.getsize(log)
+        start = time.monotonic()
+        corrupt_one_byte(cluster, victim, path)
+
+        def found():
+            with open(log, "rb") as f:
+                f.seek(log_offset)
+                return f"corruption detected {path} ".encode() in f.read()
+        wait_until(found, 120, f"detection of {path}", 0.005)
+        detected.append(time.monotonic() - start)
+        wait_until(lambda: cluster.etag(victim, path) == etag, 60, f"repair of {path}")
+        repaired.append(time.monotonic() - start)
+        with open(f"{cluster.data(victim)}/{path}", "rb") as f:
+            if f.read() != blobs[path]:
+                raise SystemExit(f"bench: {path} served as repaired, wrong on disk")
+    pass_s = (64 * (1 << 20) + 64 * (64 << 10)) / (8 << 20)
+    report(f"scrub detection (64 x 1 MiB, 8 MiB/s: a pass is {pass_s:.1f} s)", detected)
+    report("scrub detection to repair, from the corruption", repaired)
+
+
 def bench_big(cluster, size):
     source, others = cluster.names[0], cluster.names[1:]
     staging = f"{cluster.root}/big-source.bin"
@@ -218,8 +270,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dds")
     parser.add_argument("which", nargs="?", default="all",
-                        choices=["sync", "restore", "big", "many", "all"])
+                        choices=["sync", "restore", "big", "many", "scrub", "all"])
     parser.add_argument("--files", type=int, default=200, help="files for sync/restore")
+    parser.add_argument("--corruptions", type=int, default=16, help="corruptions for scrub")
     parser.add_argument("--many", type=int, default=10000, help="files for many")
     parser.add_argument("--big-mib", type=int, default=1024, help="size for big")
     parser.add_argument("--dir", default=None, help="work directory (default: a temp dir)")
@@ -231,6 +284,7 @@ def main():
         "restore": lambda c: bench_restore(c, args.files),
         "big": lambda c: bench_big(c, args.big_mib << 20),
         "many": lambda c: bench_many(c, args.many),
+        "scrub": lambda c: bench_scrub(c, args.corruptions),
     }
     for name in (runs if args.which == "all" else [args.which]):
         root = tempfile.mkdtemp(prefix=f"dds-bench-{name}-", dir=args.dir)
