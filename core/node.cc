@@ -203,7 +203,7 @@ void Node::HandleEntry(const CatalogEntry& entry) {
   if (!ValidatePath(entry.path).ok() || !entry.WellFormed()) return;
   if (!catalog_.Apply(entry)) return;
   SaveEntry(entry);
-  Reconcile(entry.path);
+  Reconcile(entry.path, /*pushed=*/true);
 }
 
 void Node::HandleHeartbeatAck(const HeartbeatAck& m) {

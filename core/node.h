@@ -128,6 +128,7 @@ class Node final : public Process {
     size_t in_flight = 0;
     uint64_t done = 0;
     bool awaiting_holders = false;
+    bool asked_master = false;
     Instant last_progress{};
   };
   // One outstanding Fetch.
@@ -205,14 +206,17 @@ class Node final : public Process {
   void ScrubSome();
   void ScrubFile(const std::string& path, const LocalFile& f);
 
-  // Reconciliation and pulls (node_sync.cc).
-  void Reconcile(const std::string& path);
+  // Reconciliation and pulls (node_sync.cc). `pushed`: the entry has just
+  // come from the master as news (EntryUpdate), so its origin, which
+  // reported it a moment ago, holds it (see StartPull).
+  void Reconcile(const std::string& path, bool pushed = false);
   void ApplyTombstone(const std::string& path);
   bool TryLocalCopy(const CatalogEntry& entry);
   static std::string StageName(const CatalogEntry& entry);
   void DiscardStrayStages();
   void PumpPulls();
-  void StartPull(const CatalogEntry& entry);
+  void StartPull(const CatalogEntry& entry, bool pushed);
+  void AskForHolders(Pull& pull);
   void ResumeFromStage(Pull& pull);
   std::vector<Peer> PeersInRandomOrder();
   void HandleHolders(const Holders& m);
@@ -245,7 +249,7 @@ class Node final : public Process {
   std::map<std::string, LocalFile> local_;  // by path; ordered for determinism
   ContentIndex by_hash_;
   std::map<std::string, PendingChange> pending_changes_;
-  std::set<std::string> wanted_;                // paths to pull, in path order
+  std::map<std::string, bool> wanted_;          // paths to pull, in order -> pushed
   std::map<std::string, Pull> pulls_;           // active pulls by path
   std::map<uint64_t, ChunkRequest> requests_;   // outstanding Fetches by request id
   std::map<std::string, Instant> retry_after_;  // path -> earliest next pull

@@ -10,7 +10,7 @@
 
 namespace dds {
 
-void Node::Reconcile(const std::string& path) {
+void Node::Reconcile(const std::string& path, bool pushed) {
   const CatalogEntry* entry = catalog_.Find(path);
   auto local = local_.find(path);
   bool has_local = local != local_.end();
@@ -35,7 +35,7 @@ void Node::Reconcile(const std::string& path) {
   }
   if (TryLocalCopy(*entry)) return;
   retry_after_.erase(path);
-  wanted_.insert(path);
+  wanted_.insert_or_assign(path, pushed);
   PumpPulls();
 }
 
@@ -105,15 +105,15 @@ void Node::DiscardStageOf(const std::string& path) {
 void Node::PumpPulls() {
   while (!disk_full_ && pulls_.size() < options_.max_concurrent_pulls &&
          !wanted_.empty()) {
-    std::string path = *wanted_.begin();
+    auto [path, pushed] = *wanted_.begin();
     wanted_.erase(wanted_.begin());
     const CatalogEntry* entry = catalog_.Find(path);
     if (entry == nullptr || entry->tombstone) continue;
-    StartPull(*entry);
+    StartPull(*entry, pushed);
   }
 }
 
-void Node::StartPull(const CatalogEntry& entry) {
+void Node::StartPull(const CatalogEntry& entry, bool pushed) {
   std::string stage = StageName(entry);
   Status s = env_->Files().BeginStage(stage);
   if (!s.ok()) {
@@ -128,17 +128,34 @@ void Node::StartPull(const CatalogEntry& entry) {
   pull.chunks.assign(ChunkCount(entry.size), ChunkState::kNeeded);
   pull.last_progress = env_->Now();
   ResumeFromStage(pull);
+  // News of a one-chunk version: its origin has it, so ask the origin and
+  // spare the master a WhoHas round trip (a third of its messages when small
+  // files stream in). Only for news: an older entry's origin may be long
+  // gone, and a dead peer answers nothing until the fetch times out. Larger
+  // versions ask the master, whose holder list spreads their chunks.
+  auto origin = peers_.find(entry.origin);
   if (pull.done == pull.chunks.size()) {
     FinishPull(entry.path);
+  } else if (registered_ && pushed && entry.size <= kChunkBytes &&
+             origin != peers_.end()) {
+    pull.sources.push_back({origin->first, origin->second});
+    SendRequests(pull);
   } else if (registered_) {
-    pull.awaiting_holders = true;
-    env_->Send(options_.master, WhoHas{options_.name, entry.path, entry.version});
+    AskForHolders(pull);
   } else {
     // The master is away: try every peer we know; those without the file
     // answer FetchFailed and are dropped.
     pull.sources = PeersInRandomOrder();
     SendRequests(pull);
   }
+}
+
+void Node::AskForHolders(Pull& pull) {
+  pull.asked_master = true;
+  pull.awaiting_holders = true;
+  pull.last_progress = env_->Now();
+  env_->Send(options_.master,
+             WhoHas{options_.name, pull.target.path, pull.target.version});
 }
 
 void Node::ResumeFromStage(Pull& pull) {
@@ -261,6 +278,8 @@ void Node::DropSource(Pull& pull, const std::string& source, std::string_view wh
   }
   if (disk_full_) {
     AbandonPull(pull.target.path, "disk full");
+  } else if (pull.sources.empty() && registered_ && !pull.asked_master) {
+    AskForHolders(pull);  // The origin no longer had it: ask who does.
   } else if (pull.sources.empty()) {
     AbandonPull(pull.target.path, std::string(source) + " " + std::string(why));
   } else {
