@@ -15,6 +15,7 @@ namespace {
 constexpr TimerId kFailureCheckTimer = 1;
 constexpr std::string_view kCatalogKeyPrefix = "catalog/";
 constexpr std::string_view kDecisionKeyPrefix = "decided/";
+constexpr std::string_view kSupersededKeyPrefix = "superseded/";
 
 std::string CatalogKey(const std::string& path) {
   return std::string(kCatalogKeyPrefix) + path;
@@ -59,6 +60,7 @@ Master::Master(Env* env, MasterOptions options) : env_(env), options_(options) {
 void Master::Start() {
   LoadCatalog();
   LoadDecisions();
+  LoadSuperseded();
   env_->Note("master: started (incarnation " + std::to_string(options_.incarnation) +
              ", " + std::to_string(catalog_.size()) + " catalog entries)");
   env_->SetTimer(kFailureCheckTimer, options_.failure_check_interval);
@@ -82,6 +84,33 @@ void Master::LoadDecisions() {
                     std::string(name.substr(slash + 1))}] = std::move(d);
         return true;
       });
+}
+
+void Master::LoadSuperseded() {
+  LoadRecords<Superseded>(env_, kSupersededKeyPrefix,
+                          [&](std::string_view path, Superseded& s) {
+                            superseded_[std::string(path)] = std::move(s);
+                            return true;
+                          });
+}
+
+void Master::RememberSuperseded(const CatalogEntry& old) {
+  Superseded& s = superseded_[old.path];
+  s.versions.push_back({old.version, old.hash});
+  if (s.versions.size() > kSupersededKept) s.versions.erase(s.versions.begin());
+  Status st =
+      env_->Meta().Put(std::string(kSupersededKeyPrefix) + old.path, EncodeRecord(s));
+  if (!st.ok()) env_->Note("master: cannot persist " + old.path + ": " + st.ToString());
+}
+
+std::optional<uint64_t> Master::SupersededWith(const std::string& path,
+                                               const Digest& hash) const {
+  auto it = superseded_.find(path);
+  if (it == superseded_.end()) return std::nullopt;
+  for (auto v = it->second.versions.rbegin(); v != it->second.versions.rend(); ++v) {
+    if (v->hash == hash) return v->version;
+  }
+  return std::nullopt;
 }
 
 void Master::OnMessage(const Address& from, const Message& message) {
@@ -225,6 +254,12 @@ ChangeAck Master::DecideNew(const Changed& m) {
   }
   uint64_t current_version = current == nullptr ? 0 : current->version;
   bool sequential = m.base_version >= current_version || SupersedesOwnChange(m, *current);
+  std::optional<uint64_t> late = SupersededWith(m.path, m.hash);
+  if (!sequential && late && *late > m.base_version) {
+    // A late copy of version `late`, not an edit: the node holds that
+    // version and will pull the current one (or apply its tombstone).
+    return ChangeAck{m.path, m.hash, true, *late, "", 0};
+  }
   if (!sequential) {
     // Concurrent with what is recorded: the conflict rule decides.
     candidate.version = current_version + 1;
@@ -324,6 +359,8 @@ Result<CatalogEntry> Master::Remove(const std::string& path) {
 void Master::Record(const CatalogEntry& entry) {
   Status s = env_->Meta().Put(CatalogKey(entry.path), EncodeRecord(entry));
   if (!s.ok()) env_->Note("master: cannot persist " + entry.path + ": " + s.ToString());
+  const CatalogEntry* old = catalog_.Find(entry.path);
+  if (old != nullptr && !old->tombstone) RememberSuperseded(*old);
   bool changed = catalog_.Apply(entry);
   assert(changed);
   (void)changed;

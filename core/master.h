@@ -113,8 +113,34 @@ class Master final : public Process {
     }
   };
 
+  // The last versions of a path that a newer one replaced (oldest first, at
+  // most kSupersededKept), remembered durably: a change carrying one of
+  // them, based on an older version, is a late copy of it (a node that
+  // installed it, then lost its record of that in a crash), not an edit.
+  struct Superseded {
+    struct Version {
+      uint64_t version = 0;
+      Digest hash;
+      template <typename S>
+      static auto Tie(S& s) {
+        return std::tie(s.version, s.hash);
+      }
+    };
+    std::vector<Version> versions;
+    template <typename S>
+    static auto Tie(S& s) {
+      return std::tie(s.versions);
+    }
+  };
+  static constexpr size_t kSupersededKept = 8;
+
   void LoadCatalog();
   void LoadDecisions();
+  void LoadSuperseded();
+  void RememberSuperseded(const CatalogEntry& old);
+  // The version of `path` superseded with content `hash`, if remembered.
+  std::optional<uint64_t> SupersededWith(const std::string& path,
+                                         const Digest& hash) const;
   // Answers a change: the remembered decision for a re-sent one, else a new
   // decision (the conflict rule lives in DecideNew), remembered.
   ChangeAck DecideChange(const Changed& m);
@@ -151,6 +177,7 @@ class Master final : public Process {
   std::map<std::string, HolderList> holders_;
   // (node, path) -> the last change from that node on that path decided.
   std::map<std::pair<std::string, std::string>, Decision> decisions_;
+  std::map<std::string, Superseded> superseded_;  // by path
   CatalogObserver* observer_ = nullptr;
 };
 
