@@ -254,13 +254,13 @@ ChangeAck Master::DecideNew(const Changed& m) {
   }
   uint64_t current_version = current == nullptr ? 0 : current->version;
   bool sequential = m.base_version >= current_version || SupersedesOwnChange(m, *current);
-  std::optional<uint64_t> late = SupersededWith(m.path, m.hash);
-  if (!sequential && late && *late > m.base_version) {
-    // A late copy of version `late`, not an edit: the node holds that
-    // version and will pull the current one (or apply its tombstone).
-    return ChangeAck{m.path, m.hash, true, *late, "", 0};
-  }
   if (!sequential) {
+    std::optional<uint64_t> late = SupersededWith(m.path, m.hash);
+    if (late && *late > m.base_version) {
+      // A late copy of version `late`, not an edit: the node holds that
+      // version and will pull the current one (or apply its tombstone).
+      return ChangeAck{m.path, m.hash, true, *late, "", 0};
+    }
     // Concurrent with what is recorded: the conflict rule decides.
     candidate.version = current_version + 1;
     if (!WinsConflict(candidate, *current)) return KeepAsConflictCopy(candidate, m);

@@ -216,6 +216,8 @@ class Node final : public Process {
   void DiscardStrayStages();
   void PumpPulls();
   void StartPull(const CatalogEntry& entry, bool pushed);
+  // The peer to fetch from without asking the master, if any.
+  std::optional<Peer> OriginToAsk(const CatalogEntry& entry, bool pushed) const;
   void AskForHolders(Pull& pull);
   void ResumeFromStage(Pull& pull);
   std::vector<Peer> PeersInRandomOrder();

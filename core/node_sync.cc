@@ -128,17 +128,10 @@ void Node::StartPull(const CatalogEntry& entry, bool pushed) {
   pull.chunks.assign(ChunkCount(entry.size), ChunkState::kNeeded);
   pull.last_progress = env_->Now();
   ResumeFromStage(pull);
-  // News of a one-chunk version: its origin has it, so ask the origin and
-  // spare the master a WhoHas round trip (a third of its messages when small
-  // files stream in). Only for news: an older entry's origin may be long
-  // gone, and a dead peer answers nothing until the fetch times out. Larger
-  // versions ask the master, whose holder list spreads their chunks.
-  auto origin = peers_.find(entry.origin);
   if (pull.done == pull.chunks.size()) {
     FinishPull(entry.path);
-  } else if (registered_ && pushed && entry.size <= kChunkBytes &&
-             origin != peers_.end()) {
-    pull.sources.push_back({origin->first, origin->second});
+  } else if (std::optional<Peer> origin = OriginToAsk(entry, pushed)) {
+    pull.sources.push_back(std::move(*origin));
     SendRequests(pull);
   } else if (registered_) {
     AskForHolders(pull);
@@ -148,6 +141,18 @@ void Node::StartPull(const CatalogEntry& entry, bool pushed) {
     pull.sources = PeersInRandomOrder();
     SendRequests(pull);
   }
+}
+
+std::optional<Peer> Node::OriginToAsk(const CatalogEntry& entry, bool pushed) const {
+  // News of a one-chunk version: its origin has it, so ask the origin and
+  // spare the master a WhoHas round trip (a third of its messages when small
+  // files stream in). Only for news: an older entry's origin may be long
+  // gone, and a dead peer answers nothing until the fetch times out. Larger
+  // versions ask the master, whose holder list spreads their chunks.
+  if (!registered_ || !pushed || entry.size > kChunkBytes) return std::nullopt;
+  auto origin = peers_.find(entry.origin);
+  if (origin == peers_.end()) return std::nullopt;
+  return Peer{origin->first, origin->second};
 }
 
 void Node::AskForHolders(Pull& pull) {
