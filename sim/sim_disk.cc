@@ -155,13 +155,12 @@ void SimDisk::WriteDuringNextHash(const std::string& path, BlobRef blob) {
   racing_.insert_or_assign(path, std::move(blob));
 }
 
-bool SimDisk::LandRacingWrite(const std::string& path) {
+void SimDisk::LandRacingWrite(const std::string& path) {
   auto it = racing_.find(path);
-  if (it == racing_.end()) return false;
+  if (it == racing_.end()) return;
   BlobRef blob = std::move(it->second);
   racing_.erase(it);
   WriteFile(path, std::move(blob));
-  return true;
 }
 
 bool SimDisk::DeleteFile(const std::string& path) {

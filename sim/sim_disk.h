@@ -96,10 +96,9 @@ class SimDisk final : public FileStore {
   // A writer racing the node: `blob` replaces `path` (as WriteFile) inside
   // the next Hash of `path`, after the node has taken its size and mtime
   // but before the bytes are read, as an in-place write that lands while
-  // the node hashes the file. LandRacingWrite lands it now if no Hash came;
-  // it returns whether one was still waiting.
+  // the node hashes the file. LandRacingWrite lands it now if no Hash came.
   void WriteDuringNextHash(const std::string& path, BlobRef blob);
-  bool LandRacingWrite(const std::string& path);
+  void LandRacingWrite(const std::string& path);
   bool DeleteFile(const std::string& path);
   // Replaces the content, keeping size and mtime. REQUIRES: same size.
   bool CorruptFile(const std::string& path, BlobRef corrupted);

@@ -5,38 +5,19 @@
 #include "core/master.h"
 
 #include <boost/test/unit_test.hpp>
+#include <cstdlib>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "sim/mem_meta.h"
 
 namespace dds {
 namespace {
 
-class MapMeta final : public MetaStore {
- public:
-  Status Put(std::string_view key, std::string_view value) override {
-    data_[std::string(key)] = std::string(value);
-    return Status::Ok();
-  }
-  Status Delete(std::string_view key) override {
-    data_.erase(std::string(key));
-    return Status::Ok();
-  }
-  Status Scan(std::string_view prefix,
-              std::vector<std::pair<std::string, std::string>>* out) override {
-    out->clear();
-    for (auto it = data_.lower_bound(std::string(prefix));
-         it != data_.end() && it->first.starts_with(prefix); ++it) {
-      out->push_back(*it);
-    }
-    return Status::Ok();
-  }
-
- private:
-  std::map<std::string, std::string> data_;
-};
-
-// Keeps what the master sends; the master never touches files.
+// Keeps what the master sends; the master never touches files. Its durable
+// state lives in the simulator's MetaStore, which outlives a restart.
 class RecordingEnv final : public Env {
  public:
   Instant Now() const override { return Instant{}; }
@@ -50,7 +31,7 @@ class RecordingEnv final : public Env {
   uint64_t Random() override { return 4; }
   void Note(std::string_view) override {}
 
-  MapMeta meta;
+  sim::MemMetaStore meta;
   std::map<Address, std::vector<ChangeAck>> acks;
 };
 
