@@ -119,6 +119,7 @@ void Node::OnHeartbeatTick() {
   }
   CheckPullTimeouts();
   RetryDuePulls();
+  CheckStranded();
   PumpPulls();
 }
 

@@ -94,8 +94,6 @@ class Node final : public Process {
   static constexpr TimerId kHeartbeatTimer = 1;
   static constexpr TimerId kScanTimer = 2;
   static constexpr TimerId kScrubTimer = 3;
-  // What scrubbing one file costs at least, in bytes of budget.
-  static constexpr uint64_t kScrubFileCost = 64 << 10;
   // Durable state in the MetaStore: the local index, the last catalog heard
   // and the known peers (the last two let the node repair itself while the
   // master is down).
@@ -201,7 +199,9 @@ class Node final : public Process {
   void RecheckFile(const std::string& path);
   void Examine(const FileInfo& info);
   uint64_t BaseVersionFor(const std::string& path) const;
-  void AdoptAsCurrent(const FileInfo& info, const CatalogEntry& entry);
+  // Records the file at `path` as the catalog's `entry`, whose content it is.
+  void AdoptAsCurrent(const std::string& path, uint64_t size, int64_t mtime,
+                      const CatalogEntry& entry);
   void FileMissing(const std::string& path);
   void ScrubSome();
   void ScrubFile(const std::string& path, const LocalFile& f);
@@ -242,6 +242,12 @@ class Node final : public Process {
   void RetryLater(const std::string& path);
   void RetryDuePulls();
   void CheckPullTimeouts();
+  // Anti-entropy on the node's own work: a path the catalog has that the
+  // node lacks (or a tombstone it has not applied) and that nothing is
+  // working on (no pull, retry or undecided local change) is reconciled
+  // again, whatever stranded it.
+  void CheckStranded();
+  bool InHand(const std::string& path) const;
 
   Env* const env_;
   const NodeOptions options_;
@@ -265,8 +271,9 @@ class Node final : public Process {
   Instant disk_full_since_{};
   Instant last_master_contact_{};
   uint64_t next_request_id_ = 1;
-  std::string scrub_cursor_;   // last path scrubbed
-  int64_t scrub_balance_ = 0;  // bytes the scrub may still read (token bucket)
+  std::string scrub_cursor_;     // last path scrubbed
+  std::string stranded_cursor_;  // last path CheckStranded looked at
+  int64_t scrub_balance_ = 0;    // bytes the scrub may still read (token bucket)
 };
 
 }  // namespace dds

@@ -4,6 +4,7 @@
 
 #include "core/node.h"
 #include "core/path.h"
+#include "core/scrub.h"
 
 namespace dds {
 
@@ -72,7 +73,7 @@ void Node::Examine(const FileInfo& info) {
   const CatalogEntry* entry = catalog_.Find(path);
   if (entry != nullptr && !entry->tombstone && entry->hash == hash->whole) {
     // Exactly the recorded current version (copied in by hand, say): hold it.
-    AdoptAsCurrent(info, *entry);
+    AdoptAsCurrent(path, info.size, info.mtime, *entry);
     return;
   }
   CancelPull(path);
@@ -92,23 +93,24 @@ uint64_t Node::BaseVersionFor(const std::string& path) const {
   return 0;
 }
 
-void Node::AdoptAsCurrent(const FileInfo& info, const CatalogEntry& entry) {
-  CancelPull(info.path);
-  pending_changes_.erase(info.path);
-  SaveLocal(info.path, LocalFile{entry.version, entry.hash, info.size, info.mtime, true,
-                                 entry.chunks});
-  env_->Send(options_.master,
-             Have{options_.name, Holding{info.path, entry.version, entry.hash, entry.size,
-                                         entry.chunks}});
+void Node::AdoptAsCurrent(const std::string& path, uint64_t size, int64_t mtime,
+                          const CatalogEntry& entry) {
+  CancelPull(path);
+  pending_changes_.erase(path);
+  SaveLocal(path, LocalFile{entry.version, entry.hash, size, mtime, true, entry.chunks});
+  env_->Send(options_.master, Have{options_.name, Holding{path, entry.version, entry.hash,
+                                                          entry.size, entry.chunks}});
 }
 
 void Node::FileMissing(const std::string& path) {
   auto it = local_.find(path);
   if (it == local_.end()) return;
   if (!it->second.acked) {
-    // A local change that vanished before the master decided on it.
+    // A local change that vanished before the master decided on it: what
+    // the catalog holds for the path, if anything, comes back.
     pending_changes_.erase(path);
     ForgetLocal(path);
+    Reconcile(path);
     return;
   }
   if (options_.test_fault == TestFault::kNeverRestore) return;
@@ -121,14 +123,11 @@ void Node::FileMissing(const std::string& path) {
 
 void Node::ScrubSome() {
   // A token bucket: each tick adds the interval's share of the rate (capped
-  // at one second's worth), each file costs its size but at least
-  // kScrubFileCost (opening a file is not free). A file larger than the
-  // balance is still hashed when the balance is positive, and the debt is
-  // paid by the ticks that follow, so the average rate holds for any mix of
-  // file sizes.
-  int64_t per_tick = static_cast<int64_t>(
-      options_.scrub_bytes_per_second *
-      static_cast<uint64_t>(options_.scrub_interval.count()) / 1000000);
+  // at one second's worth), each file costs ScrubCost (core/scrub.h). A file larger than
+  // the balance is still hashed when the balance is positive, and the debt is paid by the
+  // ticks that follow, so the average rate holds for any mix of file sizes.
+  int64_t per_tick =
+      ScrubBudgetPerTick(options_.scrub_bytes_per_second, options_.scrub_interval);
   scrub_balance_ = std::min(scrub_balance_ + per_tick,
                             static_cast<int64_t>(options_.scrub_bytes_per_second));
   const size_t files = local_.size();  // At most one full pass per tick.
@@ -138,7 +137,7 @@ void Node::ScrubSome() {
     scrub_cursor_ = it->first;
     if (!it->second.acked) continue;
     LocalFile f = it->second;
-    scrub_balance_ -= static_cast<int64_t>(std::max(f.size, kScrubFileCost));
+    scrub_balance_ -= static_cast<int64_t>(ScrubCost(f.size));
     ScrubFile(scrub_cursor_, f);  // May change local_.
   }
 }

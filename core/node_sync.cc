@@ -14,9 +14,17 @@ void Node::Reconcile(const std::string& path, bool pushed) {
   const CatalogEntry* entry = catalog_.Find(path);
   auto local = local_.find(path);
   bool has_local = local != local_.end();
-  // A local change the master has not decided on is never overwritten.
-  if (has_local && !local->second.acked) return;
   if (entry == nullptr) return;
+  if (has_local && !local->second.acked) {
+    // A local change the master has not decided on is never overwritten. If
+    // the catalog has recorded the same content meanwhile (from another
+    // node, or from this one's report whose ack was lost), the change is
+    // that version: nothing is left to decide.
+    if (!entry->tombstone && entry->hash == local->second.hash) {
+      AdoptAsCurrent(path, local->second.size, local->second.mtime, *entry);
+    }
+    return;
+  }
   if (entry->tombstone) {
     if (options_.test_fault == TestFault::kIgnoreTombstones) return;
     CancelPull(path);
@@ -392,6 +400,39 @@ void Node::CheckPullTimeouts() {
     } else {
       DropSource(it->second, source, "did not answer");
     }
+  }
+}
+
+bool Node::InHand(const std::string& path) const {
+  auto local = local_.find(path);
+  return (local != local_.end() && !local->second.acked) || wanted_.contains(path) ||
+         pulls_.contains(path) || retry_after_.contains(path);
+}
+
+void Node::CheckStranded() {
+  // Walks the catalog and the local index side by side (both sorted by
+  // path) from where the last tick stopped, a third of the catalog a tick,
+  // so every entry is looked at within three heartbeats.
+  const auto& entries = catalog_.entries();
+  if (entries.empty()) return;
+  size_t budget = entries.size() / 3 + 1;
+  auto entry = entries.upper_bound(stranded_cursor_);
+  if (entry == entries.end()) entry = entries.begin();
+  auto local = local_.lower_bound(entry->first);
+  std::vector<std::string> stranded;
+  for (; budget > 0 && entry != entries.end(); --budget, ++entry) {
+    while (local != local_.end() && local->first < entry->first) ++local;
+    bool held = local != local_.end() && local->first == entry->first;
+    bool lacking = entry->second.tombstone
+                       ? held && options_.test_fault != TestFault::kIgnoreTombstones
+                       : !held || (local->second.acked &&
+                                   local->second.version < entry->second.version);
+    if (lacking && !InHand(entry->first)) stranded.push_back(entry->first);
+    stranded_cursor_ = entry->first;
+  }
+  for (const std::string& path : stranded) {
+    Trace("stranded", path, "reconciling");
+    Reconcile(path);
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/codec.h"
 #include "core/random.h"
+#include "core/scrub.h"
 
 namespace dds::sim {
 namespace {
@@ -92,16 +93,19 @@ void DrawFaults(Draw& d, Scenario* s) {
 
 // The liveness bound: a minute for the cluster to settle, plus two full
 // scrub passes over the most a node can hold (a file corrupted at the end of
-// the safety phase is only found when the scrub reaches it).
+// the safety phase is only found when the scrub reaches it), by the scrub's
+// own cost model.
 Duration LivenessBound(const Scenario& s) {
-  uint64_t bytes = s.workload.files * s.workload.size_max;
+  uint64_t cost = s.workload.files * ScrubCost(s.workload.size_max);
   for (const RandomActions& r : s.random) {
     if (r.action.kind != ActionKind::kRemove) {
-      bytes += (static_cast<uint64_t>((r.until - r.from) / r.every) + 1) * s.file_size;
+      uint64_t writes = static_cast<uint64_t>((r.until - r.from) / r.every) + 1;
+      cost += writes * ScrubCost(s.file_size);
     }
   }
-  uint64_t scrub_seconds = bytes / s.node.scrub_bytes_per_second + 1;
-  return seconds(60 + 2 * scrub_seconds);
+  Duration pass =
+      ScrubPassDuration(cost, s.node.scrub_bytes_per_second, s.node.scrub_interval);
+  return seconds(60) + 2 * std::chrono::ceil<seconds>(pass);
 }
 
 }  // namespace

@@ -7,10 +7,12 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <variant>
 
 #include "sim/runner.h"
 #include "sim/scenario_parser.h"
+#include "tools/ddsim/parallel_sweep.h"
 #include "tools/ddsim/report.h"
 #include "tools/ddsim/swarm_cmd.h"
 
@@ -49,13 +51,21 @@ struct Flags {
   bool quiet = false;
   bool swarm = false;
   std::string test_fault;
+  unsigned jobs = dds::sim::DefaultJobs();
   std::string repro;
   uint64_t shrink_runs = 300;
 };
 
-// Runs one seed, writing its trace if asked; prints what the flags ask for.
+std::string Reproduce(const Flags& flags, const dds::sim::RunResult& result) {
+  std::string command = dds::sim::ReproduceCommand(flags.scenario, result);
+  if (!flags.test_fault.empty()) command += " --test-fault " + flags.test_fault;
+  return command;
+}
+
+// Runs one seed, writing its trace if asked, and prints its timeline and
+// verdict as the flags say.
 dds::sim::RunResult RunOne(const dds::sim::Scenario& scenario, const Flags& flags,
-                           uint64_t seed, bool sweep) {
+                           uint64_t seed, bool timeline) {
   dds::sim::RunOptions options;
   options.seed = seed;
   std::ofstream trace;
@@ -63,32 +73,36 @@ dds::sim::RunResult RunOne(const dds::sim::Scenario& scenario, const Flags& flag
     trace.open(flags.trace, std::ios::trunc);
     options.trace = &trace;
   }
-  bool timeline = !flags.quiet && !flags.json && !sweep;
-  if (timeline) options.timeline = &std::cout;
+  if (timeline && !flags.quiet && !flags.json) options.timeline = &std::cout;
   dds::sim::RunResult result = dds::sim::RunScenario(scenario, options);
-  std::string reproduce = dds::sim::ReproduceCommand(flags.scenario, result);
-  if (!flags.test_fault.empty()) reproduce += " --test-fault " + flags.test_fault;
   if (flags.json) {
-    dds::sim::PrintJson(std::cout, flags.scenario, reproduce, result);
-  } else if (sweep) {
-    if (!flags.quiet || !result.ok()) dds::sim::PrintSweepLine(std::cout, result);
+    dds::sim::PrintJson(std::cout, flags.scenario, Reproduce(flags, result), result);
   } else {
-    dds::sim::PrintVerdict(std::cout, reproduce, result);
+    dds::sim::PrintVerdict(std::cout, Reproduce(flags, result), result);
   }
   return result;
 }
 
 int Sweep(const dds::sim::Scenario& scenario, const Flags& flags, SeedRange range) {
-  for (uint64_t seed = range.first;; ++seed) {
-    dds::sim::RunResult result = RunOne(scenario, flags, seed, true);
-    if (!result.ok()) {
-      if (!flags.json) {
-        dds::sim::PrintVerdict(
-            std::cout, dds::sim::ReproduceCommand(flags.scenario, result), result);
-      }
-      return 1;
+  auto run = [&](uint64_t seed) {
+    dds::sim::RunOptions options;
+    options.seed = seed;
+    dds::sim::RunResult result = dds::sim::RunScenario(scenario, options);
+    std::ostringstream line;
+    if (flags.json) {
+      dds::sim::PrintJson(line, flags.scenario, Reproduce(flags, result), result);
+    } else if (!flags.quiet || !result.ok()) {
+      dds::sim::PrintSweepLine(line, result);
     }
-    if (seed == range.last) break;
+    return dds::sim::SeedReport{result.ok(), line.str()};
+  };
+  std::optional<uint64_t> failing =
+      dds::sim::SweepSeeds({range.first, range.last, flags.jobs}, run, std::cout);
+  if (failing) {
+    // Run again here (deterministic) for its trace file and full verdict; a
+    // --json sweep printed its object already.
+    if (!flags.json) RunOne(scenario, flags, *failing, /*timeline=*/false);
+    return 1;
   }
   if (!flags.json) {
     std::cout << "verdict: all invariants held for seeds " << range.first << ".."
@@ -107,6 +121,9 @@ void AddFlags(CLI::App& app, Flags& flags) {
   app.add_flag("--json", flags.json,
                "print a machine-readable verdict (one object per seed)");
   app.add_flag("--quiet", flags.quiet, "no timeline; only the verdict");
+  app.add_option("--jobs", flags.jobs,
+                 "--seeds: worker processes (default: the number of cores)")
+      ->check(CLI::Range(1u, 256u));
   app.add_flag("--swarm", flags.swarm,
                "swarm testing: each seed draws its own cluster, workload and faults");
   app.add_option("--test-fault", flags.test_fault,
@@ -148,6 +165,7 @@ int Swarm(const Flags& flags, std::optional<SeedRange> range,
   swarm.trace = flags.trace;
   swarm.json = flags.json;
   swarm.quiet = flags.quiet;
+  swarm.jobs = flags.jobs;
   return dds::sim::RunSwarm(swarm);
 }
 
@@ -178,5 +196,5 @@ int main(int argc, char** argv) {
   auto scenario = std::get<dds::sim::Scenario>(parsed);
   if (fault) scenario.test_faults.all = *fault;
   if (range) return Sweep(scenario, flags, *range);
-  return RunOne(scenario, flags, flags.seed.value_or(scenario.seed), false).ok() ? 0 : 1;
+  return RunOne(scenario, flags, flags.seed.value_or(scenario.seed), true).ok() ? 0 : 1;
 }

@@ -3,11 +3,13 @@
 
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <variant>
 
 #include "sim/scenario_parser.h"
 #include "sim/scenario_writer.h"
 #include "sim/swarm.h"
+#include "tools/ddsim/parallel_sweep.h"
 #include "tools/ddsim/report.h"
 
 namespace dds::sim {
@@ -91,41 +93,63 @@ void Reproduce(const SwarmFlags& flags, const Scenario& scenario,
             << "  reproduce: ddsim " << shrunk_path << "\n";
 }
 
-RunResult RunSeed(const SwarmFlags& flags, const Scenario& scenario, uint64_t seed) {
+// One seed with its timeline (--seed N).
+int RunSingle(const SwarmFlags& flags) {
+  const uint64_t seed = flags.first;
+  Scenario scenario = SwarmFor(flags, seed);
   RunOptions options;
   std::ofstream trace;
   if (!flags.trace.empty()) {
     trace.open(flags.trace, std::ios::trunc);
     options.trace = &trace;
   }
-  if (flags.single && !flags.quiet && !flags.json) options.timeline = &std::cout;
+  if (!flags.quiet && !flags.json) options.timeline = &std::cout;
   RunResult result = RunScenario(scenario, options);
   if (flags.json) {
     PrintJson(std::cout, "swarm seed " + std::to_string(seed), SwarmCommand(flags, seed),
               result);
-  } else if (flags.single) {
+  } else {
     PrintVerdict(std::cout, SwarmCommand(flags, seed), result);
-  } else if (!flags.quiet || !result.ok()) {
-    PrintSweepLine(std::cout, result);
   }
-  return result;
+  if (result.ok()) return 0;
+  std::cout << "first failing seed: " << seed << " (" << SwarmCommand(flags, seed)
+            << ")\n";
+  Reproduce(flags, scenario, result);
+  return 1;
 }
 
 }  // namespace
 
 int RunSwarm(const SwarmFlags& flags) {
-  for (uint64_t seed = flags.first;; ++seed) {
-    Scenario scenario = SwarmFor(flags, seed);
-    RunResult result = RunSeed(flags, scenario, seed);
-    if (!result.ok()) {
-      std::cout << "first failing seed: " << seed << " (" << SwarmCommand(flags, seed)
-                << ")\n";
-      Reproduce(flags, scenario, result);
-      return 1;
+  if (flags.single) return RunSingle(flags);
+  auto run = [&flags](uint64_t seed) {
+    RunResult result = RunScenario(SwarmFor(flags, seed), RunOptions{});
+    std::ostringstream line;
+    if (flags.json) {
+      PrintJson(line, "swarm seed " + std::to_string(seed), SwarmCommand(flags, seed),
+                result);
+    } else if (!flags.quiet || !result.ok()) {
+      PrintSweepLine(line, result);
     }
-    if (seed == flags.last) break;
+    return SeedReport{result.ok(), line.str()};
+  };
+  std::optional<uint64_t> failing =
+      SweepSeeds({flags.first, flags.last, flags.jobs}, run, std::cout);
+  if (failing) {
+    std::cout << "first failing seed: " << *failing << " ("
+              << SwarmCommand(flags, *failing) << ")\n";
+    // Run again here (deterministic) for the trace file and the reproducer.
+    Scenario scenario = SwarmFor(flags, *failing);
+    RunOptions options;
+    std::ofstream trace;
+    if (!flags.trace.empty()) {
+      trace.open(flags.trace, std::ios::trunc);
+      options.trace = &trace;
+    }
+    Reproduce(flags, scenario, RunScenario(scenario, options));
+    return 1;
   }
-  if (!flags.json && !flags.single) {
+  if (!flags.json) {
     std::cout << "verdict: all invariants held for swarm seeds " << flags.first << ".."
               << flags.last << "\n";
   }

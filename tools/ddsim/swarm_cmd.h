@@ -21,6 +21,7 @@ struct SwarmFlags {
   std::string trace;
   bool json = false;
   bool quiet = false;
+  unsigned jobs = 1;  // worker processes for a sweep
 };
 
 // The exit status: 0 all seeds held, 1 one failed.
