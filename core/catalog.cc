@@ -5,8 +5,7 @@
 
 namespace dds {
 
-uint64_t Catalog::Mix(const std::string& path, uint64_t version,
-                      const dds::Digest& hash) {
+uint64_t Catalog::Mix(std::string_view path, uint64_t version, const dds::Digest& hash) {
   uint64_t h = Fnv1a64(path);
   h = Fnv1a64(std::string_view(reinterpret_cast<const char*>(&version), sizeof(version)),
               h);
@@ -33,35 +32,37 @@ void Catalog::Account(const CatalogEntry& entry, int sign) {
   }
 }
 
-bool Catalog::Apply(const CatalogEntry& entry) {
-  auto [it, inserted] = entries_.try_emplace(entry.path, entry);
-  if (!inserted) {
-    if (entry.version <= it->second.version) return false;
-    Account(it->second, -1);
-    it->second = entry;
+const Catalog::Slot* Catalog::Apply(const CatalogEntry& entry) {
+  auto it = slots_.find(std::string_view(entry.path));
+  if (it == slots_.end()) {
+    it = slots_.insert(Slot{entry, {}}).first;
+  } else {
+    if (entry.version <= it->entry.version) return nullptr;
+    Account(it->entry, -1);
+    // Every field but the path, which is the slot's key.
+    CatalogEntry& e = it->entry;
+    e.version = entry.version;
+    e.hash = entry.hash;
+    e.size = entry.size;
+    e.tombstone = entry.tombstone;
+    e.origin = entry.origin;
+    e.mtime = entry.mtime;
+    e.chunks = entry.chunks;
+    e.base_version = entry.base_version;
+    e.seq = entry.seq;
   }
-  Account(entry, +1);
-  return true;
+  Account(it->entry, +1);
+  return &*it;
 }
 
-void Catalog::Reset(const std::vector<CatalogEntry>& entries) {
-  entries_.clear();
-  digest_ = 0;
-  live_files_ = 0;
-  live_bytes_ = 0;
-  for (const CatalogEntry& e : entries) Apply(e);
+const Catalog::Slot* Catalog::FindSlot(std::string_view path) const {
+  auto it = slots_.find(path);
+  return it == slots_.end() ? nullptr : &*it;
 }
 
-const CatalogEntry* Catalog::Find(const std::string& path) const {
-  auto it = entries_.find(path);
-  return it == entries_.end() ? nullptr : &it->second;
-}
-
-std::vector<CatalogEntry> Catalog::Snapshot() const {
-  std::vector<CatalogEntry> out;
-  out.reserve(entries_.size());
-  for (const auto& [path, entry] : entries_) out.push_back(entry);
-  return out;
+const CatalogEntry* Catalog::Find(std::string_view path) const {
+  const Slot* slot = FindSlot(path);
+  return slot == nullptr ? nullptr : &slot->entry;
 }
 
 }  // namespace dds

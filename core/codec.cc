@@ -10,11 +10,12 @@ namespace dds {
 namespace {
 
 constexpr std::array<const char*, std::variant_size_v<Message>> kNames = {
-    "Register",        "Heartbeat",   "Changed",        "Have",
-    "Dropped",         "WhoHas",      "CatalogRequest", "Welcome",
-    "CatalogSnapshot", "EntryUpdate", "ChangeAck",      "HeartbeatAck",
-    "RegisterPlease",  "Holders",     "Fetch",          "Chunk",
-    "FetchFailed",     "Members"};
+    "Register",        "Heartbeat",      "Changes",        "Haves",
+    "Dropped",         "WhoHas",         "CatalogRequest", "HoldingsList",
+    "HoldingsSummary", "Welcome",        "CatalogPage",    "EntryUpdates",
+    "ChangeAcks",      "HeartbeatAck",   "RegisterPlease", "Holders",
+    "Members",         "HoldingsWanted", "HoldingsCheck",  "Fetch",
+    "Chunks"};
 
 // Builds the alternative with index I of the variant from the reader.
 template <size_t I>
@@ -69,7 +70,12 @@ class Describer {
 
 const char* MessageName(const Message& message) { return kNames[message.index()]; }
 
-std::string Encode(const Message& message) {
+Result<std::string> Encode(const Message& message) {
+  uint64_t size = 2 + std::visit([](const auto& m) { return WireSize(m); }, message);
+  if (size > kMaxMessageBytes) {
+    return Status::InvalidArgument(std::string(MessageName(message)) + " of " +
+                                   std::to_string(size) + " bytes exceeds the limit");
+  }
   WireWriter writer;
   writer.Put(kProtocolVersion);
   writer.Put(static_cast<uint8_t>(message.index()));

@@ -10,20 +10,30 @@
 #include <string>
 #include <string_view>
 
+#include "core/entry.h"
 #include "core/messages.h"
 #include "core/status.h"
 
 namespace dds {
 
-inline constexpr uint8_t kProtocolVersion = 1;
-// The largest encoded message either side accepts. A chunk is at most
-// kMaxChunkBytes of data, so this leaves room for its header.
+inline constexpr uint8_t kProtocolVersion = 2;
+// The largest encoded message either side accepts, and the most Encode
+// builds: bulk exchanges page (core/batch.h) instead of growing a message.
 inline constexpr uint64_t kMaxMessageBytes = 8ull << 20;
-inline constexpr uint64_t kMaxChunkBytes = 4ull << 20;
-static_assert(kMaxChunkBytes + 4096 < kMaxMessageBytes,
-              "a chunk and its header fit a message");
+// A batch message (many items) is closed once the next item would take it
+// past this; a batch always takes its first item, so the largest message is
+// this plus the largest item.
+inline constexpr uint64_t kMaxBatchBytes = 1ull << 20;
+// The largest single item: a file's chunk digests (a catalog entry or a
+// change of a file of kMaxFileBytes) or a chunk of data, plus a path.
+inline constexpr uint64_t kMaxItemBytes =
+    (kMaxFileBytes / kChunkBytes) * 32 + kChunkBytes + (64 << 10);
+static_assert(kMaxBatchBytes + kMaxItemBytes + 4096 < kMaxMessageBytes,
+              "a full batch and one more item fit a message");
 
-std::string Encode(const Message& message);
+// The message's encoding; InvalidArgument (and nothing built) if it would
+// exceed kMaxMessageBytes.
+Result<std::string> Encode(const Message& message);
 Result<Message> Decode(std::string_view bytes);
 
 // A human-readable one-line rendering of every field (data fields shown by

@@ -14,6 +14,11 @@ namespace dds {
 // protocol constant: the chunk digests in the catalog depend on it.
 inline constexpr uint64_t kChunkBytes = 1ull << 20;
 
+// The largest file dds replicates: its chunk digests (32 bytes a chunk)
+// travel in one message (core/codec.h bounds messages), so they must fit
+// well inside it. A larger file is left alone, with a note.
+inline constexpr uint64_t kMaxFileBytes = 128ull << 30;
+
 // The number of chunks a file of `size` bytes has (0 for an empty file).
 inline uint64_t ChunkCount(uint64_t size) {
   return (size + kChunkBytes - 1) / kChunkBytes;
@@ -44,11 +49,14 @@ struct CatalogEntry {
   // same base; the master sees that this follows the origin's own change
   // rather than competing with it, even after a master restart.
   uint64_t base_version = 0;
+  // Where this version stands in the master's log: its master-wide sequence
+  // number (docs/protocol.md, "The catalog as a log").
+  uint64_t seq = 0;
 
   template <typename S>
   static auto Tie(S& s) {
     return std::tie(s.path, s.version, s.hash, s.size, s.tombstone, s.origin, s.mtime,
-                    s.chunks, s.base_version);
+                    s.chunks, s.base_version, s.seq);
   }
   // The digest chunk `index` must have. REQUIRES: index < ChunkCount(size).
   const Digest& ChunkDigest(uint64_t index) const {
@@ -57,6 +65,7 @@ struct CatalogEntry {
   // Chunk digests consistent with the size (checked on everything received).
   bool WellFormed() const {
     if (tombstone) return size == 0 && chunks.empty();
+    if (size > kMaxFileBytes) return false;
     uint64_t n = ChunkCount(size);
     return n <= 1 ? chunks.empty() : chunks.size() == n;
   }

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,13 +80,19 @@ class FileStore {
 // A successful Put is durable once the current Process callback returns.
 class MetaStore {
  public:
+  using Visitor = std::function<void(std::string_view key, std::string_view value)>;
+
   virtual ~MetaStore() = default;
 
   virtual Status Put(std::string_view key, std::string_view value) = 0;
   virtual Status Delete(std::string_view key) = 0;
-  // Every (key, value) whose key starts with `prefix`, sorted by key.
-  virtual Status Scan(std::string_view prefix,
-                      std::vector<std::pair<std::string, std::string>>* out) = 0;
+  // NotFound if `key` has no value.
+  virtual Status Get(std::string_view key, std::string* value) = 0;
+  // Calls `visit` for every (key, value) whose key starts with `prefix`, in
+  // key order. It streams: a scan over a million records holds one at a
+  // time, and the views are valid only during the call. `visit` must not
+  // write to the store.
+  virtual Status Scan(std::string_view prefix, const Visitor& visit) = 0;
 };
 
 class Env {

@@ -1,21 +1,31 @@
-// The master state machine: membership, failure detection, the catalog, and
-// who holds what. Sans-I/O: it reacts to messages and timers and acts only
-// through its Env.
+// The master state machine: membership, failure detection, the catalog as a
+// sequenced log, and who holds what. Sans-I/O: it reacts to messages and
+// timers and acts only through its Env.
 //
 // The master never holds file data. It sequences changes to each path (so a
-// version number means the same content everywhere), applies the conflict
-// rule, pushes every catalog change to every live node at once, and answers
-// "who holds this version" so that pulls spread over all holders.
+// version number means the same content everywhere) and numbers every
+// catalog change in one master-wide sequence (the log: nodes follow it with
+// a cursor and catch up in pages), applies the conflict rule, pushes every
+// change to every live node at once, and answers "who holds this version"
+// so that pulls spread over all holders.
+//
+// Memory: per file, its catalog entry and a HolderSet (core/catalog.h), one
+// place in the log index and one in its bucket's list; per node, a
+// BucketSums view (what the master believes it holds, bucket by bucket) and
+// the decisions on its changes not yet settled. Nothing per node grows with
+// the catalog; status and heartbeats cost O(nodes).
 #pragma once
 
+#include <deque>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "core/catalog.h"
 #include "core/env.h"
+#include "core/holdings.h"
+#include "core/outbox.h"
 
 namespace dds {
 
@@ -42,6 +52,7 @@ struct NodeStatus {
   size_t files_current = 0;   // live catalog entries it holds at their current version
   size_t files_behind = 0;    // live catalog entries it lacks or holds stale
   uint64_t bytes_behind = 0;  // their total size
+  bool synced = false;        // its catalog is at the head of the log
 };
 
 // Told about every entry the master records (used by the simulator's
@@ -69,48 +80,47 @@ class Master final : public Process {
   Result<CatalogEntry> Remove(const std::string& path);
 
   const Catalog& catalog() const { return catalog_; }
+  // The head of the log: the cursor of the last change recorded.
+  Cursor head() const { return {epoch_, head_}; }
   std::vector<NodeStatus> Nodes() const;
   // Live nodes holding the current version of `path`, sorted by name.
   std::vector<NodeStatus> LiveHolders(const std::string& path) const;
   // True when every live node holds every live entry at its current version
-  // and no tombstoned path.
+  // and has applied the whole log (so no tombstoned file either).
   bool Converged() const;
   void set_observer(CatalogObserver* observer) { observer_ = observer; }
 
  private:
+  // A change the master has decided, remembered (durably) per node and
+  // change id until the node says it is settled: the same change sent
+  // again, because its ack was lost or the node restarted before reading
+  // it, gets the same answer whatever has happened to the path since (a
+  // later edit, a delete). Judged afresh, it would look concurrent with its
+  // own outcome and come back as a conflict copy.
+  struct Decision {
+    uint64_t base_version = 0;
+    ChangeAck ack;
+    template <typename S>
+    static auto Tie(S& s) {
+      return std::tie(s.base_version, s.ack);
+    }
+  };
+
   struct NodeRecord {
     std::string name;
+    uint32_t slot = 0;  // its bit in every HolderSet
     Address peer_address;
     std::string http_address;
     bool up = false;
     bool disk_full = false;
     Instant last_seen{};
-    std::map<std::string, Holding> holdings;  // path -> what it holds
-    uint64_t holdings_digest = 0;             // Catalog::Mix over holdings
-    uint64_t acks_sent = 0;                   // ChangeAcks since registration
-  };
-
-  void HandleRegister(const Address& from, const Register& m);
-  void HandleHeartbeat(const Address& from, const Heartbeat& m);
-  void HandleChanged(const Address& from, const Changed& m);
-  void HandleHave(const Have& m);
-  void HandleDropped(const Dropped& m);
-  void HandleWhoHas(const Address& from, const WhoHas& m);
-  void HandleCatalogRequest(const Address& from);
-  Members AllMembers() const;
-
-  // A change the master has decided, remembered (durably) per node and
-  // path: the same change sent again, because its ack was lost or the node
-  // restarted before reading it, gets the same answer whatever has happened
-  // to the path since (a later edit, a delete). Judged afresh, it would look
-  // concurrent with its own outcome and come back as a conflict copy.
-  struct Decision {
-    uint64_t base_version = 0;
-    ChangeAck ack;  // without seq
-    template <typename S>
-    static auto Tie(S& s) {
-      return std::tie(s.base_version, s.ack);
-    }
+    Cursor cursor;                           // as its last heartbeat said
+    BucketSums view;                         // what we believe it holds
+    uint64_t bytes_held = 0;                 // live bytes it holds, by `view`
+    std::deque<uint64_t> to_list;            // buckets whose files we will ask for
+    bool list_in_flight = false;             // a HoldingsWanted awaits its last list
+    bool check_in_flight = false;            // a HoldingsCheck awaits its summary
+    std::map<uint64_t, Decision> decisions;  // by change id, not yet settled
   };
 
   // The last versions of a path that a newer one replaced (oldest first, at
@@ -134,49 +144,76 @@ class Master final : public Process {
   };
   static constexpr size_t kSupersededKept = 8;
 
+  // Loading durable state (master.cc).
+  void LoadEpoch();
   void LoadCatalog();
   void LoadDecisions();
   void LoadSuperseded();
-  void RememberSuperseded(const CatalogEntry& old);
-  // The version of `path` superseded with content `hash`, if remembered.
-  std::optional<uint64_t> SupersededWith(const std::string& path,
-                                         const Digest& hash) const;
-  // Answers a change: the remembered decision for a re-sent one, else a new
-  // decision (the conflict rule lives in DecideNew), remembered.
-  ChangeAck DecideChange(const Changed& m);
-  ChangeAck DecideNew(const Changed& m);
-  ChangeAck KeepAsConflictCopy(const CatalogEntry& loser, const Changed& m);
-  bool SupersedesOwnChange(const Changed& m, const CatalogEntry& current) const;
-  void AcceptFromInventory(NodeRecord& node, const Holding& h);
-  // Records `entry` durably, updates holders, and pushes it to live nodes.
-  void Record(const CatalogEntry& entry);
-  void Broadcast(const Message& message);
-  void SetHolding(NodeRecord& node, const Holding& h);
-  void ClearHolding(NodeRecord& node, const std::string& path);
-  // Takes `old`, still in node.holdings, out of the node's digest and the
-  // path's holders.
-  void Unhold(NodeRecord& node, const Holding& old);
-  void ClearAllHoldings(NodeRecord& node);
-  void AddHolder(const std::string& path, const NodeRecord& node);
-  void RemoveHolder(const std::string& path, const NodeRecord& node);
-  static bool NameOrder(const NodeRecord* a, const NodeRecord* b) {
-    return a->name < b->name;
-  }
+
+  // Membership and failure detection (master.cc).
+  void HandleRegister(const Address& from, const Register& m);
+  void HandleHeartbeat(const Address& from, const Heartbeat& m);
+  Members AllMembers() const;
   void CheckFailures();
   NodeRecord* FindUp(const std::string& name);
   NodeStatus StatusOf(const NodeRecord& node) const;
 
+  // The log and the catalog (master_log.cc).
+  void HandleCatalogRequest(const Address& from, const CatalogRequest& m);
+  CatalogPage PageAfter(const Cursor& after) const;
+  // Records `entry` as the next version of its path: numbers it, persists
+  // it, moves the holders, pushes it to the live nodes.
+  void Record(CatalogEntry entry);
+  void CompactLog();
+  void RememberSuperseded(const CatalogEntry& old);
+  std::optional<uint64_t> SupersededWith(const std::string& path,
+                                         const Digest& hash) const;
+
+  // Changes and the conflict rule (master_changes.cc).
+  void HandleChanges(const Address& from, const Changes& m);
+  ChangeAck DecideChange(NodeRecord& node, const Change& change);
+  ChangeAck DecideNew(NodeRecord& node, const Change& change);
+  ChangeAck KeepAsConflictCopy(const CatalogEntry& loser, NodeRecord& node,
+                               const Change& change);
+  bool SupersedesOwnChange(const NodeRecord& node, const Change& change,
+                           const CatalogEntry& current) const;
+  void SettleDecisions(NodeRecord& node, uint64_t settled_below);
+
+  // Who holds what (master_holdings.cc).
+  void HandleHaves(const Haves& m);
+  void HandleDropped(const Dropped& m);
+  void HandleWhoHas(const Address& from, const WhoHas& m);
+  void HandleHoldingsList(const HoldingsList& m);
+  void HandleHoldingsSummary(const HoldingsSummary& m);
+  // Brings our view of `node` to its summary: buckets that agree are kept,
+  // buckets it holds whole or not at all are filled or emptied, and the
+  // files of the others are asked for.
+  void Reconcile(NodeRecord& node, const std::vector<BucketSummary>& claims);
+  void AskForLists(NodeRecord& node);
+  // The node holds `h`: adopt it if the catalog is behind it, then count it.
+  void AcceptHolding(NodeRecord& node, const Holding& h);
+  void Hold(NodeRecord& node, const Catalog::Slot& slot);
+  void Unhold(NodeRecord& node, const Catalog::Slot& slot);
+  void FillBucket(NodeRecord& node, uint64_t bucket);
+  void EmptyBucket(NodeRecord& node, uint64_t bucket);
+  // Takes every holder off `slot` (its version is being replaced).
+  void UnholdAll(const Catalog::Slot& slot);
+
   Env* const env_;
   const MasterOptions options_;
+  Outbox outbox_;
 
+  uint64_t epoch_ = 0;  // names this master's durable state
+  uint64_t head_ = 0;   // seq of the last change recorded
   Catalog catalog_;
-  std::map<std::string, NodeRecord> nodes_;  // by name; ordered for determinism
-  // path -> nodes holding its current version, sorted by name (records in
-  // nodes_ never move or go away, so the pointers stay valid).
-  using HolderList = std::vector<const NodeRecord*>;
-  std::map<std::string, HolderList> holders_;
-  // (node, path) -> the last change from that node on that path decided.
-  std::map<std::pair<std::string, std::string>, Decision> decisions_;
+  // (seq, slot) for every change recorded, ascending; an element whose slot
+  // has moved on to a later seq is stale and skipped (CompactLog drops them).
+  std::vector<std::pair<uint64_t, const Catalog::Slot*>> log_;
+  // Every slot by bucket, and the summary of a node holding all live ones.
+  std::vector<std::vector<const Catalog::Slot*>> bucket_slots_;
+  BucketSums full_;
+  std::map<std::string, NodeRecord> nodes_;       // by name; ordered for determinism
+  std::vector<NodeRecord*> by_slot_;              // records never move or go away
   std::map<std::string, Superseded> superseded_;  // by path
   CatalogObserver* observer_ = nullptr;
 };

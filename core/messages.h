@@ -5,6 +5,10 @@
 // encodes and decodes them from that list, so the schema has one home.
 // The variant index is the type tag on the wire: append new messages at the
 // end, never reorder.
+//
+// Every message that can carry many items (files, entries, chunks) is a
+// batch, built by core/batch.h under kMaxBatchBytes, so no message grows
+// with the catalog: bulk exchanges page.
 #pragma once
 
 #include <cstdint>
@@ -18,39 +22,79 @@
 
 namespace dds {
 
+// Where a node's copy of the catalog stands in the master's log: every
+// catalog change has a master-wide sequence number, and `seq` is the last
+// one applied (with every change before it). `epoch` names the master's
+// durable state the numbers belong to; a cursor from another epoch means
+// nothing to the master.
+struct Cursor {
+  uint64_t epoch = 0;
+  uint64_t seq = 0;
+  template <typename S>
+  static auto Tie(S& s) {
+    return std::tie(s.epoch, s.seq);
+  }
+  bool operator==(const Cursor&) const = default;
+};
+
+// What a node claims to hold in one bucket of paths (core/holdings.h): how
+// many files, and the XOR of Catalog::Mix over them.
+struct BucketSummary {
+  uint64_t bucket = 0;
+  uint64_t count = 0;
+  uint64_t digest = 0;
+  template <typename S>
+  static auto Tie(S& s) {
+    return std::tie(s.bucket, s.count, s.digest);
+  }
+  bool operator==(const BucketSummary&) const = default;
+};
+
 // ---- node -> master ----
 
-// Sent when a node starts and whenever the master asks for it. Carries the
-// node's whole verified inventory. Where peers reach the node is the address
-// the transport reports the message from (the runtime's hello names it).
+// Sent when a node starts and whenever the master asks for it. It carries
+// where the node's catalog stands and a summary of what it holds, bucket
+// by bucket (non-empty buckets only); the master asks for the files of the
+// buckets it cannot reconcile from the summary (HoldingsWanted). Where peers
+// reach the node is the address the transport reports the message from.
 struct Register {
   std::string node;
   std::string http_address;  // where the node serves files ("host:port"), may be empty
-  std::vector<Holding> files;
+  Cursor cursor;
+  std::vector<BucketSummary> buckets;
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.node, s.http_address, s.files);
+    return std::tie(s.node, s.http_address, s.cursor, s.buckets);
   }
 };
 
 struct Heartbeat {
   std::string node;
-  uint64_t holdings_digest = 0;  // Catalog::Mix over what the node holds
-  // The highest ChangeAck seq processed since the last Welcome. The master
-  // compares digests only when it has no ack in flight, since an ack changes
-  // what it believes the node holds before the node knows it.
-  uint64_t acks_seen = 0;
+  Cursor cursor;
+  // What the node holds (core/holdings.h), all buckets together. The master
+  // compares it with its own view only when the node's cursor is at the
+  // head of the log and no change of the node is undecided: otherwise the
+  // two legitimately differ for a moment.
+  uint64_t held_count = 0;
+  uint64_t held_digest = 0;
+  uint64_t undecided = 0;  // changes reported and not yet answered
+  // Every change id below this one is settled: the node will never send it
+  // again, so the master may forget its decision.
+  uint64_t settled_below = 0;
   bool disk_full = false;
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.node, s.holdings_digest, s.acks_seen, s.disk_full);
+    return std::tie(s.node, s.cursor, s.held_count, s.held_digest, s.undecided,
+                    s.settled_below, s.disk_full);
   }
 };
 
 // A file appeared or changed on the node's disk. `base_version` is the
-// version the node's previous content corresponded to (0: none).
-struct Changed {
-  std::string node;
+// version the node's previous content corresponded to (0: none). `id`
+// numbers the node's changes (durably, never reused), so that a change sent
+// again gets the answer it got the first time.
+struct Change {
+  uint64_t id = 0;
   std::string path;
   uint64_t base_version = 0;
   Digest hash;
@@ -59,101 +103,164 @@ struct Changed {
   std::vector<Digest> chunks;  // as in CatalogEntry
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.node, s.path, s.base_version, s.hash, s.size, s.mtime, s.chunks);
+    return std::tie(s.id, s.path, s.base_version, s.hash, s.size, s.mtime, s.chunks);
   }
+  bool operator==(const Change&) const = default;
 };
 
-// The node now holds (path, version) verified on disk.
-struct Have {
+struct Changes {
   std::string node;
-  Holding file;
+  std::vector<Change> items;
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.node, s.file);
+    return std::tie(s.node, s.items);
   }
 };
 
-// The node no longer holds any version of `path` (damage or tombstone).
+// The node now holds these versions, verified on disk.
+struct Haves {
+  std::string node;
+  std::vector<Holding> items;
+  template <typename S>
+  static auto Tie(S& s) {
+    return std::tie(s.node, s.items);
+  }
+};
+
+// The node no longer holds any version of these paths (damage or tombstone).
 struct Dropped {
   std::string node;
-  std::string path;
+  std::vector<std::string> paths;
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.node, s.path);
+    return std::tie(s.node, s.paths);
   }
 };
 
-struct WhoHas {
-  std::string node;
+struct VersionRef {
   std::string path;
   uint64_t version = 0;
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.node, s.path, s.version);
+    return std::tie(s.path, s.version);
   }
 };
 
-struct CatalogRequest {
+// Which live nodes can serve these versions.
+struct WhoHas {
   std::string node;
+  std::vector<VersionRef> items;
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.node);
+    return std::tie(s.node, s.items);
+  }
+};
+
+// The catalog changes after `after` (a cursor of the node's), one page.
+struct CatalogRequest {
+  std::string node;
+  Cursor after;
+  template <typename S>
+  static auto Tie(S& s) {
+    return std::tie(s.node, s.after);
+  }
+};
+
+// The files the node holds in the buckets HoldingsWanted named, in one or
+// more messages; the last has `done` set.
+struct HoldingsList {
+  std::string node;
+  std::vector<Holding> items;
+  bool done = false;
+  template <typename S>
+  static auto Tie(S& s) {
+    return std::tie(s.node, s.items, s.done);
+  }
+};
+
+// The answer to HoldingsCheck: the node's holdings, bucket by bucket.
+struct HoldingsSummary {
+  std::string node;
+  std::vector<BucketSummary> buckets;
+  template <typename S>
+  static auto Tie(S& s) {
+    return std::tie(s.node, s.buckets);
   }
 };
 
 // ---- master -> node ----
 
-// Registration accepted; the full catalog follows.
+// Registration accepted. `head` is the cursor of the master's last change:
+// the node asks for the changes after its own cursor (CatalogRequest).
 struct Welcome {
   uint64_t master_incarnation = 0;
+  Cursor head;
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.master_incarnation);
+    return std::tie(s.master_incarnation, s.head);
   }
 };
 
-struct CatalogSnapshot {
+// Catalog changes after `after`, in sequence order, each entry with its
+// seq; `last` is the cursor they bring the node to, `head` the master's.
+// With `reset`, the node's cursor was from another epoch (or ahead of the
+// log): this is the first page of a whole snapshot, and entries the
+// snapshot does not list are no longer in the catalog once it is done.
+struct CatalogPage {
+  Cursor after;
+  std::vector<CatalogEntry> entries;
+  Cursor last;
+  Cursor head;
+  bool reset = false;
+  template <typename S>
+  static auto Tie(S& s) {
+    return std::tie(s.after, s.entries, s.last, s.head, s.reset);
+  }
+};
+
+// New catalog entries, pushed to every live node as they are recorded, in
+// sequence order.
+struct EntryUpdates {
+  uint64_t epoch = 0;
   std::vector<CatalogEntry> entries;
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.entries);
+    return std::tie(s.epoch, s.entries);
   }
 };
 
-// One entry changed (pushed to every live node at once).
-struct EntryUpdate {
-  CatalogEntry entry;
-  template <typename S>
-  static auto Tie(S& s) {
-    return std::tie(s.entry);
-  }
-};
-
-// The master's decision on a Changed. If the change lost the conflict rule,
-// its content is kept at `conflict_path` (version `conflict_version`) and the
-// node must copy it there before letting the winner replace `path`.
+// The master's decision on one change. If the change lost the conflict
+// rule, its content is kept at `conflict_path` (version `conflict_version`)
+// and the node must copy it there before letting the winner replace `path`.
 struct ChangeAck {
+  uint64_t id = 0;  // the change's
   std::string path;
   Digest hash;
   bool accepted = false;
   uint64_t version = 0;  // the version of `path` holding `hash` if accepted
   std::string conflict_path;
   uint64_t conflict_version = 0;
-  // Numbers the acks sent since the node registered. A node reports the
-  // highest it has seen; a lost ack is made up for by the next one.
-  uint64_t seq = 0;
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.path, s.hash, s.accepted, s.version, s.conflict_path,
-                    s.conflict_version, s.seq);
+    return std::tie(s.id, s.path, s.hash, s.accepted, s.version, s.conflict_path,
+                    s.conflict_version);
+  }
+  bool operator==(const ChangeAck&) const = default;
+};
+
+struct ChangeAcks {
+  std::vector<ChangeAck> items;
+  template <typename S>
+  static auto Tie(S& s) {
+    return std::tie(s.items);
   }
 };
 
 struct HeartbeatAck {
-  uint64_t catalog_digest = 0;  // Catalog::Digest() of the master's catalog
+  Cursor head;
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.catalog_digest);
+    return std::tie(s.head);
   }
 };
 
@@ -165,7 +272,7 @@ struct RegisterPlease {
   }
 };
 
-struct Holders {
+struct HolderList {
   std::string path;
   uint64_t version = 0;
   std::vector<Peer> peers;
@@ -175,41 +282,13 @@ struct Holders {
   }
 };
 
-// ---- node -> node ----
-
-struct Fetch {
-  uint64_t request_id = 0;
-  std::string path;
-  uint64_t version = 0;
-  Digest hash;
-  uint64_t offset = 0;
-  uint64_t length = 0;
+struct Holders {
+  std::vector<HolderList> items;
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.request_id, s.path, s.version, s.hash, s.offset, s.length);
+    return std::tie(s.items);
   }
 };
-
-struct Chunk {
-  uint64_t request_id = 0;
-  uint64_t offset = 0;
-  std::string data;
-  template <typename S>
-  static auto Tie(S& s) {
-    return std::tie(s.request_id, s.offset, s.data);
-  }
-};
-
-struct FetchFailed {
-  uint64_t request_id = 0;
-  std::string reason;
-  template <typename S>
-  static auto Tie(S& s) {
-    return std::tie(s.request_id, s.reason);
-  }
-};
-
-// ---- master -> node, appended ----
 
 // Every node the master knows (name, protocol address), sent on registration
 // and whenever the list changes. Nodes keep it durably, so that while the
@@ -222,10 +301,85 @@ struct Members {
   }
 };
 
+// Send the files you hold in these buckets (HoldingsList); the master has
+// forgotten what it knew of them.
+struct HoldingsWanted {
+  std::vector<uint64_t> buckets;
+  template <typename S>
+  static auto Tie(S& s) {
+    return std::tie(s.buckets);
+  }
+};
+
+// Send a HoldingsSummary: the master's view of what you hold drifted.
+struct HoldingsCheck {
+  template <typename S>
+  static auto Tie(S&) {
+    return std::tie();
+  }
+};
+
+// ---- node -> node ----
+
+// One chunk asked of a peer.
+struct FetchItem {
+  uint64_t request_id = 0;
+  std::string path;
+  uint64_t version = 0;
+  Digest hash;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+  template <typename S>
+  static auto Tie(S& s) {
+    return std::tie(s.request_id, s.path, s.version, s.hash, s.offset, s.length);
+  }
+};
+
+// Chunks asked of one peer (many small files travel in one request).
+struct Fetch {
+  std::vector<FetchItem> items;
+  template <typename S>
+  static auto Tie(S& s) {
+    return std::tie(s.items);
+  }
+};
+
+struct ChunkData {
+  uint64_t request_id = 0;
+  uint64_t offset = 0;
+  std::string data;
+  template <typename S>
+  static auto Tie(S& s) {
+    return std::tie(s.request_id, s.offset, s.data);
+  }
+};
+
+struct FetchFailure {
+  uint64_t request_id = 0;
+  std::string reason;
+  template <typename S>
+  static auto Tie(S& s) {
+    return std::tie(s.request_id, s.reason);
+  }
+};
+
+// The answers to a Fetch, in one or more messages (each under
+// kMaxBatchBytes): a chunk (checked against the catalog's digest) or why
+// the peer cannot serve it.
+struct Chunks {
+  std::vector<ChunkData> items;
+  std::vector<FetchFailure> failed;
+  template <typename S>
+  static auto Tie(S& s) {
+    return std::tie(s.items, s.failed);
+  }
+};
+
 using Message =
-    std::variant<Register, Heartbeat, Changed, Have, Dropped, WhoHas, CatalogRequest,
-                 Welcome, CatalogSnapshot, EntryUpdate, ChangeAck, HeartbeatAck,
-                 RegisterPlease, Holders, Fetch, Chunk, FetchFailed, Members>;
+    std::variant<Register, Heartbeat, Changes, Haves, Dropped, WhoHas, CatalogRequest,
+                 HoldingsList, HoldingsSummary, Welcome, CatalogPage, EntryUpdates,
+                 ChangeAcks, HeartbeatAck, RegisterPlease, Holders, Members,
+                 HoldingsWanted, HoldingsCheck, Fetch, Chunks>;
 
 // The message's type name, for logs and traces ("Fetch").
 const char* MessageName(const Message& message);

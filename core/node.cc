@@ -1,30 +1,38 @@
 // The node state machine: startup, the master link, and serving peers.
-// Reconciliation and pulls live in node_sync.cc; disk examination and the
-// scrub in node_disk.cc.
+// Following the log and the holdings exchange live in node_log.cc,
+// reconciliation and pulls in node_sync.cc, disk examination and the scrub
+// in node_disk.cc.
 #include "core/node.h"
 
 #include <algorithm>
 #include <cassert>
 #include <cstring>
 
+#include "core/meta_records.h"
 #include "core/path.h"
 #include "core/wire.h"
 
 namespace dds {
 
-Node::Node(Env* env, NodeOptions options) : env_(env), options_(std::move(options)) {
+Node::Node(Env* env, NodeOptions options)
+    : env_(env), options_(std::move(options)), outbox_(env, kOutboxTimer) {
   assert(env_ != nullptr);
   assert(options_.max_concurrent_pulls > 0 && options_.chunks_in_flight > 0);
 }
 
 void Node::Start() {
-  LoadIndex();
   LoadCatalogAndPeers();
+  LoadIndex();
   DiscardStrayStages();
   ScanDisk();
   // Reconcile toward the last catalog heard at once: if the master is down,
   // files lost from this disk still come back from peers.
-  for (const auto& [path, entry] : catalog_.entries()) Reconcile(path);
+  std::vector<std::string> known;
+  known.reserve(index_.entries());
+  for (const NodeIndex::Slot& slot : index_.slots()) {
+    if (slot.has_entry()) known.push_back(slot.path());
+  }
+  for (const std::string& path : known) Reconcile(path);
   last_master_contact_ = env_->Now();
   SendRegister();
   env_->SetTimer(kHeartbeatTimer, options_.heartbeat_interval);
@@ -37,28 +45,33 @@ void Node::OnMessage(const Address& from, const Message& message) {
       [&](const auto& m) {
         using T = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<T, Welcome>) {
-          HandleWelcome();
-        } else if constexpr (std::is_same_v<T, CatalogSnapshot>) {
-          HandleSnapshot(m);
-        } else if constexpr (std::is_same_v<T, EntryUpdate>) {
-          HandleEntry(m.entry);
-        } else if constexpr (std::is_same_v<T, ChangeAck>) {
-          HandleChangeAck(m);
+          HandleWelcome(m);
+        } else if constexpr (std::is_same_v<T, CatalogPage>) {
+          HandleCatalogPage(m);
+        } else if constexpr (std::is_same_v<T, EntryUpdates>) {
+          HandleEntryUpdates(m);
+        } else if constexpr (std::is_same_v<T, ChangeAcks>) {
+          last_master_contact_ = env_->Now();
+          for (const ChangeAck& ack : m.items) HandleChangeAck(ack);
         } else if constexpr (std::is_same_v<T, HeartbeatAck>) {
           HandleHeartbeatAck(m);
         } else if constexpr (std::is_same_v<T, RegisterPlease>) {
           registered_ = false;
           SendRegister();
         } else if constexpr (std::is_same_v<T, Holders>) {
-          HandleHolders(m);
+          for (const HolderList& h : m.items) HandleHolders(h);
         } else if constexpr (std::is_same_v<T, Fetch>) {
-          HandleFetch(from, m);
-        } else if constexpr (std::is_same_v<T, Chunk>) {
-          HandleChunk(m);
-        } else if constexpr (std::is_same_v<T, FetchFailed>) {
-          HandleFetchFailed(m);
+          for (const FetchItem& item : m.items) HandleFetch(from, item);
+        } else if constexpr (std::is_same_v<T, Chunks>) {
+          for (const ChunkData& chunk : m.items) HandleChunk(chunk);
+          for (const FetchFailure& failure : m.failed) HandleFetchFailed(failure);
         } else if constexpr (std::is_same_v<T, Members>) {
           HandleMembers(m);
+        } else if constexpr (std::is_same_v<T, HoldingsWanted>) {
+          HandleHoldingsWanted(m);
+        } else if constexpr (std::is_same_v<T, HoldingsCheck>) {
+          outbox_.Send(options_.master,
+                       HoldingsSummary{options_.name, index_.held().NonEmpty()});
         }
         // Anything else is not for a node: ignored.
       },
@@ -66,6 +79,7 @@ void Node::OnMessage(const Address& from, const Message& message) {
 }
 
 void Node::OnTimer(TimerId id) {
+  if (outbox_.OnTimer(id)) return;
   switch (id) {
     case kHeartbeatTimer:
       OnHeartbeatTick();
@@ -107,8 +121,10 @@ void Node::OnHeartbeatTick() {
   Instant now = env_->Now();
   if (registered_ && now - last_master_contact_ > options_.master_timeout) MasterLost();
   if (registered_) {
-    env_->Send(options_.master,
-               Heartbeat{options_.name, holdings_digest_, acks_seen_, disk_full_});
+    outbox_.Send(
+        options_.master,
+        Heartbeat{options_.name, cursor_, index_.held().count(), index_.held().digest(),
+                  pending_changes_.size(), SettledBelow(), disk_full_});
     ResendChanges();
   } else {
     SendRegister();
@@ -124,17 +140,18 @@ void Node::OnHeartbeatTick() {
 }
 
 std::optional<Holding> Node::Servable(const std::string& path) const {
-  auto it = local_.find(path);
-  if (it == local_.end() || !it->second.acked) return std::nullopt;
-  const LocalFile& f = it->second;
-  return Holding{path, f.version, f.hash, f.size, f.chunks};
+  const NodeIndex::Slot* slot = index_.Find(path);
+  if (slot == nullptr || !slot->held()) return std::nullopt;
+  return Holding{path, slot->local_version(), slot->local_hash(), slot->local_size(),
+                 slot->local_chunks()};
 }
 
 // ---- master link ----
 
 void Node::SendRegister() {
-  env_->Send(options_.master,
-             Register{options_.name, options_.http_address, Inventory()});
+  syncing_ = false;
+  outbox_.Send(options_.master, Register{options_.name, options_.http_address, cursor_,
+                                         index_.held().NonEmpty()});
 }
 
 void Node::DiskFull() {
@@ -146,28 +163,15 @@ void Node::DiskFull() {
 void Node::MasterLost() {
   if (!registered_) return;
   registered_ = false;
+  syncing_ = false;
   env_->Note(options_.name + ": lost the master; will re-register");
 }
 
-void Node::HandleWelcome() {
+void Node::HandleWelcome(const Welcome& m) {
   registered_ = true;
-  acks_seen_ = 0;
   last_master_contact_ = env_->Now();
-  for (auto& [path, pending] : pending_changes_) {
-    pending.sent = env_->Now();
-    env_->Send(options_.master, pending.change);
-  }
-}
-
-void Node::HandleSnapshot(const CatalogSnapshot& m) {
-  last_master_contact_ = env_->Now();
-  std::vector<CatalogEntry> valid;
-  valid.reserve(m.entries.size());
-  for (const CatalogEntry& e : m.entries) {
-    if (ValidatePath(e.path).ok() && e.WellFormed()) valid.push_back(e);
-  }
-  ReplaceCatalog(valid);
-  for (const auto& [path, entry] : catalog_.entries()) Reconcile(path);
+  if (!(m.head == cursor_)) RequestCatalog();
+  for (auto& [path, pending] : pending_changes_) SendChange(pending);
 }
 
 void Node::HandleMembers(const Members& m) {
@@ -199,62 +203,69 @@ void Node::HandleMembers(const Members& m) {
   peers_ = std::move(fresh);
 }
 
-void Node::HandleEntry(const CatalogEntry& entry) {
-  last_master_contact_ = env_->Now();
-  if (!ValidatePath(entry.path).ok() || !entry.WellFormed()) return;
-  if (!catalog_.Apply(entry)) return;
-  SaveEntry(entry);
-  Reconcile(entry.path, /*pushed=*/true);
-}
-
 void Node::HandleHeartbeatAck(const HeartbeatAck& m) {
   last_master_contact_ = env_->Now();
-  // Anti-entropy: a catalog push was lost somewhere; fetch the whole thing.
-  if (m.catalog_digest != catalog_.Digest()) {
-    env_->Send(options_.master, CatalogRequest{options_.name});
-  }
+  // The last push may have been lost: the log has moved past our cursor.
+  // A request unanswered for two heartbeats was lost too: ask again.
+  bool stalled = syncing_ && env_->Now() - sync_asked_ > 2 * options_.heartbeat_interval;
+  if (!(m.head == cursor_) && (!syncing_ || stalled)) RequestCatalog();
 }
 
 void Node::ReportChange(const std::string& path, const LocalFile& local) {
-  Changed change{options_.name, path,        local.version, local.hash,
-                 local.size,    local.mtime, local.chunks};
-  pending_changes_[path] = PendingChange{change, env_->Now()};
+  Change change{local.change_id, path,        local.version, local.hash,
+                local.size,      local.mtime, local.chunks};
+  PendingChange& pending = pending_changes_[path];
+  pending = PendingChange{change, env_->Now()};
   Trace("reported", path,
         "v" + std::to_string(local.version) + "+ " + local.hash.ShortHex());
-  if (registered_) env_->Send(options_.master, change);
+  if (registered_) SendChange(pending);
+}
+
+void Node::SendChange(PendingChange& pending) {
+  pending.sent = env_->Now();
+  outbox_.Add(options_.master, Changes{options_.name, {}}, pending.change);
 }
 
 void Node::ResendChanges() {
   Instant now = env_->Now();
   for (auto& [path, pending] : pending_changes_) {
-    if (now - pending.sent >= options_.change_resend) {
-      pending.sent = now;
-      env_->Send(options_.master, pending.change);
-    }
+    if (now - pending.sent >= options_.change_resend) SendChange(pending);
   }
 }
 
+uint64_t Node::SettledBelow() const {
+  uint64_t below = next_change_id_;
+  for (const auto& [path, pending] : pending_changes_)
+    below = std::min(below, pending.change.id);
+  return below;
+}
+
+uint64_t Node::NewChangeId() {
+  const uint64_t id = next_change_id_++;
+  Status s = env_->Meta().Put(kNextChangeKey, EncodeRecord(Cursor{0, next_change_id_}));
+  if (!s.ok()) env_->Note(options_.name + ": cannot persist change ids: " + s.ToString());
+  return id;
+}
+
 void Node::HandleChangeAck(const ChangeAck& m) {
-  last_master_contact_ = env_->Now();
-  acks_seen_ = std::max(acks_seen_, m.seq);
-  auto it = local_.find(m.path);
-  bool ours = it != local_.end() && !it->second.acked && it->second.hash == m.hash;
+  const NodeIndex::Slot* slot = index_.Find(m.path);
+  bool ours = slot != nullptr && slot->undecided() && slot->change_id() == m.id;
   auto pending = pending_changes_.find(m.path);
   // An ack for an older change must not drop the newer one still pending.
-  if (pending != pending_changes_.end() && pending->second.change.hash == m.hash &&
+  if (pending != pending_changes_.end() && pending->second.change.id == m.id &&
       (!ours || m.accepted)) {
     pending_changes_.erase(pending);
   }
   if (!ours) return;
   if (m.accepted) {
-    LocalFile f = it->second;
+    LocalFile f = index_.LocalOf(*slot);
     f.version = m.version;
     f.acked = true;
+    f.change_id = 0;
     SaveLocal(m.path, f);
     // The master counted us as holder when it decided, but a registration
     // crossing this ack may have replaced that: confirm it.
-    env_->Send(options_.master,
-               Have{options_.name, Holding{m.path, f.version, f.hash, f.size, f.chunks}});
+    SendHave(m.path, f);
     Reconcile(m.path);
     return;
   }
@@ -266,23 +277,19 @@ void Node::HandleChangeAck(const ChangeAck& m) {
   Status s = env_->Files().Remove(m.path);
   if (!s.ok() && !s.IsNotFound()) env_->Note(options_.name + ": " + s.ToString());
   ForgetLocal(m.path);
-  env_->Send(options_.master, Dropped{options_.name, m.path});
+  SendDropped(m.path);
   Reconcile(m.path);
 }
 
 bool Node::KeepLocalAsConflictCopy(const ChangeAck& m) {
-  const CatalogEntry* kept = catalog_.Find(m.conflict_path);
-  if (kept != nullptr && kept->tombstone && kept->version >= m.conflict_version) {
+  const NodeIndex::Slot* kept = index_.Find(m.conflict_path);
+  if (kept != nullptr && kept->tombstone() && kept->version() >= m.conflict_version) {
     return true;  // Kept once, deleted by an admin since: nothing left to keep.
   }
-  const LocalFile& f = local_.at(m.path);
+  const LocalFile f = index_.LocalOf(*index_.Find(m.path));
   CatalogEntry copy{m.conflict_path, m.conflict_version, f.hash,  f.size,
                     false,           options_.name,      f.mtime, f.chunks};
-  auto existing = local_.find(m.conflict_path);
-  if (existing != local_.end() && existing->second.acked &&
-      existing->second.hash == f.hash) {
-    return true;
-  }
+  if (kept != nullptr && kept->held() && kept->local_hash() == f.hash) return true;
   std::string stage = StageName(copy);
   Status s = env_->Files().CopyToStage(m.path, stage);
   if (s.ok()) TrackStage(m.conflict_path, stage);
@@ -295,58 +302,79 @@ bool Node::KeepLocalAsConflictCopy(const ChangeAck& m) {
   return false;
 }
 
+void Node::SendHave(const std::string& path, const LocalFile& f) {
+  outbox_.Add(options_.master, Haves{options_.name, {}},
+              Holding{path, f.version, f.hash, f.size, f.chunks});
+}
+
+void Node::SendDropped(const std::string& path) {
+  outbox_.Add(options_.master, Dropped{options_.name, {}}, &Dropped::paths, path);
+}
+
 // ---- serving peers ----
 
-void Node::HandleFetch(const Address& from, const Fetch& m) {
-  auto it = local_.find(m.path);
-  if (it == local_.end() || !it->second.acked || it->second.hash != m.hash ||
-      m.offset > it->second.size) {
-    env_->Send(from, FetchFailed{m.request_id, "not held"});
+void Node::HandleFetch(const Address& from, const FetchItem& m) {
+  const NodeIndex::Slot* slot = index_.Find(m.path);
+  if (slot == nullptr || !slot->held() || slot->local_hash() != m.hash ||
+      m.offset > slot->local_size()) {
+    outbox_.Add(from, Chunks{}, &Chunks::failed, FetchFailure{m.request_id, "not held"});
     return;
   }
-  uint64_t want = std::min<uint64_t>({m.length, kChunkBytes, it->second.size - m.offset});
+  uint64_t want =
+      std::min<uint64_t>({m.length, kChunkBytes, slot->local_size() - m.offset});
   Result<std::string> data = env_->Files().Read(m.path, m.offset, want);
   if (!data.ok() || data->size() != want) {
     // The disk no longer matches what we recorded: find out what happened.
-    env_->Send(from, FetchFailed{m.request_id, "read failed"});
+    outbox_.Add(from, Chunks{}, &Chunks::failed,
+                FetchFailure{m.request_id, "read failed"});
     RecheckFile(m.path);
     return;
   }
-  env_->Send(from, Chunk{m.request_id, m.offset, std::move(data).value()});
+  outbox_.Add(from, Chunks{}, ChunkData{m.request_id, m.offset, std::move(data).value()});
 }
 
 // ---- local index ----
 
 void Node::LoadIndex() {
-  std::vector<std::pair<std::string, std::string>> records;
-  Status s = env_->Meta().Scan(kLocalKeyPrefix, &records);
-  if (!s.ok()) env_->Note(options_.name + ": cannot read local index: " + s.ToString());
-  for (const auto& [key, value] : records) {
-    std::string path = key.substr(kLocalKeyPrefix.size());
-    Result<LocalFile> f = DecodeRecord<LocalFile>(value);
-    if (!f.ok() || !ValidatePath(path).ok()) continue;
-    SetLocal(path, *f);
-    if (!f->acked) {
-      // A change the master had not decided when we stopped: report it again.
+  LoadRecords<LocalFile>(env_, kLocalKeyPrefix, [&](std::string_view rest, LocalFile& f) {
+    std::string path(rest);
+    if (!ValidatePath(path).ok()) return false;
+    index_.SetLocal(path, f);
+    next_change_id_ = std::max(next_change_id_, f.change_id + 1);
+    if (!f.acked) {
+      // A change the master had not decided when we stopped: report it again,
+      // under the same id, so that it gets the same answer.
       pending_changes_[path] = PendingChange{
-          Changed{options_.name, path, f->version, f->hash, f->size, f->mtime, f->chunks},
+          Change{f.change_id, path, f.version, f.hash, f.size, f.mtime, f.chunks},
           Instant{}};
     }
+    return true;
+  });
+  std::string value;
+  if (env_->Meta().Get(kNextChangeKey, &value).ok()) {
+    Result<Cursor> next = DecodeRecord<Cursor>(value);
+    if (next.ok()) next_change_id_ = std::max(next_change_id_, next->seq);
   }
 }
 
 void Node::LoadCatalogAndPeers() {
-  std::vector<std::pair<std::string, std::string>> records;
-  Status s = env_->Meta().Scan(kCatalogKeyPrefix, &records);
-  for (const auto& [key, value] : records) {
-    Result<CatalogEntry> e = DecodeRecord<CatalogEntry>(value);
-    if (e.ok() && ValidatePath(e->path).ok()) catalog_.Apply(*e);
+  LoadRecords<CatalogEntry>(env_, kCatalogKeyPrefix,
+                            [&](std::string_view, CatalogEntry& e) {
+                              if (!ValidatePath(e.path).ok() || !e.WellFormed())
+                                return false;
+                              index_.ApplyEntry(e);
+                              return true;
+                            });
+  std::string value;
+  if (env_->Meta().Get(kCursorKey, &value).ok()) {
+    Result<Cursor> cursor = DecodeRecord<Cursor>(value);
+    if (cursor.ok()) cursor_ = *cursor;
   }
-  records.clear();
-  if (s.ok()) s = env_->Meta().Scan(kPeerKeyPrefix, &records);
-  for (const auto& [key, value] : records)
-    peers_[key.substr(kPeerKeyPrefix.size())] = value;
-  if (!s.ok()) env_->Note(options_.name + ": cannot read saved catalog: " + s.ToString());
+  Status s =
+      env_->Meta().Scan(kPeerKeyPrefix, [&](std::string_view key, std::string_view v) {
+        peers_[std::string(key.substr(kPeerKeyPrefix.size()))] = std::string(v);
+      });
+  if (!s.ok()) env_->Note(options_.name + ": cannot read saved peers: " + s.ToString());
 }
 
 void Node::SaveEntry(const CatalogEntry& entry) {
@@ -355,111 +383,16 @@ void Node::SaveEntry(const CatalogEntry& entry) {
   if (!s.ok()) env_->Note(options_.name + ": cannot persist catalog: " + s.ToString());
 }
 
-void Node::ReplaceCatalog(const std::vector<CatalogEntry>& entries) {
-  Catalog fresh;
-  fresh.Reset(entries);
-  for (const auto& [path, old] : catalog_.entries()) {
-    if (fresh.Find(path) == nullptr)
-      env_->Meta().Delete(std::string(kCatalogKeyPrefix) + path);
-  }
-  for (const auto& [path, entry] : fresh.entries()) {
-    const CatalogEntry* old = catalog_.Find(path);
-    if (old == nullptr || !(*old == entry)) SaveEntry(entry);
-  }
-  catalog_ = std::move(fresh);
-}
-
 void Node::SaveLocal(const std::string& path, const LocalFile& f) {
-  SetLocal(path, f);
+  index_.SetLocal(path, f);
   Status s = env_->Meta().Put(std::string(kLocalKeyPrefix) + path, EncodeRecord(f));
   if (!s.ok()) env_->Note(options_.name + ": cannot persist index: " + s.ToString());
 }
 
-void Node::SetLocal(const std::string& path, const LocalFile& f) {
-  auto [it, added] = local_.try_emplace(path, f);
-  if (!added) {
-    Unindex(path, it->second);
-    it->second = f;
-  }
-  if (f.acked) {
-    by_hash_.Add(f.hash, path);
-    holdings_digest_ ^= Catalog::Mix(path, f.version, f.hash);
-  }
-}
-
-void Node::UnsetLocal(const std::string& path) {
-  auto it = local_.find(path);
-  if (it == local_.end()) return;
-  Unindex(path, it->second);
-  local_.erase(it);
-}
-
-void Node::Unindex(const std::string& path, const LocalFile& old) {
-  if (!old.acked) return;
-  holdings_digest_ ^= Catalog::Mix(path, old.version, old.hash);
-  by_hash_.Remove(old.hash, path);
-}
-
-size_t Node::ContentIndex::BucketOf(const Digest& hash) const {
-  uint64_t h = 0;
-  std::memcpy(&h, hash.bytes.data(), sizeof(h));
-  return static_cast<size_t>(h) & (buckets_.size() - 1);
-}
-
-void Node::ContentIndex::Add(const Digest& hash, const std::string& path) {
-  if (!buckets_.empty()) {
-    for (Entry& e : buckets_[BucketOf(hash)]) {
-      if (e.hash == hash) {
-        e.paths.insert(path);
-        return;
-      }
-    }
-  }
-  if (entries_ >= buckets_.size()) {  // Keeps the chains about one entry long.
-    std::vector<Bucket> old = std::move(buckets_);
-    buckets_ = std::vector<Bucket>(std::max<size_t>(16, old.size() * 2));
-    for (Bucket& bucket : old) {
-      for (Entry& e : bucket) buckets_[BucketOf(e.hash)].push_back(std::move(e));
-    }
-  }
-  buckets_[BucketOf(hash)].push_back(Entry{hash, {path}});
-  entries_ += 1;
-}
-
-void Node::ContentIndex::Remove(const Digest& hash, const std::string& path) {
-  if (buckets_.empty()) return;
-  Bucket& bucket = buckets_[BucketOf(hash)];
-  for (auto e = bucket.begin(); e != bucket.end(); ++e) {
-    if (e->hash != hash) continue;
-    e->paths.erase(path);
-    if (e->paths.empty()) {
-      bucket.erase(e);
-      entries_ -= 1;
-    }
-    return;
-  }
-}
-
-const std::string* Node::ContentIndex::Find(const Digest& hash) const {
-  if (buckets_.empty()) return nullptr;
-  for (const Entry& e : buckets_[BucketOf(hash)]) {
-    if (e.hash == hash) return &*e.paths.begin();
-  }
-  return nullptr;
-}
-
 void Node::ForgetLocal(const std::string& path) {
-  UnsetLocal(path);
+  index_.ClearLocal(path);
   Status s = env_->Meta().Delete(std::string(kLocalKeyPrefix) + path);
   if (!s.ok()) env_->Note(options_.name + ": cannot persist index: " + s.ToString());
-}
-
-std::vector<Holding> Node::Inventory() const {
-  std::vector<Holding> out;
-  for (const auto& [path, f] : local_) {
-    if (f.acked) out.push_back(Holding{path, f.version, f.hash, f.size, f.chunks});
-  }
-  return out;
 }
 
 void Node::Trace(std::string_view what, const std::string& path,

@@ -4,16 +4,22 @@
 //
 // What it does, by event:
 //  * start: loads its local index, scans the disk (re-hashing only files whose
-//    size or mtime changed), registers with its whole inventory;
+//    size or mtime changed), registers with a summary of what it holds and
+//    the cursor of its catalog copy in the master's log;
+//  * registered: catches up on the log in pages (CatalogRequest ->
+//    CatalogPage) and answers the master's questions about its holdings;
 //  * a file appears or changes on disk: hashes it and reports it at once;
 //  * a file disappears from disk: damage; it is pulled back from a peer;
-//  * the catalog moves (push from the master): pulls the new version, in
-//    chunks, from any live holder; verifies the digest before publishing;
-//    applies tombstones;
-//  * a peer asks for a chunk: serves it from a verified, recorded file only;
-//  * timers: heartbeats (with an inventory digest, the anti-entropy check),
-//    a periodic full scan (safety net for missed file events), and a scrub
-//    that re-hashes files at a bounded rate to find silent corruption.
+//  * the catalog moves (pushed by the master, in sequence): pulls the new
+//    version, in chunks, from any live holder; verifies the digest before
+//    publishing; applies tombstones;
+//  * a peer asks for chunks: serves them from verified, recorded files only;
+//  * timers: heartbeats (with its cursor and a digest of what it holds, the
+//    anti-entropy checks), a periodic full scan (safety net for missed file
+//    events), and a scrub that re-hashes files at a bounded rate to find
+//    silent corruption.
+// Everything it sends goes through an Outbox, so items of one kind bound for
+// one peer travel together.
 #pragma once
 
 #include <deque>
@@ -26,6 +32,9 @@
 #include "core/catalog.h"
 #include "core/codec.h"
 #include "core/env.h"
+#include "core/holdings.h"
+#include "core/node_index.h"
+#include "core/outbox.h"
 
 namespace dds {
 
@@ -84,9 +93,12 @@ class Node final : public Process {
   // The verified, recorded version this node may serve for `path`, if any.
   // Never an unacknowledged local change, never a partial download.
   std::optional<Holding> Servable(const std::string& path) const;
-  const Catalog& catalog() const { return catalog_; }
+  const NodeIndex& index() const { return index_; }
   bool registered() const { return registered_; }
   size_t active_pulls() const { return pulls_.size(); }
+  // Files (and bytes) held at the version the node's catalog names.
+  uint64_t held_files() const { return index_.held().count(); }
+  uint64_t held_bytes() const { return index_.held_bytes(); }
   size_t wanted_paths() const { return wanted_.size(); }
   const std::string& name() const { return options_.name; }
 
@@ -94,26 +106,19 @@ class Node final : public Process {
   static constexpr TimerId kHeartbeatTimer = 1;
   static constexpr TimerId kScanTimer = 2;
   static constexpr TimerId kScrubTimer = 3;
+  static constexpr TimerId kOutboxTimer = 4;
   // Durable state in the MetaStore: the local index, the last catalog heard
   // and the known peers (the last two let the node repair itself while the
   // master is down).
   static constexpr std::string_view kLocalKeyPrefix = "local/";
   static constexpr std::string_view kCatalogKeyPrefix = "catalog/";
   static constexpr std::string_view kPeerKeyPrefix = "peer/";
+  // Where the catalog copy stands in the master's log (a Cursor), and the
+  // next change id (a Cursor record too: epoch 0, seq = the id).
+  static constexpr std::string_view kCursorKey = "cursor";
+  static constexpr std::string_view kNextChangeKey = "next-change";
 
-  // What the node knows of one file on its disk (its durable local index).
-  struct LocalFile {
-    uint64_t version = 0;  // catalog version the content is; base version if !acked
-    Digest hash;
-    uint64_t size = 0;
-    int64_t mtime = 0;
-    bool acked = false;          // false: a local change the master has not decided yet
-    std::vector<Digest> chunks;  // chunk digests, kept for reporting a change
-    template <typename S>
-    static auto Tie(S& s) {
-      return std::tie(s.version, s.hash, s.size, s.mtime, s.acked, s.chunks);
-    }
-  };
+  using LocalFile = NodeIndex::Local;
   // A download in progress: chunk by chunk, spread over every holder we know,
   // each chunk verified against its catalog digest as it lands in the stage.
   enum class ChunkState : uint8_t { kNeeded, kInFlight, kDone };
@@ -137,60 +142,47 @@ class Node final : public Process {
     Instant sent{};
   };
   struct PendingChange {
-    Changed change;
+    Change change;
     Instant sent{};
   };
-  // Acked local files by content, to copy a file held under another path
-  // instead of pulling it. A hash table on the digest's leading bytes (SHA-256
-  // is uniform already): digests come in random order, so a tree lookup would
-  // miss the cache at almost every level. Never iterated, so its order cannot
-  // leak into behaviour.
-  class ContentIndex {
-   public:
-    void Add(const Digest& hash, const std::string& path);
-    void Remove(const Digest& hash, const std::string& path);
-    // The first path, in path order, holding `hash`; null if none.
-    const std::string* Find(const Digest& hash) const;
-
-   private:
-    struct Entry {
-      Digest hash;
-      std::set<std::string> paths;
-    };
-    using Bucket = std::vector<Entry>;
-    size_t BucketOf(const Digest& hash) const;
-    std::vector<Bucket> buckets_;  // a power of two of them, or none yet
-    size_t entries_ = 0;
-  };
-
   // The master link (node.cc).
   void OnHeartbeatTick();
   void SendRegister();
   void MasterLost();
   void DiskFull();
-  void HandleWelcome();
-  void HandleSnapshot(const CatalogSnapshot& m);
-  void HandleEntry(const CatalogEntry& entry);
+  void HandleWelcome(const Welcome& m);
   void HandleHeartbeatAck(const HeartbeatAck& m);
   void HandleMembers(const Members& m);
   void ReportChange(const std::string& path, const LocalFile& local);
+  void SendChange(PendingChange& pending);
   void ResendChanges();
+  uint64_t SettledBelow() const;
+  // The next change id, persisted so that ids are never reused.
+  uint64_t NewChangeId();
   void HandleChangeAck(const ChangeAck& m);
   bool KeepLocalAsConflictCopy(const ChangeAck& m);
-  void HandleFetch(const Address& from, const Fetch& m);
+  void HandleFetch(const Address& from, const FetchItem& m);
+  // Tells the master this node holds / no longer holds a path.
+  void SendHave(const std::string& path, const LocalFile& f);
+  void SendDropped(const std::string& path);
+
+  // Following the master's log (node_log.cc).
+  void RequestCatalog();
+  void HandleCatalogPage(const CatalogPage& m);
+  void HandleEntryUpdates(const EntryUpdates& m);
+  // Applies one entry from the master; true if the catalog changed.
+  bool ApplyEntry(const CatalogEntry& entry);
+  void FinishSnapshot();
+  void SaveCursor();
+
+  void HandleHoldingsWanted(const HoldingsWanted& m);
 
   // The local index (node.cc).
   void LoadIndex();
   void LoadCatalogAndPeers();
   void SaveEntry(const CatalogEntry& entry);
-  void ReplaceCatalog(const std::vector<CatalogEntry>& entries);
   void SaveLocal(const std::string& path, const LocalFile& f);
-  void SetLocal(const std::string& path, const LocalFile& f);
-  void UnsetLocal(const std::string& path);
-  // Takes an acked file out of by_hash_ and holdings_digest_.
-  void Unindex(const std::string& path, const LocalFile& old);
   void ForgetLocal(const std::string& path);
-  std::vector<Holding> Inventory() const;
   void Trace(std::string_view what, const std::string& path,
              std::string_view detail = {});
 
@@ -221,11 +213,11 @@ class Node final : public Process {
   void AskForHolders(Pull& pull);
   void ResumeFromStage(Pull& pull);
   std::vector<Peer> PeersInRandomOrder();
-  void HandleHolders(const Holders& m);
+  void HandleHolders(const HolderList& m);
   void SendRequests(Pull& pull);
-  void HandleChunk(const Chunk& m);
-  bool AcceptChunk(Pull& pull, uint64_t chunk, const Chunk& m);
-  void HandleFetchFailed(const FetchFailed& m);
+  void HandleChunk(const ChunkData& m);
+  bool AcceptChunk(Pull& pull, uint64_t chunk, const ChunkData& m);
+  void HandleFetchFailed(const FetchFailure& m);
   void DropSource(Pull& pull, const std::string& source, std::string_view why);
   // These erase a pull, so they take the path by value: callers often pass
   // a reference into the pull itself.
@@ -251,11 +243,15 @@ class Node final : public Process {
 
   Env* const env_;
   const NodeOptions options_;
+  Outbox outbox_;
 
-  Catalog catalog_;                         // the last catalog heard from the master
-  std::map<std::string, Address> peers_;    // every node the master told us of
-  std::map<std::string, LocalFile> local_;  // by path; ordered for determinism
-  ContentIndex by_hash_;
+  NodeIndex index_;        // the catalog last heard, and what the disk holds
+  Cursor cursor_;          // where that catalog stands in the master's log
+  bool syncing_ = false;   // a CatalogRequest awaits its page
+  Instant sync_asked_{};   // when it was sent
+  bool snapshot_ = false;  // applying a snapshot (reset pages)
+  uint64_t next_change_id_ = 1;
+  std::map<std::string, Address> peers_;  // every node the master told us of
   std::map<std::string, PendingChange> pending_changes_;
   std::map<std::string, bool> wanted_;          // paths to pull, in order -> pushed
   std::map<std::string, Pull> pulls_;           // active pulls by path
@@ -264,8 +260,6 @@ class Node final : public Process {
   // path -> its partial download on disk. Outlives a paused pull (the next
   // attempt resumes from it); discarded once the path no longer needs it.
   std::map<std::string, std::string> stages_;
-  uint64_t holdings_digest_ = 0;  // Catalog::Mix over acked local files
-  uint64_t acks_seen_ = 0;        // highest ChangeAck seq since the last Welcome
   bool registered_ = false;
   bool disk_full_ = false;
   Instant disk_full_since_{};

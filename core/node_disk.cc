@@ -15,15 +15,21 @@ void Node::ScanDisk() {
     env_->Note(options_.name + ": cannot list data dir: " + s.ToString());
     return;
   }
-  std::set<std::string> seen;
-  for (const FileInfo& info : files) {
-    if (!ValidatePath(info.path).ok()) continue;
-    seen.insert(info.path);
-    Examine(info);
-  }
+  // The listing and the index are both in path order: one walk over the two
+  // finds the recorded files gone from the disk.
   std::vector<std::string> missing;
-  for (const auto& [path, f] : local_) {
-    if (!seen.contains(path)) missing.push_back(path);
+  auto slot = index_.slots().begin();
+  for (const FileInfo& info : files) {
+    for (; slot != index_.slots().end() && slot->path() < info.path; ++slot) {
+      if (slot->has_local()) missing.push_back(slot->path());
+    }
+    if (slot != index_.slots().end() && slot->path() == info.path) ++slot;
+  }
+  for (; slot != index_.slots().end(); ++slot) {
+    if (slot->has_local()) missing.push_back(slot->path());
+  }
+  for (const FileInfo& info : files) {
+    if (ValidatePath(info.path).ok()) Examine(info);
   }
   for (const std::string& path : missing) FileMissing(path);
 }
@@ -44,14 +50,14 @@ void Node::RecheckFile(const std::string& path) {
 
 void Node::Examine(const FileInfo& info) {
   const std::string& path = info.path;
-  auto it = local_.find(path);
-  bool known = it != local_.end();
+  const NodeIndex::Slot* slot = index_.Find(path);
+  bool known = slot != nullptr && slot->has_local();
   // Unchanged size and mtime: trust the index rather than re-hash (the scrub
   // catches corruption that keeps both). Only for recorded content: a file
   // still being written can change twice within one mtime tick ("racy
   // clean"), so an unacknowledged change is always re-hashed.
-  if (known && it->second.acked && it->second.size == info.size &&
-      it->second.mtime == info.mtime) {
+  if (known && slot->held() && slot->local_size() == info.size &&
+      slot->local_mtime() == info.mtime) {
     return;
   }
   Result<FileDigest> hash = env_->Files().Hash(path);
@@ -63,33 +69,33 @@ void Node::Examine(const FileInfo& info) {
   // The write that moved it has its own file event, examined then.
   Result<FileInfo> after = env_->Files().Stat(path);
   if (!after.ok() || after->size != info.size || after->mtime != info.mtime) return;
-  if (known && it->second.hash == hash->whole) {
-    LocalFile f = it->second;  // Touched, not changed.
+  slot = index_.Find(path);  // Hash and Stat change nothing, but be plain about it.
+  if (slot != nullptr && slot->has_local() && slot->local_hash() == hash->whole) {
+    LocalFile f = index_.LocalOf(*slot);  // Touched, not changed.
     f.size = info.size;
     f.mtime = info.mtime;
     SaveLocal(path, f);
     return;
   }
-  const CatalogEntry* entry = catalog_.Find(path);
-  if (entry != nullptr && !entry->tombstone && entry->hash == hash->whole) {
+  if (slot != nullptr && slot->live() && slot->hash() == hash->whole) {
     // Exactly the recorded current version (copied in by hand, say): hold it.
-    AdoptAsCurrent(path, info.size, info.mtime, *entry);
+    AdoptAsCurrent(path, info.size, info.mtime, index_.EntryOf(*slot));
     return;
   }
   CancelPull(path);
-  LocalFile f{BaseVersionFor(path), hash->whole, info.size,
-              info.mtime,           false,       std::move(hash->chunks)};
+  LocalFile f{BaseVersionFor(path),    hash->whole,  info.size, info.mtime, false,
+              std::move(hash->chunks), NewChangeId()};
   SaveLocal(path, f);
   ReportChange(path, f);
 }
 
 uint64_t Node::BaseVersionFor(const std::string& path) const {
-  auto it = local_.find(path);
-  if (it != local_.end()) return it->second.version;
+  const NodeIndex::Slot* slot = index_.Find(path);
+  if (slot == nullptr) return 0;
+  if (slot->has_local()) return slot->local_version();
   // A file created where the catalog has a tombstone we applied is a new
   // file after the delete, not a stale copy of the deleted one.
-  const CatalogEntry* entry = catalog_.Find(path);
-  if (entry != nullptr && entry->tombstone) return entry->version;
+  if (slot->tombstone()) return slot->version();
   return 0;
 }
 
@@ -97,15 +103,15 @@ void Node::AdoptAsCurrent(const std::string& path, uint64_t size, int64_t mtime,
                           const CatalogEntry& entry) {
   CancelPull(path);
   pending_changes_.erase(path);
-  SaveLocal(path, LocalFile{entry.version, entry.hash, size, mtime, true, entry.chunks});
-  env_->Send(options_.master, Have{options_.name, Holding{path, entry.version, entry.hash,
-                                                          entry.size, entry.chunks}});
+  const LocalFile f{entry.version, entry.hash, size, mtime, true, entry.chunks};
+  SaveLocal(path, f);
+  SendHave(path, f);
 }
 
 void Node::FileMissing(const std::string& path) {
-  auto it = local_.find(path);
-  if (it == local_.end()) return;
-  if (!it->second.acked) {
+  const NodeIndex::Slot* slot = index_.Find(path);
+  if (slot == nullptr || !slot->has_local()) return;
+  if (slot->undecided()) {
     // A local change that vanished before the master decided on it: what
     // the catalog holds for the path, if anything, comes back.
     pending_changes_.erase(path);
@@ -117,7 +123,7 @@ void Node::FileMissing(const std::string& path) {
   // Damage, not a delete: only `dds rm` deletes. Bring it back.
   Trace("lost from disk", path, "restoring");
   ForgetLocal(path);
-  env_->Send(options_.master, Dropped{options_.name, path});
+  SendDropped(path);
   Reconcile(path);
 }
 
@@ -130,15 +136,16 @@ void Node::ScrubSome() {
       ScrubBudgetPerTick(options_.scrub_bytes_per_second, options_.scrub_interval);
   scrub_balance_ = std::min(scrub_balance_ + per_tick,
                             static_cast<int64_t>(options_.scrub_bytes_per_second));
-  const size_t files = local_.size();  // At most one full pass per tick.
-  for (size_t visited = 0; visited < files && scrub_balance_ > 0; ++visited) {
-    auto it = local_.upper_bound(scrub_cursor_);
-    if (it == local_.end()) it = local_.begin();
-    scrub_cursor_ = it->first;
-    if (!it->second.acked) continue;
-    LocalFile f = it->second;
+  const NodeIndex::Slots& slots = index_.slots();
+  const size_t visits = slots.size();  // At most one full pass per tick.
+  for (size_t visited = 0; visited < visits && scrub_balance_ > 0; ++visited) {
+    auto it = slots.upper_bound(std::string_view(scrub_cursor_));
+    if (it == slots.end()) it = slots.begin();
+    scrub_cursor_ = it->path();
+    if (!it->held()) continue;
+    LocalFile f = index_.LocalOf(*it);
     scrub_balance_ -= static_cast<int64_t>(ScrubCost(f.size));
-    ScrubFile(scrub_cursor_, f);  // May change local_.
+    ScrubFile(scrub_cursor_, f);  // May change the index.
   }
 }
 

@@ -11,37 +11,37 @@
 namespace dds {
 
 void Node::Reconcile(const std::string& path, bool pushed) {
-  const CatalogEntry* entry = catalog_.Find(path);
-  auto local = local_.find(path);
-  bool has_local = local != local_.end();
-  if (entry == nullptr) return;
-  if (has_local && !local->second.acked) {
+  const NodeIndex::Slot* slot = index_.Find(path);
+  if (slot == nullptr || !slot->has_entry()) return;
+  if (slot->undecided()) {
     // A local change the master has not decided on is never overwritten. If
     // the catalog has recorded the same content meanwhile (from another
     // node, or from this one's report whose ack was lost), the change is
     // that version: nothing is left to decide.
-    if (!entry->tombstone && entry->hash == local->second.hash) {
-      AdoptAsCurrent(path, local->second.size, local->second.mtime, *entry);
+    if (slot->live() && slot->hash() == slot->local_hash()) {
+      AdoptAsCurrent(path, slot->local_size(), slot->local_mtime(),
+                     index_.EntryOf(*slot));
     }
     return;
   }
-  if (entry->tombstone) {
+  if (slot->tombstone()) {
     if (options_.test_fault == TestFault::kIgnoreTombstones) return;
     CancelPull(path);
-    if (has_local) ApplyTombstone(path);
+    if (slot->has_local()) ApplyTombstone(path);
     return;
   }
-  if (has_local && local->second.version >= entry->version) {
+  if (slot->held() && slot->local_version() >= slot->version()) {
     // Current (or newer than this catalog, which re-registration resolves).
     CancelPull(path);
     return;
   }
   auto pull = pulls_.find(path);
   if (pull != pulls_.end()) {
-    if (pull->second.target.version == entry->version) return;
+    if (pull->second.target.version == slot->version()) return;
     CancelPull(path);
   }
-  if (TryLocalCopy(*entry)) return;
+  const CatalogEntry entry = index_.EntryOf(*slot);
+  if (TryLocalCopy(entry)) return;
   retry_after_.erase(path);
   wanted_.insert_or_assign(path, pushed);
   PumpPulls();
@@ -54,15 +54,15 @@ void Node::ApplyTombstone(const std::string& path) {
     return;
   }
   ForgetLocal(path);
-  env_->Send(options_.master, Dropped{options_.name, path});
+  SendDropped(path);
   Trace("removed", path, "(tombstone)");
 }
 
 bool Node::TryLocalCopy(const CatalogEntry& entry) {
-  const std::string* same = by_hash_.Find(entry.hash);
+  const NodeIndex::Slot* same = index_.FindHeld(entry.hash);
   if (same == nullptr) return false;
-  // A copy: publishing updates by_hash_, which may free the name it holds.
-  const std::string source = *same;
+  // A copy: publishing changes the index, which may free the name it holds.
+  const std::string source = same->path();
   std::string stage = StageName(entry);
   if (!env_->Files().CopyToStage(source, stage).ok()) return false;
   TrackStage(entry.path, stage);
@@ -83,8 +83,8 @@ void Node::DiscardStrayStages() {
   std::vector<std::string> stages;
   if (!env_->Files().ListStages(&stages).ok()) return;
   std::map<std::string, std::string> useful;  // stage -> path
-  for (const auto& [path, entry] : catalog_.entries()) {
-    if (!entry.tombstone) useful.emplace(StageName(entry), path);
+  for (const NodeIndex::Slot& slot : index_.slots()) {
+    if (slot.live()) useful.emplace(StageName(index_.EntryOf(slot)), slot.path());
   }
   for (const std::string& stage : stages) {
     auto it = useful.find(stage);
@@ -115,9 +115,9 @@ void Node::PumpPulls() {
          !wanted_.empty()) {
     auto [path, pushed] = *wanted_.begin();
     wanted_.erase(wanted_.begin());
-    const CatalogEntry* entry = catalog_.Find(path);
-    if (entry == nullptr || entry->tombstone) continue;
-    StartPull(*entry, pushed);
+    const NodeIndex::Slot* slot = index_.Find(path);
+    if (slot == nullptr || !slot->live()) continue;
+    StartPull(index_.EntryOf(*slot), pushed);
   }
 }
 
@@ -167,8 +167,8 @@ void Node::AskForHolders(Pull& pull) {
   pull.asked_master = true;
   pull.awaiting_holders = true;
   pull.last_progress = env_->Now();
-  env_->Send(options_.master,
-             WhoHas{options_.name, pull.target.path, pull.target.version});
+  outbox_.Add(options_.master, WhoHas{options_.name, {}},
+              VersionRef{pull.target.path, pull.target.version});
 }
 
 void Node::ResumeFromStage(Pull& pull) {
@@ -199,7 +199,7 @@ std::vector<Peer> Node::PeersInRandomOrder() {
   return peers;
 }
 
-void Node::HandleHolders(const Holders& m) {
+void Node::HandleHolders(const HolderList& m) {
   auto it = pulls_.find(m.path);
   if (it == pulls_.end() || !it->second.awaiting_holders ||
       it->second.target.version != m.version) {
@@ -229,13 +229,13 @@ void Node::SendRequests(Pull& pull) {
     requests_[id] = ChunkRequest{pull.target.path, i, source.name, env_->Now()};
     pull.chunks[i] = ChunkState::kInFlight;
     pull.in_flight += 1;
-    env_->Send(source.address,
-               Fetch{id, pull.target.path, pull.target.version, pull.target.hash, offset,
-                     std::min(kChunkBytes, pull.target.size - offset)});
+    outbox_.Add(source.address, Fetch{},
+                FetchItem{id, pull.target.path, pull.target.version, pull.target.hash,
+                          offset, std::min(kChunkBytes, pull.target.size - offset)});
   }
 }
 
-void Node::HandleChunk(const Chunk& m) {
+void Node::HandleChunk(const ChunkData& m) {
   auto request = requests_.find(m.request_id);
   if (request == requests_.end()) return;  // Stale: its holder was dropped.
   ChunkRequest r = std::move(request->second);
@@ -257,7 +257,7 @@ void Node::HandleChunk(const Chunk& m) {
   }
 }
 
-bool Node::AcceptChunk(Pull& pull, uint64_t chunk, const Chunk& m) {
+bool Node::AcceptChunk(Pull& pull, uint64_t chunk, const ChunkData& m) {
   uint64_t offset = chunk * kChunkBytes;
   uint64_t length = std::min(kChunkBytes, pull.target.size - offset);
   if (m.offset != offset || m.data.size() != length) return false;
@@ -271,7 +271,7 @@ bool Node::AcceptChunk(Pull& pull, uint64_t chunk, const Chunk& m) {
   return hash.ok() && *hash == pull.target.ChunkDigest(chunk);
 }
 
-void Node::HandleFetchFailed(const FetchFailed& m) {
+void Node::HandleFetchFailed(const FetchFailure& m) {
   auto request = requests_.find(m.request_id);
   if (request == requests_.end()) return;
   ChunkRequest r = request->second;
@@ -332,11 +332,10 @@ bool Node::Publish(const std::string& stage, const CatalogEntry& entry,
   }
   ForgetStage(entry.path, stage);  // It is the file now.
   CancelPull(entry.path);
-  SaveLocal(entry.path, LocalFile{entry.version, entry.hash, info->size, info->mtime,
-                                  true, entry.chunks});
-  env_->Send(options_.master,
-             Have{options_.name, Holding{entry.path, entry.version, entry.hash,
-                                         entry.size, entry.chunks}});
+  const LocalFile f{entry.version, entry.hash, info->size,
+                    info->mtime,   true,       entry.chunks};
+  SaveLocal(entry.path, f);
+  SendHave(entry.path, f);
   return true;
 }
 
@@ -404,31 +403,29 @@ void Node::CheckPullTimeouts() {
 }
 
 bool Node::InHand(const std::string& path) const {
-  auto local = local_.find(path);
-  return (local != local_.end() && !local->second.acked) || wanted_.contains(path) ||
+  const NodeIndex::Slot* slot = index_.Find(path);
+  return (slot != nullptr && slot->undecided()) || wanted_.contains(path) ||
          pulls_.contains(path) || retry_after_.contains(path);
 }
 
 void Node::CheckStranded() {
-  // Walks the catalog and the local index side by side (both sorted by
-  // path) from where the last tick stopped, a third of the catalog a tick,
+  // Walks the index from where the last tick stopped, a third of it a tick,
   // so every entry is looked at within three heartbeats.
-  const auto& entries = catalog_.entries();
-  if (entries.empty()) return;
-  size_t budget = entries.size() / 3 + 1;
-  auto entry = entries.upper_bound(stranded_cursor_);
-  if (entry == entries.end()) entry = entries.begin();
-  auto local = local_.lower_bound(entry->first);
+  const NodeIndex::Slots& slots = index_.slots();
+  if (slots.empty()) return;
+  size_t budget = slots.size() / 3 + 1;
+  auto slot = slots.upper_bound(std::string_view(stranded_cursor_));
+  if (slot == slots.end()) slot = slots.begin();
   std::vector<std::string> stranded;
-  for (; budget > 0 && entry != entries.end(); --budget, ++entry) {
-    while (local != local_.end() && local->first < entry->first) ++local;
-    bool held = local != local_.end() && local->first == entry->first;
-    bool lacking = entry->second.tombstone
-                       ? held && options_.test_fault != TestFault::kIgnoreTombstones
-                       : !held || (local->second.acked &&
-                                   local->second.version < entry->second.version);
-    if (lacking && !InHand(entry->first)) stranded.push_back(entry->first);
-    stranded_cursor_ = entry->first;
+  for (; budget > 0 && slot != slots.end(); --budget, ++slot) {
+    if (!slot->has_entry()) continue;
+    bool lacking =
+        slot->tombstone()
+            ? slot->has_local() && options_.test_fault != TestFault::kIgnoreTombstones
+            : !slot->has_local() ||
+                  (slot->held() && slot->local_version() < slot->version());
+    if (lacking && !InHand(slot->path())) stranded.push_back(slot->path());
+    stranded_cursor_ = slot->path();
   }
   for (const std::string& path : stranded) {
     Trace("stranded", path, "reconciling");

@@ -46,4 +46,8 @@ Status ValidatePath(std::string_view path) {
   return Status::Ok();
 }
 
+bool ValidNodeName(std::string_view name) {
+  return ValidatePath(name).ok() && name.find('/') == std::string_view::npos;
+}
+
 }  // namespace dds

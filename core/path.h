@@ -20,4 +20,8 @@ inline constexpr std::string_view kReservedPrefix = ".dds";
 // OK, or InvalidArgument naming what is wrong with `path`.
 Status ValidatePath(std::string_view path);
 
+// A node's name: one valid path component (so it can sit in keys and
+// conflict-copy names).
+bool ValidNodeName(std::string_view name);
+
 }  // namespace dds

@@ -56,6 +56,43 @@ class WireWriter {
   std::string out_;
 };
 
+// How many bytes WireWriter would write for a value, without writing them:
+// batches (core/batch.h) measure items as they add them.
+class WireSizer {
+ public:
+  void Put(bool) { size_ += 1; }
+  void Put(uint8_t) { size_ += 1; }
+  void Put(uint64_t) { size_ += 8; }
+  void Put(int64_t) { size_ += 8; }
+  void Put(const std::string& v) { size_ += 4 + v.size(); }
+  void Put(const Digest&) { size_ += 32; }
+  template <typename T>
+  void Put(const std::vector<T>& v) {
+    size_ += 4;
+    if constexpr (std::is_same_v<T, Digest> || std::is_arithmetic_v<T>) {
+      size_ += v.size() * (std::is_same_v<T, Digest> ? 32 : sizeof(T));
+    } else {
+      for (const T& item : v) Put(item);
+    }
+  }
+  template <typename T>
+  requires requires(const T& t) { T::Tie(t); }
+  void Put(const T& record) {
+    std::apply([this](const auto&... field) { (Put(field), ...); }, T::Tie(record));
+  }
+  uint64_t size() const { return size_; }
+
+ private:
+  uint64_t size_ = 0;
+};
+
+template <typename T>
+uint64_t WireSize(const T& value) {
+  WireSizer sizer;
+  sizer.Put(value);
+  return sizer.size();
+}
+
 class WireReader {
  public:
   explicit WireReader(std::string_view in) : in_(in) {}

@@ -27,9 +27,10 @@ bool ClaimsNothing(const Message& message) {
   return std::holds_alternative<WhoHas>(message) ||
          std::holds_alternative<CatalogRequest>(message) ||
          std::holds_alternative<Holders>(message) ||
+         std::holds_alternative<HoldingsWanted>(message) ||
+         std::holds_alternative<HoldingsCheck>(message) ||
          std::holds_alternative<Fetch>(message) ||
-         std::holds_alternative<Chunk>(message) ||
-         std::holds_alternative<FetchFailed>(message);
+         std::holds_alternative<Chunks>(message);
 }
 
 }  // namespace
@@ -85,8 +86,13 @@ void AsioEnv::Send(const Address& to, const Message& message) {
     transport_.Send(to, message);
     return;
   }
+  Result<std::string> frame = FrameMessage(message);
+  if (!frame.ok()) {
+    Log("not sent to " + to + ": " + frame.status().ToString());
+    return;
+  }
   held_to_.insert(to);
-  held_.emplace_back(to, FrameMessage(message));
+  held_.emplace_back(to, std::move(frame).value());
   ScheduleFlush();
 }
 

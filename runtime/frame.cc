@@ -28,7 +28,11 @@ bool IsPlausibleAddress(std::string_view address) {
 
 }  // namespace
 
-std::string FrameMessage(const Message& message) { return WithHeader(Encode(message)); }
+Result<std::string> FrameMessage(const Message& message) {
+  Result<std::string> encoded = Encode(message);
+  if (!encoded.ok()) return encoded.status();
+  return WithHeader(*encoded);
+}
 
 std::string FrameHello(std::string_view self_address) {
   return WithHeader(std::string(kHelloMagic) + std::string(self_address));

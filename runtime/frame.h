@@ -24,7 +24,9 @@ inline constexpr size_t kFrameHeaderBytes = 4;
 inline constexpr std::string_view kHelloMagic = "DDSHELO1";
 inline constexpr size_t kMaxHelloAddressBytes = 255;
 
-std::string FrameMessage(const Message& message);
+// The frame of `message`; InvalidArgument if it is over kMaxMessageBytes
+// (the core never builds one: core/outbox.h).
+Result<std::string> FrameMessage(const Message& message);
 std::string FrameHello(std::string_view self_address);
 // The address a hello payload announces, or InvalidArgument.
 Result<std::string> ParseHello(std::string_view payload);

@@ -29,10 +29,11 @@ void BindBlob(sqlite3_stmt* stmt, int index, std::string_view bytes) {
                       SQLITE_TRANSIENT);
 }
 
-std::string ColumnBlob(sqlite3_stmt* stmt, int column) {
+// Valid until the statement steps again or is reset.
+std::string_view ColumnBlob(sqlite3_stmt* stmt, int column) {
   const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt, column));
-  return std::string(data ? data : "",
-                     static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
+  return std::string_view(data ? data : "",
+                          static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
 }
 
 }  // namespace
@@ -69,6 +70,7 @@ SqliteMetaStore::~SqliteMetaStore() {
   }
   put_.reset();
   delete_.reset();
+  get_.reset();
   scan_from_.reset();
   scan_range_.reset();
   increment_.reset();
@@ -80,6 +82,7 @@ Status SqliteMetaStore::Prepare() {
   const std::pair<Stmt*, const char*> statements[] = {
       {&put_, "INSERT OR REPLACE INTO kv(key, value) VALUES(?1, ?2)"},
       {&delete_, "DELETE FROM kv WHERE key = ?1"},
+      {&get_, "SELECT value FROM kv WHERE key = ?1"},
       {&scan_from_, "SELECT key, value FROM kv WHERE key >= ?1 ORDER BY key"},
       {&scan_range_,
        "SELECT key, value FROM kv WHERE key >= ?1 AND key < ?2 ORDER BY key"},
@@ -152,16 +155,31 @@ Status SqliteMetaStore::Delete(std::string_view key) {
   return Step(delete_.get(), "delete");
 }
 
-Status SqliteMetaStore::Scan(std::string_view prefix,
-                             std::vector<std::pair<std::string, std::string>>* out) {
-  out->clear();
+Status SqliteMetaStore::Get(std::string_view key, std::string* value) {
+  sqlite3_stmt* stmt = get_.get();
+  BindBlob(stmt, 1, key);
+  const int rc = sqlite3_step(stmt);
+  Status s = Status::Ok();
+  if (rc == SQLITE_ROW) {
+    *value = std::string(ColumnBlob(stmt, 0));
+  } else if (rc == SQLITE_DONE) {
+    s = Status::NotFound(std::string(key));
+  } else {
+    s = Error("get");
+  }
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  return s;
+}
+
+Status SqliteMetaStore::Scan(std::string_view prefix, const Visitor& visit) {
   const std::string end = PrefixEnd(prefix);
   sqlite3_stmt* stmt = end.empty() ? scan_from_.get() : scan_range_.get();
   BindBlob(stmt, 1, prefix);
   if (!end.empty()) BindBlob(stmt, 2, end);
   int rc;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    out->emplace_back(ColumnBlob(stmt, 0), ColumnBlob(stmt, 1));
+    visit(ColumnBlob(stmt, 0), ColumnBlob(stmt, 1));
   }
   Status s = rc == SQLITE_DONE ? Status::Ok() : Error("scan");
   sqlite3_reset(stmt);

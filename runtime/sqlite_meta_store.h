@@ -36,8 +36,8 @@ class SqliteMetaStore final : public MetaStore {
 
   Status Put(std::string_view key, std::string_view value) override;
   Status Delete(std::string_view key) override;
-  Status Scan(std::string_view prefix,
-              std::vector<std::pair<std::string, std::string>>* out) override;
+  Status Get(std::string_view key, std::string* value) override;
+  Status Scan(std::string_view prefix, const Visitor& visit) override;
 
   // Commits the open transaction, if any.
   Status Commit();
@@ -64,7 +64,7 @@ class SqliteMetaStore final : public MetaStore {
   Status Error(std::string_view what) const;
 
   sqlite3* db_;
-  Stmt put_, delete_, scan_from_, scan_range_, increment_, counter_;
+  Stmt put_, delete_, get_, scan_from_, scan_range_, increment_, counter_;
   bool in_transaction_ = false;
   std::function<void()> on_begin_;
 };

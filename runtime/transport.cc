@@ -310,7 +310,12 @@ void Transport::Accept() {
 }
 
 void Transport::Send(const std::string& to, const Message& message) {
-  SendFrame(to, FrameMessage(message));
+  Result<std::string> frame = FrameMessage(message);
+  if (!frame.ok()) {
+    Log("not sent to " + to + ": " + frame.status().ToString());
+    return;
+  }
+  SendFrame(to, std::move(frame).value());
 }
 
 void Transport::SendFrame(const std::string& to, std::string frame) {

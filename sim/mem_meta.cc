@@ -32,9 +32,18 @@ Status MemMetaStore::Delete(std::string_view key) {
   return Status::Ok();
 }
 
-Status MemMetaStore::Scan(std::string_view prefix,
-                          std::vector<std::pair<std::string, std::string>>* out) {
-  out->clear();
+Status MemMetaStore::Get(std::string_view key, std::string* value) {
+  auto [head, tail] = Split(key);
+  auto group = heads_.find(head);
+  if (group == heads_.end()) return Status::NotFound(std::string(key));
+  auto it = group->second.find(tail);
+  if (it == group->second.end()) return Status::NotFound(std::string(key));
+  *value = it->second;
+  return Status::Ok();
+}
+
+Status MemMetaStore::Scan(std::string_view prefix, const Visitor& visit) {
+  std::string key;
   for (const auto& [head, tails] : heads_) {
     // Either the head is within the prefix, and the rest of the prefix picks
     // tails, or the prefix ends within the head, which then matches whole.
@@ -47,7 +56,9 @@ Status MemMetaStore::Scan(std::string_view prefix,
     }
     for (auto it = tails.lower_bound(rest);
          it != tails.end() && std::string_view(it->first).starts_with(rest); ++it) {
-      out->emplace_back(head + it->first, it->second);
+      key.assign(head);
+      key += it->first;
+      visit(key, it->second);
     }
   }
   return Status::Ok();

@@ -15,8 +15,8 @@ class MemMetaStore final : public MetaStore {
  public:
   Status Put(std::string_view key, std::string_view value) override;
   Status Delete(std::string_view key) override;
-  Status Scan(std::string_view prefix,
-              std::vector<std::pair<std::string, std::string>>* out) override;
+  Status Get(std::string_view key, std::string* value) override;
+  Status Scan(std::string_view prefix, const Visitor& visit) override;
 
  private:
   // Keys are split after their first '/' ("local/" + "data/f1.bin"; a key

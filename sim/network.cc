@@ -2,6 +2,8 @@
 #include "sim/network.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include "core/codec.h"
 
@@ -37,7 +39,13 @@ void Network::Send(int from, int to, const Message& message) {
   if (spike_loss_ > 0 && UniformUnit(random_.Next()) < spike_loss_) {
     return Drop(from, to, message, "lost in a spike");
   }
-  std::string bytes = Encode(message);
+  Result<std::string> encoded = Encode(message);
+  if (!encoded.ok()) {
+    // The core built a message past the bound: a bug, not a network event.
+    std::fprintf(stderr, "sim: %s\n", encoded.status().ToString().c_str());
+    std::abort();
+  }
+  std::string bytes = std::move(encoded).value();
   ++sent_;
   bytes_ += bytes.size();
   Connection& connection = ConnectionOf(Key(from, to));

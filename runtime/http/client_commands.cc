@@ -17,6 +17,7 @@
 
 #include "core/path.h"
 #include "runtime/http/client.h"
+#include "runtime/http/master_handler.h"
 #include "runtime/http/master_http.h"
 #include "runtime/http/target.h"
 
@@ -110,15 +111,23 @@ void RunStatus(const ClientOptions& options) {
 }
 
 void RunLs(const ClientOptions& options) {
-  const pt::ptree files = ParseJson(
-      Call(options, bhttp::verb::get, "/api/files", {bhttp::status::ok}).body());
-  for (const auto& [unused, entry] : files.get_child("files")) {
-    const std::string path = entry.get<std::string>("path");
-    if (entry.get<bool>("tombstone") || !path.starts_with(options.path)) continue;
-    std::printf("%12s  v%-5s %.12s  %s\n", entry.get<std::string>("size").c_str(),
-                entry.get<std::string>("version").c_str(),
-                entry.get<std::string>("hash").c_str(), path.c_str());
-  }
+  // The master answers in pages; `next` names where the following one starts.
+  std::string after;
+  do {
+    std::string target = "/api/files?limit=" + std::to_string(kMaxFilesPage) +
+                         "&prefix=" + PercentEncodePath(options.path);
+    if (!after.empty()) target += "&after=" + PercentEncodePath(after);
+    const pt::ptree page =
+        ParseJson(Call(options, bhttp::verb::get, target, {bhttp::status::ok}).body());
+    for (const auto& [unused, entry] : page.get_child("files")) {
+      if (entry.get<bool>("tombstone")) continue;
+      std::printf("%12s  v%-5s %.12s  %s\n", entry.get<std::string>("size").c_str(),
+                  entry.get<std::string>("version").c_str(),
+                  entry.get<std::string>("hash").c_str(),
+                  entry.get<std::string>("path").c_str());
+    }
+    after = page.get<std::string>("next");
+  } while (!after.empty());
 }
 
 std::string ReadUpload(const std::string& file) {

@@ -1,6 +1,7 @@
 // The master's HTTP routes (see master_handler.h and docs/http.md).
 #include "runtime/http/master_handler.h"
 
+#include <charconv>
 #include <utility>
 
 namespace dds::http {
@@ -158,11 +159,48 @@ Response MasterHandler::ApiStatus(const Request& request) const {
 }
 
 Response MasterHandler::ApiFiles(const Request& request) const {
-  const auto entry_json = [](const auto& path_entry) {
-    return EntryJson(path_entry.second);
-  };
-  return JsonResponse(
-      request, "{\"files\":" + JsonArray(master_.catalog().entries(), entry_json) + "}");
+  // Paged: a catalog of a million entries is never one answer. `prefix`
+  // narrows it, `after` (a path) continues it, `limit` sizes the page; the
+  // answer's `next` is the `after` of the next page, "" at the end.
+  std::string_view target(request.target().data(), request.target().size());
+  const size_t question = target.find('?');
+  const std::string_view query = question == std::string_view::npos
+                                     ? std::string_view()
+                                     : target.substr(question + 1);
+  Result<std::optional<std::string>> prefix = QueryParam(query, "prefix");
+  Result<std::optional<std::string>> after = QueryParam(query, "after");
+  Result<std::optional<std::string>> limit_text = QueryParam(query, "limit");
+  if (!prefix.ok() || !after.ok() || !limit_text.ok()) {
+    return TextResponse(request, bhttp::status::bad_request, "bad query string");
+  }
+  uint64_t limit = kDefaultFilesPage;
+  if (limit_text->has_value()) {
+    const std::string& text = **limit_text;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+    if (ec != std::errc() || end != text.data() + text.size() || limit == 0 ||
+        limit > kMaxFilesPage) {
+      return TextResponse(request, bhttp::status::bad_request,
+                          "limit must be 1.." + std::to_string(kMaxFilesPage));
+    }
+  }
+  const std::string from = prefix->value_or("");
+  const Catalog::Slots& slots = master_.catalog().slots();
+  auto it = after->has_value() ? slots.upper_bound(std::string_view(**after))
+                               : slots.lower_bound(std::string_view(from));
+  if (it != slots.end() && it->entry.path < from)
+    it = slots.lower_bound(std::string_view(from));
+  std::string files;
+  std::string last;
+  uint64_t listed = 0;
+  for (; it != slots.end() && it->entry.path.starts_with(from) && listed < limit; ++it) {
+    if (!files.empty()) files += ',';
+    files += EntryJson(it->entry);
+    last = it->entry.path;
+    ++listed;
+  }
+  const bool more = it != slots.end() && it->entry.path.starts_with(from);
+  return JsonResponse(request, "{\"files\":[" + files +
+                                   "],\"next\":" + JsonQuote(more ? last : "") + "}");
 }
 
 Response MasterHandler::Mirrors(const Request& request) const {

@@ -3,7 +3,9 @@
 // Routes:
 //   GET /api/status      nodes (up/down, files current/behind, bytes behind)
 //                        and the converged flag, as JSON
-//   GET /api/files       the catalog as JSON, tombstones included
+//   GET /api/files       the catalog as JSON, tombstones included, in pages
+//                        (?prefix=P&after=PATH&limit=N; `next` continues,
+//                        "" at the end)
 //   GET /mirrors         base URLs of live mirrors, as JSON
 //   GET/HEAD /data/<p>   302 to a live node holding the current version;
 //                        503 if none is live, 404 if unknown or deleted
@@ -26,6 +28,10 @@
 #include "runtime/http/target.h"
 
 namespace dds::http {
+
+// /api/files pages: entries per page by default, and at most.
+inline constexpr uint64_t kDefaultFilesPage = 1000;
+inline constexpr uint64_t kMaxFilesPage = 10000;
 
 // What the master's HTTP front end needs from the master. Implemented over
 // dds::Master by master_http.cc and by fakes in tests.

@@ -58,20 +58,26 @@ struct Listing {
 // sub-directories that contain at least one servable file.
 Listing ListServable(const NodeBackend& node, const std::string& dir) {
   const std::string prefix = dir.empty() ? "" : dir + "/";
-  const auto& entries = node.catalog().entries();
+  const NodeIndex::Slots& slots = node.index().slots();
   Listing listing;
-  for (auto it = entries.lower_bound(prefix);
-       it != entries.end() && it->first.starts_with(prefix); ++it) {
-    if (it->second.tombstone) continue;
-    std::optional<Holding> holding = node.Servable(it->first);
-    if (!holding) continue;
-    const std::string rest = it->first.substr(prefix.size());
+  auto it = slots.lower_bound(std::string_view(prefix));
+  while (it != slots.end() && it->path().starts_with(prefix)) {
+    const std::string& path = it->path();
+    std::optional<Holding> holding;
+    if (it->live()) holding = node.Servable(path);
+    const std::string_view rest = std::string_view(path).substr(prefix.size());
     const size_t slash = rest.find('/');
-    if (slash == std::string::npos) {
-      listing.files.emplace_back(rest, std::move(*holding));
-    } else {
-      listing.directories.insert(rest.substr(0, slash));
+    if (holding && slash == std::string_view::npos) {
+      listing.files.emplace_back(std::string(rest), std::move(*holding));
+    } else if (holding) {
+      // One servable file shows the sub-directory: skip the rest of it
+      // ('0' follows '/'), so a listing costs its entries, not its subtree.
+      const std::string subdir(rest.substr(0, slash));
+      listing.directories.insert(subdir);
+      it = slots.lower_bound(std::string_view(prefix + subdir + "0"));
+      continue;
     }
+    ++it;
   }
   return listing;
 }
@@ -294,20 +300,13 @@ Response NodeHandler::Upload(const Request& request, const DataTarget& target) {
 }
 
 Response NodeHandler::Metrics(const Request& request) const {
-  size_t files_held = 0;
-  uint64_t bytes_held = 0;
-  for (const auto& [path, entry] : node_.catalog().entries()) {
-    if (entry.tombstone) continue;
-    if (std::optional<Holding> holding = node_.Servable(path)) {
-      ++files_held;
-      bytes_held += holding->size;
-    }
-  }
   const NodeGauges gauges = node_.Gauges();
-  const Catalog& catalog = node_.catalog();
+  const NodeIndex& catalog = node_.index();
   std::string text =
-      GaugeMetric("dds_node_files_held", "Files held and servable.", files_held) +
-      GaugeMetric("dds_node_bytes_held", "Bytes held and servable.", bytes_held) +
+      GaugeMetric("dds_node_files_held", "Files held at their catalog version.",
+                  gauges.files_held) +
+      GaugeMetric("dds_node_bytes_held", "Bytes held at their catalog version.",
+                  gauges.bytes_held) +
       GaugeMetric("dds_node_catalog_files", "Live files in the catalog.",
                   catalog.live_files()) +
       GaugeMetric("dds_node_catalog_bytes", "Bytes of live files in the catalog.",

@@ -19,8 +19,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/catalog.h"
 #include "core/entry.h"
+#include "core/node_index.h"
 #include "core/status.h"
 #include "runtime/http/http_common.h"
 #include "runtime/http/target.h"
@@ -28,6 +28,8 @@
 namespace dds::http {
 
 struct NodeGauges {
+  uint64_t files_held = 0;  // at the version the node's catalog names
+  uint64_t bytes_held = 0;
   size_t active_pulls = 0;
   size_t wanted_paths = 0;
   bool registered = false;
@@ -39,7 +41,7 @@ class NodeBackend {
  public:
   virtual ~NodeBackend() = default;
   virtual std::optional<Holding> Servable(const std::string& path) const = 0;
-  virtual const Catalog& catalog() const = 0;
+  virtual const NodeIndex& index() const = 0;
   virtual NodeGauges Gauges() const = 0;
   // Stages `content`, publishes it as `path` and tells the node, which then
   // hashes and reports it like any file that appears on its disk. Returns the

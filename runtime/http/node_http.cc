@@ -23,9 +23,10 @@ class CoreNodeBackend final : public NodeBackend {
   std::optional<Holding> Servable(const std::string& path) const override {
     return node_.Servable(path);
   }
-  const Catalog& catalog() const override { return node_.catalog(); }
+  const NodeIndex& index() const override { return node_.index(); }
   NodeGauges Gauges() const override {
-    return {node_.active_pulls(), node_.wanted_paths(), node_.registered()};
+    return {node_.held_files(), node_.held_bytes(), node_.active_pulls(),
+            node_.wanted_paths(), node_.registered()};
   }
 
   // Runs start to finish within one io_context callback, so the node never

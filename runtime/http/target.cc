@@ -15,7 +15,8 @@ int HexValue(char c) {
   return -1;
 }
 
-Result<std::string> PercentDecode(std::string_view text) {
+// A path in a URL may not hide a '/' in an escape; a query value may.
+Result<std::string> PercentDecode(std::string_view text, bool allow_slash = false) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
@@ -28,7 +29,8 @@ Result<std::string> PercentDecode(std::string_view text) {
     if (high < 0 || low < 0)
       return Status::InvalidArgument("bad percent-escape in target");
     const char decoded = static_cast<char>(high * 16 + low);
-    if (decoded == '/') return Status::InvalidArgument("encoded '/' in target");
+    if (decoded == '/' && !allow_slash)
+      return Status::InvalidArgument("encoded '/' in target");
     out += decoded;
     i += 2;
   }
@@ -72,6 +74,24 @@ std::string PercentEncodePath(std::string_view path) {
     }
   }
   return out;
+}
+
+Result<std::optional<std::string>> QueryParam(std::string_view query,
+                                              std::string_view name) {
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const size_t equals = pair.find('=');
+    if (pair.substr(0, equals) == name) {
+      if (equals == std::string_view::npos) return std::optional<std::string>("");
+      Result<std::string> value = PercentDecode(pair.substr(equals + 1), true);
+      if (!value.ok()) return value.status();
+      return std::optional<std::string>(std::move(value).value());
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::optional<std::string>();
 }
 
 }  // namespace dds::http

@@ -6,6 +6,7 @@
 // ("%2f") is refused outright: a file name cannot contain one.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,12 @@ struct DataTarget {
 // REQUIRES: `target` starts with "/data" (the router checked). InvalidArgument
 // for bad escapes, encoded '/' or a path ValidatePath refuses.
 Result<DataTarget> ParseDataTarget(std::string_view target);
+
+// The percent-decoded value of the first `name=value` in a query string
+// ("a=b&c=d", no '?'): nothing if the name is absent, "" for a bare name,
+// InvalidArgument for a bad escape.
+Result<std::optional<std::string>> QueryParam(std::string_view query,
+                                              std::string_view name);
 
 // `path` with every byte outside [A-Za-z0-9-._~/] percent-encoded, for
 // Location headers and links.

@@ -12,8 +12,8 @@ BOOST_AUTO_TEST_SUITE(frame)
 
 BOOST_AUTO_TEST_CASE(reassembles_frames_split_at_every_byte) {
   const std::string stream = FrameHello("127.0.0.1:7000") +
-                             FrameMessage(Heartbeat{"n1", 42, false}) +
-                             FrameMessage(CatalogRequest{"n2"});
+                             FrameMessage(Heartbeat{"n1", {}, 1, 42}).value() +
+                             FrameMessage(CatalogRequest{"n2", {}}).value();
   FrameReader reader;
   std::vector<std::string> payloads;
   std::string payload;
@@ -30,7 +30,7 @@ BOOST_AUTO_TEST_CASE(reassembles_frames_split_at_every_byte) {
   BOOST_TEST(ParseHello(payloads[0]).value() == "127.0.0.1:7000");
   auto heartbeat = Decode(payloads[1]);
   BOOST_REQUIRE(heartbeat.ok());
-  BOOST_TEST(std::get<Heartbeat>(*heartbeat).holdings_digest == 42u);
+  BOOST_TEST(std::get<Heartbeat>(*heartbeat).held_digest == 42u);
   BOOST_TEST(reader.buffered() == 0u);
 }
 
@@ -44,6 +44,14 @@ BOOST_AUTO_TEST_CASE(rejects_oversized_and_empty_frames) {
     std::string payload;
     BOOST_TEST(!reader.Next(&payload).ok());
   }
+}
+
+BOOST_AUTO_TEST_CASE(refuses_to_frame_a_message_over_the_limit) {
+  Chunks chunks;
+  for (int i = 0; i < 9; ++i) chunks.items.push_back({1, 0, std::string(1 << 20, 'x')});
+  BOOST_TEST(!FrameMessage(chunks).ok());
+  chunks.items.resize(7);
+  BOOST_TEST(FrameMessage(chunks).ok());
 }
 
 BOOST_AUTO_TEST_CASE(rejects_bad_hellos) {

@@ -17,6 +17,18 @@ std::unique_ptr<SqliteMetaStore> OpenDb(const testing::TempDir& dir) {
   return std::move(*store);
 }
 
+// Every (key, value) under `prefix`, through the streaming Scan.
+KeyValues ScanAll(MetaStore& store, std::string_view prefix) {
+  KeyValues out;
+  BOOST_REQUIRE(store
+                    .Scan(prefix,
+                          [&](std::string_view key, std::string_view value) {
+                            out.emplace_back(std::string(key), std::string(value));
+                          })
+                    .ok());
+  return out;
+}
+
 BOOST_AUTO_TEST_SUITE(sqlite_meta_store)
 
 BOOST_AUTO_TEST_CASE(round_trip_and_prefix_scan) {
@@ -31,13 +43,17 @@ BOOST_AUTO_TEST_CASE(round_trip_and_prefix_scan) {
   BOOST_REQUIRE(store->Put("e/a", "1bis").ok());
   BOOST_REQUIRE(store->Delete("e/b").ok());
   KeyValues out;
-  BOOST_REQUIRE(store->Scan("e/", &out).ok());
+  out = ScanAll(*store, "e/");
   BOOST_TEST((out == KeyValues{{"e/a", "1bis"}, {"e/empty", ""}}));
-  BOOST_REQUIRE(store->Scan("", &out).ok());
+  out = ScanAll(*store, "");
   BOOST_REQUIRE_EQUAL(out.size(), 4u);
   BOOST_TEST(out.back().first == binary);  // byte order, 'k' > 'f'
-  BOOST_REQUIRE(store->Scan(std::string("\xff", 1), &out).ok());
+  out = ScanAll(*store, std::string("\xff", 1));
   BOOST_TEST(out.empty());
+  std::string value;
+  BOOST_REQUIRE(store->Get("e/a", &value).ok());
+  BOOST_TEST(value == "1bis");
+  BOOST_TEST(store->Get("e/b", &value).IsNotFound());
 }
 
 BOOST_AUTO_TEST_CASE(committed_writes_survive_reopen) {
@@ -51,7 +67,7 @@ BOOST_AUTO_TEST_CASE(committed_writes_survive_reopen) {
   }
   auto store = OpenDb(dir);
   KeyValues out;
-  BOOST_REQUIRE(store->Scan("", &out).ok());
+  out = ScanAll(*store, "");
   BOOST_TEST((out == KeyValues{{"a", "1"}, {"b", "2"}}));
 }
 
@@ -68,7 +84,7 @@ BOOST_AUTO_TEST_CASE(a_write_opens_one_transaction_until_commit) {
   // Another connection sees only what was committed.
   auto other = OpenDb(dir);
   KeyValues out;
-  BOOST_REQUIRE(other->Scan("1", &out).ok());
+  out = ScanAll(*other, "1");
   BOOST_TEST(out.front().first == "1");
 }
 

@@ -63,22 +63,21 @@ BOOST_AUTO_TEST_SUITE(transport)
 BOOST_AUTO_TEST_CASE(delivers_attributes_and_replies_on_the_same_connection) {
   asio::io_context io;
   Endpoint a(io), b(io);
-  a.transport.Send(b.address, Heartbeat{"a", 7, false});
+  a.transport.Send(b.address, Heartbeat{"a", {}, 0, 7});
   BOOST_REQUIRE(RunUntil(io, [&] { return b.recorder.received.size() == 1; }));
   BOOST_TEST(b.recorder.received[0].first == a.address);
   // The reply reuses the connection a opened: b never dials a.
-  b.transport.Send(a.address, HeartbeatAck{99});
+  b.transport.Send(a.address, HeartbeatAck{Cursor{1, 99}});
   BOOST_REQUIRE(RunUntil(io, [&] { return a.recorder.received.size() == 1; }));
   BOOST_TEST(a.recorder.received[0].first == b.address);
-  BOOST_TEST(std::get<HeartbeatAck>(a.recorder.received[0].second).catalog_digest == 99u);
+  BOOST_TEST(std::get<HeartbeatAck>(a.recorder.received[0].second).head.seq == 99u);
   BOOST_TEST(a.transport.stats().connections_accepted == 0u);
   // Order is kept per destination.
   for (uint64_t i = 0; i < 100; ++i)
-    a.transport.Send(b.address, Heartbeat{"a", i, false});
+    a.transport.Send(b.address, Heartbeat{"a", {}, 0, i});
   BOOST_REQUIRE(RunUntil(io, [&] { return b.recorder.received.size() == 101; }));
   for (uint64_t i = 0; i < 100; ++i) {
-    BOOST_TEST(std::get<Heartbeat>(b.recorder.received[i + 1].second).holdings_digest ==
-               i);
+    BOOST_TEST(std::get<Heartbeat>(b.recorder.received[i + 1].second).held_digest == i);
   }
 }
 

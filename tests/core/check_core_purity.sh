@@ -4,7 +4,7 @@
 # could leak into behaviour).
 set -euo pipefail
 core="$1"
-pattern='#include <(thread|mutex|future|filesystem|fstream|random|unordered_map|unordered_set)>|boost/asio|boost/beast|system_clock|steady_clock|high_resolution_clock|random_device|std::rand|time\(|getenv|fopen|<unistd.h>|<sys/'
+pattern='#include <(thread|mutex|future|filesystem|fstream|random|unordered_map|unordered_set)>|boost/asio|boost/beast|system_clock|steady_clock|high_resolution_clock|random_device|std::rand|(^|[^_[:alnum:]])time\(|getenv|fopen|<unistd.h>|<sys/'
 if grep -nE "$pattern" "$core"/*.h "$core"/*.cc; then
   echo "core_purity: core/ must act only through its Env (see lines above)" >&2
   exit 1

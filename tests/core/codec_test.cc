@@ -11,40 +11,83 @@
 namespace dds {
 namespace {
 
-Message SampleRegister() {
-  Holding h{"a/b.txt", 3, {}, 42};
+Holding SampleHolding() {
+  Holding h{"a/b.txt", 3, {}, 3 << 20};
   h.hash.bytes.fill(7);
-  return Register{"n1", "10.0.0.1:8080", {h, h}};
+  h.chunks.assign(3, h.hash);
+  return h;
 }
 
-Message SampleSnapshot() {
+Message SampleRegister() {
+  return Register{"n1", "10.0.0.1:8080", Cursor{9, 4}, {{1, 2, 3}, {7, 1, 9}}};
+}
+
+CatalogEntry SampleEntry() {
   CatalogEntry e{"x", 9, {}, 10, false, "n2", -5};
   e.hash.bytes[31] = 1;
-  return CatalogSnapshot{{e, e, e}};
+  e.seq = 12;
+  return e;
+}
+
+// One message of every type, with its vectors filled.
+std::vector<Message> Samples() {
+  const CatalogEntry e = SampleEntry();
+  return {SampleRegister(),
+          Heartbeat{"n1", Cursor{0xdeadbeef, 3}, 1, 2, 3, 4, true},
+          Changes{"n1", {Change{5, "p", 1, {}, 10, -1, {}}}},
+          Haves{"n1", {SampleHolding(), SampleHolding()}},
+          Dropped{"n1", {"a", "b/c"}},
+          WhoHas{"n1", {VersionRef{"a", 2}}},
+          CatalogRequest{"n1", Cursor{1, 2}},
+          HoldingsList{"n1", {SampleHolding()}, true},
+          HoldingsSummary{"n1", {{4, 5, 6}}},
+          Welcome{3, Cursor{1, 7}},
+          CatalogPage{Cursor{1, 2}, {e, e}, Cursor{1, 12}, Cursor{1, 20}, false},
+          EntryUpdates{1, {e}},
+          ChangeAcks{{ChangeAck{7, "p", {}, false, 0, "p.conflict-n1-00000000", 4}}},
+          HeartbeatAck{Cursor{1, 9}},
+          RegisterPlease{},
+          Holders{{HolderList{"p", 2, {Peer{"n2", "127.0.0.1:9"}}}}},
+          Members{{Peer{"n2", "127.0.0.1:9"}}},
+          HoldingsWanted{{1, 4095}},
+          HoldingsCheck{},
+          Fetch{{FetchItem{1, "p", 2, {}, 0, 1 << 20}}},
+          Chunks{{ChunkData{7, 1 << 20, std::string(1000, '\0')}},
+                 {FetchFailure{3, "not held"}}}};
 }
 
 BOOST_AUTO_TEST_SUITE(codec)
 
 BOOST_AUTO_TEST_CASE(round_trips) {
-  std::vector<Message> samples = {
-      SampleRegister(),
-      SampleSnapshot(),
-      Heartbeat{"n1", 0xdeadbeef, 3, true},
-      ChangeAck{"p", {}, false, 0, "p.conflict-n1-00000000", 4},
-      Chunk{7, 1 << 20, std::string(1000, '\0')},
-      RegisterPlease{},
-      FetchFailed{3, "not held"}};
-  for (const Message& m : samples) {
-    std::string bytes = Encode(m);
+  std::vector<Message> samples = Samples();
+  BOOST_TEST(samples.size() == std::variant_size_v<Message>);
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const Message& m = samples[i];
+    BOOST_TEST(m.index() == i, "one sample of each type, in order");
+    std::string bytes = Encode(m).value();
+    BOOST_TEST(
+        bytes.size() == 2 + std::visit([](const auto& x) { return WireSize(x); }, m),
+        MessageName(m) << ": WireSize agrees with the encoding");
     Result<Message> back = Decode(bytes);
     BOOST_TEST_REQUIRE(back.ok(), MessageName(m) << ": " << back.status().ToString());
     BOOST_TEST(back->index() == m.index());
-    BOOST_TEST(Encode(*back) == bytes);
+    BOOST_TEST(Encode(*back).value() == bytes);
   }
 }
 
+BOOST_AUTO_TEST_CASE(refuses_to_build_a_message_over_the_limit) {
+  Dropped many{"n1", {}};
+  while (WireSize(many) <= kMaxMessageBytes) many.paths.push_back(std::string(1000, 'p'));
+  Result<std::string> bytes = Encode(many);
+  BOOST_TEST(!bytes.ok());
+  BOOST_TEST(bytes.status().message().find("exceeds") != std::string::npos);
+  many.paths.pop_back();
+  many.paths.pop_back();
+  BOOST_TEST(Encode(many).ok());
+}
+
 BOOST_AUTO_TEST_CASE(every_truncation_is_an_error) {
-  std::string bytes = Encode(SampleRegister());
+  std::string bytes = Encode(SampleRegister()).value();
   for (size_t n = 0; n < bytes.size(); ++n) {
     BOOST_TEST(!Decode(std::string_view(bytes).substr(0, n)).ok(), "length " << n);
   }
@@ -52,8 +95,8 @@ BOOST_AUTO_TEST_CASE(every_truncation_is_an_error) {
 }
 
 BOOST_AUTO_TEST_CASE(rejects_wrong_version_and_type) {
-  std::string bytes = Encode(Heartbeat{"n1", 1, 0, false});
-  bytes[0] = 2;
+  std::string bytes = Encode(Heartbeat{"n1", {}, 1}).value();
+  bytes[0] = static_cast<char>(kProtocolVersion + 1);
   BOOST_TEST(Decode(bytes).status().message().find("version") != std::string::npos);
   bytes[0] = static_cast<char>(kProtocolVersion);
   bytes[1] = static_cast<char>(200);
@@ -61,9 +104,13 @@ BOOST_AUTO_TEST_CASE(rejects_wrong_version_and_type) {
 }
 
 BOOST_AUTO_TEST_CASE(huge_counts_do_not_allocate) {
-  // A snapshot claiming four billion entries in a few bytes.
+  // A Dropped whose name, then whose list, claims four billion entries in a
+  // few bytes.
   std::string bytes = {
-      static_cast<char>(kProtocolVersion), 8, '\xff', '\xff', '\xff', '\xff'};
+      static_cast<char>(kProtocolVersion), 4, '\xff', '\xff', '\xff', '\xff'};
+  BOOST_TEST(!Decode(bytes).ok());
+  bytes = {
+      static_cast<char>(kProtocolVersion), 4, 0, 0, 0, 0, '\xff', '\xff', '\xff', '\xff'};
   BOOST_TEST(!Decode(bytes).ok());
 }
 
@@ -81,6 +128,7 @@ BOOST_AUTO_TEST_CASE(random_garbage_never_crashes) {
 
 BOOST_AUTO_TEST_CASE(records_round_trip) {
   CatalogEntry e{"dir/file", 5, {}, 77, true, "admin", 123};
+  e.seq = 99;
   Result<CatalogEntry> back = DecodeRecord<CatalogEntry>(EncodeRecord(e));
   BOOST_TEST_REQUIRE(back.ok());
   BOOST_TEST((*back == e));

@@ -1,30 +1,44 @@
 // Goal: the master tells a late copy of a superseded version (a node that
 // installed it, then lost its record of that in a crash) from a concurrent
-// edit, also after a restart, and still treats a revert as an edit.
-// Method: drive one Master through a minimal Env and read its acks.
+// edit, also after a restart, and still treats a revert as an edit; it
+// serves its log in bounded pages that resume exactly; it reconciles a
+// node's holdings from bucket summaries, asking only for the buckets that
+// differ; it forgets decisions once settled; and no batch it sends grows
+// past the bound.
+// Method: drive one Master through a minimal Env and read what it sends.
 #include "core/master.h"
 
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "core/holdings.h"
+#include "core/master_keys.h"
+#include "core/wire.h"
 #include "sim/mem_meta.h"
 
 namespace dds {
 namespace {
 
 // Keeps what the master sends; the master never touches files. Its durable
-// state lives in the simulator's MetaStore, which outlives a restart.
+// state lives in the simulator's MetaStore, which outlives a restart. The
+// master's outbox flushes on a zero-delay timer, which Pump() fires.
 class RecordingEnv final : public Env {
  public:
   Instant Now() const override { return Instant{}; }
-  void SetTimer(TimerId, Duration) override {}
-  void CancelTimer(TimerId) override {}
+  void SetTimer(TimerId id, Duration delay) override {
+    if (delay == Duration(0)) due.insert(id);
+  }
+  void CancelTimer(TimerId id) override { due.erase(id); }
   void Send(const Address& to, const Message& message) override {
-    if (auto* ack = std::get_if<ChangeAck>(&message)) acks[to].push_back(*ack);
+    sent[to].push_back(message);
+    if (auto* acks_in = std::get_if<ChangeAcks>(&message)) {
+      for (const ChangeAck& ack : acks_in->items) acks[to].push_back(ack);
+    }
   }
   FileStore& Files() override { std::abort(); }
   MetaStore& Meta() override { return meta; }
@@ -32,6 +46,8 @@ class RecordingEnv final : public Env {
   void Note(std::string_view) override {}
 
   sim::MemMetaStore meta;
+  std::set<TimerId> due;
+  std::map<Address, std::vector<Message>> sent;
   std::map<Address, std::vector<ChangeAck>> acks;
 };
 
@@ -46,21 +62,45 @@ struct Fixture {
   void Restart() {
     master = std::make_unique<Master>(&env, MasterOptions{});
     master->Start();
-    for (const char* n : {"n1", "n2", "n3"}) master->OnMessage(n, Register{n, "", {}});
+    for (const char* n : {"n1", "n2", "n3"}) Deliver(n, Register{n, "", {}, {}});
+  }
+  void Pump() {
+    while (!env.due.empty()) {
+      TimerId id = *env.due.begin();
+      env.due.erase(env.due.begin());
+      master->OnTimer(id);
+    }
+  }
+  void Deliver(const std::string& from, const Message& m) {
+    master->OnMessage(from, m);
+    Pump();
   }
   ChangeAck Change(const std::string& node, uint64_t base, char content) {
-    master->OnMessage(node, Changed{node, "p.txt", base, Content(content), 10, 0, {}});
+    Deliver(
+        node,
+        Changes{node,
+                {dds::Change{next_id++, "p.txt", base, Content(content), 10, 0, {}}}});
     return env.acks[node].back();
   }
   bool HasConflictCopy() const {
-    for (const auto& [path, entry] : master->catalog().entries()) {
-      if (path != "p.txt") return true;
+    for (const Catalog::Slot& slot : master->catalog().slots()) {
+      if (slot.entry.path != "p.txt") return true;
     }
     return false;
+  }
+  // Every message of type T sent to `to`, oldest first.
+  template <typename T>
+  std::vector<T> SentTo(const std::string& to) {
+    std::vector<T> out;
+    for (const Message& m : env.sent[to]) {
+      if (auto* t = std::get_if<T>(&m)) out.push_back(*t);
+    }
+    return out;
   }
 
   RecordingEnv env;
   std::unique_ptr<Master> master;
+  uint64_t next_id = 1;
 };
 
 BOOST_FIXTURE_TEST_CASE(a_late_copy_of_a_superseded_version_is_not_an_edit, Fixture) {
@@ -99,6 +139,172 @@ BOOST_FIXTURE_TEST_CASE(a_revert_from_the_current_version_is_an_edit, Fixture) {
   BOOST_TEST(revert.accepted);
   BOOST_TEST(revert.version == 3u);
   BOOST_TEST((master->catalog().Find("p.txt")->hash == Content('A')));
+}
+
+// n1 reports `count` new files with long names, so that the catalog and
+// every bulk exchange about it span several messages.
+void AddFiles(Fixture& f, int count) {
+  Changes batch{"n1", {}};
+  for (int i = 0; i < count; ++i) {
+    std::string path = "dir/" + std::string(200, 'x') + "/" + std::string(200, 'y') +
+                       std::to_string(100000 + i);
+    batch.items.push_back(dds::Change{f.next_id++,
+                                      path,
+                                      0,
+                                      Content(static_cast<char>(i)),
+                                      static_cast<uint64_t>(i + 1),
+                                      0,
+                                      {}});
+  }
+  f.Deliver("n1", batch);
+}
+
+BOOST_FIXTURE_TEST_CASE(the_log_comes_in_bounded_pages_that_resume_exactly, Fixture) {
+  AddFiles(*this, 6000);  // about 3 MiB of entries
+  const Cursor head = master->head();
+  BOOST_TEST(head.seq == 6000u);
+  Cursor after{head.epoch, 0};
+  std::set<std::string> seen;
+  uint64_t last_seq = 0;
+  int pages = 0;
+  while (!(after == head)) {
+    Deliver("n2", CatalogRequest{"n2", after});
+    CatalogPage page = SentTo<CatalogPage>("n2").back();
+    BOOST_TEST(!page.reset);
+    BOOST_TEST(WireSize(page) <= kMaxBatchBytes + kMaxItemBytes);
+    BOOST_TEST_REQUIRE(!page.entries.empty());
+    for (const CatalogEntry& e : page.entries) {
+      BOOST_TEST(e.seq > last_seq);  // in log order, each once
+      last_seq = e.seq;
+      seen.insert(e.path);
+    }
+    BOOST_TEST(page.last.seq == page.entries.back().seq);
+    after = page.last;
+    ++pages;
+  }
+  BOOST_TEST(pages >= 3);
+  BOOST_TEST(seen.size() == 6000u);
+  // A path changed again moves to the end of the log, once.
+  Deliver(
+      "n1",
+      Changes{"n1", {dds::Change{next_id++, *seen.begin(), 1, Content('z'), 1, 0, {}}}});
+  Deliver("n2", CatalogRequest{"n2", after});
+  CatalogPage tail = SentTo<CatalogPage>("n2").back();
+  BOOST_TEST_REQUIRE(tail.entries.size() == 1u);
+  BOOST_TEST(tail.entries[0].path == *seen.begin());
+  BOOST_TEST((tail.last == master->head()));
+}
+
+BOOST_FIXTURE_TEST_CASE(a_cursor_from_elsewhere_gets_a_snapshot, Fixture) {
+  AddFiles(*this, 10);
+  Deliver("n2", CatalogRequest{"n2", Cursor{master->head().epoch + 1, 3}});
+  CatalogPage page = SentTo<CatalogPage>("n2").back();
+  BOOST_TEST(page.reset);
+  BOOST_TEST(page.entries.size() == 10u);
+  // Ahead of the head: the state was rolled back; a snapshot too.
+  Deliver("n2", CatalogRequest{"n2", Cursor{master->head().epoch, 99}});
+  BOOST_TEST(SentTo<CatalogPage>("n2").back().reset);
+}
+
+// The summary a node holding every live entry of the catalog would send.
+std::vector<BucketSummary> HoldingAll(const Catalog& catalog) {
+  BucketSums sums;
+  for (const Catalog::Slot& slot : catalog.slots()) {
+    const CatalogEntry& e = slot.entry;
+    if (!e.tombstone)
+      sums.Add(BucketOf(e.path), Catalog::Mix(e.path, e.version, e.hash), 1);
+  }
+  return sums.NonEmpty();
+}
+
+BOOST_FIXTURE_TEST_CASE(holdings_are_reconciled_bucket_by_bucket, Fixture) {
+  AddFiles(*this, 3000);
+  const Cursor head = master->head();
+  auto files_of = [&](const std::string& node) {
+    for (const NodeStatus& n : master->Nodes()) {
+      if (n.name == node) return n.files_current;
+    }
+    return size_t{0};
+  };
+  // A node holding everything: agreed from the summary alone.
+  Deliver("n2", Register{"n2", "", head, HoldingAll(master->catalog())});
+  BOOST_TEST(files_of("n2") == 3000u);
+  BOOST_TEST(SentTo<HoldingsWanted>("n2").empty());
+  // A node holding nothing: emptied, nothing asked.
+  Deliver("n2", Register{"n2", "", head, {}});
+  BOOST_TEST(files_of("n2") == 0u);
+  BOOST_TEST(SentTo<HoldingsWanted>("n2").empty());
+  // A node holding one file: only that file's bucket is asked for.
+  const CatalogEntry& one = master->catalog().slots().begin()->entry;
+  BucketSums sums;
+  sums.Add(BucketOf(one.path), Catalog::Mix(one.path, one.version, one.hash), 1);
+  Deliver("n3", Register{"n3", "", head, sums.NonEmpty()});
+  std::vector<HoldingsWanted> wanted = SentTo<HoldingsWanted>("n3");
+  BOOST_TEST_REQUIRE(wanted.size() == 1u);
+  BOOST_TEST(wanted[0].buckets == std::vector<uint64_t>{BucketOf(one.path)});
+  Deliver(
+      "n3",
+      HoldingsList{"n3", {Holding{one.path, one.version, one.hash, one.size, {}}}, true});
+  BOOST_TEST(files_of("n3") == 1u);
+  // Summaries are facts whatever log the node follows: one from another
+  // epoch that matches is as good.
+  Deliver("n2",
+          Register{"n2", "", Cursor{head.epoch + 1, 5}, HoldingAll(master->catalog())});
+  BOOST_TEST(files_of("n2") == 3000u);
+  BOOST_TEST(SentTo<HoldingsWanted>("n2").empty());
+  // A drifted view (a Dropped the node never meant), found by a heartbeat
+  // whose digest differs: the summary mends it, bucket by bucket.
+  Deliver("n2", Dropped{"n2", {one.path}});
+  BOOST_TEST(files_of("n2") == 2999u);
+  Deliver("n2", Heartbeat{"n2", head, 3000, 12345, 0, 1, false});
+  BOOST_TEST(SentTo<HoldingsCheck>("n2").size() == 1u);
+  Deliver("n2", HoldingsSummary{"n2", HoldingAll(master->catalog())});
+  BOOST_TEST(files_of("n2") == 3000u);
+  BOOST_TEST(SentTo<HoldingsWanted>("n2").empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(a_holdings_list_adopts_versions_the_catalog_lacks, Fixture) {
+  // The master lost its state; n2 still holds v4 of a file.
+  Deliver("n2", Register{"n2", "", Cursor{77, 9}, {{BucketOf("kept"), 1, 5}}});
+  Deliver("n2", HoldingsList{"n2", {Holding{"kept", 4, Content('k'), 3, {}}}, true});
+  const CatalogEntry* kept = master->catalog().Find("kept");
+  BOOST_TEST_REQUIRE(kept != nullptr);
+  BOOST_TEST(kept->version == 4u);
+  BOOST_TEST(master->LiveHolders("kept").size() == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(decisions_are_kept_until_settled, Fixture) {
+  ChangeAck first = Change("n1", 0, 'A');
+  std::string value;
+  BOOST_TEST(env.meta.Get(DecisionKey("n1", first.id), &value).ok());
+  // Sent again (its ack lost) after the path moved on: the same answer.
+  Change("n2", 1, 'B');
+  Deliver("n1",
+          Changes{"n1", {dds::Change{first.id, "p.txt", 0, Content('A'), 10, 0, {}}}});
+  BOOST_TEST((env.acks["n1"].back() == first));
+  // Settled: forgotten, durably too.
+  Deliver("n1", Heartbeat{"n1", master->head(), 0, 0, 0, first.id + 1, false});
+  BOOST_TEST(env.meta.Get(DecisionKey("n1", first.id), &value).IsNotFound());
+}
+
+BOOST_FIXTURE_TEST_CASE(pushes_and_answers_are_split_under_the_bound, Fixture) {
+  AddFiles(*this, 6000);
+  std::vector<EntryUpdates> pushed = SentTo<EntryUpdates>("n2");
+  std::vector<ChangeAcks> acks = SentTo<ChangeAcks>("n1");
+  BOOST_TEST(pushed.size() >= 3u);
+  size_t entries = 0;
+  for (const EntryUpdates& m : pushed) {
+    BOOST_TEST(WireSize(m) <= kMaxBatchBytes + kMaxItemBytes);
+    entries += m.entries.size();
+  }
+  BOOST_TEST(entries == 6000u);
+  size_t answered = 0;
+  for (const ChangeAcks& m : acks) {
+    BOOST_TEST(WireSize(m) <= kMaxBatchBytes + kMaxItemBytes);
+    answered += m.items.size();
+  }
+  BOOST_TEST(answered == 6000u);
+  BOOST_TEST(acks.size() >= 3u);
 }
 
 }  // namespace

@@ -100,6 +100,26 @@ BOOST_AUTO_TEST_CASE(status_and_catalog_json) {
              "{\"name\":\"n3\",\"url\":\"http://127.0.0.1:8003/data/\"}]}\n");
 }
 
+BOOST_AUTO_TEST_CASE(the_catalog_comes_in_pages) {
+  std::string page = Body(Get("/api/files?limit=2"));
+  BOOST_TEST(page.find("\"path\":\"a b.txt\"") != std::string::npos);
+  BOOST_TEST(page.find("\"path\":\"gone\"") != std::string::npos);
+  BOOST_TEST(page.find("\"path\":\"orphan\"") == std::string::npos);
+  BOOST_TEST(page.ends_with(",\"next\":\"gone\"}\n"));
+  page = Body(Get("/api/files?limit=2&after=gone"));
+  BOOST_TEST(page.find("\"path\":\"orphan\"") != std::string::npos);
+  BOOST_TEST(page.ends_with(",\"next\":\"\"}\n"));
+  page = Body(Get("/api/files?prefix=or"));
+  BOOST_TEST(page.find("\"path\":\"orphan\"") != std::string::npos);
+  BOOST_TEST(page.find("\"path\":\"gone\"") == std::string::npos);
+  page = Body(Get("/api/files?after=a%20b.txt&limit=1"));
+  BOOST_TEST(page.starts_with("{\"files\":[{\"path\":\"gone\""));
+  BOOST_TEST(Code(Get("/api/files?limit=0")) == 400u);
+  BOOST_TEST(Code(Get("/api/files?limit=10001")) == 400u);
+  BOOST_TEST(Code(Get("/api/files?limit=x")) == 400u);
+  BOOST_TEST(Code(Get("/api/files?after=%zz")) == 400u);
+}
+
 BOOST_AUTO_TEST_CASE(redirects_to_a_live_holder_only) {
   for (int i = 0; i < 3; ++i) {
     Response r = Get("/data/a%20b.txt");

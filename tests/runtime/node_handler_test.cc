@@ -36,8 +36,8 @@ class FakeNode final : public NodeBackend {
     if (it == servable_.end()) return std::nullopt;
     return it->second;
   }
-  const Catalog& catalog() const override { return catalog_; }
-  NodeGauges Gauges() const override { return {2, 3, true}; }
+  const NodeIndex& index() const override { return index_; }
+  NodeGauges Gauges() const override { return {2, 1013, 2, 3, true}; }
   Result<Digest> Store(const std::string& path, std::string_view content) override {
     stored_[path] = std::string(content);
     return DigestOf(9);
@@ -46,7 +46,7 @@ class FakeNode final : public NodeBackend {
   // Records `path` in the catalog and, if `servable`, as held.
   void Add(const std::string& path, uint64_t size, bool servable = true) {
     const CatalogEntry entry = testing::MakeEntry(path, 1, size, false, DigestOf(1));
-    catalog_.Apply(entry);
+    index_.ApplyEntry(entry);
     if (!servable) return;
     Holding& holding = servable_[path];
     holding.path = path;
@@ -55,7 +55,7 @@ class FakeNode final : public NodeBackend {
     holding.size = size;
   }
 
-  Catalog catalog_;
+  NodeIndex index_;
   std::map<std::string, Holding> servable_;
   std::map<std::string, std::string> stored_;
 };

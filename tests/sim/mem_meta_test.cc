@@ -61,9 +61,19 @@ BOOST_AUTO_TEST_CASE(meta_store_matches_a_sorted_map) {
       BOOST_TEST(store.Put(key, value).ok());
       model[key] = value;
     }
+    std::string value;
+    auto known = model.find(key);
+    Status got_one = store.Get(key, &value);
+    BOOST_TEST(got_one.ok() == (known != model.end()));
+    if (known != model.end()) BOOST_TEST(value == known->second);
     for (const std::string& prefix : prefixes) {
       Records got;
-      BOOST_TEST(store.Scan(prefix, &got).ok());
+      BOOST_TEST(store
+                     .Scan(prefix,
+                           [&](std::string_view k, std::string_view v) {
+                             got.emplace_back(std::string(k), std::string(v));
+                           })
+                     .ok());
       BOOST_TEST_CONTEXT("step " << step << " prefix '" << prefix << "'") {
         BOOST_TEST((got == Expected(model, prefix)));
       }

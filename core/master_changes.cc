@@ -1,0 +1,126 @@
+// The master deciding changes: sequencing per path, late copies, the
+// conflict rule, and the decisions kept until their node has settled them.
+#include <algorithm>
+
+#include "core/conflict.h"
+#include "core/master.h"
+#include "core/master_keys.h"
+#include "core/path.h"
+#include "core/wire.h"
+
+namespace dds {
+void Master::HandleChanges(const Address& from, const Changes& m) {
+  NodeRecord* node = FindUp(m.node);
+  if (node == nullptr) {
+    outbox_.Send(from, RegisterPlease{});
+    return;
+  }
+  node->last_seen = env_->Now();
+  for (const Change& change : m.items) {
+    if (!ValidatePath(change.path).ok()) continue;
+    CatalogEntry shape{change.path, 1,      change.hash,  change.size,
+                       false,       m.node, change.mtime, change.chunks};
+    if (!shape.WellFormed()) continue;
+    outbox_.Add(from, ChangeAcks{}, DecideChange(*node, change));
+  }
+}
+
+ChangeAck Master::DecideChange(NodeRecord& node, const Change& change) {
+  auto earlier = node.decisions.find(change.id);
+  if (earlier != node.decisions.end() && earlier->second.ack.path == change.path &&
+      earlier->second.base_version == change.base_version &&
+      earlier->second.ack.hash == change.hash) {
+    return earlier->second.ack;  // Sent again: same answer.
+  }
+  Decision decision{change.base_version, DecideNew(node, change)};
+  decision.ack.id = change.id;
+  Status s = env_->Meta().Put(DecisionKey(node.name, change.id), EncodeRecord(decision));
+  if (!s.ok()) env_->Note("master: cannot persist a decision: " + s.ToString());
+  node.decisions[change.id] = decision;
+  return decision.ack;
+}
+
+void Master::SettleDecisions(NodeRecord& node, uint64_t settled_below) {
+  auto end = node.decisions.lower_bound(settled_below);
+  for (auto it = node.decisions.begin(); it != end; ++it) {
+    Status s = env_->Meta().Delete(DecisionKey(node.name, it->first));
+    if (!s.ok()) env_->Note("master: cannot forget a decision: " + s.ToString());
+  }
+  node.decisions.erase(node.decisions.begin(), end);
+}
+
+ChangeAck Master::DecideNew(NodeRecord& node, const Change& change) {
+  const Catalog::Slot* slot = catalog_.FindSlot(change.path);
+  const CatalogEntry* current = slot == nullptr ? nullptr : &slot->entry;
+  CatalogEntry candidate{change.path, 0,         change.hash,  change.size,
+                         false,       node.name, change.mtime, change.chunks};
+  if (current != nullptr && !current->tombstone && current->hash == change.hash) {
+    // Same content as recorded: nothing new, the node simply holds it.
+    Hold(node, *slot);
+    return ChangeAck{change.id, change.path, change.hash, true, current->version, "", 0};
+  }
+  uint64_t current_version = current == nullptr ? 0 : current->version;
+  bool sequential = change.base_version >= current_version ||
+                    SupersedesOwnChange(node, change, *current);
+  if (!sequential) {
+    std::optional<uint64_t> late = SupersededWith(change.path, change.hash);
+    if (late && *late > change.base_version) {
+      // A late copy of version `late`, not an edit: the node holds that
+      // version and will pull the current one (or apply its tombstone).
+      return ChangeAck{change.id, change.path, change.hash, true, *late, "", 0};
+    }
+    // Concurrent with what is recorded: the conflict rule decides.
+    candidate.version = current_version + 1;
+    if (!WinsConflict(candidate, *current))
+      return KeepAsConflictCopy(candidate, node, change);
+    KeepAsConflictCopy(*current, node, change);
+  }
+  candidate.version = std::max(current_version, change.base_version) + 1;
+  candidate.base_version = change.base_version;
+  Record(candidate);
+  Hold(node, *catalog_.FindSlot(change.path));
+  return ChangeAck{change.id, change.path, change.hash, true, candidate.version, "", 0};
+}
+
+bool Master::SupersedesOwnChange(const NodeRecord& node, const Change& change,
+                                 const CatalogEntry& current) const {
+  // A node that edits a file again before hearing the fate of its previous
+  // change sends the same base twice (a file reported while still being
+  // written, then complete). If the current version is that previous change,
+  // the new one follows it rather than competing with it.
+  return !current.tombstone && current.origin == node.name &&
+         current.base_version == change.base_version;
+}
+
+ChangeAck Master::KeepAsConflictCopy(const CatalogEntry& loser, NodeRecord& node,
+                                     const Change& change) {
+  std::string path = ConflictPath(loser);
+  if (!ValidatePath(path).ok())
+    path = "conflicts/" + loser.origin + "-" + loser.hash.Hex();
+  const CatalogEntry* existing = catalog_.Find(path);
+  if (existing != nullptr && existing->tombstone) {
+    // This content was kept here once and an admin has deleted it since: the
+    // change is settled (a re-sent change must not bring it back).
+    return ChangeAck{change.id, change.path, change.hash,      false,
+                     0,         path,        existing->version};
+  }
+  CatalogEntry copy = loser;
+  copy.path = path;
+  uint64_t version = 0;
+  if (existing != nullptr && existing->hash == loser.hash) {
+    version = existing->version;  // Already kept (a re-sent change): idempotent.
+  } else {
+    copy.version = existing == nullptr ? 1 : existing->version + 1;
+    version = copy.version;
+    Record(copy);
+    env_->Note("master: conflict on " + loser.path + ": content from " + loser.origin +
+               " kept as " + path);
+  }
+  if (loser.origin == node.name && loser.hash == change.hash) {
+    // The losing node holds the content and copies it into place at once.
+    Hold(node, *catalog_.FindSlot(path));
+  }
+  return ChangeAck{change.id, change.path, change.hash, false, 0, path, version};
+}
+
+}  // namespace dds

@@ -1,0 +1,126 @@
+// The master's catalog as a log: every change gets the next master-wide
+// sequence number; nodes follow with a cursor and catch up in bounded pages.
+//
+// The log is compacted by key: only the latest change of each path is kept
+// (its catalog entry, tombstones included, which are never dropped), so
+// "every change after seq S" is "every path whose latest change is after
+// S", and no cursor of this epoch is ever too old to serve. A node whose
+// cursor is from another epoch (another master's state) or ahead of the
+// head (a state rolled back) gets the whole catalog, paged, as a snapshot.
+#include <algorithm>
+#include <cassert>
+
+#include "core/master.h"
+#include "core/master_keys.h"
+#include "core/meta_records.h"
+#include "core/path.h"
+#include "core/wire.h"
+
+namespace dds {
+
+void Master::HandleCatalogRequest(const Address& from, const CatalogRequest& m) {
+  if (FindUp(m.node) == nullptr) {
+    outbox_.Send(from, RegisterPlease{});
+    return;
+  }
+  outbox_.Send(from, PageAfter(m.after));
+}
+
+CatalogPage Master::PageAfter(const Cursor& after) const {
+  CatalogPage page;
+  page.head = head();
+  page.reset = after.epoch != epoch_ || after.seq > head_;
+  page.after = page.reset ? Cursor{epoch_, 0} : after;
+  auto it = std::upper_bound(log_.begin(), log_.end(), page.after.seq,
+                             [](uint64_t seq, const auto& e) { return seq < e.first; });
+  uint64_t bytes = WireSize(page);
+  page.last = head();
+  for (; it != log_.end(); ++it) {
+    const CatalogEntry& entry = it->second->entry;
+    if (entry.seq != it->first) continue;  // stale: the path moved on since
+    uint64_t entry_bytes = WireSize(entry);
+    if (!page.entries.empty() && bytes + entry_bytes > kMaxBatchBytes) {
+      // Every change up to the last one listed is in the page.
+      page.last = Cursor{epoch_, page.entries.back().seq};
+      break;
+    }
+    page.entries.push_back(entry);
+    bytes += entry_bytes;
+  }
+  return page;
+}
+
+void Master::Record(CatalogEntry entry) {
+  const Catalog::Slot* old = catalog_.FindSlot(entry.path);
+  const uint64_t bucket = BucketOf(entry.path);
+  if (old != nullptr) {
+    UnholdAll(*old);
+    const CatalogEntry& e = old->entry;
+    if (!e.tombstone) {
+      full_.Add(bucket, Catalog::Mix(e.path, e.version, e.hash), -1);
+      RememberSuperseded(e);
+    }
+  }
+  entry.seq = ++head_;
+  Status s = env_->Meta().Put(CatalogKey(entry.path), EncodeRecord(entry));
+  if (!s.ok()) env_->Note("master: cannot persist " + entry.path + ": " + s.ToString());
+  const Catalog::Slot* slot = catalog_.Apply(entry);
+  assert(slot != nullptr);
+  if (old == nullptr) bucket_slots_[bucket].push_back(slot);
+  if (!entry.tombstone)
+    full_.Add(bucket, Catalog::Mix(entry.path, entry.version, entry.hash), 1);
+  log_.emplace_back(entry.seq, slot);
+  if (log_.size() > 2 * catalog_.size() + 1024) CompactLog();
+  if (observer_ != nullptr) observer_->OnRecorded(slot->entry);
+  for (const auto& [name, node] : nodes_) {
+    if (node.up) {
+      outbox_.Add(node.peer_address, EntryUpdates{epoch_, {}}, &EntryUpdates::entries,
+                  slot->entry);
+    }
+  }
+}
+
+void Master::CompactLog() {
+  std::erase_if(log_, [](const auto& e) { return e.second->entry.seq != e.first; });
+}
+
+Result<CatalogEntry> Master::Remove(const std::string& path) {
+  Status valid = ValidatePath(path);
+  if (!valid.ok()) return valid;
+  const CatalogEntry* current = catalog_.Find(path);
+  if (current == nullptr || current->tombstone) return Status::NotFound(path);
+  CatalogEntry tombstone{path, current->version + 1, Digest{}, 0, true, "admin", 0, {}};
+  Record(tombstone);
+  env_->Note("master: removed " + path + " (tombstone v" +
+             std::to_string(tombstone.version) + ")");
+  return *catalog_.Find(path);
+}
+
+void Master::LoadSuperseded() {
+  LoadRecords<Superseded>(env_, kSupersededKeyPrefix,
+                          [&](std::string_view path, Superseded& s) {
+                            superseded_[std::string(path)] = std::move(s);
+                            return true;
+                          });
+}
+
+void Master::RememberSuperseded(const CatalogEntry& old) {
+  Superseded& s = superseded_[old.path];
+  s.versions.push_back({old.version, old.hash});
+  if (s.versions.size() > kSupersededKept) s.versions.erase(s.versions.begin());
+  Status st =
+      env_->Meta().Put(std::string(kSupersededKeyPrefix) + old.path, EncodeRecord(s));
+  if (!st.ok()) env_->Note("master: cannot persist " + old.path + ": " + st.ToString());
+}
+
+std::optional<uint64_t> Master::SupersededWith(const std::string& path,
+                                               const Digest& hash) const {
+  auto it = superseded_.find(path);
+  if (it == superseded_.end()) return std::nullopt;
+  for (auto v = it->second.versions.rbegin(); v != it->second.versions.rend(); ++v) {
+    if (v->hash == hash) return v->version;
+  }
+  return std::nullopt;
+}
+
+}  // namespace dds

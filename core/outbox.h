@@ -1,0 +1,81 @@
+// Everything a process sends goes through its Outbox, which batches: items
+// bound for one destination (changes, acks, holdings, catalog entries,
+// holder queries, chunk requests) travel together in one message of their
+// batch type, closed at kMaxBatchBytes so no message grows past the bound.
+// The outbox is flushed by a zero-delay timer, so items queued by every
+// callback that runs before it (a burst of file events, a page of catalog
+// entries) share messages, and nothing waits longer than the event loop's
+// turn. Order per destination is kept: a message sent on its own goes out
+// after everything queued before it, and closes the open batch.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/codec.h"
+#include "core/env.h"
+#include "core/wire.h"
+
+namespace dds {
+
+class Outbox {
+ public:
+  // `timer` is the process's timer id for flushing; the process passes it
+  // back to OnTimer.
+  Outbox(Env* env, TimerId timer) : env_(env), timer_(timer) {}
+  Outbox(const Outbox&) = delete;
+  Outbox& operator=(const Outbox&) = delete;
+
+  // Queues `message` for `to`, after what is queued already.
+  void Send(const Address& to, Message message);
+
+  // Appends `item` to the vector `field` of the open batch of type B for
+  // `to`, or opens a new B copied from `header` if there is none or the
+  // item would take it past kMaxBatchBytes. `header` carries B's other
+  // fields (the sender's name, an epoch).
+  template <typename B, typename Item>
+  void Add(const Address& to, const B& header, std::vector<Item> B::*field, Item item) {
+    Queue& q = queues_[to];
+    const uint64_t item_bytes = WireSize(item);
+    B* open = q.open_batch ? std::get_if<B>(&q.messages.back()) : nullptr;
+    if (open == nullptr || q.open_bytes + item_bytes > kMaxBatchBytes) {
+      q.messages.push_back(header);
+      open = &std::get<B>(q.messages.back());
+      q.open_batch = true;
+      q.open_bytes = WireSize(*open);
+    }
+    (open->*field).push_back(std::move(item));
+    q.open_bytes += item_bytes;
+    Arm();
+  }
+  // The same, into B's `items`.
+  template <typename B, typename Item>
+  void Add(const Address& to, const B& header, Item item) {
+    Add(to, header, &B::items, std::move(item));
+  }
+
+  // Sends everything queued, in order. Called when the flush timer fires
+  // (OnTimer), and by a process that must send before its callback ends.
+  void Flush();
+  // True if `id` is the outbox's timer (then the timer has been handled).
+  bool OnTimer(TimerId id);
+  // Drops everything queued for `to` (the peer is gone).
+  void Forget(const Address& to) { queues_.erase(to); }
+  bool empty() const { return queues_.empty(); }
+
+ private:
+  struct Queue {
+    std::vector<Message> messages;
+    bool open_batch = false;  // messages.back() may take more items
+    uint64_t open_bytes = 0;  // its encoded size so far
+  };
+  void Arm();
+
+  Env* const env_;
+  const TimerId timer_;
+  std::map<Address, Queue> queues_;  // ordered: flushes are deterministic
+  bool armed_ = false;
+};
+
+}  // namespace dds
