@@ -57,11 +57,14 @@ class FileStore {
 
   // Staging: `stage` is a name the core chooses (16 hex digits). BeginStage
   // creates it if missing and keeps what an earlier attempt wrote, so a
-  // transfer resumes after a crash; DiscardStage then BeginStage starts
-  // afresh. Stages survive restarts until published or discarded.
-  virtual Status BeginStage(const std::string& stage) = 0;
-  virtual Status WriteStage(const std::string& stage, uint64_t offset,
-                            std::string_view data) = 0;
+  // transfer resumes after a crash; it returns the stage's size (0: nothing
+  // to resume). DiscardStage then BeginStage starts afresh. Stages survive
+  // restarts until published or discarded.
+  virtual Result<uint64_t> BeginStage(const std::string& stage) = 0;
+  // Writes `data` at `offset` and returns its SHA-256, hashed as it was
+  // written, so a chunk is verified without being read back.
+  virtual Result<Digest> WriteStage(const std::string& stage, uint64_t offset,
+                                    std::string_view data) = 0;
   // Replaces the stage's content with a copy of a visible file.
   virtual Status CopyToStage(const std::string& path, const std::string& stage) = 0;
   // The SHA-256 of bytes [offset, offset + length) of the stage; NotFound if

@@ -16,13 +16,18 @@ void Master::HandleChanges(const Address& from, const Changes& m) {
     return;
   }
   node->last_seen = env_->Now();
+  // The answers go after the pushes of what they recorded, in one batch (a
+  // push between two answers would close the answers' batch).
+  std::vector<ChangeAck> acks;
+  acks.reserve(m.items.size());
   for (const Change& change : m.items) {
     if (!ValidatePath(change.path).ok()) continue;
     CatalogEntry shape{change.path, 1,      change.hash,  change.size,
                        false,       m.node, change.mtime, change.chunks};
     if (!shape.WellFormed()) continue;
-    outbox_.Add(from, ChangeAcks{}, DecideChange(*node, change));
+    acks.push_back(DecideChange(*node, change));
   }
+  for (ChangeAck& ack : acks) outbox_.Add(from, ChangeAcks{}, std::move(ack));
 }
 
 ChangeAck Master::DecideChange(NodeRecord& node, const Change& change) {

@@ -381,6 +381,18 @@ using Message =
                  ChangeAcks, HeartbeatAck, RegisterPlease, Holders, Members,
                  HoldingsWanted, HoldingsCheck, Fetch, Chunks>;
 
+// The type tag of message type T (its index in the variant).
+template <typename T, typename... Ts>
+constexpr size_t IndexIn(const std::variant<Ts...>*) {
+  size_t i = 0;
+  ((std::is_same_v<T, Ts> ? false : (++i, true)) && ...);
+  return i;
+}
+template <typename T>
+inline constexpr size_t kMessageIndex = IndexIn<T>(static_cast<const Message*>(nullptr));
+static_assert(kMessageIndex<Register> == 0 &&
+              kMessageIndex<Chunks> == std::variant_size_v<Message> - 1);
+
 // The message's type name, for logs and traces ("Fetch").
 const char* MessageName(const Message& message);
 

@@ -15,9 +15,14 @@
 namespace dds {
 
 Node::Node(Env* env, NodeOptions options)
-    : env_(env), options_(std::move(options)), outbox_(env, kOutboxTimer) {
+    : env_(env),
+      options_(std::move(options)),
+      outbox_(env, kOutboxTimer),
+      wanted_({options_.max_concurrent_pulls, options_.max_small_pulls,
+               options_.max_small_pull_bytes}) {
   assert(env_ != nullptr);
-  assert(options_.max_concurrent_pulls > 0 && options_.chunks_in_flight > 0);
+  assert(options_.max_concurrent_pulls > 0 && options_.max_small_pulls > 0 &&
+         options_.chunks_in_flight > 0);
 }
 
 void Node::Start() {

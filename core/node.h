@@ -35,6 +35,7 @@
 #include "core/holdings.h"
 #include "core/node_index.h"
 #include "core/outbox.h"
+#include "core/pull_queue.h"
 
 namespace dds {
 
@@ -62,7 +63,11 @@ struct NodeOptions {
   uint64_t scrub_bytes_per_second = 8ull << 20;
   Duration scrub_interval = std::chrono::seconds(1);
 
-  size_t max_concurrent_pulls = 8;
+  size_t max_concurrent_pulls = 8;  // of files of more than one chunk
+  // Files of one chunk are pulled many at once (their fetches batched),
+  // bounded in count and bytes (core/pull_queue.h).
+  size_t max_small_pulls = 256;
+  uint64_t max_small_pull_bytes = 16ull << 20;
   size_t chunks_in_flight = 8;  // per pull, spread over its sources
   // A holder that leaves a chunk request unanswered this long is dropped
   // from the pull (its chunks go to the other holders).
@@ -253,7 +258,7 @@ class Node final : public Process {
   uint64_t next_change_id_ = 1;
   std::map<std::string, Address> peers_;  // every node the master told us of
   std::map<std::string, PendingChange> pending_changes_;
-  std::map<std::string, bool> wanted_;          // paths to pull, in order -> pushed
+  PullQueue wanted_;                            // paths to pull
   std::map<std::string, Pull> pulls_;           // active pulls by path
   std::map<uint64_t, ChunkRequest> requests_;   // outstanding Fetches by request id
   std::map<std::string, Instant> retry_after_;  // path -> earliest next pull

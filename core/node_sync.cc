@@ -43,7 +43,7 @@ void Node::Reconcile(const std::string& path, bool pushed) {
   const CatalogEntry entry = index_.EntryOf(*slot);
   if (TryLocalCopy(entry)) return;
   retry_after_.erase(path);
-  wanted_.insert_or_assign(path, pushed);
+  wanted_.Want(path, entry.size, pushed);
   PumpPulls();
 }
 
@@ -111,31 +111,31 @@ void Node::DiscardStageOf(const std::string& path) {
 }
 
 void Node::PumpPulls() {
-  while (!disk_full_ && pulls_.size() < options_.max_concurrent_pulls &&
-         !wanted_.empty()) {
-    auto [path, pushed] = *wanted_.begin();
-    wanted_.erase(wanted_.begin());
-    const NodeIndex::Slot* slot = index_.Find(path);
+  while (!disk_full_) {
+    std::optional<PullQueue::Next> next = wanted_.Take();
+    if (!next) break;
+    const NodeIndex::Slot* slot = index_.Find(next->path);
     if (slot == nullptr || !slot->live()) continue;
-    StartPull(index_.EntryOf(*slot), pushed);
+    StartPull(index_.EntryOf(*slot), next->pushed);
   }
 }
 
 void Node::StartPull(const CatalogEntry& entry, bool pushed) {
   std::string stage = StageName(entry);
-  Status s = env_->Files().BeginStage(stage);
-  if (!s.ok()) {
-    if (s.IsNoSpace()) DiskFull();
+  Result<uint64_t> begun = env_->Files().BeginStage(stage);
+  if (!begun.ok()) {
+    if (begun.status().IsNoSpace()) DiskFull();
     RetryLater(entry.path);
     return;
   }
   TrackStage(entry.path, stage);
   Pull& pull = pulls_[entry.path];
+  wanted_.Started(entry.size);
   pull.target = entry;
   pull.stage = std::move(stage);
   pull.chunks.assign(ChunkCount(entry.size), ChunkState::kNeeded);
   pull.last_progress = env_->Now();
-  ResumeFromStage(pull);
+  if (*begun > 0) ResumeFromStage(pull);
   if (pull.done == pull.chunks.size()) {
     FinishPull(entry.path);
   } else if (std::optional<Peer> origin = OriginToAsk(entry, pushed)) {
@@ -261,14 +261,13 @@ bool Node::AcceptChunk(Pull& pull, uint64_t chunk, const ChunkData& m) {
   uint64_t offset = chunk * kChunkBytes;
   uint64_t length = std::min(kChunkBytes, pull.target.size - offset);
   if (m.offset != offset || m.data.size() != length) return false;
-  Status s = env_->Files().WriteStage(pull.stage, offset, m.data);
-  if (!s.ok()) {
-    if (s.IsNoSpace()) DiskFull();
+  Result<Digest> written = env_->Files().WriteStage(pull.stage, offset, m.data);
+  if (!written.ok()) {
+    if (written.status().IsNoSpace()) DiskFull();
     return false;
   }
   if (options_.test_fault == TestFault::kSkipVerify) return true;
-  Result<Digest> hash = env_->Files().HashStageRange(pull.stage, offset, length);
-  return hash.ok() && *hash == pull.target.ChunkDigest(chunk);
+  return *written == pull.target.ChunkDigest(chunk);
 }
 
 void Node::HandleFetchFailed(const FetchFailure& m) {
@@ -301,11 +300,13 @@ void Node::DropSource(Pull& pull, const std::string& source, std::string_view wh
 }
 
 void Node::FinishPull(std::string path) {
-  Pull pull = std::move(pulls_.at(path));
+  const Pull& running = pulls_.at(path);
+  const std::string stage = running.stage;
+  const CatalogEntry target = running.target;
   StopPull(path);
   // An empty file has no chunk to verify: Publish checks its digest.
-  if (Publish(pull.stage, pull.target, /*chunks_verified=*/pull.target.size > 0)) {
-    Trace("installed", path, "v" + std::to_string(pull.target.version));
+  if (Publish(stage, target, /*chunks_verified=*/target.size > 0)) {
+    Trace("installed", path, "v" + std::to_string(target.version));
   } else {
     RetryLater(path);
   }
@@ -340,12 +341,15 @@ bool Node::Publish(const std::string& stage, const CatalogEntry& entry,
 }
 
 void Node::StopPull(std::string path) {
+  auto pull = pulls_.find(path);
+  if (pull == pulls_.end()) return;
   std::erase_if(requests_, [&](const auto& r) { return r.second.path == path; });
-  pulls_.erase(path);
+  wanted_.Stopped(pull->second.target.size);
+  pulls_.erase(pull);
 }
 
 void Node::CancelPull(std::string path) {
-  wanted_.erase(path);
+  wanted_.Unwant(path);
   retry_after_.erase(path);
   DiscardStageOf(path);
   StopPull(path);
@@ -404,7 +408,7 @@ void Node::CheckPullTimeouts() {
 
 bool Node::InHand(const std::string& path) const {
   const NodeIndex::Slot* slot = index_.Find(path);
-  return (slot != nullptr && slot->undecided()) || wanted_.contains(path) ||
+  return (slot != nullptr && slot->undecided()) || wanted_.Wants(path) ||
          pulls_.contains(path) || retry_after_.contains(path);
 }
 

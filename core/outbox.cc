@@ -8,7 +8,8 @@ namespace dds {
 void Outbox::Send(const Address& to, Message message) {
   Queue& q = queues_[to];
   q.messages.push_back(std::move(message));
-  q.open_batch = false;
+  q.open = {};  // A barrier: nothing queued later goes before it.
+  q.last_report = SIZE_MAX;
   Arm();
 }
 

@@ -5,10 +5,20 @@
 // The outbox is flushed by a zero-delay timer, so items queued by every
 // callback that runs before it (a burst of file events, a page of catalog
 // entries) share messages, and nothing waits longer than the event loop's
-// turn. Order per destination is kept: a message sent on its own goes out
-// after everything queued before it, and closes the open batch.
+// turn.
+//
+// Order per destination: a message sent on its own (Send) goes out after
+// everything queued before it, and items queued after it go after it. Among
+// batches, reports of state (changes, holdings, catalog entries, acks) keep
+// their order with each other: an item joins its type's open batch only if
+// no report of another type came after that batch. Queries and data
+// (WhoHas, Holders, Fetch, Chunks) commute with everything but a Send: they
+// join their open batch wherever it stands, so a stream of installs (Haves)
+// interleaved with holder queries (WhoHas) still makes one message of each.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -38,15 +48,16 @@ class Outbox {
   void Add(const Address& to, const B& header, std::vector<Item> B::*field, Item item) {
     Queue& q = queues_[to];
     const uint64_t item_bytes = WireSize(item);
-    B* open = q.open_batch ? std::get_if<B>(&q.messages.back()) : nullptr;
-    if (open == nullptr || q.open_bytes + item_bytes > kMaxBatchBytes) {
+    OpenBatch& slot = q.open[kMessageIndex<B>];
+    if (!slot.open || (!Commutes<B>() && slot.position != q.last_report) ||
+        slot.bytes + item_bytes > kMaxBatchBytes) {
       q.messages.push_back(header);
-      open = &std::get<B>(q.messages.back());
-      q.open_batch = true;
-      q.open_bytes = WireSize(*open);
+      slot = OpenBatch{true, q.messages.size() - 1, WireSize(header)};
+      if (!Commutes<B>()) q.last_report = slot.position;
     }
-    (open->*field).push_back(std::move(item));
-    q.open_bytes += item_bytes;
+    B& batch = std::get<B>(q.messages[slot.position]);
+    (batch.*field).push_back(std::move(item));
+    slot.bytes += item_bytes;
     Arm();
   }
   // The same, into B's `items`.
@@ -65,10 +76,21 @@ class Outbox {
   bool empty() const { return queues_.empty(); }
 
  private:
+  // Queries and data: no state of the sender's is claimed by them.
+  template <typename B>
+  static constexpr bool Commutes() {
+    return std::is_same_v<B, WhoHas> || std::is_same_v<B, Holders> ||
+           std::is_same_v<B, Fetch> || std::is_same_v<B, Chunks>;
+  }
+  struct OpenBatch {
+    bool open = false;
+    size_t position = 0;  // in Queue::messages
+    uint64_t bytes = 0;   // its encoded size so far
+  };
   struct Queue {
     std::vector<Message> messages;
-    bool open_batch = false;  // messages.back() may take more items
-    uint64_t open_bytes = 0;  // its encoded size so far
+    std::array<OpenBatch, std::variant_size_v<Message>> open;  // by type tag
+    size_t last_report = SIZE_MAX;  // position of the last report batch
   };
   void Arm();
 

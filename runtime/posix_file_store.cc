@@ -281,16 +281,23 @@ Status PosixFileStore::Remove(const std::string& path) {
 }
 
 // Keeps what an earlier attempt wrote: that is what lets a pull resume.
-Status PosixFileStore::BeginStage(const std::string& stage) {
+Result<uint64_t> PosixFileStore::BeginStage(const std::string& stage) {
   auto fd = OpenStage(stage, O_WRONLY | O_CREAT);
-  return fd.ok() ? Status::Ok() : fd.status();
+  if (!fd.ok()) return fd.status();
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0) return StatusFromErrno("stage " + stage, errno);
+  return static_cast<uint64_t>(st.st_size);
 }
 
-Status PosixFileStore::WriteStage(const std::string& stage, uint64_t offset,
-                                  std::string_view data) {
+Result<Digest> PosixFileStore::WriteStage(const std::string& stage, uint64_t offset,
+                                          std::string_view data) {
   auto fd = OpenStage(stage, O_WRONLY);
   if (!fd.ok()) return fd.status();
-  return WriteAll(fd->get(), data, offset, "write stage " + stage);
+  if (Status s = WriteAll(fd->get(), data, offset, "write stage " + stage); !s.ok())
+    return s;
+  Sha256 hash;
+  hash.Update(data);
+  return hash.Finish();
 }
 
 Status PosixFileStore::CopyToStage(const std::string& path, const std::string& stage) {
@@ -376,9 +383,32 @@ Result<FileInfo> PosixFileStore::Publish(const std::string& stage,
 Status PosixFileStore::Sync() {
   // Every stage's data must be durable before any of the renames is: a
   // rename that survived a power loss without its data would show a
-  // truncated file, which the node would take for a local change. Writeback
-  // is started for all of them first, so that the fsyncs mostly wait on
-  // journal commits they share rather than one each.
+  // truncated file, which the node would take for a local change.
+  if (Status s = SyncStages(); !s.ok()) return s;
+  for (auto it = pending_.begin(); it != pending_.end(); it = pending_.erase(it)) {
+    const Pending& pending = it->second;
+    if (::renameat(stage_fd_.get(), pending.aside.c_str(), dirs_.at(pending.dir).get(),
+                   pending.leaf.c_str()) != 0) {
+      return StatusFromErrno("publish " + it->first, errno);
+    }
+  }
+  for (auto it = dirs_.begin(); it != dirs_.end(); it = dirs_.erase(it)) {
+    if (Status s = FsyncFd(it->second.get(), "directory"); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status PosixFileStore::SyncStages() {
+  // Many stages at once (a burst of small files): one syncfs costs one
+  // journal commit where an fsync each costs one each. It also writes back
+  // whatever else is dirty on the file system, which is why a few stages
+  // are fsynced one by one (docs/runtime.md, "Durability").
+  if (pending_.size() >= kSyncfsStages) {
+    if (::syncfs(stage_fd_.get()) != 0) return StatusFromErrno("syncfs", errno);
+    return Status::Ok();
+  }
+  // Writeback is started for all of them first, so that the fsyncs mostly
+  // wait on journal commits they share rather than one each.
   for (const int pass : {0, 1}) {
     for (const auto& [path, pending] : pending_) {
       UniqueFd fd(::openat(stage_fd_.get(), pending.aside.c_str(),
@@ -390,16 +420,6 @@ Status PosixFileStore::Sync() {
         return s;
       }
     }
-  }
-  for (auto it = pending_.begin(); it != pending_.end(); it = pending_.erase(it)) {
-    const Pending& pending = it->second;
-    if (::renameat(stage_fd_.get(), pending.aside.c_str(), dirs_.at(pending.dir).get(),
-                   pending.leaf.c_str()) != 0) {
-      return StatusFromErrno("publish " + it->first, errno);
-    }
-  }
-  for (auto it = dirs_.begin(); it != dirs_.end(); it = dirs_.erase(it)) {
-    if (Status s = FsyncFd(it->second.get(), "directory"); !s.ok()) return s;
   }
   return Status::Ok();
 }

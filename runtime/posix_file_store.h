@@ -37,6 +37,10 @@ inline constexpr std::string_view kStageDirName = ".dds-stage";
 // file or a forbidden symlink to NotFound, anything else to IOError.
 Status StatusFromErrno(const std::string& what, int err);
 
+// From this many deferred publishes on, Sync() makes them durable with one
+// syncfs instead of an fsync each (docs/runtime.md, "Durability").
+inline constexpr size_t kSyncfsStages = 32;
+
 class PosixFileStore final : public FileStore {
  public:
   // Opens (creating if needed) the data dir at `root` and its staging dir.
@@ -49,9 +53,9 @@ class PosixFileStore final : public FileStore {
                            uint64_t length) override;
   Status Remove(const std::string& path) override;
 
-  Status BeginStage(const std::string& stage) override;
-  Status WriteStage(const std::string& stage, uint64_t offset,
-                    std::string_view data) override;
+  Result<uint64_t> BeginStage(const std::string& stage) override;
+  Result<Digest> WriteStage(const std::string& stage, uint64_t offset,
+                            std::string_view data) override;
   Status CopyToStage(const std::string& path, const std::string& stage) override;
   Result<Digest> HashStageRange(const std::string& stage, uint64_t offset,
                                 uint64_t length) override;
@@ -88,6 +92,8 @@ class PosixFileStore final : public FileStore {
   Status ForEachEntry(int dir_fd, const std::string& what, Visit&& visit);
   // Removes the deferred publish of `path`, if any; true if there was one.
   bool DropPending(const std::string& path);
+  // Makes the data of every deferred publish durable.
+  Status SyncStages();
 
   using DirKey = std::pair<dev_t, ino_t>;
   // A published stage waiting for Sync().

@@ -192,6 +192,7 @@ void ParseNodeOptions(const toml::table& table, NodeOptions* n) {
   n->scrub_interval = f.Time("scrub_interval").value_or(n->scrub_interval);
   n->max_concurrent_pulls =
       f.Count("max_pulls", 1, 1024).value_or(n->max_concurrent_pulls);
+  n->max_small_pulls = f.Count("max_small_pulls", 1, 65536).value_or(n->max_small_pulls);
   n->chunks_in_flight = f.Count("chunks_in_flight", 1, 64).value_or(n->chunks_in_flight);
   n->fetch_timeout = f.Time("fetch_timeout").value_or(n->fetch_timeout);
   n->retry_delay = f.Time("retry_delay").value_or(n->retry_delay);

@@ -40,6 +40,7 @@ toml::table NodeTable(const NodeOptions& n) {
                      {"scrub_rate", Int(n.scrub_bytes_per_second)},
                      {"scrub_interval", Micros(n.scrub_interval)},
                      {"max_pulls", Int(n.max_concurrent_pulls)},
+                     {"max_small_pulls", Int(n.max_small_pulls)},
                      {"chunks_in_flight", Int(n.chunks_in_flight)},
                      {"fetch_timeout", Micros(n.fetch_timeout)},
                      {"retry_delay", Micros(n.retry_delay)},

@@ -69,15 +69,19 @@ Status SimDisk::Remove(const std::string& path) {
   return Status::Ok();
 }
 
-Status SimDisk::BeginStage(const std::string& stage) {
-  if (stages_.contains(stage)) return Status::Ok();  // it keeps its bytes (resume)
+Result<uint64_t> SimDisk::BeginStage(const std::string& stage) {
+  auto it = stages_.find(stage);
+  if (it != stages_.end()) {  // it keeps its bytes (resume)
+    const Stage& s = it->second;
+    return s.whole ? s.whole->bytes.size() : s.bytes.size();
+  }
   if (Status room = Room(1, stage); !room.ok()) return room;
   stages_.try_emplace(stage);
-  return Status::Ok();
+  return uint64_t{0};
 }
 
-Status SimDisk::WriteStage(const std::string& stage, uint64_t offset,
-                           std::string_view data) {
+Result<Digest> SimDisk::WriteStage(const std::string& stage, uint64_t offset,
+                                   std::string_view data) {
   auto it = stages_.find(stage);
   if (it == stages_.end()) return NoStage(stage);
   if (offset > kMaxStageBytes || data.size() > kMaxStageBytes - offset) {
@@ -93,8 +97,14 @@ Status SimDisk::WriteStage(const std::string& stage, uint64_t offset,
   }
   if (s.bytes.size() < offset + data.size()) s.bytes.resize(offset + data.size());
   s.bytes.replace(offset, data.size(), data);
-  s.hashed.reset();
-  return Status::Ok();
+  Digest written = Sha256(data);
+  // A write of the whole stage (a one-chunk file) hashed it whole too.
+  if (offset == 0 && data.size() == s.bytes.size()) {
+    s.hashed = written;
+  } else {
+    s.hashed.reset();
+  }
+  return written;
 }
 
 Status SimDisk::CopyToStage(const std::string& path, const std::string& stage) {

@@ -80,9 +80,9 @@ class SimDisk final : public FileStore {
   Result<std::string> Read(const std::string& path, uint64_t offset,
                            uint64_t length) override;
   Status Remove(const std::string& path) override;
-  Status BeginStage(const std::string& stage) override;
-  Status WriteStage(const std::string& stage, uint64_t offset,
-                    std::string_view data) override;
+  Result<uint64_t> BeginStage(const std::string& stage) override;
+  Result<Digest> WriteStage(const std::string& stage, uint64_t offset,
+                            std::string_view data) override;
   Status CopyToStage(const std::string& path, const std::string& stage) override;
   Result<Digest> HashStageRange(const std::string& stage, uint64_t offset,
                                 uint64_t length) override;

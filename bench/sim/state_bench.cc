@@ -84,8 +84,10 @@ class ListedDisk final : public FileStore {
     return Status::NotFound(path);
   }
   Status Remove(const std::string&) override { return Status::Ok(); }
-  Status BeginStage(const std::string&) override { return Status::IOError("no stages"); }
-  Status WriteStage(const std::string&, uint64_t, std::string_view) override {
+  Result<uint64_t> BeginStage(const std::string&) override {
+    return Status::IOError("no stages");
+  }
+  Result<Digest> WriteStage(const std::string&, uint64_t, std::string_view) override {
     return Status::IOError("no stages");
   }
   Status CopyToStage(const std::string&, const std::string&) override {

@@ -58,10 +58,11 @@ class CoreNodeBackend final : public NodeBackend {
 
   Result<Digest> WriteStage(const std::string& stage, std::string_view content) {
     files_.DiscardStage(stage);  // BeginStage would resume a leftover.
-    Status status = files_.BeginStage(stage);
+    Status status = files_.BeginStage(stage).status();
     for (uint64_t offset = 0; status.ok() && offset < content.size();
          offset += kStageChunkBytes) {
-      status = files_.WriteStage(stage, offset, content.substr(offset, kStageChunkBytes));
+      status = files_.WriteStage(stage, offset, content.substr(offset, kStageChunkBytes))
+                   .status();
     }
     if (!status.ok()) return status;
     return files_.HashStageRange(stage, 0, content.size());

@@ -36,7 +36,7 @@ BOOST_AUTO_TEST_SUITE(posix_file_store)
 BOOST_AUTO_TEST_CASE(stage_is_invisible_until_published) {
   TempDir dir;
   auto store = OpenStore(dir);
-  BOOST_REQUIRE(store->BeginStage("abc123").ok());
+  BOOST_REQUIRE(store->BeginStage("abc123").value() == 0u);
   BOOST_REQUIRE(store->WriteStage("abc123", 0, "hello ").ok());
   BOOST_REQUIRE(store->WriteStage("abc123", 6, "world").ok());
   std::vector<FileInfo> files;
@@ -81,7 +81,9 @@ BOOST_AUTO_TEST_CASE(deferred_publish_lands_on_sync) {
   WriteFile(dir / "data/d/f.txt", "old");
   store->set_defer_publishes(true);
   BOOST_REQUIRE(store->BeginStage("s1").ok());
-  BOOST_REQUIRE(store->WriteStage("s1", 0, "new!").ok());
+  Result<Digest> written = store->WriteStage("s1", 0, "new!");
+  BOOST_REQUIRE(written.ok());
+  BOOST_TEST((*written == store->HashStageRange("s1", 0, 4).value()));
   const FileInfo published = store->Publish("s1", "d/f.txt").value();
   BOOST_REQUIRE(store->BeginStage("s1").ok());
   BOOST_REQUIRE(store->WriteStage("s1", 0, "other").ok());
@@ -106,6 +108,28 @@ BOOST_AUTO_TEST_CASE(deferred_publish_lands_on_sync) {
   BOOST_TEST(ReadFile(dir / "data/d/f.txt") == "new!");
   BOOST_TEST(ReadFile(dir / "data/g.txt") == "other");
   BOOST_TEST(store->Stat("d/f.txt").value().mtime == published.mtime);
+}
+
+BOOST_AUTO_TEST_CASE(a_burst_of_deferred_publishes_lands_whole) {
+  // Past kSyncfsStages the stages are made durable with one syncfs.
+  TempDir dir;
+  auto store = OpenStore(dir);
+  store->set_defer_publishes(true);
+  const size_t n = kSyncfsStages * 2;
+  for (size_t i = 0; i < n; ++i) {
+    BOOST_REQUIRE(store->BeginStage("s").ok());
+    BOOST_REQUIRE(store->WriteStage("s", 0, "file " + std::to_string(i)).ok());
+    BOOST_REQUIRE(store->Publish("s", "burst/f" + std::to_string(i)).ok());
+  }
+  BOOST_TEST(!std::filesystem::exists(dir / "data/burst/f0"));
+  BOOST_REQUIRE(store->Sync().ok());
+  for (size_t i = 0; i < n; ++i) {
+    BOOST_TEST(ReadFile(dir / ("data/burst/f" + std::to_string(i))) ==
+               "file " + std::to_string(i));
+  }
+  std::vector<std::string> stages;
+  BOOST_REQUIRE(store->ListStages(&stages).ok());
+  BOOST_TEST(stages.empty());
 }
 
 BOOST_AUTO_TEST_CASE(deferred_publish_yields_to_later_changes) {
