@@ -44,8 +44,11 @@ class FileStore {
  public:
   virtual ~FileStore() = default;
 
-  // All visible regular files, sorted by path.
-  virtual Status List(std::vector<FileInfo>* files) = 0;
+  // Visible regular files with a path after `after` ("" for the first),
+  // in path order, at most `max` of them: a walk over the data directory in
+  // pages. Fewer than `max` means the walk reached the end.
+  virtual Status List(const std::string& after, size_t max,
+                      std::vector<FileInfo>* files) = 0;
   virtual Result<FileInfo> Stat(const std::string& path) = 0;
   // The SHA-256 of the whole file and, if it is longer than kChunkBytes, of
   // every kChunkBytes chunk, computed in one pass (see FileDigest).

@@ -183,6 +183,7 @@ void Master::HandleHeartbeat(const Address& from, const Heartbeat& m) {
   }
   node->last_seen = env_->Now();
   node->disk_full = m.disk_full;
+  node->watch_incomplete = m.watch_incomplete;
   node->cursor = m.cursor;
   SettleDecisions(*node, m.settled_below);
   // Anti-entropy: compared only when the node has applied the whole log and
@@ -230,6 +231,7 @@ NodeStatus Master::StatusOf(const NodeRecord& node) const {
   s.bytes_behind =
       catalog_.live_bytes() - std::min(node.bytes_held, catalog_.live_bytes());
   s.synced = node.cursor == head();
+  s.watch_incomplete = node.watch_incomplete;
   return s;
 }
 

@@ -53,6 +53,7 @@ struct NodeStatus {
   size_t files_behind = 0;    // live catalog entries it lacks or holds stale
   uint64_t bytes_behind = 0;  // their total size
   bool synced = false;        // its catalog is at the head of the log
+  bool watch_incomplete = false;  // part of its data dir goes unwatched
 };
 
 // Told about every entry the master records (used by the simulator's
@@ -113,6 +114,7 @@ class Master final : public Process {
     std::string http_address;
     bool up = false;
     bool disk_full = false;
+    bool watch_incomplete = false;
     Instant last_seen{};
     Cursor cursor;                           // as its last heartbeat said
     BucketSums view;                         // what we believe it holds

@@ -82,10 +82,13 @@ struct Heartbeat {
   // again, so the master may forget its decision.
   uint64_t settled_below = 0;
   bool disk_full = false;
+  // Some of the data dir goes unwatched (out of inotify watches): changes
+  // there are found by the periodic scan only.
+  bool watch_incomplete = false;
   template <typename S>
   static auto Tie(S& s) {
     return std::tie(s.node, s.cursor, s.held_count, s.held_digest, s.undecided,
-                    s.settled_below, s.disk_full);
+                    s.settled_below, s.disk_full, s.watch_incomplete);
   }
 };
 

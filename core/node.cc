@@ -41,7 +41,8 @@ void Node::Start() {
   last_master_contact_ = env_->Now();
   SendRegister();
   env_->SetTimer(kHeartbeatTimer, options_.heartbeat_interval);
-  env_->SetTimer(kScanTimer, options_.scan_interval);
+  scan_started_ = env_->Now();
+  env_->SetTimer(kScanTimer, kScanTick);
   env_->SetTimer(kScrubTimer, options_.scrub_interval);
 }
 
@@ -91,9 +92,9 @@ void Node::OnTimer(TimerId id) {
       env_->SetTimer(kHeartbeatTimer, options_.heartbeat_interval);
       break;
     case kScanTimer:
-      ScanDisk();
+      ScanTick();
       PumpPulls();
-      env_->SetTimer(kScanTimer, options_.scan_interval);
+      env_->SetTimer(kScanTimer, kScanTick);
       break;
     case kScrubTimer:
       ScrubSome();

@@ -56,8 +56,12 @@ struct NodeOptions {
   Duration heartbeat_interval = std::chrono::seconds(1);
   // No answer from the master for this long: re-register.
   Duration master_timeout = std::chrono::seconds(4);
-  // Full re-listing of the data dir (safety net for missed file events).
+  // The scan: a pass over the data dir (the safety net for missed file
+  // events) starts at most this often, and lists at most this many files a
+  // second, so its cost is spread like the scrub's (a node of a million
+  // files scans it in 100 s at the default).
   Duration scan_interval = std::chrono::seconds(30);
+  uint64_t scan_files_per_second = 10000;
   // Scrub: re-hash stored files at this rate to find silent corruption.
   // At 8 MiB/s a node holding 1 GiB re-reads all of it every ~2 minutes.
   uint64_t scrub_bytes_per_second = 8ull << 20;
@@ -94,6 +98,11 @@ class Node final : public Process {
   void OnPeerLost(const Address& peer) override;
   // Something happened to `path` in the data dir (created, written, removed).
   void OnFileEvent(const std::string& path);
+  // The environment cannot report every file event: `complete` is false
+  // while part of the data dir goes unwatched (shown in heartbeats, so in
+  // the master's status); `lost` means events were dropped, and a scan pass
+  // starts at once.
+  void OnFileEventsMissed(bool complete, bool lost);
 
   // The verified, recorded version this node may serve for `path`, if any.
   // Never an unacknowledged local change, never a partial download.
@@ -112,6 +121,12 @@ class Node final : public Process {
   static constexpr TimerId kScanTimer = 2;
   static constexpr TimerId kScrubTimer = 3;
   static constexpr TimerId kOutboxTimer = 4;
+  // Paths CheckStranded looks at a heartbeat, at least.
+  static constexpr size_t kStrandedSlice = 4096;
+  // The scan works in ticks of this, and the start-up pass (all at once) in
+  // pages of kScanPage files.
+  static constexpr Duration kScanTick = std::chrono::seconds(1);
+  static constexpr size_t kScanPage = 65536;
   // Durable state in the MetaStore: the local index, the last catalog heard
   // and the known peers (the last two let the node repair itself while the
   // master is down).
@@ -132,7 +147,8 @@ class Node final : public Process {
     std::string stage;
     std::vector<Peer> sources;  // holders still trusted; failing ones are dropped
     std::vector<ChunkState> chunks;
-    size_t next_source = 0;  // round-robin cursor over sources
+    size_t next_source = 0;          // round-robin cursor over sources
+    std::vector<uint64_t> requests;  // ids of its chunk requests in flight
     size_t in_flight = 0;
     uint64_t done = 0;
     bool awaiting_holders = false;
@@ -192,7 +208,13 @@ class Node final : public Process {
              std::string_view detail = {});
 
   // The disk (node_disk.cc).
+  // A whole pass at once (at start-up).
   void ScanDisk();
+  // The periodic scan's share of a tick.
+  void ScanTick();
+  // Lists and examines up to `budget` files after scan_cursor_, and finds
+  // the recorded ones gone among them; true once the pass is done.
+  bool ScanSome(size_t budget);
   void RecheckFile(const std::string& path);
   void Examine(const FileInfo& info);
   uint64_t BaseVersionFor(const std::string& path) const;
@@ -267,10 +289,14 @@ class Node final : public Process {
   std::map<std::string, std::string> stages_;
   bool registered_ = false;
   bool disk_full_ = false;
+  bool watch_incomplete_ = false;
+  bool scan_now_ = false;  // events were lost: a pass starts at the next tick
   Instant disk_full_since_{};
   Instant last_master_contact_{};
   uint64_t next_request_id_ = 1;
   std::string scrub_cursor_;     // last path scrubbed
+  std::string scan_cursor_;      // last path the scan listed; "": between passes
+  Instant scan_started_{};       // when the current (or last) pass began
   std::string stranded_cursor_;  // last path CheckStranded looked at
   int64_t scrub_balance_ = 0;    // bytes the scrub may still read (token bucket)
 };

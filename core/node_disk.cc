@@ -9,29 +9,66 @@
 namespace dds {
 
 void Node::ScanDisk() {
+  scan_cursor_.clear();
+  while (!ScanSome(kScanPage)) {
+  }
+}
+
+void Node::OnFileEventsMissed(bool complete, bool lost) {
+  if (watch_incomplete_ == complete) {
+    env_->Note(options_.name + (complete ? ": every directory watched again"
+                                         : ": part of the data dir goes unwatched; "
+                                           "the periodic scan covers it"));
+  }
+  watch_incomplete_ = !complete;
+  if (lost) scan_now_ = true;
+}
+
+void Node::ScanTick() {
+  const Instant now = env_->Now();
+  if (scan_cursor_.empty() && !scan_now_ && now - scan_started_ < options_.scan_interval)
+    return;
+  scan_now_ = false;
+  if (scan_cursor_.empty()) scan_started_ = now;
+  const auto budget =
+      std::max<uint64_t>(1, options_.scan_files_per_second *
+                                static_cast<uint64_t>(kScanTick.count()) / 1000000);
+  ScanSome(budget);
+}
+
+bool Node::ScanSome(size_t budget) {
   std::vector<FileInfo> files;
-  Status s = env_->Files().List(&files);
+  Status s = env_->Files().List(scan_cursor_, budget, &files);
   if (!s.ok()) {
     env_->Note(options_.name + ": cannot list data dir: " + s.ToString());
-    return;
+    scan_cursor_.clear();
+    return true;
   }
-  // The listing and the index are both in path order: one walk over the two
-  // finds the recorded files gone from the disk.
+  const bool end = files.size() < budget;
+  // The page covers paths after the cursor, up to its last one (or all the
+  // rest at the end). The listing and the index are both in path order: one
+  // walk over the two finds the recorded files gone from the disk.
   std::vector<std::string> missing;
-  auto slot = index_.slots().begin();
+  const NodeIndex::Slots& slots = index_.slots();
+  auto slot = slots.upper_bound(std::string_view(scan_cursor_));
+  auto before_page_end = [&](const NodeIndex::Slot& x) {
+    return end || x.path() <= files.back().path;
+  };
   for (const FileInfo& info : files) {
-    for (; slot != index_.slots().end() && slot->path() < info.path; ++slot) {
+    for (; slot != slots.end() && slot->path() < info.path; ++slot) {
       if (slot->has_local()) missing.push_back(slot->path());
     }
-    if (slot != index_.slots().end() && slot->path() == info.path) ++slot;
+    if (slot != slots.end() && slot->path() == info.path) ++slot;
   }
-  for (; slot != index_.slots().end(); ++slot) {
+  for (; slot != slots.end() && before_page_end(*slot); ++slot) {
     if (slot->has_local()) missing.push_back(slot->path());
   }
+  scan_cursor_ = end ? std::string() : files.back().path;
   for (const FileInfo& info : files) {
     if (ValidatePath(info.path).ok()) Examine(info);
   }
   for (const std::string& path : missing) FileMissing(path);
+  return end;
 }
 
 void Node::OnFileEvent(const std::string& path) {

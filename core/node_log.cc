@@ -39,7 +39,8 @@ void Node::HandleCatalogPage(const CatalogPage& m) {
     // A snapshot from another epoch begins: what it does not list goes.
     index_.ClearMarks();
     snapshot_ = true;
-    env_->Note(options_.name + ": catalog snapshot from a new master state");
+    if (cursor_.epoch != 0)
+      env_->Note(options_.name + ": catalog snapshot from a new master state");
   } else if (!(m.after == cursor_)) {
     RequestCatalog();  // An answer to an older request: ask again.
     return;

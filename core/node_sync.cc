@@ -227,6 +227,7 @@ void Node::SendRequests(Pull& pull) {
     uint64_t offset = i * kChunkBytes;
     uint64_t id = next_request_id_++;
     requests_[id] = ChunkRequest{pull.target.path, i, source.name, env_->Now()};
+    pull.requests.push_back(id);
     pull.chunks[i] = ChunkState::kInFlight;
     pull.in_flight += 1;
     outbox_.Add(source.address, Fetch{},
@@ -241,6 +242,7 @@ void Node::HandleChunk(const ChunkData& m) {
   ChunkRequest r = std::move(request->second);
   requests_.erase(request);
   Pull& pull = pulls_.at(r.path);
+  std::erase(pull.requests, m.request_id);
   pull.in_flight -= 1;
   pull.chunks[r.chunk] = ChunkState::kNeeded;
   if (!AcceptChunk(pull, r.chunk, m)) {
@@ -279,15 +281,14 @@ void Node::HandleFetchFailed(const FetchFailure& m) {
 
 void Node::DropSource(Pull& pull, const std::string& source, std::string_view why) {
   std::erase_if(pull.sources, [&](const Peer& p) { return p.name == source; });
-  for (auto it = requests_.begin(); it != requests_.end();) {
-    if (it->second.path == pull.target.path && it->second.source == source) {
-      pull.chunks[it->second.chunk] = ChunkState::kNeeded;
-      pull.in_flight -= 1;
-      it = requests_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  std::erase_if(pull.requests, [&](uint64_t id) {
+    auto it = requests_.find(id);
+    if (it->second.source != source) return false;
+    pull.chunks[it->second.chunk] = ChunkState::kNeeded;
+    pull.in_flight -= 1;
+    requests_.erase(it);
+    return true;
+  });
   if (disk_full_) {
     AbandonPull(pull.target.path, "disk full");
   } else if (pull.sources.empty() && registered_ && !pull.asked_master) {
@@ -343,7 +344,7 @@ bool Node::Publish(const std::string& stage, const CatalogEntry& entry,
 void Node::StopPull(std::string path) {
   auto pull = pulls_.find(path);
   if (pull == pulls_.end()) return;
-  std::erase_if(requests_, [&](const auto& r) { return r.second.path == path; });
+  for (uint64_t id : pull->second.requests) requests_.erase(id);
   wanted_.Stopped(pull->second.target.size);
   pulls_.erase(pull);
 }
@@ -413,11 +414,12 @@ bool Node::InHand(const std::string& path) const {
 }
 
 void Node::CheckStranded() {
-  // Walks the index from where the last tick stopped, a third of it a tick,
-  // so every entry is looked at within three heartbeats.
+  // Walks the index from where the last tick stopped: all of it within
+  // three heartbeats up to kStrandedSlice * 3 paths, within 30 beyond (a
+  // bounded share of the index a tick, like the scrub's).
   const NodeIndex::Slots& slots = index_.slots();
   if (slots.empty()) return;
-  size_t budget = slots.size() / 3 + 1;
+  size_t budget = std::max(kStrandedSlice, slots.size() / 30) + 1;
   auto slot = slots.upper_bound(std::string_view(stranded_cursor_));
   if (slot == slots.end()) slot = slots.begin();
   std::vector<std::string> stranded;

@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "core/path.h"
@@ -28,24 +30,45 @@ std::string Join(const std::string& dir, const std::string& name) {
 
 Result<std::unique_ptr<FileWatcher>> FileWatcher::Start(boost::asio::io_context& io,
                                                         const std::string& root,
-                                                        Callback callback) {
+                                                        Callback callback,
+                                                        GapCallback on_gap,
+                                                        Options options) {
   const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd < 0)
     return Status::IOError(std::string("inotify_init1: ") + std::strerror(errno));
   std::unique_ptr<FileWatcher> watcher(
-      new FileWatcher(io, root, fd, std::move(callback)));
+      new FileWatcher(io, root, fd, std::move(callback), std::move(on_gap), options));
   watcher->WatchTree("", /*report=*/false, nullptr);
   if (watcher->dirs_.empty()) return Status::IOError("cannot watch " + root);
+  if (!watcher->complete()) watcher->on_gap_(false, false);
   watcher->Read();
   return watcher;
 }
 
 FileWatcher::FileWatcher(boost::asio::io_context& io, std::string root, int inotify_fd,
-                         Callback callback)
+                         Callback callback, GapCallback on_gap, Options options)
     : root_(std::move(root)),
       inotify_(io, inotify_fd),
       callback_(std::move(callback)),
+      on_gap_(std::move(on_gap)),
+      options_(options),
       buffer_(kBufferBytes) {}
+
+void FileWatcher::Refused(const std::string& absolute) {
+  if (refused_++ > 0) return;  // Said once; the node's status shows it.
+  std::string limit = "?";
+  if (FILE* f = std::fopen("/proc/sys/fs/inotify/max_user_watches", "r")) {
+    char line[32] = {};
+    if (std::fgets(line, sizeof(line), f))
+      limit = std::string(line, std::strcspn(line, "\n"));
+    std::fclose(f);
+  }
+  Log("inotify: no watch left for " + absolute +
+      " (fs.inotify.max_user_watches = " + limit + ", " + std::to_string(dirs_.size()) +
+      " directories watched): changes there are found only by the periodic scan; raise "
+      "it, for example: sysctl -w fs.inotify.max_user_watches=" +
+      std::to_string(std::max<size_t>(524288, 4 * dirs_.size())));
+}
 
 FileWatcher::~FileWatcher() { Stop(); }
 
@@ -58,11 +81,20 @@ void FileWatcher::Stop() {
 void FileWatcher::WatchTree(const std::string& dir, bool report,
                             std::vector<std::string>* found) {
   const std::string absolute = dir.empty() ? root_ : root_ + "/" + dir;
-  const int wd =
-      ::inotify_add_watch(inotify_.native_handle(), absolute.c_str(), kWatchMask);
+  const bool over_limit =
+      options_.test_watch_limit != 0 && dirs_.size() >= options_.test_watch_limit;
+  const int wd = over_limit ? -1
+                            : ::inotify_add_watch(inotify_.native_handle(),
+                                                  absolute.c_str(), kWatchMask);
   if (wd < 0) {
-    // ENOSPC here means fs.inotify.max_user_watches; the periodic scan covers it.
-    Log("watch " + absolute + ": " + std::strerror(errno));
+    if (over_limit || errno == ENOSPC) {
+      const bool was_complete = complete();
+      Refused(absolute);
+      // Start tells of a gap found while it builds the tree itself.
+      if (was_complete && report) on_gap_(false, false);
+    } else {
+      Log("watch " + absolute + ": " + std::strerror(errno));
+    }
     return;
   }
   dirs_[wd] = dir;
@@ -122,7 +154,8 @@ void FileWatcher::Read() {
 void FileWatcher::Handle(int wd, uint32_t mask, const std::string& name,
                          std::vector<std::string>* paths) {
   if (mask & IN_Q_OVERFLOW) {
-    Log("inotify queue overflowed; the next periodic scan will catch up");
+    Log("inotify queue overflowed: events were lost; scanning the data dir");
+    on_gap_(complete(), /*lost=*/true);
     return;
   }
   if (mask & IN_IGNORED) {

@@ -4,9 +4,13 @@
 // writing, moved in, deleted or moved out, on the io_context, so the node
 // hears of changes at once. New subdirectories are watched as they appear, and
 // the files already inside them reported (they may have been written before
-// the watch existed). Names starting with ".dds" are ignored. inotify can
-// still miss events (queue overflow, directories moved out whole); the core's
-// periodic full scan is the safety net for those.
+// the watch existed). Names starting with ".dds" are ignored.
+//
+// What it cannot see, it says: a directory it could not watch for lack of
+// inotify watches (fs.inotify.max_user_watches) makes the watch incomplete
+// (logged once, with the fix), and a queue overflow loses events; both are
+// reported to the caller, so the node can show it and scan at once. The
+// core's periodic scan is the safety net for what is missed.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -21,16 +25,31 @@
 
 namespace dds {
 
+struct WatchOptions {
+  // TEST ONLY: refuse watches beyond this many, as the kernel does once
+  // fs.inotify.max_user_watches is reached (0: no such limit).
+  size_t test_watch_limit = 0;
+};
+
 class FileWatcher {
  public:
   // Paths reported by one read of the inotify queue, in order (a burst of
   // writes arrives together, so the node handles it in one callback).
   using Callback = std::function<void(const std::vector<std::string>& paths)>;
+  // Events were or may be missed: `complete` is false while some directory
+  // has no watch; `lost` is set when the queue overflowed.
+  using GapCallback = std::function<void(bool complete, bool lost)>;
 
-  // Watches `root` and everything below it; events go to `callback`.
+  using Options = WatchOptions;
+
+  // Watches `root` and everything below it; events go to `callback`, gaps
+  // to `on_gap` (also once at the start if the watch is incomplete).
   static Result<std::unique_ptr<FileWatcher>> Start(boost::asio::io_context& io,
                                                     const std::string& root,
-                                                    Callback callback);
+                                                    Callback callback, GapCallback on_gap,
+                                                    Options options = {});
+  // Every directory of the tree has its watch.
+  bool complete() const { return refused_ == 0; }
   ~FileWatcher();
   FileWatcher(const FileWatcher&) = delete;
   FileWatcher& operator=(const FileWatcher&) = delete;
@@ -39,7 +58,9 @@ class FileWatcher {
 
  private:
   FileWatcher(boost::asio::io_context& io, std::string root, int inotify_fd,
-              Callback callback);
+              Callback callback, GapCallback on_gap, Options options);
+  // A directory could not be watched: out of watches.
+  void Refused(const std::string& absolute);
 
   // Watches `dir` (relative, "" for the root) and its subdirectories. With
   // `report`, also adds every file found to `found` (a directory that just
@@ -53,7 +74,10 @@ class FileWatcher {
   const std::string root_;
   boost::asio::posix::stream_descriptor inotify_;
   Callback callback_;
+  GapCallback on_gap_;
+  const Options options_;
   std::map<int, std::string> dirs_;  // watch descriptor -> relative dir ("" = root)
+  size_t refused_ = 0;               // directories left unwatched for lack of watches
   std::vector<char> buffer_;
   bool stopped_ = false;
 };

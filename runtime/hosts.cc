@@ -123,13 +123,17 @@ Status NodeHost::Start(const std::string& http_address) {
   env_->set_process(node_.get());
   // Watch before the node's first scan, so nothing written in between is
   // missed; events are only delivered once the io_context runs.
-  auto watcher = FileWatcher::Start(io_, config_.data_dir,
-                                    [this](const std::vector<std::string>& paths) {
-                                      env_->Call([&] {
-                                        for (const std::string& path : paths)
-                                          node_->OnFileEvent(path);
-                                      });
-                                    });
+  auto watcher = FileWatcher::Start(
+      io_, config_.data_dir,
+      [this](const std::vector<std::string>& paths) {
+        env_->Call([&] {
+          for (const std::string& path : paths) node_->OnFileEvent(path);
+        });
+      },
+      [this](bool complete, bool lost) {
+        env_->Call([&] { node_->OnFileEventsMissed(complete, lost); });
+      },
+      config_.watcher);
   if (!watcher.ok()) return watcher.status();
   watcher_ = std::move(*watcher);
   env_->Call([&] { node_->Start(); });

@@ -101,6 +101,7 @@ struct NodeHostConfig {
   std::string listen = "127.0.0.1:0";
   std::string advertise;  // empty: the bound address
   NodeOptions options;    // name, addresses, master and pull concurrency set by the host
+  FileWatcher::Options watcher;
 };
 
 class NodeHost final : public ProcessHost {

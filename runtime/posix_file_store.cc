@@ -184,19 +184,102 @@ Result<UniqueFd> PosixFileStore::OpenStage(const std::string& stage, int flags) 
   return fd;
 }
 
-Status PosixFileStore::List(std::vector<FileInfo>* files) {
+Status PosixFileStore::List(const std::string& after, size_t max,
+                            std::vector<FileInfo>* files) {
   files->clear();
-  // A fresh open, not dup(): a dup shares the directory's read offset, so
-  // the next listing would start where this one ended.
-  UniqueFd root(OpenDirAt(root_fd_.get(), "."));
-  if (!root.valid()) return StatusFromErrno("open " + root_, errno);
-  if (Status s = ListDir(root.Release(), "", files); !s.ok()) return s;
+  if (walk_.empty() || after != walk_after_) SeekWalk(after);
+  const bool more = Walk(max, files);
+  walk_after_ = files->empty() ? after : files->back().path;
+  if (!more) walk_.clear();
+  // Deferred publishes are visible already: they replace what the disk
+  // holds at their paths within the page's range.
+  const std::string& upto = files->empty() || !more ? std::string() : files->back().path;
   std::erase_if(*files,
                 [&](const FileInfo& file) { return pending_.contains(file.path); });
-  for (const auto& [path, pending] : pending_) files->push_back(pending.info);
+  for (auto it = pending_.upper_bound(after);
+       it != pending_.end() && (upto.empty() || it->first <= upto); ++it) {
+    files->push_back(it->second.info);
+  }
   std::sort(files->begin(), files->end(),
             [](const FileInfo& a, const FileInfo& b) { return a.path < b.path; });
   return Status::Ok();
+}
+
+bool PosixFileStore::PushFrame(const std::string& prefix, UniqueFd fd) {
+  if (!fd.valid()) return false;
+  WalkFrame frame{prefix, std::move(fd), {}, 0};
+  // The frame keeps its fd for fstatat; readdir reads through a copy (a
+  // fresh open: a dup would share the read offset with the frame's fd).
+  DIR* dir = ::fdopendir(OpenDirAt(frame.fd.get(), "."));
+  if (dir == nullptr) return false;
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view name = entry->d_name;
+    if (name == "." || name == ".." || IsReserved(name)) continue;
+    bool directory = entry->d_type == DT_DIR;
+    if (entry->d_type == DT_UNKNOWN) {
+      struct stat st {};
+      if (::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      directory = S_ISDIR(st.st_mode);
+    }
+    frame.entries.push_back({std::string(name) + (directory ? "/" : ""), directory});
+  }
+  ::closedir(dir);
+  std::sort(frame.entries.begin(), frame.entries.end(),
+            [](const WalkEntry& a, const WalkEntry& b) { return a.key < b.key; });
+  walk_.push_back(std::move(frame));
+  return true;
+}
+
+void PosixFileStore::SeekWalk(const std::string& after) {
+  walk_.clear();
+  if (!PushFrame("", UniqueFd(OpenDirAt(root_fd_.get(), ".")))) return;
+  // Down the directories that hold `after`, skipping what sorts before it.
+  for (;;) {
+    WalkFrame& frame = walk_.back();
+    const std::string_view rest =
+        std::string_view(after).substr(std::min(after.size(), frame.prefix.size()));
+    auto it = std::upper_bound(
+        frame.entries.begin(), frame.entries.end(), rest,
+        [](std::string_view key, const WalkEntry& e) { return key < e.key; });
+    frame.next = static_cast<size_t>(it - frame.entries.begin());
+    // `after` inside a directory of this frame: resume within it.
+    if (frame.next == 0) return;
+    const WalkEntry& previous = frame.entries[frame.next - 1];
+    if (!previous.directory || !rest.starts_with(previous.key)) return;
+    const std::string prefix = frame.prefix + previous.key;
+    const std::string name = previous.key.substr(0, previous.key.size() - 1);
+    if (!PushFrame(prefix, UniqueFd(OpenDirAt(frame.fd.get(), name.c_str())))) return;
+  }
+}
+
+bool PosixFileStore::Walk(size_t max, std::vector<FileInfo>* files) {
+  while (!walk_.empty()) {
+    WalkFrame& frame = walk_.back();
+    if (frame.next == frame.entries.size()) {
+      walk_.pop_back();
+      continue;
+    }
+    if (files->size() >= max) return true;
+    const WalkEntry& entry = frame.entries[frame.next++];
+    const std::string path = frame.prefix + entry.key;
+    if (entry.directory) {
+      if (!ValidatePath(path.substr(0, path.size() - 1)).ok())
+        continue;  // not replicable
+      const std::string name = entry.key.substr(0, entry.key.size() - 1);
+      // Unreadable (or gone since it was listed): skipped; the next pass sees it.
+      PushFrame(path, UniqueFd(OpenDirAt(frame.fd.get(), name.c_str())));
+      continue;
+    }
+    if (!ValidatePath(path).ok()) continue;
+    struct stat st {};
+    // Gone since it was listed, or not a regular file: not there.
+    if (::fstatat(frame.fd.get(), entry.key.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISREG(st.st_mode)) {
+      continue;
+    }
+    files->push_back(InfoOf(path, st));
+  }
+  return false;
 }
 
 template <typename Visit>
@@ -217,24 +300,6 @@ Status PosixFileStore::ForEachEntry(int dir_fd, const std::string& what, Visit&&
   }
   ::closedir(dir);
   return Status::Ok();
-}
-
-// Takes ownership of `dir_fd`. Unreadable subdirectories are skipped rather
-// than failing the whole listing: the next scan sees them.
-Status PosixFileStore::ListDir(int dir_fd, const std::string& prefix,
-                               std::vector<FileInfo>* files) {
-  return ForEachEntry(dir_fd, prefix.empty() ? root_ : prefix,
-                      [&](int parent, const char* name, const struct stat& st) {
-                        const std::string path = prefix + name;
-                        if (IsReserved(name) || !ValidatePath(path).ok())
-                          return;  // not replicable
-                        if (S_ISREG(st.st_mode)) {
-                          files->push_back(InfoOf(path, st));
-                        } else if (S_ISDIR(st.st_mode)) {
-                          const int child = OpenDirAt(parent, name);
-                          if (child >= 0) (void)ListDir(child, path + "/", files);
-                        }
-                      });
 }
 
 Result<FileInfo> PosixFileStore::Stat(const std::string& path) {

@@ -46,7 +46,8 @@ class PosixFileStore final : public FileStore {
   // Opens (creating if needed) the data dir at `root` and its staging dir.
   static Result<std::unique_ptr<PosixFileStore>> Open(const std::string& root);
 
-  Status List(std::vector<FileInfo>* files) override;
+  Status List(const std::string& after, size_t max,
+              std::vector<FileInfo>* files) override;
   Result<FileInfo> Stat(const std::string& path) override;
   Result<FileDigest> Hash(const std::string& path) override;
   Result<std::string> Read(const std::string& path, uint64_t offset,
@@ -85,7 +86,27 @@ class PosixFileStore final : public FileStore {
   // component in `*leaf`. With `create`, makes missing directories.
   Result<UniqueFd> OpenParent(const std::string& path, bool create, std::string* leaf);
   Result<UniqueFd> OpenStage(const std::string& stage, int flags);
-  Status ListDir(int dir_fd, const std::string& prefix, std::vector<FileInfo>* files);
+  // The walk behind List: a stack of directories being read, each sorted
+  // so that the files come out in the order of their full paths (a
+  // directory sorts as its name followed by '/'). It continues where the
+  // last page ended; another starting point seeks afresh.
+  struct WalkEntry {
+    std::string key;  // the name, and '/' for a directory
+    bool directory = false;
+  };
+  struct WalkFrame {
+    std::string prefix;  // "" or "dir/sub/"
+    UniqueFd fd;
+    std::vector<WalkEntry> entries;
+    size_t next = 0;
+  };
+  // Reads the entries of directory `prefix` ("" for the root), open at
+  // `fd`, sorted, onto the walk; false if it cannot be read.
+  bool PushFrame(const std::string& prefix, UniqueFd fd);
+  // Restarts the walk just after `after`.
+  void SeekWalk(const std::string& after);
+  // Appends up to `max` files to `files`; false once the walk is over.
+  bool Walk(size_t max, std::vector<FileInfo>* files);
   // Calls `visit(name, stat)` for every entry of `dir_fd` except . and ..;
   // takes ownership of `dir_fd`.
   template <typename Visit>
@@ -110,6 +131,8 @@ class PosixFileStore final : public FileStore {
   bool defer_publishes_ = false;
   uint64_t next_aside_ = 0;
   std::map<std::string, Pending> pending_;  // by path
+  std::vector<WalkFrame> walk_;
+  std::string walk_after_;  // the last path the walk returned
   // The directories of pending publishes, open until their fsync, so ten
   // thousand files published into one directory cost one directory fsync.
   std::map<DirKey, UniqueFd> dirs_;

@@ -5,10 +5,11 @@
 // computed once, when the blob is made.
 #pragma once
 
-#include <map>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/entry.h"
@@ -41,7 +42,16 @@ class BlobPool {
  private:
   void DropExpired();
 
-  std::map<Digest, std::weak_ptr<const Blob>> blobs_;
+  // Looked up, never walked in an order that matters (DropExpired only
+  // erases): hashed, on the digest's leading bytes (SHA-256 is uniform).
+  struct DigestHash {
+    size_t operator()(const Digest& d) const {
+      size_t h = 0;
+      std::memcpy(&h, d.bytes.data(), sizeof(h));
+      return h;
+    }
+  };
+  std::unordered_map<Digest, std::weak_ptr<const Blob>, DigestHash> blobs_;
   size_t sweep_at_ = 1024;  // pool size at which expired entries are swept
 };
 

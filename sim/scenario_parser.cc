@@ -188,6 +188,8 @@ void ParseNodeOptions(const toml::table& table, NodeOptions* n) {
   n->heartbeat_interval = f.Time("heartbeat").value_or(n->heartbeat_interval);
   n->master_timeout = f.Time("master_timeout").value_or(n->master_timeout);
   n->scan_interval = f.Time("scan_interval").value_or(n->scan_interval);
+  n->scan_files_per_second =
+      f.Count("scan_rate", 1, 1ull << 40).value_or(n->scan_files_per_second);
   n->scrub_bytes_per_second = f.Bytes("scrub_rate").value_or(n->scrub_bytes_per_second);
   n->scrub_interval = f.Time("scrub_interval").value_or(n->scrub_interval);
   n->max_concurrent_pulls =

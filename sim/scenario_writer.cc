@@ -37,6 +37,7 @@ toml::table NodeTable(const NodeOptions& n) {
   return toml::table{{"heartbeat", Micros(n.heartbeat_interval)},
                      {"master_timeout", Micros(n.master_timeout)},
                      {"scan_interval", Micros(n.scan_interval)},
+                     {"scan_rate", Int(n.scan_files_per_second)},
                      {"scrub_rate", Int(n.scrub_bytes_per_second)},
                      {"scrub_interval", Micros(n.scrub_interval)},
                      {"max_pulls", Int(n.max_concurrent_pulls)},

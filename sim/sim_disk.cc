@@ -32,10 +32,11 @@ SimDisk::SimDisk(std::string node, const EventLoop* clock, BlobPool* pool,
                  DiskObserver* observer)
     : node_(std::move(node)), clock_(clock), pool_(pool), observer_(observer) {}
 
-Status SimDisk::List(std::vector<FileInfo>* files) {
+Status SimDisk::List(const std::string& after, size_t max, std::vector<FileInfo>* files) {
   files->clear();
-  files->reserve(files_.size());
-  for (const auto& [path, file] : files_) files->push_back(InfoOf(path, file));
+  for (auto it = files_.upper_bound(after); it != files_.end() && files->size() < max;
+       ++it)
+    files->push_back(InfoOf(it->first, it->second));
   return Status::Ok();
 }
 

@@ -74,7 +74,8 @@ class SimDisk final : public FileStore {
           DiskObserver* observer);
 
   // FileStore.
-  Status List(std::vector<FileInfo>* files) override;
+  Status List(const std::string& after, size_t max,
+              std::vector<FileInfo>* files) override;
   Result<FileInfo> Stat(const std::string& path) override;
   Result<FileDigest> Hash(const std::string& path) override;
   Result<std::string> Read(const std::string& path, uint64_t offset,

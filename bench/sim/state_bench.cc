@@ -15,6 +15,7 @@
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -70,8 +71,13 @@ class ForgetfulMeta final : public MetaStore {
 // with it, so nothing is hashed).
 class ListedDisk final : public FileStore {
  public:
-  Status List(std::vector<FileInfo>* files) override {
-    *files = listed;
+  Status List(const std::string& after, size_t max,
+              std::vector<FileInfo>* files) override {
+    files->clear();
+    auto it = std::upper_bound(
+        listed.begin(), listed.end(), after,
+        [](const std::string& a, const FileInfo& f) { return a < f.path; });
+    for (; it != listed.end() && files->size() < max; ++it) files->push_back(*it);
     return Status::Ok();
   }
   Result<FileInfo> Stat(const std::string& path) override {

@@ -92,12 +92,15 @@ void PrintStatus(const pt::ptree& status) {
   std::printf("%-16s %-5s %8s %8s %14s  %s\n", "NODE", "STATE", "FILES", "BEHIND",
               "BYTES BEHIND", "HTTP");
   for (const auto& [unused, node] : status.get_child("nodes")) {
-    std::printf("%-16s %-5s %8s %8s %14s  %s\n", node.get<std::string>("name").c_str(),
+    std::printf("%-16s %-5s %8s %8s %14s  %s%s\n", node.get<std::string>("name").c_str(),
                 node.get<bool>("up") ? "up" : "down",
                 node.get<std::string>("files_current").c_str(),
                 node.get<std::string>("files_behind").c_str(),
                 node.get<std::string>("bytes_behind").c_str(),
-                node.get<std::string>("http_address").c_str());
+                node.get<std::string>("http_address").c_str(),
+                node.get<bool>("watch_incomplete", false)
+                    ? "  (out of inotify watches: changes found by scan only)"
+                    : "");
   }
   std::printf("catalog: %s files, %s bytes; converged: %s\n",
               status.get<std::string>("files").c_str(),

@@ -14,7 +14,9 @@ std::string NodeJson(const NodeStatus& node) {
          ",\"disk_full\":" + (node.disk_full ? "true" : "false") +
          ",\"files_current\":" + std::to_string(node.files_current) +
          ",\"files_behind\":" + std::to_string(node.files_behind) +
-         ",\"bytes_behind\":" + std::to_string(node.bytes_behind) + "}";
+         ",\"bytes_behind\":" + std::to_string(node.bytes_behind) +
+         ",\"synced\":" + (node.synced ? "true" : "false") +
+         ",\"watch_incomplete\":" + (node.watch_incomplete ? "true" : "false") + "}";
 }
 
 std::string EntryJson(const CatalogEntry& entry) {

@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_CASE(stage_is_invisible_until_published) {
   BOOST_REQUIRE(store->WriteStage("abc123", 0, "hello ").ok());
   BOOST_REQUIRE(store->WriteStage("abc123", 6, "world").ok());
   std::vector<FileInfo> files;
-  BOOST_REQUIRE(store->List(&files).ok());
+  BOOST_REQUIRE(store->List("", SIZE_MAX, &files).ok());
   BOOST_TEST(files.empty());
   BOOST_TEST((store->HashStageRange("abc123", 0, 11).value() == DigestOf("hello world")));
   BOOST_TEST((store->HashStageRange("abc123", 6, 5).value() == DigestOf("world")));
@@ -50,7 +50,7 @@ BOOST_AUTO_TEST_CASE(stage_is_invisible_until_published) {
   BOOST_REQUIRE(published.ok());
   BOOST_TEST(published->size == 11u);
   BOOST_TEST(ReadFile(dir / "data/a/b/greeting.txt") == "hello world");
-  BOOST_REQUIRE(store->List(&files).ok());
+  BOOST_REQUIRE(store->List("", SIZE_MAX, &files).ok());
   BOOST_REQUIRE_EQUAL(files.size(), 1u);
   BOOST_TEST(files[0].path == "a/b/greeting.txt");
   BOOST_TEST(files[0].mtime == published->mtime);
@@ -95,7 +95,7 @@ BOOST_AUTO_TEST_CASE(deferred_publish_lands_on_sync) {
   BOOST_TEST(store->Stat("d/f.txt").value().size == 4u);
   BOOST_TEST((store->Hash("g.txt").value().whole == DigestOf("other")));
   std::vector<FileInfo> files;
-  BOOST_REQUIRE(store->List(&files).ok());
+  BOOST_REQUIRE(store->List("", SIZE_MAX, &files).ok());
   BOOST_REQUIRE_EQUAL(files.size(), 2u);
   BOOST_TEST(files[0].path == "d/f.txt");
   BOOST_TEST(files[0].size == 4u);
@@ -154,7 +154,7 @@ BOOST_AUTO_TEST_CASE(deferred_publish_yields_to_later_changes) {
   BOOST_REQUIRE(store->Publish("s", "g.txt").ok());
   BOOST_REQUIRE(store->Sync().ok());
   std::vector<FileInfo> files;
-  BOOST_REQUIRE(store->List(&files).ok());
+  BOOST_REQUIRE(store->List("", SIZE_MAX, &files).ok());
   BOOST_REQUIRE_EQUAL(files.size(), 1u);
   BOOST_TEST(ReadFile(dir / "data/g.txt") == "immediate");
 }
@@ -243,7 +243,7 @@ BOOST_AUTO_TEST_CASE(never_follows_symlinks) {
   BOOST_REQUIRE(::symlink((dir / "outside/secret.txt").c_str(),
                           (dir / "data/file-link").c_str()) == 0);
   std::vector<FileInfo> files;
-  BOOST_REQUIRE(store->List(&files).ok());
+  BOOST_REQUIRE(store->List("", SIZE_MAX, &files).ok());
   BOOST_TEST(files.empty());
   BOOST_TEST(store->Stat("file-link").status().IsNotFound());
   BOOST_TEST(!store->Read("file-link", 0, 100).ok());
@@ -251,6 +251,54 @@ BOOST_AUTO_TEST_CASE(never_follows_symlinks) {
   BOOST_REQUIRE(store->BeginStage("s").ok());
   BOOST_TEST(!store->Publish("s", "link/planted.txt").ok());
   BOOST_TEST(!std::filesystem::exists(dir / "outside/planted.txt"));
+}
+
+// Every path a paged walk returns, `page` files at a time.
+std::vector<std::string> WalkAll(PosixFileStore& store, size_t page) {
+  std::vector<std::string> paths;
+  std::vector<FileInfo> files;
+  std::string after;
+  do {
+    BOOST_REQUIRE(store.List(after, page, &files).ok());
+    for (const FileInfo& f : files) paths.push_back(f.path);
+    if (!files.empty()) after = files.back().path;
+  } while (files.size() >= page);
+  return paths;
+}
+
+BOOST_AUTO_TEST_CASE(list_walks_in_path_order_in_pages) {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  // Names around '/' in byte order: "a.txt" < "a/..." < "a0" < "ab/...".
+  std::vector<std::string> paths = {"a.txt", "a/x", "a/y/deep.bin", "a/z", "a0",
+                                    "ab/c",  "b",   "c/d/e/f",      "z"};
+  for (const std::string& p : paths) WriteFile(dir / ("data/" + p), p);
+  std::filesystem::create_directories(dir / "data/empty/dir");
+  WriteFile(dir / "data/.dds-state", "reserved");
+  std::vector<std::string> sorted = paths;
+  std::sort(sorted.begin(), sorted.end());
+  BOOST_TEST(paths == sorted);
+  for (size_t page : {1, 2, 3, 5, 100}) {
+    BOOST_TEST(WalkAll(*store, page) == paths, "page " << page);
+  }
+  // Seeking: from any point, what follows it.
+  for (size_t i = 0; i < paths.size(); ++i) {
+    std::vector<FileInfo> files;
+    BOOST_REQUIRE(store->List(paths[i], 100, &files).ok());
+    std::vector<std::string> got;
+    for (const FileInfo& f : files) got.push_back(f.path);
+    BOOST_TEST(got == std::vector<std::string>(paths.begin() + i + 1, paths.end()));
+  }
+  // Files added while a pass is under way: the next pass sees them all.
+  std::vector<FileInfo> files;
+  BOOST_REQUIRE(store->List("", 3, &files).ok());
+  WriteFile(dir / "data/a/a", "behind");
+  WriteFile(dir / "data/zz", "ahead");
+  BOOST_REQUIRE(store->List(files.back().path, 3, &files).ok());
+  std::vector<std::string> next_pass = WalkAll(*store, 4);
+  BOOST_TEST(std::count(next_pass.begin(), next_pass.end(), "zz") == 1);
+  BOOST_TEST(std::count(next_pass.begin(), next_pass.end(), "a/a") == 1);
+  BOOST_TEST(next_pass.size() == paths.size() + 2);
 }
 
 BOOST_AUTO_TEST_CASE(list_skips_reserved_names_and_sorts) {
@@ -262,7 +310,7 @@ BOOST_AUTO_TEST_CASE(list_skips_reserved_names_and_sorts) {
   WriteFile(dir / "data/sub/.dds-tmp", "x");
   ::mkfifo((dir / "data/fifo").c_str(), 0600);
   std::vector<FileInfo> files;
-  BOOST_REQUIRE(store->List(&files).ok());
+  BOOST_REQUIRE(store->List("", SIZE_MAX, &files).ok());
   BOOST_REQUIRE_EQUAL(files.size(), 2u);
   BOOST_TEST(files[0].path == "a/z.txt");
   BOOST_TEST(files[1].path == "b.txt");

@@ -273,6 +273,17 @@ BOOST_FIXTURE_TEST_CASE(a_holdings_list_adopts_versions_the_catalog_lacks, Fixtu
   BOOST_TEST(master->LiveHolders("kept").size() == 1u);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_node_out_of_watches_shows_in_the_status, Fixture) {
+  Heartbeat beat{"n2", master->head()};
+  beat.watch_incomplete = true;
+  Deliver("n2", beat);
+  for (const NodeStatus& n : master->Nodes())
+    BOOST_TEST(n.watch_incomplete == (n.name == "n2"));
+  beat.watch_incomplete = false;
+  Deliver("n2", beat);
+  for (const NodeStatus& n : master->Nodes()) BOOST_TEST(!n.watch_incomplete);
+}
+
 BOOST_FIXTURE_TEST_CASE(decisions_are_kept_until_settled, Fixture) {
   ChangeAck first = Change("n1", 0, 'A');
   std::string value;

@@ -90,7 +90,8 @@ BOOST_AUTO_TEST_CASE(status_and_catalog_json) {
       json.starts_with("{\"converged\":false,\"files\":2,\"bytes\":10,\"nodes\":[{"));
   BOOST_TEST(json.find("{\"name\":\"n2\",\"up\":false,\"peer_address\":\"127.0.0.1:1\","
                        "\"http_address\":\"127.0.0.1:8002\",\"disk_full\":false,"
-                       "\"files_current\":1,\"files_behind\":2,\"bytes_behind\":30}") !=
+                       "\"files_current\":1,\"files_behind\":2,\"bytes_behind\":30,"
+                       "\"synced\":false,\"watch_incomplete\":false}") !=
              std::string::npos);
   const std::string files = Body(Get("/api/files"));
   BOOST_TEST(files.find("{\"path\":\"gone\",\"version\":3,\"size\":0,\"hash\":\"\","
