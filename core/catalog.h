@@ -2,16 +2,22 @@
 // tombstones included. (Each node keeps its copy of it in its NodeIndex,
 // core/node_index.h, beside what its disk holds.)
 //
-// Memory: one node per path in a tree ordered by path, holding the entry
-// (whose path is the key: stored once) and which nodes hold that version
-// (HolderSet, 8 bytes up to 64 nodes).
+// Memory, for a file of one chunk: one tree node (about 160 bytes, from a
+// NodePool: the fields below, and which nodes hold the version, 8 bytes up
+// to 64 nodes) and its path's bytes (in a PathArena, stored once: the node
+// refers to them); a multi-chunk file adds its chunk digests (32 bytes a
+// MiB). The origin's name is interned.
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "core/arena.h"
 #include "core/entry.h"
 #include "core/holder_set.h"
 
@@ -19,30 +25,51 @@ namespace dds {
 
 class Catalog {
  public:
-  // One path. `entry.path` is the slot's key in the tree and is never
-  // changed once inserted; the other fields are mutable through const
-  // references, since they do not affect the order.
+  // One path's entry (CatalogEntry's fields, packed). `path` is the slot's
+  // key and never changes; the rest changes through Apply only, and the
+  // holders through the master.
   struct Slot {
-    mutable CatalogEntry entry;
-    mutable HolderSet holders;  // nodes holding entry's version
+    std::string_view path;  // in the catalog's PathArena
+    mutable uint64_t version = 0;
+    mutable Digest hash;
+    mutable uint64_t size = 0;
+    mutable int64_t mtime = 0;
+    mutable uint64_t base_version = 0;
+    mutable uint64_t seq = 0;
+    mutable uint32_t origin_id = 0;  // Catalog::OriginOf
+    mutable bool tombstone = false;
+    mutable std::unique_ptr<std::vector<Digest>> chunk_list;  // null: <= 1 chunk
+    mutable HolderSet holders;  // nodes holding this version
+
+    bool live() const { return !tombstone; }
+    const std::vector<Digest>& chunks() const {
+      return chunk_list ? *chunk_list : kNoChunks;
+    }
+
+   private:
+    static const std::vector<Digest> kNoChunks;
   };
   struct ByPath {
     using is_transparent = void;
-    bool operator()(const Slot& a, const Slot& b) const {
-      return a.entry.path < b.entry.path;
-    }
-    bool operator()(const Slot& a, std::string_view b) const { return a.entry.path < b; }
-    bool operator()(std::string_view a, const Slot& b) const { return a < b.entry.path; }
+    bool operator()(const Slot& a, const Slot& b) const { return a.path < b.path; }
+    bool operator()(const Slot& a, std::string_view b) const { return a.path < b; }
+    bool operator()(std::string_view a, const Slot& b) const { return a < b.path; }
   };
-  using Slots = std::set<Slot, ByPath>;
+  using Slots = std::set<Slot, ByPath, PoolAllocator<Slot>>;
+
+  Catalog();
+  Catalog(const Catalog&) = delete;
+  Catalog& operator=(const Catalog&) = delete;
 
   // Records `entry` if it is newer than what is known for its path (or the
   // path is new). Returns its slot if the catalog changed, else null.
   const Slot* Apply(const CatalogEntry& entry);
 
-  const CatalogEntry* Find(std::string_view path) const;
-  const Slot* FindSlot(std::string_view path) const;
+  const Slot* Find(std::string_view path) const;
   const Slots& slots() const { return slots_; }
+  // The slot's entry, whole.
+  CatalogEntry EntryOf(const Slot& slot) const;
+  const std::string& OriginOf(const Slot& slot) const { return names_[slot.origin_id]; }
   size_t size() const { return slots_.size(); }
   // Paths with a live (non-tombstone) version, and their total bytes.
   size_t live_files() const { return live_files_; }
@@ -58,9 +85,13 @@ class Catalog {
   static uint64_t Mix(std::string_view path, uint64_t version, const dds::Digest& hash);
 
  private:
-  void Account(const CatalogEntry& entry, int sign);
+  void Account(const Slot& slot, int sign);
+  uint32_t NameId(const std::string& name);
 
+  PathArena paths_;  // before slots_, which points into it
   Slots slots_;
+  std::vector<std::string> names_;  // origins, interned
+  std::map<std::string, uint32_t> name_ids_;
   uint64_t digest_ = 0;
   size_t live_files_ = 0;
   uint64_t live_bytes_ = 0;

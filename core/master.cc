@@ -245,8 +245,8 @@ std::vector<NodeStatus> Master::Nodes() const {
 
 std::vector<NodeStatus> Master::LiveHolders(const std::string& path) const {
   std::vector<NodeStatus> out;
-  const Catalog::Slot* slot = catalog_.FindSlot(path);
-  if (slot == nullptr || slot->entry.tombstone) return out;
+  const Catalog::Slot* slot = catalog_.Find(path);
+  if (slot == nullptr || slot->tombstone) return out;
   slot->holders.ForEach([&](uint32_t s) {
     const NodeRecord& node = *by_slot_[s];
     if (node.up) {
@@ -263,6 +263,12 @@ std::vector<NodeStatus> Master::LiveHolders(const std::string& path) const {
   std::sort(out.begin(), out.end(),
             [](const NodeStatus& a, const NodeStatus& b) { return a.name < b.name; });
   return out;
+}
+
+size_t Master::decisions_pending() const {
+  size_t n = 0;
+  for (const auto& [name, node] : nodes_) n += node.decisions.size();
+  return n;
 }
 
 bool Master::Converged() const {

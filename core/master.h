@@ -89,6 +89,8 @@ class Master final : public Process {
   // True when every live node holds every live entry at its current version
   // and has applied the whole log (so no tombstoned file either).
   bool Converged() const;
+  // Decisions kept for changes their nodes have not settled yet.
+  size_t decisions_pending() const;
   void set_observer(CatalogObserver* observer) { observer_ = observer; }
 
  private:
@@ -167,7 +169,8 @@ class Master final : public Process {
   // it, moves the holders, pushes it to the live nodes.
   void Record(CatalogEntry entry);
   void CompactLog();
-  void RememberSuperseded(const CatalogEntry& old);
+  // Remembers (path, version, hash) as replaced by a newer version.
+  void RememberSuperseded(const std::string& path, uint64_t version, const Digest& hash);
   std::optional<uint64_t> SupersededWith(const std::string& path,
                                          const Digest& hash) const;
 
@@ -178,7 +181,7 @@ class Master final : public Process {
   ChangeAck KeepAsConflictCopy(const CatalogEntry& loser, NodeRecord& node,
                                const Change& change);
   bool SupersedesOwnChange(const NodeRecord& node, const Change& change,
-                           const CatalogEntry& current) const;
+                           const Catalog::Slot& current) const;
   void SettleDecisions(NodeRecord& node, uint64_t settled_below);
 
   // Who holds what (master_holdings.cc).

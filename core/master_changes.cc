@@ -16,6 +16,7 @@ void Master::HandleChanges(const Address& from, const Changes& m) {
     return;
   }
   node->last_seen = env_->Now();
+  SettleDecisions(*node, m.settled_below);
   // The answers go after the pushes of what they recorded, in one batch (a
   // push between two answers would close the answers' batch).
   std::vector<ChangeAck> acks;
@@ -55,13 +56,12 @@ void Master::SettleDecisions(NodeRecord& node, uint64_t settled_below) {
 }
 
 ChangeAck Master::DecideNew(NodeRecord& node, const Change& change) {
-  const Catalog::Slot* slot = catalog_.FindSlot(change.path);
-  const CatalogEntry* current = slot == nullptr ? nullptr : &slot->entry;
+  const Catalog::Slot* current = catalog_.Find(change.path);
   CatalogEntry candidate{change.path, 0,         change.hash,  change.size,
                          false,       node.name, change.mtime, change.chunks};
   if (current != nullptr && !current->tombstone && current->hash == change.hash) {
     // Same content as recorded: nothing new, the node simply holds it.
-    Hold(node, *slot);
+    Hold(node, *current);
     return ChangeAck{change.id, change.path, change.hash, true, current->version, "", 0};
   }
   uint64_t current_version = current == nullptr ? 0 : current->version;
@@ -76,24 +76,25 @@ ChangeAck Master::DecideNew(NodeRecord& node, const Change& change) {
     }
     // Concurrent with what is recorded: the conflict rule decides.
     candidate.version = current_version + 1;
-    if (!WinsConflict(candidate, *current))
+    const CatalogEntry recorded = catalog_.EntryOf(*current);
+    if (!WinsConflict(candidate, recorded))
       return KeepAsConflictCopy(candidate, node, change);
-    KeepAsConflictCopy(*current, node, change);
+    KeepAsConflictCopy(recorded, node, change);
   }
   candidate.version = std::max(current_version, change.base_version) + 1;
   candidate.base_version = change.base_version;
   Record(candidate);
-  Hold(node, *catalog_.FindSlot(change.path));
+  Hold(node, *catalog_.Find(change.path));
   return ChangeAck{change.id, change.path, change.hash, true, candidate.version, "", 0};
 }
 
 bool Master::SupersedesOwnChange(const NodeRecord& node, const Change& change,
-                                 const CatalogEntry& current) const {
+                                 const Catalog::Slot& current) const {
   // A node that edits a file again before hearing the fate of its previous
   // change sends the same base twice (a file reported while still being
   // written, then complete). If the current version is that previous change,
   // the new one follows it rather than competing with it.
-  return !current.tombstone && current.origin == node.name &&
+  return !current.tombstone && catalog_.OriginOf(current) == node.name &&
          current.base_version == change.base_version;
 }
 
@@ -102,7 +103,7 @@ ChangeAck Master::KeepAsConflictCopy(const CatalogEntry& loser, NodeRecord& node
   std::string path = ConflictPath(loser);
   if (!ValidatePath(path).ok())
     path = "conflicts/" + loser.origin + "-" + loser.hash.Hex();
-  const CatalogEntry* existing = catalog_.Find(path);
+  const Catalog::Slot* existing = catalog_.Find(path);
   if (existing != nullptr && existing->tombstone) {
     // This content was kept here once and an admin has deleted it since: the
     // change is settled (a re-sent change must not bring it back).
@@ -123,7 +124,7 @@ ChangeAck Master::KeepAsConflictCopy(const CatalogEntry& loser, NodeRecord& node
   }
   if (loser.origin == node.name && loser.hash == change.hash) {
     // The losing node holds the content and copies it into place at once.
-    Hold(node, *catalog_.FindSlot(path));
+    Hold(node, *catalog_.Find(path));
   }
   return ChangeAck{change.id, change.path, change.hash, false, 0, path, version};
 }

@@ -19,24 +19,23 @@ namespace {
 // window is asked for once the last of them arrives.
 constexpr uint64_t kListWindowFiles = 65536;
 
-bool Holds(const CatalogEntry& entry, const Holding& h) {
-  return !entry.tombstone && entry.version == h.version && entry.hash == h.hash;
+bool Holds(const Catalog::Slot& slot, const Holding& h) {
+  return !slot.tombstone && slot.version == h.version && slot.hash == h.hash;
 }
 
 }  // namespace
 
 void Master::Hold(NodeRecord& node, const Catalog::Slot& slot) {
-  const CatalogEntry& e = slot.entry;
-  if (e.tombstone || !slot.holders.Insert(node.slot)) return;
-  node.view.Add(BucketOf(e.path), Catalog::Mix(e.path, e.version, e.hash), 1);
-  node.bytes_held += e.size;
+  if (slot.tombstone || !slot.holders.Insert(node.slot)) return;
+  node.view.Add(BucketOf(slot.path), Catalog::Mix(slot.path, slot.version, slot.hash), 1);
+  node.bytes_held += slot.size;
 }
 
 void Master::Unhold(NodeRecord& node, const Catalog::Slot& slot) {
-  const CatalogEntry& e = slot.entry;
   if (!slot.holders.Erase(node.slot)) return;
-  node.view.Add(BucketOf(e.path), Catalog::Mix(e.path, e.version, e.hash), -1);
-  node.bytes_held -= e.size;
+  node.view.Add(BucketOf(slot.path), Catalog::Mix(slot.path, slot.version, slot.hash),
+                -1);
+  node.bytes_held -= slot.size;
 }
 
 void Master::UnholdAll(const Catalog::Slot& slot) {
@@ -117,7 +116,7 @@ void Master::AcceptHolding(NodeRecord& node, const Holding& h) {
   if (!ValidatePath(h.path).ok()) return;
   CatalogEntry shape{h.path, h.version, h.hash, h.size, false, node.name, 0, h.chunks};
   if (h.version == 0 || !shape.WellFormed()) return;
-  const CatalogEntry* current = catalog_.Find(h.path);
+  const Catalog::Slot* current = catalog_.Find(h.path);
   if (current == nullptr || h.version > current->version) {
     // The node holds a version this catalog has never seen: the master's own
     // state is behind (lost, or restored from an old copy). Adopt it rather
@@ -125,16 +124,16 @@ void Master::AcceptHolding(NodeRecord& node, const Holding& h) {
     shape.seq = 0;
     Record(shape);
   }
-  const Catalog::Slot* slot = catalog_.FindSlot(h.path);
-  if (Holds(slot->entry, h)) Hold(node, *slot);
+  const Catalog::Slot* slot = catalog_.Find(h.path);
+  if (Holds(*slot, h)) Hold(node, *slot);
 }
 
 void Master::HandleHaves(const Haves& m) {
   NodeRecord* node = FindUp(m.node);
   if (node == nullptr) return;
   for (const Holding& h : m.items) {
-    const Catalog::Slot* slot = catalog_.FindSlot(h.path);
-    if (slot != nullptr && Holds(slot->entry, h)) Hold(*node, *slot);
+    const Catalog::Slot* slot = catalog_.Find(h.path);
+    if (slot != nullptr && Holds(*slot, h)) Hold(*node, *slot);
   }
 }
 
@@ -142,7 +141,7 @@ void Master::HandleDropped(const Dropped& m) {
   NodeRecord* node = FindUp(m.node);
   if (node == nullptr) return;
   for (const std::string& path : m.paths) {
-    const Catalog::Slot* slot = catalog_.FindSlot(path);
+    const Catalog::Slot* slot = catalog_.Find(path);
     if (slot != nullptr) Unhold(*node, *slot);
   }
 }
@@ -150,8 +149,8 @@ void Master::HandleDropped(const Dropped& m) {
 void Master::HandleWhoHas(const Address& from, const WhoHas& m) {
   for (const VersionRef& ref : m.items) {
     HolderList reply{ref.path, ref.version, {}};
-    const Catalog::Slot* slot = catalog_.FindSlot(ref.path);
-    if (slot != nullptr && slot->entry.version == ref.version) {
+    const Catalog::Slot* slot = catalog_.Find(ref.path);
+    if (slot != nullptr && slot->version == ref.version) {
       // A partial Fisher-Yates shuffle over the holders, stopping once
       // enough live ones are picked, spreads pulls over all holders.
       std::vector<uint32_t> pool;

@@ -36,29 +36,28 @@ CatalogPage Master::PageAfter(const Cursor& after) const {
   uint64_t bytes = WireSize(page);
   page.last = head();
   for (; it != log_.end(); ++it) {
-    const CatalogEntry& entry = it->second->entry;
-    if (entry.seq != it->first) continue;  // stale: the path moved on since
+    if (it->second->seq != it->first) continue;  // stale: the path moved on since
+    CatalogEntry entry = catalog_.EntryOf(*it->second);
     uint64_t entry_bytes = WireSize(entry);
     if (!page.entries.empty() && bytes + entry_bytes > kMaxBatchBytes) {
       // Every change up to the last one listed is in the page.
       page.last = Cursor{epoch_, page.entries.back().seq};
       break;
     }
-    page.entries.push_back(entry);
+    page.entries.push_back(std::move(entry));
     bytes += entry_bytes;
   }
   return page;
 }
 
 void Master::Record(CatalogEntry entry) {
-  const Catalog::Slot* old = catalog_.FindSlot(entry.path);
+  const Catalog::Slot* old = catalog_.Find(entry.path);
   const uint64_t bucket = BucketOf(entry.path);
   if (old != nullptr) {
     UnholdAll(*old);
-    const CatalogEntry& e = old->entry;
-    if (!e.tombstone) {
-      full_.Add(bucket, Catalog::Mix(e.path, e.version, e.hash), -1);
-      RememberSuperseded(e);
+    if (!old->tombstone) {
+      full_.Add(bucket, Catalog::Mix(old->path, old->version, old->hash), -1);
+      RememberSuperseded(entry.path, old->version, old->hash);
     }
   }
   entry.seq = ++head_;
@@ -71,29 +70,29 @@ void Master::Record(CatalogEntry entry) {
     full_.Add(bucket, Catalog::Mix(entry.path, entry.version, entry.hash), 1);
   log_.emplace_back(entry.seq, slot);
   if (log_.size() > 2 * catalog_.size() + 1024) CompactLog();
-  if (observer_ != nullptr) observer_->OnRecorded(slot->entry);
+  if (observer_ != nullptr) observer_->OnRecorded(entry);
   for (const auto& [name, node] : nodes_) {
     if (node.up) {
       outbox_.Add(node.peer_address, EntryUpdates{epoch_, {}}, &EntryUpdates::entries,
-                  slot->entry);
+                  entry);
     }
   }
 }
 
 void Master::CompactLog() {
-  std::erase_if(log_, [](const auto& e) { return e.second->entry.seq != e.first; });
+  std::erase_if(log_, [](const auto& e) { return e.second->seq != e.first; });
 }
 
 Result<CatalogEntry> Master::Remove(const std::string& path) {
   Status valid = ValidatePath(path);
   if (!valid.ok()) return valid;
-  const CatalogEntry* current = catalog_.Find(path);
+  const Catalog::Slot* current = catalog_.Find(path);
   if (current == nullptr || current->tombstone) return Status::NotFound(path);
   CatalogEntry tombstone{path, current->version + 1, Digest{}, 0, true, "admin", 0, {}};
   Record(tombstone);
   env_->Note("master: removed " + path + " (tombstone v" +
              std::to_string(tombstone.version) + ")");
-  return *catalog_.Find(path);
+  return catalog_.EntryOf(*catalog_.Find(path));
 }
 
 void Master::LoadSuperseded() {
@@ -104,13 +103,13 @@ void Master::LoadSuperseded() {
                           });
 }
 
-void Master::RememberSuperseded(const CatalogEntry& old) {
-  Superseded& s = superseded_[old.path];
-  s.versions.push_back({old.version, old.hash});
+void Master::RememberSuperseded(const std::string& path, uint64_t version,
+                                const Digest& hash) {
+  Superseded& s = superseded_[path];
+  s.versions.push_back({version, hash});
   if (s.versions.size() > kSupersededKept) s.versions.erase(s.versions.begin());
-  Status st =
-      env_->Meta().Put(std::string(kSupersededKeyPrefix) + old.path, EncodeRecord(s));
-  if (!st.ok()) env_->Note("master: cannot persist " + old.path + ": " + st.ToString());
+  Status st = env_->Meta().Put(std::string(kSupersededKeyPrefix) + path, EncodeRecord(s));
+  if (!st.ok()) env_->Note("master: cannot persist " + path + ": " + st.ToString());
 }
 
 std::optional<uint64_t> Master::SupersededWith(const std::string& path,

@@ -114,9 +114,13 @@ struct Change {
 struct Changes {
   std::string node;
   std::vector<Change> items;
+  // As in Heartbeat: every change id below it is settled. Sent with each
+  // batch too, so a node reporting a burst of files lets the master forget
+  // its decisions as it goes, not a heartbeat later.
+  uint64_t settled_below = 0;
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.node, s.items);
+    return std::tie(s.node, s.items, s.settled_below);
   }
 };
 

@@ -35,7 +35,7 @@ void Node::Start() {
   std::vector<std::string> known;
   known.reserve(index_.entries());
   for (const NodeIndex::Slot& slot : index_.slots()) {
-    if (slot.has_entry()) known.push_back(slot.path());
+    if (slot.has_entry()) known.emplace_back(slot.path());
   }
   for (const std::string& path : known) Reconcile(path);
   last_master_contact_ = env_->Now();
@@ -127,10 +127,10 @@ void Node::OnHeartbeatTick() {
   Instant now = env_->Now();
   if (registered_ && now - last_master_contact_ > options_.master_timeout) MasterLost();
   if (registered_) {
-    outbox_.Send(
-        options_.master,
-        Heartbeat{options_.name, cursor_, index_.held().count(), index_.held().digest(),
-                  pending_changes_.size(), SettledBelow(), disk_full_});
+    outbox_.Send(options_.master,
+                 Heartbeat{options_.name, cursor_, index_.held().count(),
+                           index_.held().digest(), pending_changes_.size(),
+                           pending_changes_.SettledBelow(next_change_id_), disk_full_});
     ResendChanges();
   } else {
     SendRegister();
@@ -145,11 +145,11 @@ void Node::OnHeartbeatTick() {
   PumpPulls();
 }
 
-std::optional<Holding> Node::Servable(const std::string& path) const {
+std::optional<Holding> Node::Servable(std::string_view path) const {
   const NodeIndex::Slot* slot = index_.Find(path);
   if (slot == nullptr || !slot->held()) return std::nullopt;
-  return Holding{path, slot->local_version(), slot->local_hash(), slot->local_size(),
-                 slot->local_chunks()};
+  return Holding{std::string(path), slot->local_version(), slot->local_hash(),
+                 slot->local_size(), slot->local_chunks()};
 }
 
 // ---- master link ----
@@ -177,7 +177,8 @@ void Node::HandleWelcome(const Welcome& m) {
   registered_ = true;
   last_master_contact_ = env_->Now();
   if (!(m.head == cursor_)) RequestCatalog();
-  for (auto& [path, pending] : pending_changes_) SendChange(pending);
+  pending_changes_.ForEach(
+      [&](PendingChanges::Pending& pending) { SendChange(pending); });
 }
 
 void Node::HandleMembers(const Members& m) {
@@ -218,32 +219,27 @@ void Node::HandleHeartbeatAck(const HeartbeatAck& m) {
 }
 
 void Node::ReportChange(const std::string& path, const LocalFile& local) {
-  Change change{local.change_id, path,        local.version, local.hash,
-                local.size,      local.mtime, local.chunks};
-  PendingChange& pending = pending_changes_[path];
-  pending = PendingChange{change, env_->Now()};
+  PendingChanges::Pending& pending =
+      pending_changes_.Set(Change{local.change_id, path, local.version, local.hash,
+                                  local.size, local.mtime, local.chunks},
+                           env_->Now());
   Trace("reported", path,
         "v" + std::to_string(local.version) + "+ " + local.hash.ShortHex());
   if (registered_) SendChange(pending);
 }
 
-void Node::SendChange(PendingChange& pending) {
+void Node::SendChange(PendingChanges::Pending& pending) {
   pending.sent = env_->Now();
-  outbox_.Add(options_.master, Changes{options_.name, {}}, pending.change);
+  outbox_.Add(options_.master,
+              Changes{options_.name, {}, pending_changes_.SettledBelow(next_change_id_)},
+              pending.change);
 }
 
 void Node::ResendChanges() {
   Instant now = env_->Now();
-  for (auto& [path, pending] : pending_changes_) {
+  pending_changes_.ForEach([&](PendingChanges::Pending& pending) {
     if (now - pending.sent >= options_.change_resend) SendChange(pending);
-  }
-}
-
-uint64_t Node::SettledBelow() const {
-  uint64_t below = next_change_id_;
-  for (const auto& [path, pending] : pending_changes_)
-    below = std::min(below, pending.change.id);
-  return below;
+  });
 }
 
 uint64_t Node::NewChangeId() {
@@ -256,12 +252,8 @@ uint64_t Node::NewChangeId() {
 void Node::HandleChangeAck(const ChangeAck& m) {
   const NodeIndex::Slot* slot = index_.Find(m.path);
   bool ours = slot != nullptr && slot->undecided() && slot->change_id() == m.id;
-  auto pending = pending_changes_.find(m.path);
   // An ack for an older change must not drop the newer one still pending.
-  if (pending != pending_changes_.end() && pending->second.change.id == m.id &&
-      (!ours || m.accepted)) {
-    pending_changes_.erase(pending);
-  }
+  if (!ours || m.accepted) pending_changes_.EraseIf(m.path, m.id);
   if (!ours) return;
   if (m.accepted) {
     LocalFile f = index_.LocalOf(*slot);
@@ -279,7 +271,7 @@ void Node::HandleChangeAck(const ChangeAck& m) {
   // conflict path, it leaves this path to the winner (or to the tombstone: a
   // loser left here would look like a new file after the delete).
   if (!KeepLocalAsConflictCopy(m)) return;  // Still pending: the re-sent change retries.
-  pending_changes_.erase(m.path);
+  pending_changes_.Erase(m.path);
   Status s = env_->Files().Remove(m.path);
   if (!s.ok() && !s.IsNotFound()) env_->Note(options_.name + ": " + s.ToString());
   ForgetLocal(m.path);
@@ -350,9 +342,9 @@ void Node::LoadIndex() {
     if (!f.acked) {
       // A change the master had not decided when we stopped: report it again,
       // under the same id, so that it gets the same answer.
-      pending_changes_[path] = PendingChange{
+      pending_changes_.Set(
           Change{f.change_id, path, f.version, f.hash, f.size, f.mtime, f.chunks},
-          Instant{}};
+          Instant{});
     }
     return true;
   });

@@ -35,6 +35,7 @@
 #include "core/holdings.h"
 #include "core/node_index.h"
 #include "core/outbox.h"
+#include "core/pending_changes.h"
 #include "core/pull_queue.h"
 
 namespace dds {
@@ -106,7 +107,7 @@ class Node final : public Process {
 
   // The verified, recorded version this node may serve for `path`, if any.
   // Never an unacknowledged local change, never a partial download.
-  std::optional<Holding> Servable(const std::string& path) const;
+  std::optional<Holding> Servable(std::string_view path) const;
   const NodeIndex& index() const { return index_; }
   bool registered() const { return registered_; }
   size_t active_pulls() const { return pulls_.size(); }
@@ -162,10 +163,6 @@ class Node final : public Process {
     std::string source;  // peer name
     Instant sent{};
   };
-  struct PendingChange {
-    Change change;
-    Instant sent{};
-  };
   // The master link (node.cc).
   void OnHeartbeatTick();
   void SendRegister();
@@ -175,9 +172,8 @@ class Node final : public Process {
   void HandleHeartbeatAck(const HeartbeatAck& m);
   void HandleMembers(const Members& m);
   void ReportChange(const std::string& path, const LocalFile& local);
-  void SendChange(PendingChange& pending);
+  void SendChange(PendingChanges::Pending& pending);
   void ResendChanges();
-  uint64_t SettledBelow() const;
   // The next change id, persisted so that ids are never reused.
   uint64_t NewChangeId();
   void HandleChangeAck(const ChangeAck& m);
@@ -278,8 +274,8 @@ class Node final : public Process {
   Instant sync_asked_{};   // when it was sent
   bool snapshot_ = false;  // applying a snapshot (reset pages)
   uint64_t next_change_id_ = 1;
-  std::map<std::string, Address> peers_;  // every node the master told us of
-  std::map<std::string, PendingChange> pending_changes_;
+  std::map<std::string, Address> peers_;        // every node the master told us of
+  PendingChanges pending_changes_;              // reported, not yet answered
   PullQueue wanted_;                            // paths to pull
   std::map<std::string, Pull> pulls_;           // active pulls by path
   std::map<uint64_t, ChunkRequest> requests_;   // outstanding Fetches by request id

@@ -56,12 +56,12 @@ bool Node::ScanSome(size_t budget) {
   };
   for (const FileInfo& info : files) {
     for (; slot != slots.end() && slot->path() < info.path; ++slot) {
-      if (slot->has_local()) missing.push_back(slot->path());
+      if (slot->has_local()) missing.emplace_back(slot->path());
     }
     if (slot != slots.end() && slot->path() == info.path) ++slot;
   }
   for (; slot != slots.end() && before_page_end(*slot); ++slot) {
-    if (slot->has_local()) missing.push_back(slot->path());
+    if (slot->has_local()) missing.emplace_back(slot->path());
   }
   scan_cursor_ = end ? std::string() : files.back().path;
   for (const FileInfo& info : files) {
@@ -139,7 +139,7 @@ uint64_t Node::BaseVersionFor(const std::string& path) const {
 void Node::AdoptAsCurrent(const std::string& path, uint64_t size, int64_t mtime,
                           const CatalogEntry& entry) {
   CancelPull(path);
-  pending_changes_.erase(path);
+  pending_changes_.Erase(path);
   const LocalFile f{entry.version, entry.hash, size, mtime, true, entry.chunks};
   SaveLocal(path, f);
   SendHave(path, f);
@@ -151,7 +151,7 @@ void Node::FileMissing(const std::string& path) {
   if (slot->undecided()) {
     // A local change that vanished before the master decided on it: what
     // the catalog holds for the path, if anything, comes back.
-    pending_changes_.erase(path);
+    pending_changes_.Erase(path);
     ForgetLocal(path);
     Reconcile(path);
     return;
@@ -178,7 +178,7 @@ void Node::ScrubSome() {
   for (size_t visited = 0; visited < visits && scrub_balance_ > 0; ++visited) {
     auto it = slots.upper_bound(std::string_view(scrub_cursor_));
     if (it == slots.end()) it = slots.begin();
-    scrub_cursor_ = it->path();
+    scrub_cursor_.assign(it->path());
     if (!it->held()) continue;
     LocalFile f = index_.LocalOf(*it);
     scrub_balance_ -= static_cast<int64_t>(ScrubCost(f.size));

@@ -83,7 +83,7 @@ bool NodeIndex::ApplyEntry(const CatalogEntry& entry) {
   auto it = slots_.find(std::string_view(entry.path));
   if (it == slots_.end()) {
     Slot fresh;
-    fresh.path_ = entry.path;
+    fresh.path_ = paths_.Store(entry.path);
     it = slots_.insert(std::move(fresh)).first;
   }
   const Slot& slot = *it;
@@ -121,7 +121,7 @@ void NodeIndex::DropEntry(std::string_view path) {
 
 CatalogEntry NodeIndex::EntryOf(const Slot& slot) const {
   CatalogEntry e;
-  e.path = slot.path_;
+  e.path = std::string(slot.path_);
   e.version = slot.version_;
   e.hash = slot.hash_;
   e.size = slot.size_;
@@ -138,7 +138,7 @@ void NodeIndex::ClearMarks() {
 std::vector<std::string> NodeIndex::Unmarked() const {
   std::vector<std::string> out;
   for (const Slot& slot : slots_) {
-    if (slot.has_entry() && !slot.mark_) out.push_back(slot.path_);
+    if (slot.has_entry() && !slot.mark_) out.emplace_back(slot.path_);
   }
   return out;
 }
@@ -147,7 +147,7 @@ void NodeIndex::SetLocal(std::string_view path, const Local& local) {
   auto it = slots_.find(path);
   if (it == slots_.end()) {
     Slot fresh;
-    fresh.path_ = std::string(path);
+    fresh.path_ = paths_.Store(path);
     it = slots_.insert(std::move(fresh)).first;
   }
   const Slot& slot = *it;

@@ -11,10 +11,12 @@
 //  * the verified files by content, so a file held under one path can be
 //    copied to another instead of pulled.
 //
-// Memory, for a file held at the catalog's version with a path of about 40
-// bytes: the tree node (about 200 bytes with the path's own allocation) and
-// 16 bytes of the content table; a multi-chunk file adds its chunk digests
-// (32 bytes a MiB) once.
+// Memory, for a file held at the catalog's version: its tree node (about
+// 144 bytes, from a NodePool, core/arena.h), its path's bytes (in a
+// PathArena) and 16 bytes of the content table; a multi-chunk file adds its
+// chunk digests (32 bytes a MiB) once. A path whose slot is erased leaves
+// its bytes in the arena (only files removed without ever being recorded,
+// or dropped by a snapshot, do).
 #pragma once
 
 #include <cstdint>
@@ -27,6 +29,7 @@
 #include <tuple>
 #include <vector>
 
+#include "core/arena.h"
 #include "core/entry.h"
 #include "core/holdings.h"
 
@@ -54,7 +57,7 @@ class NodeIndex {
   // One path. Read through the accessors; only the index changes it.
   class Slot {
    public:
-    const std::string& path() const { return path_; }
+    std::string_view path() const { return path_; }
 
     // The catalog's entry (version 0: none).
     bool has_entry() const { return version_ != 0; }
@@ -91,7 +94,7 @@ class NodeIndex {
     };
     static const std::vector<Digest> kNoChunks;
 
-    std::string path_;
+    std::string_view path_;  // in the index's PathArena
     mutable Digest hash_;
     mutable uint64_t version_ = 0;
     mutable uint64_t size_ = 0;
@@ -111,7 +114,7 @@ class NodeIndex {
     bool operator()(const Slot& a, std::string_view b) const { return a.path_ < b; }
     bool operator()(std::string_view a, const Slot& b) const { return a < b.path_; }
   };
-  using Slots = std::set<Slot, ByPath>;
+  using Slots = std::set<Slot, ByPath, PoolAllocator<Slot>>;
 
   NodeIndex();
 
@@ -171,6 +174,7 @@ class NodeIndex {
   void TableErase(const Slot* slot);
   size_t Home(const Digest& hash) const;
 
+  PathArena paths_;  // before slots_, which points into it
   Slots slots_;
   std::vector<std::string> names_;  // origins, interned
   std::map<std::string, uint32_t> name_ids_;

@@ -108,7 +108,7 @@ void Node::HandleHoldingsWanted(const HoldingsWanted& m) {
       continue;  // Not claimed (core/node_index.h), or not asked for.
     }
     outbox_.Add(options_.master, header,
-                Holding{slot.path(), slot.local_version(), slot.local_hash(),
+                Holding{std::string(slot.path()), slot.local_version(), slot.local_hash(),
                         slot.local_size(), slot.local_chunks()});
   }
   outbox_.Send(options_.master, HoldingsList{options_.name, {}, true});

@@ -62,7 +62,7 @@ bool Node::TryLocalCopy(const CatalogEntry& entry) {
   const NodeIndex::Slot* same = index_.FindHeld(entry.hash);
   if (same == nullptr) return false;
   // A copy: publishing changes the index, which may free the name it holds.
-  const std::string source = same->path();
+  const std::string source(same->path());
   std::string stage = StageName(entry);
   if (!env_->Files().CopyToStage(source, stage).ok()) return false;
   TrackStage(entry.path, stage);
@@ -84,7 +84,8 @@ void Node::DiscardStrayStages() {
   if (!env_->Files().ListStages(&stages).ok()) return;
   std::map<std::string, std::string> useful;  // stage -> path
   for (const NodeIndex::Slot& slot : index_.slots()) {
-    if (slot.live()) useful.emplace(StageName(index_.EntryOf(slot)), slot.path());
+    if (slot.live())
+      useful.emplace(StageName(index_.EntryOf(slot)), std::string(slot.path()));
   }
   for (const std::string& stage : stages) {
     auto it = useful.find(stage);
@@ -430,8 +431,9 @@ void Node::CheckStranded() {
             ? slot->has_local() && options_.test_fault != TestFault::kIgnoreTombstones
             : !slot->has_local() ||
                   (slot->held() && slot->local_version() < slot->version());
-    if (lacking && !InHand(slot->path())) stranded.push_back(slot->path());
-    stranded_cursor_ = slot->path();
+    if (lacking && !InHand(std::string(slot->path())))
+      stranded.emplace_back(slot->path());
+    stranded_cursor_.assign(slot->path());
   }
   for (const std::string& path : stranded) {
     Trace("stranded", path, "reconciling");

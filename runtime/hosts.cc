@@ -48,6 +48,7 @@ int ProcessHost::Run() {
     Log(std::string("stopping on ") + (signal == SIGINT ? "SIGINT" : "SIGTERM"));
     Stop();
   });
+  memory_.Start();
   io_.run();
   return env_->failed() ? 1 : 0;
 }
@@ -58,6 +59,7 @@ void ProcessHost::Stop() {
   StopComponents();
   transport_.Close();
   if (signals_) signals_->cancel();
+  memory_.Stop();
   io_.stop();
 }
 

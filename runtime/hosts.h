@@ -20,6 +20,7 @@
 #include "core/node.h"
 #include "runtime/asio_env.h"
 #include "runtime/file_watcher.h"
+#include "runtime/memory.h"
 #include "runtime/posix_file_store.h"
 #include "runtime/sqlite_meta_store.h"
 #include "runtime/transport.h"
@@ -70,6 +71,7 @@ class ProcessHost {
   std::unique_ptr<SqliteMetaStore> meta_;
   std::unique_ptr<AsioEnv> env_;
   std::unique_ptr<boost::asio::signal_set> signals_;
+  MemoryReleaser memory_{io_};
 };
 
 struct MasterHostConfig {

@@ -7,13 +7,15 @@
            is until that node serves it again
   big      one 1 GiB file to 4 nodes, against `cp` of 4 copies + `sync`
   many     10,000 x 4 KiB files to 4 nodes
+  huge     200,000 small files into node 1 of 3; kill -9 of the master and
+           a restart; a late joiner; memory per file of master and nodes
   scrub    silent corruption (one byte, size and mtime kept) of a replicated
            1 MiB file on one node, among 64; the times until that node's
            scrub, at the default rate, detects it and until it serves the
            right bytes again
   all      all of the above, each on a fresh cluster
 
-Usage: bench.py DDS_BINARY [sync|restore|big|many|scrub|all] [--files N] [--dir D]
+Usage: bench.py DDS_BINARY [sync|restore|big|many|scrub|huge|all] [--files N] [--dir D]
 Only the Python standard library. See README.md for the goals.
 """
 import argparse
@@ -61,29 +63,49 @@ class Cluster:
         self.procs, self.http = {}, {}
         self.control = f"127.0.0.1:{free_port()}"
         self.master_http = f"127.0.0.1:{free_port()}"
-        self._start("master", [dds, "master", "--listen", self.control, "--http",
-                               self.master_http, "--state-dir", f"{root}/master",
-                               "--admin-token", TOKEN])
-        self.names = [f"n{i}" for i in range(1, nodes + 1)]
-        for name in self.names:
-            os.makedirs(self.data(name), exist_ok=True)
-            self._start(name, [dds, "node", "--name", name, "--master", self.control,
-                               "--data-dir", self.data(name), "--listen", "127.0.0.1:0",
-                               "--http", "127.0.0.1:0", "--admin-token", TOKEN])
-        self.conns = {n: http.client.HTTPConnection(self.http[n], timeout=10)
-                      for n in self.names}
+        self.start_master()
+        self.names = []
+        self.conns = {}
+        for i in range(1, nodes + 1):
+            self.add_node(f"n{i}")
         self.wait_converged(len(self.names))
+
+    def start_master(self):
+        self._start("master", [self.dds, "master", "--listen", self.control, "--http",
+                               self.master_http, "--state-dir", f"{self.root}/master",
+                               "--admin-token", TOKEN])
+
+    def kill_master(self):
+        self.procs["master"].kill()
+        self.procs["master"].wait()
+
+    def add_node(self, name):
+        os.makedirs(self.data(name), exist_ok=True)
+        self._start(name, [self.dds, "node", "--name", name, "--master", self.control,
+                           "--data-dir", self.data(name), "--listen", "127.0.0.1:0",
+                           "--http", "127.0.0.1:0", "--admin-token", TOKEN])
+        self.names.append(name)
+        self.conns[name] = http.client.HTTPConnection(self.http[name], timeout=10)
+
+    def rss(self, name):
+        """Resident memory of a process, in bytes."""
+        with open(f"/proc/{self.procs[name].pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        return 0
 
     def data(self, name):
         return f"{self.root}/{name}"
 
     def _start(self, name, argv):
-        log = open(f"{self.root}/{name}.log", "w+b")
+        log = open(f"{self.root}/{name}.log", "a+b")
+        log_start = log.seek(0, os.SEEK_END)
         self.procs[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
         pattern = re.compile(rb": http (\S+:\d+)$", re.M)
 
         def bound():
-            log.seek(0)
+            log.seek(log_start)
             match = pattern.search(log.read())
             if match:
                 self.http[name] = match.group(1).decode().removeprefix("http://")
@@ -117,18 +139,24 @@ class Cluster:
             conn.close()
             return 0
 
-    def files_current(self):
-        """Files each node holds at their current version, by the master's
-        status (O(nodes) to compute, so polling it does not load the nodes)."""
+    def status(self):
+        """The master's /api/status (O(nodes) to compute, so polling it does
+        not load the cluster), or None while it does not answer."""
         conn = http.client.HTTPConnection(self.master_http, timeout=10)
         try:
             conn.request("GET", "/api/status")
-            status = json.loads(conn.getresponse().read())
-            return {n["name"]: n["files_current"] for n in status["nodes"]}
+            return json.loads(conn.getresponse().read())
         except (http.client.HTTPException, OSError, ValueError):
-            return {}
+            return None
         finally:
             conn.close()
+
+    def files_current(self):
+        """Files each live node holds at their current version, by the master."""
+        status = self.status()
+        if status is None:
+            return {}
+        return {n["name"]: n["files_current"] for n in status["nodes"] if n["up"]}
 
     def stop(self):
         for proc in self.procs.values():
@@ -295,14 +323,67 @@ def bench_many(cluster, files):
           f"(goal <= 3)")
 
 
+def bench_huge(cluster, files):
+    """200,000 small files into node 1 of 3; kill -9 of the master and a
+    restart; a late joiner; memory per file of the master and a node."""
+    source = cluster.names[0]
+    before = {n: cluster.rss(n) for n in ["master"] + cluster.names}
+    start = time.monotonic()
+    for i in range(files):
+        write_file(f"{cluster.data(source)}/huge/d{i % 500:03d}/f{i:06d}.bin",
+                   i.to_bytes(8, "little") * 16)
+    written = time.monotonic() - start
+    wait_until(lambda: all(cluster.files_current().get(n, 0) >= files for n in cluster.names),
+               3600, "huge on every node", 0.5)
+    converged = time.monotonic() - start
+    per_file = {n: (cluster.rss(n) - before[n]) / files for n in before}
+    print(f"huge: {files} x 128 B into {source} of {len(cluster.names)}: every node serves "
+          f"them after {converged:.1f} s (writing them took {written:.1f} s)")
+    print("huge: memory per file (RSS growth): " +
+          ", ".join(f"{n} {per_file[n]:.0f} B" for n in per_file) + " (goal <= 300 B)")
+
+    cluster.kill_master()
+    start = time.monotonic()
+    cluster.start_master()
+
+    def registered():
+        status = cluster.status()
+        return status is not None and sum(n["up"] for n in status["nodes"]) == len(cluster.names)
+    wait_until(registered, 600, "every node registered", 0.01)
+    back = time.monotonic() - start
+    path = f"huge/d000/f{0:06d}.bin"
+    redirected = False
+    while not redirected:
+        conn = http.client.HTTPConnection(cluster.master_http, timeout=10)
+        conn.request("HEAD", "/data/" + path)
+        redirected = conn.getresponse().status == 302
+        conn.close()
+    served = time.monotonic() - start
+    cluster.wait_converged(len(cluster.names))
+    waited = time.monotonic() - start
+    print(f"huge: master kill -9 and restart: every node registered after {back:.2f} s, "
+          f"redirects served after {served:.2f} s, dds wait passes after {waited:.2f} s")
+
+    joiner = f"n{len(cluster.names) + 1}"
+    start = time.monotonic()
+    cluster.add_node(joiner)
+    base = cluster.rss(joiner)
+    wait_until(lambda: cluster.files_current().get(joiner, 0) >= files, 3600,
+               f"{joiner} to hold everything", 0.1)
+    joined = time.monotonic() - start
+    print(f"huge: late joiner {joiner} holds all {files} files after {joined:.1f} s "
+          f"(its memory: {(cluster.rss(joiner) - base) / files:.0f} B a file over its start)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dds")
     parser.add_argument("which", nargs="?", default="all",
-                        choices=["sync", "restore", "big", "many", "scrub", "all"])
+                        choices=["sync", "restore", "big", "many", "scrub", "huge", "all"])
     parser.add_argument("--files", type=int, default=200, help="files for sync/restore")
     parser.add_argument("--corruptions", type=int, default=16, help="corruptions for scrub")
     parser.add_argument("--many", type=int, default=10000, help="files for many")
+    parser.add_argument("--huge", type=int, default=200000, help="files for huge")
     parser.add_argument("--big-mib", type=int, default=1024, help="size for big")
     parser.add_argument("--dir", default=None, help="work directory (default: a temp dir)")
     args = parser.parse_args()
@@ -314,10 +395,12 @@ def main():
         "big": lambda c: bench_big(c, args.big_mib << 20),
         "many": lambda c: bench_many(c, args.many),
         "scrub": lambda c: bench_scrub(c, args.corruptions),
+        "huge": lambda c: bench_huge(c, args.huge),
     }
+    nodes = {"huge": 3}
     for name in (runs if args.which == "all" else [args.which]):
         root = tempfile.mkdtemp(prefix=f"dds-bench-{name}-", dir=args.dir)
-        cluster = Cluster(os.path.abspath(args.dds), root, 5)
+        cluster = Cluster(os.path.abspath(args.dds), root, nodes.get(name, 5))
         try:
             runs[name](cluster)
         finally:

@@ -1,14 +1,18 @@
 // How fast the simulator runs: events per second of the bare event loop and
-// of a whole cluster, and the wall time to converge 100 nodes x 1,000 files
-// (goals: >= 1M events/s; < 2 s). Run: build/release/bench/sim/sim_bench
-// BM_Converge/100/1000, median of --benchmark_repetitions=5 on the 2 shared
-// cores of the dev machine: 1.96-2.10 s depending on its load (2.39-2.72 s
-// at dba0204, before the tuning that followed it, measured in the same
-// conditions). On 2026-11-30, a slower day for the same machine, binaries run
-// alternately (repetitions=3): 2.92-2.94 s at 78870ef, 2.37-2.60 s once news of
-// one-chunk versions is fetched from the origin without asking the master
-// (603.5k -> 405.4k messages; converged after 1.7 -> 0.8 s of virtual time).
+// of a whole cluster, the wall time to converge 100 nodes x 1,000 files
+// (goals: >= 1M events/s; < 2 s), and the wall time and peak memory of a
+// large catalog (BM_LargeCatalog, 200,000 files; `--benchmark_filter=
+// LargeCatalog/1000000` style arguments are not registered: run
+// ddsim scenarios/million.toml under /usr/bin/time for the million). Run:
+// build/release/bench/sim/sim_bench BM_Converge/100/1000, median of
+// --benchmark_repetitions=5 on the 2 shared cores of the dev machine: 1.96-2.10 s
+// depending on its load (2.39-2.72 s at dba0204, before the tuning that followed it,
+// measured in the same conditions). On 2026-11-30, a slower day for the same machine,
+// binaries run alternately (repetitions=3): 2.92-2.94 s at 78870ef, 2.37-2.60 s once news
+// of one-chunk versions is fetched from the origin without asking the master (603.5k ->
+// 405.4k messages; converged after 1.7 -> 0.8 s of virtual time).
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include <string>
 #include <variant>
@@ -62,6 +66,36 @@ void BM_Converge(benchmark::State& state) {
   state.counters["messages"] = static_cast<double>(last.messages);
 }
 BENCHMARK(BM_Converge)->Args({10, 100})->Args({100, 1000})->Unit(benchmark::kMillisecond);
+
+// A large catalog: `files` files across 5 nodes (each starting on one), a
+// master crash and restart, a late join and a node crash, as
+// scenarios/scale.toml and scenarios/million.toml. Reports the wall time of
+// the whole simulation, its messages, and the process's peak RSS (run it
+// alone, --benchmark_filter=LargeCatalog, for that figure to be its own).
+void BM_LargeCatalog(benchmark::State& state) {
+  const auto files = static_cast<uint64_t>(state.range(0));
+  std::string text =
+      "[cluster]\nnodes = 5\n[network]\nlatency_min = \"1ms\"\nlatency_max = \"5ms\"\n"
+      "bandwidth = \"1GiB\"\n[workload]\nfiles = " +
+      std::to_string(files) +
+      "\nsize = \"64\"\n[expect]\nconverged_within = \"10m\"\n"
+      "[[action]]\nat = \"60s\"\ndo = \"master_crash\"\nrestart_after = \"3s\"\n"
+      "[[action]]\nat = \"70s\"\ndo = \"join\"\nnode = \"n6\"\n"
+      "[[action]]\nat = \"75s\"\ndo = \"crash\"\nnode = \"n2\"\nrestart_after = \"5s\"\n";
+  Scenario scenario = std::get<Scenario>(ParseScenarioText(text, "bench"));
+  RunOptions options;
+  options.digest = false;
+  RunResult last;
+  for (auto _ : state) last = RunScenario(scenario, options);
+  if (!last.ok() || !last.convergence) state.SkipWithError("did not converge");
+  struct rusage usage {};
+  ::getrusage(RUSAGE_SELF, &usage);
+  state.counters["peak_rss_mb"] = static_cast<double>(usage.ru_maxrss) / 1024;
+  state.counters["messages"] = static_cast<double>(last.messages);
+  state.counters["converged_after_s"] =
+      static_cast<double>(ToMillis(*last.convergence)) / 1000;
+}
+BENCHMARK(BM_LargeCatalog)->Arg(200000)->Iterations(1)->Unit(benchmark::kSecond);
 
 }  // namespace
 }  // namespace dds::sim

@@ -159,10 +159,8 @@ void BM_MasterMemory(benchmark::State& state) {
       }
       // Everyone holds everything and has settled every change.
       BucketSums all;
-      for (const Catalog::Slot& slot : master.catalog().slots()) {
-        const CatalogEntry& e = slot.entry;
-        all.Add(BucketOf(e.path), Catalog::Mix(e.path, e.version, e.hash), 1);
-      }
+      for (const Catalog::Slot& slot : master.catalog().slots())
+        all.Add(BucketOf(slot.path), Catalog::Mix(slot.path, slot.version, slot.hash), 1);
       for (const std::string& n : nodes) {
         master.OnMessage(n, Register{n, "", master.head(), all.NonEmpty()});
         master.OnMessage(n,

@@ -19,13 +19,17 @@ std::string NodeJson(const NodeStatus& node) {
          ",\"watch_incomplete\":" + (node.watch_incomplete ? "true" : "false") + "}";
 }
 
-std::string EntryJson(const CatalogEntry& entry) {
-  return "{\"path\":" + JsonQuote(entry.path) +
-         ",\"version\":" + std::to_string(entry.version) +
-         ",\"size\":" + std::to_string(entry.size) +
-         ",\"hash\":" + JsonQuote(entry.tombstone ? "" : entry.hash.Hex()) +
-         ",\"tombstone\":" + (entry.tombstone ? "true" : "false") +
-         ",\"origin\":" + JsonQuote(entry.origin) + "}";
+std::string EntryJson(std::string_view path, uint64_t version, uint64_t size,
+                      const Digest& hash, bool tombstone, const std::string& origin) {
+  return "{\"path\":" + JsonQuote(path) + ",\"version\":" + std::to_string(version) +
+         ",\"size\":" + std::to_string(size) +
+         ",\"hash\":" + JsonQuote(tombstone ? "" : hash.Hex()) +
+         ",\"tombstone\":" + (tombstone ? "true" : "false") +
+         ",\"origin\":" + JsonQuote(origin) + "}";
+}
+
+std::string EntryJson(const CatalogEntry& e) {
+  return EntryJson(e.path, e.version, e.size, e.hash, e.tombstone, e.origin);
 }
 
 // Up nodes that serve HTTP, in name order.
@@ -94,7 +98,7 @@ Response MasterHandler::Redirect(const Request& request, const DataTarget& targe
   if (target.directory) {
     candidates = LiveMirrors(master_.Nodes());
   } else {
-    const CatalogEntry* entry = master_.catalog().Find(target.path);
+    const Catalog::Slot* entry = master_.catalog().Find(target.path);
     if (entry == nullptr || entry->tombstone) {
       return TextResponse(request, bhttp::status::not_found,
                           "not found: /data/" + target.path);
@@ -189,18 +193,20 @@ Response MasterHandler::ApiFiles(const Request& request) const {
   const Catalog::Slots& slots = master_.catalog().slots();
   auto it = after->has_value() ? slots.upper_bound(std::string_view(**after))
                                : slots.lower_bound(std::string_view(from));
-  if (it != slots.end() && it->entry.path < from)
+  if (it != slots.end() && it->path < from)
     it = slots.lower_bound(std::string_view(from));
   std::string files;
   std::string last;
   uint64_t listed = 0;
-  for (; it != slots.end() && it->entry.path.starts_with(from) && listed < limit; ++it) {
+  const Catalog& catalog = master_.catalog();
+  for (; it != slots.end() && it->path.starts_with(from) && listed < limit; ++it) {
     if (!files.empty()) files += ',';
-    files += EntryJson(it->entry);
-    last = it->entry.path;
+    files += EntryJson(it->path, it->version, it->size, it->hash, it->tombstone,
+                       catalog.OriginOf(*it));
+    last = std::string(it->path);
     ++listed;
   }
-  const bool more = it != slots.end() && it->entry.path.starts_with(from);
+  const bool more = it != slots.end() && it->path.starts_with(from);
   return JsonResponse(request, "{\"files\":[" + files +
                                    "],\"next\":" + JsonQuote(more ? last : "") + "}");
 }
@@ -238,6 +244,9 @@ Response MasterHandler::Metrics(const Request& request) const {
                   bytes_behind) +
       GaugeMetric("dds_master_converged", "1 if every live node holds the catalog.",
                   master_.Converged() ? 1 : 0) +
+      GaugeMetric("dds_master_decisions_pending",
+                  "Decisions on changes their nodes have not settled yet.",
+                  master_.decisions_pending()) +
       CounterMetrics("dds_master", counters_);
   return BodyResponse(request, bhttp::status::ok, "text/plain; version=0.0.4",
                       std::move(text));

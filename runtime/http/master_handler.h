@@ -43,6 +43,7 @@ class MasterBackend {
   virtual const Catalog& catalog() const = 0;
   virtual std::vector<NodeStatus> LiveHolders(const std::string& path) const = 0;
   virtual Result<CatalogEntry> Remove(const std::string& path) = 0;
+  virtual size_t decisions_pending() const = 0;
 };
 
 // The handler's answer to an authorised upload: send the request body to

@@ -30,6 +30,7 @@ class CoreMasterBackend final : public MasterBackend {
   Result<CatalogEntry> Remove(const std::string& path) override {
     return master_.Remove(path);
   }
+  size_t decisions_pending() const override { return master_.decisions_pending(); }
 
  private:
   dds::Master& master_;

@@ -62,10 +62,10 @@ Listing ListServable(const NodeBackend& node, const std::string& dir) {
   Listing listing;
   auto it = slots.lower_bound(std::string_view(prefix));
   while (it != slots.end() && it->path().starts_with(prefix)) {
-    const std::string& path = it->path();
+    const std::string_view path = it->path();
     std::optional<Holding> holding;
     if (it->live()) holding = node.Servable(path);
-    const std::string_view rest = std::string_view(path).substr(prefix.size());
+    const std::string_view rest = path.substr(prefix.size());
     const size_t slash = rest.find('/');
     if (holding && slash == std::string_view::npos) {
       listing.files.emplace_back(std::string(rest), std::move(*holding));

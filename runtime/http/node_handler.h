@@ -40,7 +40,7 @@ struct NodeGauges {
 class NodeBackend {
  public:
   virtual ~NodeBackend() = default;
-  virtual std::optional<Holding> Servable(const std::string& path) const = 0;
+  virtual std::optional<Holding> Servable(std::string_view path) const = 0;
   virtual const NodeIndex& index() const = 0;
   virtual NodeGauges Gauges() const = 0;
   // Stages `content`, publishes it as `path` and tells the node, which then

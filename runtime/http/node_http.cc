@@ -20,7 +20,7 @@ class CoreNodeBackend final : public NodeBackend {
  public:
   CoreNodeBackend(dds::Node& node, dds::FileStore& files) : node_(node), files_(files) {}
 
-  std::optional<Holding> Servable(const std::string& path) const override {
+  std::optional<Holding> Servable(std::string_view path) const override {
     return node_.Servable(path);
   }
   const NodeIndex& index() const override { return node_.index(); }

@@ -57,11 +57,13 @@ void Durability::CheckCopies() {
 
 void Durability::CheckMasterCatalog(const Master& master) {
   for (const auto& [path, entry] : ledger_->latest()) {
-    const CatalogEntry* held = master.catalog().Find(path);
+    const Catalog::Slot* held = master.catalog().Find(path);
     if (held && held->version >= entry.version) continue;
-    verdict_->Fail("Durability", "the master's catalog lost " + Name(entry) +
-                                     " (it has " +
-                                     (held ? Name(*held) : std::string("nothing")) + ")");
+    verdict_->Fail(
+        "Durability",
+        "the master's catalog lost " + Name(entry) + " (it has " +
+            (held ? Name(master.catalog().EntryOf(*held)) : std::string("nothing")) +
+            ")");
     return;
   }
 }

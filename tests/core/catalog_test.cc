@@ -45,7 +45,7 @@ BOOST_AUTO_TEST_CASE(digest_is_order_independent_and_tracks_content) {
   forward.Apply(Entry("b", 5, 2));
   BOOST_TEST(forward.Digest() != before);
   Catalog rebuilt;
-  for (const Catalog::Slot& slot : forward.slots()) rebuilt.Apply(slot.entry);
+  for (const Catalog::Slot& slot : forward.slots()) rebuilt.Apply(forward.EntryOf(slot));
   BOOST_TEST(rebuilt.Digest() == forward.Digest());
 
   BOOST_TEST(Catalog().Digest() == 0u);

@@ -84,7 +84,7 @@ struct Fixture {
   }
   bool HasConflictCopy() const {
     for (const Catalog::Slot& slot : master->catalog().slots()) {
-      if (slot.entry.path != "p.txt") return true;
+      if (slot.path != "p.txt") return true;
     }
     return false;
   }
@@ -210,9 +210,8 @@ BOOST_FIXTURE_TEST_CASE(a_cursor_from_elsewhere_gets_a_snapshot, Fixture) {
 std::vector<BucketSummary> HoldingAll(const Catalog& catalog) {
   BucketSums sums;
   for (const Catalog::Slot& slot : catalog.slots()) {
-    const CatalogEntry& e = slot.entry;
-    if (!e.tombstone)
-      sums.Add(BucketOf(e.path), Catalog::Mix(e.path, e.version, e.hash), 1);
+    if (!slot.tombstone)
+      sums.Add(BucketOf(slot.path), Catalog::Mix(slot.path, slot.version, slot.hash), 1);
   }
   return sums.NonEmpty();
 }
@@ -235,7 +234,7 @@ BOOST_FIXTURE_TEST_CASE(holdings_are_reconciled_bucket_by_bucket, Fixture) {
   BOOST_TEST(files_of("n2") == 0u);
   BOOST_TEST(SentTo<HoldingsWanted>("n2").empty());
   // A node holding one file: only that file's bucket is asked for.
-  const CatalogEntry& one = master->catalog().slots().begin()->entry;
+  const CatalogEntry one = master->catalog().EntryOf(*master->catalog().slots().begin());
   BucketSums sums;
   sums.Add(BucketOf(one.path), Catalog::Mix(one.path, one.version, one.hash), 1);
   Deliver("n3", Register{"n3", "", head, sums.NonEmpty()});
@@ -267,7 +266,7 @@ BOOST_FIXTURE_TEST_CASE(a_holdings_list_adopts_versions_the_catalog_lacks, Fixtu
   // The master lost its state; n2 still holds v4 of a file.
   Deliver("n2", Register{"n2", "", Cursor{77, 9}, {{BucketOf("kept"), 1, 5}}});
   Deliver("n2", HoldingsList{"n2", {Holding{"kept", 4, Content('k'), 3, {}}}, true});
-  const CatalogEntry* kept = master->catalog().Find("kept");
+  const Catalog::Slot* kept = master->catalog().Find("kept");
   BOOST_TEST_REQUIRE(kept != nullptr);
   BOOST_TEST(kept->version == 4u);
   BOOST_TEST(master->LiveHolders("kept").size() == 1u);

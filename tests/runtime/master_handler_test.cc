@@ -32,8 +32,9 @@ class FakeMaster final : public MasterBackend {
     }
     return live;
   }
+  size_t decisions_pending() const override { return 0; }
   Result<CatalogEntry> Remove(const std::string& path) override {
-    const CatalogEntry* entry = catalog_.Find(path);
+    const Catalog::Slot* entry = catalog_.Find(path);
     if (entry == nullptr || entry->tombstone) return Status::NotFound(path);
     const CatalogEntry tombstone = testing::MakeEntry(path, entry->version + 1, 0, true);
     catalog_.Apply(tombstone);

@@ -31,8 +31,8 @@ Digest DigestOf(uint8_t seed) {
 
 class FakeNode final : public NodeBackend {
  public:
-  std::optional<Holding> Servable(const std::string& path) const override {
-    auto it = servable_.find(path);
+  std::optional<Holding> Servable(std::string_view path) const override {
+    auto it = servable_.find(std::string(path));
     if (it == servable_.end()) return std::nullopt;
     return it->second;
   }

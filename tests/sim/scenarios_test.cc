@@ -23,7 +23,7 @@ BOOST_AUTO_TEST_CASE(scenario_holds_for_every_seed) {
   BOOST_REQUIRE_MESSAGE(!error, (error ? error->ToString() : ""));
   const Scenario& scenario = std::get<Scenario>(parsed);
   for (uint64_t seed = 1; seed <= seeds; ++seed) {
-    RunResult result = RunScenario(scenario, RunOptions{seed, nullptr, nullptr});
+    RunResult result = RunScenario(scenario, RunOptions{seed, nullptr, nullptr, false});
     BOOST_TEST_CONTEXT("ddsim " << file << " --seed " << seed) {
       BOOST_TEST(result.ok(), (result.ok() ? std::string()
                                            : result.violation->invariant + ": " +

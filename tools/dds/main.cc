@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 
+#include "runtime/memory.h"
 #include "tools/dds/cluster.h"
 #include "tools/dds/serve_commands.h"
 #include "tools/dds/toml_config.h"
@@ -37,6 +38,7 @@ int Run(CLI::App& app, int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  dds::TuneAllocator();
   CLI::App app(
       "dds: a replicated file store. Every node keeps a full copy of every "
       "file; the master keeps the catalog and points users at mirrors.",
