@@ -2,10 +2,17 @@
 // bound for one destination (changes, acks, holdings, catalog entries,
 // holder queries, chunk requests) travel together in one message of their
 // batch type, closed at kMaxBatchBytes so no message grows past the bound.
-// The outbox is flushed by a zero-delay timer, so items queued by every
-// callback that runs before it (a burst of file events, a page of catalog
-// entries) share messages, and nothing waits longer than the event loop's
-// turn.
+// The outbox is flushed by a timer, so items queued by every callback that
+// runs before it (a burst of file events, a page of catalog entries) share
+// messages, and nothing waits longer than the event loop's turn, except
+// notices: changes reported, catalog entries pushed, acks of changes,
+// installs and losses (Changes, EntryUpdates, ChangeAcks, Haves, Dropped).
+// Those go at once when the outbox has been quiet for kOutboxLinger, and
+// otherwise wait until kOutboxLinger after the last flush: a lone change goes
+// at once, and a stream of them (a file a millisecond) travels in batches of a
+// linger's worth instead of a message each. Requests and their answers (a
+// catalog page, holders, chunks) never wait: a pipeline of them would be held
+// to one round per linger.
 //
 // Order per destination: a message sent on its own (Send) goes out after
 // everything queued before it, and items queued after it go after it. Among
@@ -20,6 +27,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +36,8 @@
 #include "core/wire.h"
 
 namespace dds {
+
+inline constexpr Duration kOutboxLinger = std::chrono::milliseconds(5);
 
 class Outbox {
  public:
@@ -58,7 +68,7 @@ class Outbox {
     B& batch = std::get<B>(q.messages[slot.position]);
     (batch.*field).push_back(std::move(item));
     slot.bytes += item_bytes;
-    Arm();
+    Arm(Lingers<B>());
   }
   // The same, into B's `items`.
   template <typename B, typename Item>
@@ -82,6 +92,13 @@ class Outbox {
     return std::is_same_v<B, WhoHas> || std::is_same_v<B, Holders> ||
            std::is_same_v<B, Fetch> || std::is_same_v<B, Chunks>;
   }
+  // Notices: nobody waits on one to send the next request.
+  template <typename B>
+  static constexpr bool Lingers() {
+    return std::is_same_v<B, Changes> || std::is_same_v<B, EntryUpdates> ||
+           std::is_same_v<B, ChangeAcks> || std::is_same_v<B, Haves> ||
+           std::is_same_v<B, Dropped>;
+  }
   struct OpenBatch {
     bool open = false;
     size_t position = 0;  // in Queue::messages
@@ -92,12 +109,15 @@ class Outbox {
     std::array<OpenBatch, std::variant_size_v<Message>> open;  // by type tag
     size_t last_report = SIZE_MAX;  // position of the last report batch
   };
-  void Arm();
+  // Makes sure the flush timer fires by now (or, for a notice that may
+  // linger, by kOutboxLinger after the last flush).
+  void Arm(bool may_linger);
 
   Env* const env_;
   const TimerId timer_;
-  std::map<Address, Queue> queues_;  // ordered: flushes are deterministic
-  bool armed_ = false;
+  std::map<Address, Queue> queues_;    // ordered: flushes are deterministic
+  std::optional<Instant> due_;         // when the armed flush timer fires
+  std::optional<Instant> last_flush_;  // when something was last sent
 };
 
 }  // namespace dds

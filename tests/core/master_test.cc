@@ -8,6 +8,7 @@
 // Method: drive one Master through a minimal Env and read what it sends.
 #include "core/master.h"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <map>
@@ -26,12 +27,17 @@ namespace {
 
 // Keeps what the master sends; the master never touches files. Its durable
 // state lives in the simulator's MetaStore, which outlives a restart. The
-// master's outbox flushes on a zero-delay timer, which Pump() fires.
+// master's outbox flushes on a timer of at most kOutboxLinger, which Pump()
+// fires, moving the clock on; the master's periodic timers never fire.
 class RecordingEnv final : public Env {
  public:
-  Instant Now() const override { return Instant{}; }
+  Instant Now() const override { return now; }
   void SetTimer(TimerId id, Duration delay) override {
-    if (delay == Duration(0)) due.insert(id);
+    if (delay <= kOutboxLinger) {
+      due[id] = now + delay;
+    } else {
+      due.erase(id);
+    }
   }
   void CancelTimer(TimerId id) override { due.erase(id); }
   void Send(const Address& to, const Message& message) override {
@@ -46,7 +52,8 @@ class RecordingEnv final : public Env {
   void Note(std::string_view) override {}
 
   sim::MemMetaStore meta;
-  std::set<TimerId> due;
+  Instant now{};
+  std::map<TimerId, Instant> due;  // timers that flush the outbox
   std::map<Address, std::vector<Message>> sent;
   std::map<Address, std::vector<ChangeAck>> acks;
 };
@@ -66,8 +73,9 @@ struct Fixture {
   }
   void Pump() {
     while (!env.due.empty()) {
-      TimerId id = *env.due.begin();
+      auto [id, at] = *env.due.begin();
       env.due.erase(env.due.begin());
+      env.now = std::max(env.now, at);
       master->OnTimer(id);
     }
   }

@@ -5,6 +5,7 @@
 #include "core/outbox.h"
 
 #include <boost/test/unit_test.hpp>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,8 +17,11 @@ namespace {
 
 class SendingEnv final : public Env {
  public:
-  Instant Now() const override { return Instant{}; }
-  void SetTimer(TimerId id, Duration) override { armed.insert(id); }
+  Instant Now() const override { return now; }
+  void SetTimer(TimerId id, Duration delay) override {
+    armed.insert(id);
+    delays[id] = delay;
+  }
   void CancelTimer(TimerId id) override { armed.erase(id); }
   void Send(const Address& to, const Message& message) override {
     sent.emplace_back(to, message);
@@ -27,7 +31,9 @@ class SendingEnv final : public Env {
   uint64_t Random() override { return 0; }
   void Note(std::string_view) override {}
 
+  Instant now{};
   std::set<TimerId> armed;
+  std::map<TimerId, Duration> delays;
   std::vector<std::pair<Address, Message>> sent;
 };
 
@@ -118,6 +124,31 @@ BOOST_AUTO_TEST_CASE(order_per_peer_is_kept) {
   BOOST_TEST(std::holds_alternative<Heartbeat>(env.sent[1].second));
   BOOST_TEST(std::get<Haves>(env.sent[2].second).items.size() == 2u);
   BOOST_TEST(env.sent[3].first == "other");
+}
+
+BOOST_AUTO_TEST_CASE(notices_linger_after_a_flush_and_requests_do_not) {
+  SendingEnv env;
+  Outbox outbox(&env, kTimer);
+  const Digest d;
+  const auto change = [&](uint64_t id) { return Change{id, "a", 0, d, 1, 0, {}}; };
+  outbox.Add("master", Changes{"n1", {}}, change(1));
+  BOOST_TEST((env.delays[kTimer] == Duration{0}),
+             "a change after a quiet spell goes at once");
+  BOOST_TEST(outbox.OnTimer(kTimer));
+
+  env.now += std::chrono::milliseconds(1);
+  outbox.Add("master", Changes{"n1", {}}, change(2));
+  outbox.Add("master", Changes{"n1", {}}, change(3));
+  BOOST_TEST((env.delays[kTimer] == kOutboxLinger - std::chrono::milliseconds(1)),
+             "the next changes wait out the linger, together");
+  outbox.Add("peer", Fetch{}, FetchItem{});
+  BOOST_TEST((env.delays[kTimer] == Duration{0}), "a request does not wait");
+  BOOST_TEST(outbox.OnTimer(kTimer));
+  BOOST_TEST(env.sent.size() == 3u);  // change 1; changes 2 and 3; the fetch
+
+  env.now += kOutboxLinger;
+  outbox.Add("master", Changes{"n1", {}}, change(4));
+  BOOST_TEST((env.delays[kTimer] == Duration{0}), "quiet again: at once");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
