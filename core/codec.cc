@@ -70,13 +70,13 @@ class Describer {
 
 const char* MessageName(const Message& message) { return kNames[message.index()]; }
 
-Result<std::string> Encode(const Message& message) {
+Result<std::string> Encode(const Message& message, size_t front) {
   uint64_t size = 2 + std::visit([](const auto& m) { return WireSize(m); }, message);
   if (size > kMaxMessageBytes) {
     return Status::InvalidArgument(std::string(MessageName(message)) + " of " +
                                    std::to_string(size) + " bytes exceeds the limit");
   }
-  WireWriter writer;
+  WireWriter writer(front, front + size);
   writer.Put(kProtocolVersion);
   writer.Put(static_cast<uint8_t>(message.index()));
   std::visit([&writer](const auto& m) { writer.Put(m); }, message);

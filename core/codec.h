@@ -32,8 +32,9 @@ static_assert(kMaxBatchBytes + kMaxItemBytes + 4096 < kMaxMessageBytes,
               "a full batch and one more item fit a message");
 
 // The message's encoding; InvalidArgument (and nothing built) if it would
-// exceed kMaxMessageBytes.
-Result<std::string> Encode(const Message& message);
+// exceed kMaxMessageBytes. With `front`, the encoding starts after that many
+// zero bytes, for a transport's frame header (one allocation, no copy).
+Result<std::string> Encode(const Message& message, size_t front = 0);
 Result<Message> Decode(std::string_view bytes);
 
 // A human-readable one-line rendering of every field (data fields shown by

@@ -21,6 +21,14 @@ namespace dds {
 
 class WireWriter {
  public:
+  WireWriter() = default;
+  // Starts with `front` zero bytes (room for the caller's header) and room
+  // for `capacity` bytes in all, so a writer that knows its size never
+  // reallocates.
+  WireWriter(size_t front, size_t capacity) {
+    out_.reserve(capacity);
+    out_.resize(front);
+  }
   void Put(bool v) { out_.push_back(v ? 1 : 0); }
   void Put(uint8_t v) { out_.push_back(static_cast<char>(v)); }
   void Put(uint64_t v) { PutFixed(v); }

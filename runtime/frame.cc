@@ -6,15 +6,12 @@
 namespace dds {
 namespace {
 
-std::string WithHeader(std::string_view payload) {
-  const auto length = static_cast<uint32_t>(payload.size());
-  std::string frame;
-  frame.reserve(kFrameHeaderBytes + payload.size());
+// Writes the header into the first kFrameHeaderBytes of `frame`.
+void FillHeader(std::string& frame) {
+  const auto length = static_cast<uint32_t>(frame.size() - kFrameHeaderBytes);
   for (size_t i = 0; i < kFrameHeaderBytes; ++i) {
-    frame.push_back(static_cast<char>((length >> (8 * i)) & 0xff));
+    frame[i] = static_cast<char>((length >> (8 * i)) & 0xff);
   }
-  frame.append(payload);
-  return frame;
 }
 
 // What a peer may announce as its address: printable ASCII without spaces.
@@ -29,13 +26,17 @@ bool IsPlausibleAddress(std::string_view address) {
 }  // namespace
 
 Result<std::string> FrameMessage(const Message& message) {
-  Result<std::string> encoded = Encode(message);
-  if (!encoded.ok()) return encoded.status();
-  return WithHeader(*encoded);
+  Result<std::string> frame = Encode(message, kFrameHeaderBytes);
+  if (!frame.ok()) return frame.status();
+  FillHeader(*frame);
+  return frame;
 }
 
 std::string FrameHello(std::string_view self_address) {
-  return WithHeader(std::string(kHelloMagic) + std::string(self_address));
+  std::string frame(kFrameHeaderBytes, '\0');
+  frame.append(kHelloMagic).append(self_address);
+  FillHeader(frame);
+  return frame;
 }
 
 Result<std::string> ParseHello(std::string_view payload) {

@@ -9,13 +9,19 @@ namespace dds {
 namespace {
 
 constexpr std::chrono::seconds kReleaseInterval{5};
-// Buffers from this size on are mmapped, and unmapped when freed: message
-// batches (up to 1 MiB, core/codec.h) and file chunks are.
-constexpr int kMmapThresholdBytes = 256 << 10;
+// Buffers from this size on are mmapped, and unmapped when freed; a fixed
+// threshold also stops glibc from moving it as it sees large frees.
+constexpr int kMmapThresholdBytes = 4 << 20;
+// Free memory at the top of the heap is given back at a free only past this;
+// the timer gives back the rest.
+constexpr int kTrimThresholdBytes = 64 << 20;
 
 }  // namespace
 
-void TuneAllocator() { ::mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes); }
+void TuneAllocator() {
+  ::mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes);
+  ::mallopt(M_TRIM_THRESHOLD, kTrimThresholdBytes);
+}
 
 MemoryReleaser::MemoryReleaser(boost::asio::io_context& io) : timer_(io) {}
 

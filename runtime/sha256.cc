@@ -2,12 +2,14 @@
 #include "runtime/sha256.h"
 
 #include <openssl/evp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -38,22 +40,28 @@ Digest Sha256::Finish() {
 namespace {
 
 constexpr size_t kBufferBytes = 256 << 10;
+constexpr size_t kMinBufferBytes = 4096;
 static_assert(kChunkBytes % kBufferBytes == 0, "a buffer never straddles two chunks");
 
 // Reads [offset, offset + length) in buffer-sized pieces, handing each to
-// `sink`; stops early at end of file. Returns the bytes read.
+// `sink`; stops early at end of file. Returns the bytes read. `expected` is
+// how much there is likely to be: a small file gets a small buffer (most
+// files are small, and a large buffer is a fresh mmap and page faults for
+// each), left uninitialised, since pread fills it.
 template <typename Sink>
-Result<uint64_t> Stream(int fd, uint64_t offset, uint64_t length, Sink&& sink) {
-  std::vector<char> buffer(kBufferBytes);
+Result<uint64_t> Stream(int fd, uint64_t offset, uint64_t length, uint64_t expected,
+                        Sink&& sink) {
+  const size_t size = static_cast<size_t>(
+      std::clamp<uint64_t>(std::min(length, expected), kMinBufferBytes, kBufferBytes));
+  const auto buffer = std::make_unique_for_overwrite<char[]>(size);
   uint64_t done = 0;
   while (done < length) {
-    const size_t want =
-        static_cast<size_t>(std::min<uint64_t>(buffer.size(), length - done));
-    const ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(offset + done));
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(size, length - done));
+    const ssize_t n = ::pread(fd, buffer.get(), want, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Status::IOError(std::string("read: ") + std::strerror(errno));
     if (n == 0) break;
-    sink(std::string_view(buffer.data(), static_cast<size_t>(n)));
+    sink(std::string_view(buffer.get(), static_cast<size_t>(n)));
     done += static_cast<uint64_t>(n);
   }
   return done;
@@ -66,7 +74,11 @@ Result<FileDigest> HashFile(int fd) {
   auto chunk = std::make_unique<Sha256>();
   std::vector<Digest> chunks;
   uint64_t in_chunk = 0;
-  auto read = Stream(fd, 0, UINT64_MAX, [&](std::string_view data) {
+  struct stat st {};
+  // A file that grows while it is read is still read whole, in more pieces.
+  const uint64_t expected =
+      ::fstat(fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) + 1 : 0;
+  auto read = Stream(fd, 0, UINT64_MAX, expected, [&](std::string_view data) {
     whole.Update(data);
     chunk->Update(data);
     in_chunk += data.size();
@@ -87,8 +99,8 @@ Result<FileDigest> HashFile(int fd) {
 
 Result<Digest> HashRange(int fd, uint64_t offset, uint64_t length) {
   Sha256 sha;
-  auto read =
-      Stream(fd, offset, length, [&](std::string_view data) { sha.Update(data); });
+  auto read = Stream(fd, offset, length, length,
+                     [&](std::string_view data) { sha.Update(data); });
   if (!read.ok()) return read.status();
   if (*read < length) return Status::NotFound("shorter than the range to hash");
   return sha.Finish();
