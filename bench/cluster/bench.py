@@ -9,13 +9,15 @@
   many     10,000 x 4 KiB files to 4 nodes
   huge     200,000 small files into node 1 of 3; kill -9 of the master and
            a restart; a late joiner; memory per file of master and nodes
+  startup  one node holding 1,000,000 small files: first start, idle CPU
+           (the spread scan), restart until back in step with the master
   scrub    silent corruption (one byte, size and mtime kept) of a replicated
            1 MiB file on one node, among 64; the times until that node's
            scrub, at the default rate, detects it and until it serves the
            right bytes again
   all      all of the above, each on a fresh cluster
 
-Usage: bench.py DDS_BINARY [sync|restore|big|many|scrub|huge|all] [--files N] [--dir D]
+Usage: bench.py DDS_BINARY [sync|restore|big|many|scrub|huge|startup|all] [--files N] [--dir D]
 Only the Python standard library. See README.md for the goals.
 """
 import argparse
@@ -81,11 +83,25 @@ class Cluster:
 
     def add_node(self, name):
         os.makedirs(self.data(name), exist_ok=True)
+        self.start_node(name)
+        self.names.append(name)
+
+    def start_node(self, name):
         self._start(name, [self.dds, "node", "--name", name, "--master", self.control,
                            "--data-dir", self.data(name), "--listen", "127.0.0.1:0",
                            "--http", "127.0.0.1:0", "--admin-token", TOKEN])
-        self.names.append(name)
         self.conns[name] = http.client.HTTPConnection(self.http[name], timeout=10)
+
+    def stop_node(self, name):
+        """A clean stop (SIGTERM), as an operator's restart would do."""
+        self.procs[name].terminate()
+        self.procs[name].wait()
+
+    def cpu_seconds(self, name):
+        """User + system CPU time a process has used so far."""
+        with open(f"/proc/{self.procs[name].pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def rss(self, name):
         """Resident memory of a process, in bytes."""
@@ -379,15 +395,50 @@ def bench_huge(cluster, files):
           f"(its memory: {(cluster.rss(joiner) - base) / files:.0f} B a file over its start)")
 
 
+def bench_startup(cluster, files):
+    """A node holding `files` small files: its first start (hash and report
+    everything), the CPU it uses while idle (heartbeats, the spread scan,
+    the scrub), and a restart (load the index, list the disk, register)."""
+    node = "n1"
+    for i in range(files):
+        write_file(f"{cluster.data(node)}/start/d{i % 1000:03d}/f{i:07d}.bin",
+                   i.to_bytes(8, "little") * 16)
+    start = time.monotonic()
+    cluster.add_node(node)
+    wait_until(lambda: cluster.files_current().get(node, 0) >= files, 7200,
+               f"{node} to report {files} files", 0.5)
+    print(f"startup: {files} files, first start (hash and report each): "
+          f"{time.monotonic() - start:.1f} s")
+    idle_s = 60
+    cpu = {n: cluster.cpu_seconds(n) for n in ("master", node)}
+    time.sleep(idle_s)
+    used = {n: (cluster.cpu_seconds(n) - cpu[n]) / idle_s * 100 for n in cpu}
+    print(f"startup: idle for {idle_s} s (heartbeats, the spread scan, the scrub): "
+          f"node {used[node]:.1f}% of a core, master {used['master']:.1f}%")
+    cluster.stop_node(node)
+    # Down at the master first, so that "back in step" is the new process's.
+    wait_until(lambda: node not in cluster.files_current(), 60, f"{node} marked down", 0.1)
+    start = time.monotonic()
+    cluster.start_node(node)
+    serving = time.monotonic() - start
+    wait_until(lambda: cluster.files_current().get(node, 0) >= files, 3600,
+               f"{node} to be back in step", 0.05)
+    print(f"startup: restart (load the index, list the disk, register): serving HTTP after "
+          f"{serving:.2f} s, back in step with the master after {time.monotonic() - start:.2f} s; "
+          f"node RSS / files {cluster.rss(node) / files:.0f} B")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dds")
     parser.add_argument("which", nargs="?", default="all",
-                        choices=["sync", "restore", "big", "many", "scrub", "huge", "all"])
+                        choices=["sync", "restore", "big", "many", "scrub", "huge", "startup",
+                                 "all"])
     parser.add_argument("--files", type=int, default=200, help="files for sync/restore")
     parser.add_argument("--corruptions", type=int, default=16, help="corruptions for scrub")
     parser.add_argument("--many", type=int, default=10000, help="files for many")
     parser.add_argument("--huge", type=int, default=200000, help="files for huge")
+    parser.add_argument("--startup", type=int, default=1000000, help="files for startup")
     parser.add_argument("--big-mib", type=int, default=1024, help="size for big")
     parser.add_argument("--dir", default=None, help="work directory (default: a temp dir)")
     args = parser.parse_args()
@@ -400,8 +451,9 @@ def main():
         "many": lambda c: bench_many(c, args.many),
         "scrub": lambda c: bench_scrub(c, args.corruptions),
         "huge": lambda c: bench_huge(c, args.huge),
+        "startup": lambda c: bench_startup(c, args.startup),
     }
-    nodes = {"huge": 3}
+    nodes = {"huge": 3, "startup": 0}  # startup adds its node itself
     for name in (runs if args.which == "all" else [args.which]):
         root = tempfile.mkdtemp(prefix=f"dds-bench-{name}-", dir=args.dir)
         cluster = Cluster(os.path.abspath(args.dds), root, nodes.get(name, 5))
