@@ -18,5 +18,5 @@ case "$preset" in
                -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread) ;;
   *) echo "build.sh: unknown preset '$preset' (release|asan|tsan)" >&2; exit 2 ;;
 esac
-cmake -S . -B "build/$preset" -G Ninja "${flags[@]}" >/dev/null
+cmake -S . -B "build/$preset" -G Ninja -DDDS_WERROR=ON "${flags[@]}" >/dev/null
 cmake --build "build/$preset" -j "$(nproc)"
