@@ -41,6 +41,7 @@ AsioEnv::AsioEnv(boost::asio::io_context& io, Transport& transport, SqliteMetaSt
       transport_(transport),
       meta_(meta),
       files_(files),
+      journal_(files ? std::make_unique<PublishJournal>(meta, *files) : nullptr),
       start_(std::chrono::steady_clock::now()),
       random_(RandomSeed()) {
   transport_.set_delegate(this);
@@ -142,10 +143,13 @@ void AsioEnv::Flush() {
   if (failed_) return;
   batch_callbacks_ = 0;
   batch_start_ = std::chrono::steady_clock::now();
-  // Files before the commit: an index entry must never name a file whose
-  // publish a power loss could still undo.
-  Status s = files_ ? files_->Sync() : Status::Ok();
+  // The published files' data first, so that no record (and no rename)
+  // names a file a power loss could truncate; then the records with the
+  // intents of the renames; then the renames (runtime/publish_journal.h).
+  Status s = files_ ? files_->SyncPublishedData() : Status::Ok();
+  if (s.ok() && journal_) s = journal_->Record();
   if (s.ok()) s = meta_.Commit();
+  if (s.ok() && journal_) s = journal_->Complete();
   if (!s.ok()) {
     // The core already acted on the writes; carrying on would break its
     // durability assumption, and the held messages claim what may be lost.

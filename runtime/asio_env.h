@@ -7,10 +7,12 @@
 //
 // Durability (group commit; docs/runtime.md has the argument): callbacks
 // share a flush. The MetaStore transaction stays open across a batch,
-// Publish leaves its fsyncs and rename to the flush (PosixFileStore::Sync),
-// and every message that could claim something stored is held back, with
-// whatever follows it to the same peer. Flush() completes the publishes,
-// commits, and only then hands the held messages to the transport. It runs
+// Publish leaves its fsyncs and rename to the flush, and every message that
+// could claim something stored is held back, with whatever follows it to
+// the same peer. Flush() makes the published data durable, commits the
+// metadata with an intent per publish, renames the publishes into place
+// (runtime/publish_journal.h), and only then hands the held messages to the
+// transport. It runs
 // once the io_context has worked through the handlers queued when the batch
 // began (a posted handler), or inline after kMaxBatchCallbacks callbacks or
 // kMaxBatchDelay, whichever comes first. So no peer hears of a state that a
@@ -22,6 +24,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -30,6 +33,7 @@
 #include "core/env.h"
 #include "core/random.h"
 #include "runtime/posix_file_store.h"
+#include "runtime/publish_journal.h"
 #include "runtime/sqlite_meta_store.h"
 #include "runtime/transport.h"
 
@@ -50,6 +54,10 @@ class AsioEnv final : public Env, public Transport::Delegate {
   ~AsioEnv() override;
   AsioEnv(const AsioEnv&) = delete;
   AsioEnv& operator=(const AsioEnv&) = delete;
+
+  // For a node, before its process starts: finishes the publishes a crash
+  // interrupted after their commit (PublishJournal::Recover).
+  Status RecoverPublishes() { return journal_ ? journal_->Recover() : Status::Ok(); }
 
   // The Process this Env drives; callbacks are dropped while it is null.
   void set_process(Process* process) { process_ = process; }
@@ -103,6 +111,7 @@ class AsioEnv final : public Env, public Transport::Delegate {
   Transport& transport_;
   SqliteMetaStore& meta_;
   PosixFileStore* const files_;
+  const std::unique_ptr<PublishJournal> journal_;  // for a node
   Process* process_ = nullptr;
   const std::chrono::steady_clock::time_point start_;
   std::map<TimerId, Timer> timers_;

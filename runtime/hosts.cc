@@ -108,6 +108,7 @@ Result<std::unique_ptr<NodeHost>> NodeHost::Open(NodeHostConfig config) {
       !s.ok()) {
     return s;
   }
+  if (Status s = host->env_->RecoverPublishes(); !s.ok()) return s;
   return host;
 }
 

@@ -50,6 +50,14 @@ FileInfo InfoOf(const std::string& path, const struct stat& st) {
 
 bool IsReserved(std::string_view name) { return name.starts_with(kReservedPrefix); }
 
+// A published stage set aside until the flush: "." and a number.
+std::string AsideName(uint64_t n) { return "." + std::to_string(n); }
+bool IsAsideName(std::string_view name) {
+  return name.size() >= 2 && name.size() <= 21 && name.front() == '.' &&
+         std::all_of(name.begin() + 1, name.end(),
+                     [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // Stage names are chosen by the core (a digest in hex, say); still, they
 // become file names, so only a plain, safe alphabet is allowed.
 Status ValidateStage(std::string_view stage) {
@@ -118,16 +126,6 @@ Result<std::unique_ptr<PosixFileStore>> PosixFileStore::Open(const std::string& 
   if (!stage_fd.valid()) return StatusFromErrno("open " + root + "/" + stage_name, errno);
   std::unique_ptr<PosixFileStore> store(
       new PosixFileStore(root, std::move(root_fd), std::move(stage_fd)));
-  // Stages set aside by publishes that a crash kept from completing: their
-  // metadata was never committed, so the core pulls those files again.
-  UniqueFd stages(OpenDirAt(store->stage_fd_.get(), "."));
-  if (!stages.valid()) return StatusFromErrno("open " + root + "/" + stage_name, errno);
-  Status s = store->ForEachEntry(stages.Release(), stage_name,
-                                 [](int dir, const char* name, const struct stat& st) {
-                                   if (name[0] == '.' && S_ISREG(st.st_mode))
-                                     ::unlinkat(dir, name, 0);
-                                 });
-  if (!s.ok()) return s;
   return store;
 }
 
@@ -423,7 +421,7 @@ Result<FileInfo> PosixFileStore::Publish(const std::string& stage,
     if (Status s = FsyncFd(parent->get(), "directory of " + path); !s.ok()) return s;
     return info;
   }
-  // Fail now on what would make the rename fail in Sync(), where the core
+  // Fail now on what would make the rename fail in the flush, where the core
   // could no longer hear of it: a directory in the way.
   struct stat target {};
   if (::fstatat(parent->get(), leaf.c_str(), &target, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -432,7 +430,7 @@ Result<FileInfo> PosixFileStore::Publish(const std::string& stage,
   }
   // The stage's name is free again at once (the core may begin it anew); a
   // leading dot is never a stage name, so ListStages skips it.
-  const std::string aside = "." + std::to_string(next_aside_++);
+  const std::string aside = AsideName(next_aside_++);
   if (::renameat(stage_fd_.get(), stage.c_str(), stage_fd_.get(), aside.c_str()) != 0) {
     return StatusFromErrno("publish " + path, errno);
   }
@@ -445,25 +443,7 @@ Result<FileInfo> PosixFileStore::Publish(const std::string& stage,
   return info;
 }
 
-Status PosixFileStore::Sync() {
-  // Every stage's data must be durable before any of the renames is: a
-  // rename that survived a power loss without its data would show a
-  // truncated file, which the node would take for a local change.
-  if (Status s = SyncStages(); !s.ok()) return s;
-  for (auto it = pending_.begin(); it != pending_.end(); it = pending_.erase(it)) {
-    const Pending& pending = it->second;
-    if (::renameat(stage_fd_.get(), pending.aside.c_str(), dirs_.at(pending.dir).get(),
-                   pending.leaf.c_str()) != 0) {
-      return StatusFromErrno("publish " + it->first, errno);
-    }
-  }
-  for (auto it = dirs_.begin(); it != dirs_.end(); it = dirs_.erase(it)) {
-    if (Status s = FsyncFd(it->second.get(), "directory"); !s.ok()) return s;
-  }
-  return Status::Ok();
-}
-
-Status PosixFileStore::SyncStages() {
+Status PosixFileStore::SyncPublishedData() {
   // Many stages at once (a burst of small files): one syncfs costs one
   // journal commit where an fsync each costs one each. It also writes back
   // whatever else is dirty on the file system, which is why a few stages
@@ -487,6 +467,60 @@ Status PosixFileStore::SyncStages() {
     }
   }
   return Status::Ok();
+}
+
+std::vector<PosixFileStore::PublishIntent> PosixFileStore::PendingPublishes() const {
+  std::vector<PublishIntent> intents;
+  intents.reserve(pending_.size());
+  for (const auto& [path, pending] : pending_) intents.push_back({pending.aside, path});
+  return intents;
+}
+
+Status PosixFileStore::CompletePublishes() {
+  for (auto it = pending_.begin(); it != pending_.end(); it = pending_.erase(it)) {
+    const Pending& pending = it->second;
+    if (::renameat(stage_fd_.get(), pending.aside.c_str(), dirs_.at(pending.dir).get(),
+                   pending.leaf.c_str()) != 0) {
+      return StatusFromErrno("publish " + it->first, errno);
+    }
+  }
+  for (auto it = dirs_.begin(); it != dirs_.end(); it = dirs_.erase(it)) {
+    if (Status s = FsyncFd(it->second.get(), "directory"); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status PosixFileStore::Recover(const std::vector<PublishIntent>& committed) {
+  for (const PublishIntent& intent : committed) {
+    // An intent is the store's own record, but the database is a file on
+    // disk like any other: its names are checked as if they came from
+    // outside.
+    if (!IsAsideName(intent.aside) || !ValidatePath(intent.path).ok()) {
+      Log("recover: ignoring a malformed publish intent");
+      continue;
+    }
+    struct stat st {};
+    if (::fstatat(stage_fd_.get(), intent.aside.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      continue;  // renamed before the crash
+    }
+    std::string leaf;
+    auto parent = OpenParent(intent.path, /*create=*/true, &leaf);
+    if (!parent.ok()) return parent.status();
+    if (::renameat(stage_fd_.get(), intent.aside.c_str(), parent->get(), leaf.c_str()) !=
+        0)
+      return StatusFromErrno("recover publish of " + intent.path, errno);
+    if (Status s = FsyncFd(parent->get(), "directory of " + intent.path); !s.ok())
+      return s;
+    Log("recovered the publish of " + intent.path);
+  }
+  UniqueFd stages(OpenDirAt(stage_fd_.get(), "."));
+  if (!stages.valid())
+    return StatusFromErrno("open " + std::string(kStageDirName), errno);
+  return ForEachEntry(stages.Release(), std::string(kStageDirName),
+                      [](int dir, const char* name, const struct stat& st) {
+                        if (IsAsideName(name) && S_ISREG(st.st_mode))
+                          ::unlinkat(dir, name, 0);
+                      });
 }
 
 bool PosixFileStore::DropPending(const std::string& path) {

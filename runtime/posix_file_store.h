@@ -8,12 +8,16 @@
 //
 // Group commit: while publishes are deferred (AsioEnv turns that on during a
 // core callback), Publish only moves the stage aside under a private name
-// and records where it goes; every accessor already sees it there. Sync()
-// then completes all of them at once: the stages' data is made durable
-// first (one journal commit for the lot instead of one per file), then each
-// is renamed into place, then each directory involved is fsynced once. The
-// Env calls Sync() before its metadata commit and before any message of the
-// batch leaves the process. docs/runtime.md has the argument.
+// and records where it goes; every accessor already sees it there. The
+// Env's flush then completes all of them at once, in an order that makes
+// them crash-atomic with the metadata that records them
+// (runtime/publish_journal.h): the stages' data is made durable
+// (SyncPublishedData: one journal commit for the lot instead of one per
+// file), the metadata commit records an intent per publish, and only then
+// are they renamed into place, each directory involved fsynced once
+// (CompletePublishes). At start-up, Recover finishes the renames whose
+// intents were committed and drops the rest. docs/runtime.md has the
+// argument.
 //
 // Not thread-safe: used from the io_context thread only.
 #pragma once
@@ -37,7 +41,7 @@ inline constexpr std::string_view kStageDirName = ".dds-stage";
 // file or a forbidden symlink to NotFound, anything else to IOError.
 Status StatusFromErrno(const std::string& what, int err);
 
-// From this many deferred publishes on, Sync() makes them durable with one
+// From this many deferred publishes on, the flush makes their data durable with one
 // syncfs instead of an fsync each (docs/runtime.md, "Durability").
 inline constexpr size_t kSyncfsStages = 32;
 
@@ -64,12 +68,30 @@ class PosixFileStore final : public FileStore {
   Result<FileInfo> Publish(const std::string& stage, const std::string& path) override;
   void DiscardStage(const std::string& stage) override;
 
-  // While on, Publish defers its disk work to Sync(). Off, Publish is
+  // While on, Publish defers its disk work to the flush. Off, Publish is
   // durable on return (and first drops a deferred publish of the same path).
   void set_defer_publishes(bool defer) { defer_publishes_ = defer; }
-  // Completes the deferred publishes. A failure leaves the rest deferred;
-  // the caller must treat it as fatal (the Env stops the process).
-  Status Sync();
+
+  // A deferred publish, as the metadata commit records it: the stage set
+  // aside under `aside` goes to `path`.
+  struct PublishIntent {
+    std::string aside;
+    std::string path;
+  };
+  // The flush, in this order (a failure is fatal: the Env stops the
+  // process, and Recover picks up at the next start):
+  // makes the data of every deferred publish durable;
+  Status SyncPublishedData();
+  // says where each goes (for the commit to record);
+  std::vector<PublishIntent> PendingPublishes() const;
+  // and, once that is committed, renames each into place and fsyncs the
+  // directories renamed into.
+  Status CompletePublishes();
+  // At start-up, before any publish: renames into place every stage set
+  // aside whose intent was committed (a crash came between the commit and
+  // the rename), then deletes the other stages set aside (their metadata
+  // was never committed, so the core pulls those files again).
+  Status Recover(const std::vector<PublishIntent>& committed);
 
   const std::string& root() const { return root_; }
   // An open, regular, visible file, for serving (HTTP): O_NOFOLLOW all the
@@ -113,11 +135,9 @@ class PosixFileStore final : public FileStore {
   Status ForEachEntry(int dir_fd, const std::string& what, Visit&& visit);
   // Removes the deferred publish of `path`, if any; true if there was one.
   bool DropPending(const std::string& path);
-  // Makes the data of every deferred publish durable.
-  Status SyncStages();
 
   using DirKey = std::pair<dev_t, ino_t>;
-  // A published stage waiting for Sync().
+  // A published stage waiting for the flush.
   struct Pending {
     std::string aside;  // its name in the stage dir meanwhile: "." + a number
     DirKey dir;         // the directory it goes into (a key of dirs_)

@@ -41,6 +41,8 @@ class SqliteMetaStore final : public MetaStore {
 
   // Commits the open transaction, if any.
   Status Commit();
+  // Whether writes wait for Commit().
+  bool in_transaction() const { return in_transaction_; }
   // Called when a write opens a transaction. The Env uses it to schedule a
   // flush, so writes made outside AsioEnv::Call (an HTTP handler calling
   // Master::Remove) are committed soon after that handler returns.
