@@ -70,6 +70,16 @@ class Describer {
 
 const char* MessageName(const Message& message) { return kNames[message.index()]; }
 
+bool ClaimsNothing(const Message& message) {
+  return std::holds_alternative<WhoHas>(message) ||
+         std::holds_alternative<CatalogRequest>(message) ||
+         std::holds_alternative<Holders>(message) ||
+         std::holds_alternative<HoldingsWanted>(message) ||
+         std::holds_alternative<HoldingsCheck>(message) ||
+         std::holds_alternative<Fetch>(message) ||
+         std::holds_alternative<Chunks>(message);
+}
+
 Result<std::string> Encode(const Message& message, size_t front) {
   uint64_t size = 2 + std::visit([](const auto& m) { return WireSize(m); }, message);
   if (size > kMaxMessageBytes) {

@@ -28,7 +28,7 @@ void Master::Start() {
   LoadEpoch();
   LoadCatalog();
   LoadDecisions();
-  LoadSuperseded();
+  DropLegacyRecords();
   env_->Note("master: started (incarnation " + std::to_string(options_.incarnation) +
              ", " + std::to_string(catalog_.size()) + " catalog entries, log at " +
              std::to_string(head_) + ")");
@@ -86,6 +86,17 @@ void Master::LoadDecisions() {
     node.decisions[parsed->second] = std::move(d);
     return true;
   });
+}
+
+void Master::DropLegacyRecords() {
+  std::vector<std::string> keys;
+  Status s = env_->Meta().Scan(
+      kLegacySupersededKeyPrefix,
+      [&](std::string_view key, std::string_view) { keys.emplace_back(key); });
+  for (const std::string& key : keys) {
+    if (s.ok()) s = env_->Meta().Delete(key);
+  }
+  if (!s.ok()) env_->Note("master: cannot drop legacy records: " + s.ToString());
 }
 
 void Master::OnMessage(const Address& from, const Message& message) {

@@ -127,32 +127,12 @@ class Master final : public Process {
     std::map<uint64_t, Decision> decisions;  // by change id, not yet settled
   };
 
-  // The last versions of a path that a newer one replaced (oldest first, at
-  // most kSupersededKept), remembered durably: a change carrying one of
-  // them, based on an older version, is a late copy of it (a node that
-  // installed it, then lost its record of that in a crash), not an edit.
-  struct Superseded {
-    struct Version {
-      uint64_t version = 0;
-      Digest hash;
-      template <typename S>
-      static auto Tie(S& s) {
-        return std::tie(s.version, s.hash);
-      }
-    };
-    std::vector<Version> versions;
-    template <typename S>
-    static auto Tie(S& s) {
-      return std::tie(s.versions);
-    }
-  };
-  static constexpr size_t kSupersededKept = 8;
-
   // Loading durable state (master.cc).
   void LoadEpoch();
   void LoadCatalog();
   void LoadDecisions();
-  void LoadSuperseded();
+  // Deletes what an older master kept (superseded/<path>, master_keys.h).
+  void DropLegacyRecords();
 
   // Membership and failure detection (master.cc).
   void HandleRegister(const Address& from, const Register& m);
@@ -169,10 +149,6 @@ class Master final : public Process {
   // it, moves the holders, pushes it to the live nodes.
   void Record(CatalogEntry entry);
   void CompactLog();
-  // Remembers (path, version, hash) as replaced by a newer version.
-  void RememberSuperseded(const std::string& path, uint64_t version, const Digest& hash);
-  std::optional<uint64_t> SupersededWith(const std::string& path,
-                                         const Digest& hash) const;
 
   // Changes and the conflict rule (master_changes.cc).
   void HandleChanges(const Address& from, const Changes& m);
@@ -217,9 +193,8 @@ class Master final : public Process {
   // Every slot by bucket, and the summary of a node holding all live ones.
   std::vector<std::vector<const Catalog::Slot*>> bucket_slots_;
   BucketSums full_;
-  std::map<std::string, NodeRecord> nodes_;       // by name; ordered for determinism
-  std::vector<NodeRecord*> by_slot_;              // records never move or go away
-  std::map<std::string, Superseded> superseded_;  // by path
+  std::map<std::string, NodeRecord> nodes_;  // by name; ordered for determinism
+  std::vector<NodeRecord*> by_slot_;         // records never move or go away
   CatalogObserver* observer_ = nullptr;
 };
 

@@ -4,7 +4,12 @@
 //   catalog/<path>         the path's latest CatalogEntry, with its seq
 //   decided/<node>/<id>    a Decision on the node's change `id` (16 hex
 //                          digits), until the node says it is settled
-//   superseded/<path>      the versions of the path replaced lately
+//
+// Masters before the publish journal (runtime/publish_journal.h) also kept
+// superseded/<path>, the versions of a path replaced lately, to recognise a
+// node's late copy after a crash between its renames and its commit; that
+// crash can no longer leave one, and a master deletes those records at
+// start.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +23,7 @@ namespace dds {
 inline constexpr std::string_view kEpochKey = "epoch";
 inline constexpr std::string_view kCatalogKeyPrefix = "catalog/";
 inline constexpr std::string_view kDecisionKeyPrefix = "decided/";
-inline constexpr std::string_view kSupersededKeyPrefix = "superseded/";
+inline constexpr std::string_view kLegacySupersededKeyPrefix = "superseded/";
 
 inline std::string CatalogKey(std::string_view path) {
   return std::string(kCatalogKeyPrefix) + std::string(path);

@@ -57,7 +57,6 @@ void Master::Record(CatalogEntry entry) {
     UnholdAll(*old);
     if (!old->tombstone) {
       full_.Add(bucket, Catalog::Mix(old->path, old->version, old->hash), -1);
-      RememberSuperseded(entry.path, old->version, old->hash);
     }
   }
   entry.seq = ++head_;
@@ -93,33 +92,6 @@ Result<CatalogEntry> Master::Remove(const std::string& path) {
   env_->Note("master: removed " + path + " (tombstone v" +
              std::to_string(tombstone.version) + ")");
   return catalog_.EntryOf(*catalog_.Find(path));
-}
-
-void Master::LoadSuperseded() {
-  LoadRecords<Superseded>(env_, kSupersededKeyPrefix,
-                          [&](std::string_view path, Superseded& s) {
-                            superseded_[std::string(path)] = std::move(s);
-                            return true;
-                          });
-}
-
-void Master::RememberSuperseded(const std::string& path, uint64_t version,
-                                const Digest& hash) {
-  Superseded& s = superseded_[path];
-  s.versions.push_back({version, hash});
-  if (s.versions.size() > kSupersededKept) s.versions.erase(s.versions.begin());
-  Status st = env_->Meta().Put(std::string(kSupersededKeyPrefix) + path, EncodeRecord(s));
-  if (!st.ok()) env_->Note("master: cannot persist " + path + ": " + st.ToString());
-}
-
-std::optional<uint64_t> Master::SupersededWith(const std::string& path,
-                                               const Digest& hash) const {
-  auto it = superseded_.find(path);
-  if (it == superseded_.end()) return std::nullopt;
-  for (auto v = it->second.versions.rbegin(); v != it->second.versions.rend(); ++v) {
-    if (v->hash == hash) return v->version;
-  }
-  return std::nullopt;
 }
 
 }  // namespace dds

@@ -403,4 +403,13 @@ static_assert(kMessageIndex<Register> == 0 &&
 // The message's type name, for logs and traces ("Fetch").
 const char* MessageName(const Message& message);
 
+// Whether the message claims nothing about its sender's durable state:
+// requests, and file data the receiver verifies against the catalog's
+// digests. An Env may send these before its pending writes are durable
+// (holding them would stall every pull behind the puller's and the holder's
+// fsyncs); every other type, including one added to the protocol later,
+// waits for the flush that makes what it describes durable
+// (docs/runtime.md, "The rule for messages").
+bool ClaimsNothing(const Message& message);
+
 }  // namespace dds

@@ -18,21 +18,6 @@ uint64_t RandomSeed() {
   return (uint64_t{device()} << 32) ^ device();
 }
 
-// Messages that claim nothing about the sender's durable state: requests,
-// and file data the receiver verifies against the catalog's digests. They
-// need not wait for the flush (that would stall every pull behind the
-// puller's and the holder's fsyncs). Any other type, including one added
-// to the protocol later, waits.
-bool ClaimsNothing(const Message& message) {
-  return std::holds_alternative<WhoHas>(message) ||
-         std::holds_alternative<CatalogRequest>(message) ||
-         std::holds_alternative<Holders>(message) ||
-         std::holds_alternative<HoldingsWanted>(message) ||
-         std::holds_alternative<HoldingsCheck>(message) ||
-         std::holds_alternative<Fetch>(message) ||
-         std::holds_alternative<Chunks>(message);
-}
-
 }  // namespace
 
 AsioEnv::AsioEnv(boost::asio::io_context& io, Transport& transport, SqliteMetaStore& meta,

@@ -157,7 +157,8 @@ SplitMix64 ActionRunner::StreamOf(const Action& a, const std::string& node,
 
 bool ActionRunner::MayCrashAnother() const {
   uint64_t down = 0;
-  for (const auto& host : world_->hosts()) down += host->disk && !host->up();
+  for (const auto& host : world_->hosts())
+    down += host->disk && (!host->up() || host->crash_armed);
   return down < scenario_.faults.max_down;
 }
 
@@ -194,6 +195,14 @@ void ActionRunner::Crash(const Action& a) {
   if (a.from_faults && !MayCrashAnother()) return Log(a, "skipped: max_down reached");
   Host* host = PickNode(a, true);
   if (!host) return Log(a, "skipped: no node is up");
+  if (a.in_publish_window) {
+    Log(a, host->name + " (in its next publish window)");
+    Record(a, host->name, "");
+    world_->CrashInPublishWindow(*host, kPublishWindowWait);
+    Action later = a;
+    if (later.undo_after) *later.undo_after += kPublishWindowWait;
+    return ScheduleUndo(later, ActionKind::kRestart, host->name);
+  }
   Log(a, host->name + (a.lose_writes ? " (losing unsynced writes)" : ""));
   Record(a, host->name, "");
   world_->Crash(*host);

@@ -23,6 +23,10 @@
 
 namespace dds::sim {
 
+// A crash in a publish window waits this long at most for the node's next
+// flush with publishes, then lands anyway.
+inline constexpr Duration kPublishWindowWait = std::chrono::seconds(2);
+
 // The explicit actions plus one concrete action per period of each random
 // generator and the [faults] arrivals, sorted by time (stable).
 std::vector<Action> PlanActions(const Scenario& scenario, SplitMix64& random);

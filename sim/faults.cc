@@ -38,6 +38,8 @@ Action FaultAt(const Faults& faults, const FaultKind& k, Instant at, SplitMix64&
   a.delay = faults.spike_delay;
   if (k.kind == ActionKind::kCrash) {
     a.lose_writes = UniformUnit(random.Next()) < faults.lost_writes;
+    a.in_publish_window =
+        faults.publish_window > 0 && UniformUnit(random.Next()) < faults.publish_window;
   }
   if (k.longest) {
     Duration left = Instant(faults.safety_phase) - at;

@@ -9,7 +9,40 @@ std::pair<std::string_view, std::string_view> MemMetaStore::Split(std::string_vi
   return {key.substr(0, cut), key.substr(cut)};
 }
 
+void MemMetaStore::Remember(std::string_view key) {
+  if (!on_begin_) return;
+  if (!in_transaction_) {
+    in_transaction_ = true;
+    on_begin_();
+  }
+  std::string before;
+  undo_.push_back({std::string(key), Get(key, &before).ok()
+                                         ? std::optional<std::string>(std::move(before))
+                                         : std::nullopt});
+}
+
+void MemMetaStore::Commit() {
+  undo_.clear();
+  in_transaction_ = false;
+}
+
+void MemMetaStore::Rollback() {
+  // Newest first, so that each key ends at its value before the first write.
+  std::vector<Undo> undo = std::move(undo_);
+  on_begin_ = nullptr;  // no transaction for the undoing itself
+  for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+    if (it->before) {
+      Put(it->key, *it->before);
+    } else {
+      Delete(it->key);
+    }
+  }
+  undo_.clear();
+  in_transaction_ = false;
+}
+
 Status MemMetaStore::Put(std::string_view key, std::string_view value) {
+  Remember(key);
   auto [head, tail] = Split(key);
   auto group = heads_.find(head);
   if (group == heads_.end()) group = heads_.emplace(head, Tails{}).first;
@@ -24,6 +57,7 @@ Status MemMetaStore::Put(std::string_view key, std::string_view value) {
 }
 
 Status MemMetaStore::Delete(std::string_view key) {
+  Remember(key);
   auto [head, tail] = Split(key);
   auto group = heads_.find(head);
   if (group == heads_.end()) return Status::Ok();

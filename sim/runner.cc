@@ -19,6 +19,7 @@ WorldOptions OptionsFor(const Scenario& s, uint64_t seed) {
   options.network = s.network;
   options.master = s.master;
   options.node = s.node;
+  options.rename_before_commit = s.test_faults.rename_before_commit;
   return options;
 }
 
@@ -138,6 +139,7 @@ RunResult Run::Summary() {
   r.orphans = checkers_.liveness().orphans();
   r.lost_to_faults = checkers_.durability().lost_to_faults();
   r.reads = checkers_.safety().reads();
+  r.publish_window_crashes = world_.publish_window_crashes();
   r.trace_digest = trace_.digest();
   r.trace_lines = trace_.lines();
   r.events = loop_.events_run();

@@ -35,6 +35,7 @@ struct RunResult {
   size_t orphans = 0;         // live entries whose content no live node held
   size_t lost_to_faults = 0;  // live entries whose every copy the scenario destroyed
   uint64_t reads = 0;         // client reads checked
+  uint64_t publish_window_crashes = 0;  // crashes that landed in a publish window
   uint64_t trace_digest = 0;
   uint64_t trace_lines = 0;
   uint64_t events = 0;

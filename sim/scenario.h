@@ -55,10 +55,13 @@ struct Action {
   double loss = 0;                      // loss_spike: share of messages lost
   Duration delay{};                     // delay_spike: added one-way latency
   bool lose_writes = false;             // crash: unsynced writes may be lost (sim_disk.h)
-  bool in_place = false;                // write/modify: races the node's hash (world.h)
-  bool from_faults = false;             // made by [faults]: targets obey its bounds
-  bool undo = false;                    // scheduled by another action's *_after key
-  int line = 0;                         // where it was written, for messages
+  // crash: waits (at most kPublishWindowWait) for the node's next flush
+  // with publishes and lands between its commit and its renames.
+  bool in_publish_window = false;
+  bool in_place = false;     // write/modify: races the node's hash (world.h)
+  bool from_faults = false;  // made by [faults]: targets obey its bounds
+  bool undo = false;         // scheduled by another action's *_after key
+  int line = 0;              // where it was written, for messages
 };
 
 // A generator of actions at random times: one in every `every` from `from`
@@ -97,6 +100,8 @@ struct Faults {
   double node_crash = 0;
   Duration node_down_max = std::chrono::seconds(10);
   double lost_writes = 0;  // probability that a crash loses unsynced writes
+  // Probability that a crash lands in a publish window (Action).
+  double publish_window = 0;
   double master_crash = 0;
   Duration master_down_max = std::chrono::seconds(5);
   double partition = 0;
@@ -119,6 +124,8 @@ struct Faults {
 struct TestFaults {
   TestFault all = TestFault::kNone;        // every node
   std::map<std::string, TestFault> nodes;  // by name; wins over `all`
+  // The Env's old publish order (WorldOptions::rename_before_commit).
+  bool rename_before_commit = false;
   TestFault For(const std::string& node) const;
 };
 

@@ -27,7 +27,8 @@ enum ActionKey : unsigned {
   kLossKey = 1u << 9,
   kDelayKey = 1u << 10,
   kLoseWritesKey = 1u << 11,
-  kInPlaceKey = 1u << 12,
+  kPublishWindowKey = 1u << 12,
+  kInPlaceKey = 1u << 13,
 };
 
 struct ActionSpec {
@@ -40,7 +41,8 @@ constexpr unsigned kTarget = kNodeKey | kNodesKey;
 constexpr std::array<ActionSpec, 19> kSpecs = {{
     {"join", ActionKind::kAddNode, kNodeKey},
     {"add_node", ActionKind::kAddNode, kNodeKey},
-    {"crash", ActionKind::kCrash, kTarget | kRestartAfterKey | kLoseWritesKey},
+    {"crash", ActionKind::kCrash,
+     kTarget | kRestartAfterKey | kLoseWritesKey | kPublishWindowKey},
     {"restart", ActionKind::kRestart, kTarget},
     {"delete", ActionKind::kDelete, kTarget | kPathKey},
     {"corrupt", ActionKind::kCorrupt, kTarget | kPathKey},
@@ -117,6 +119,8 @@ void ParseActionKeys(Fields& f, const ActionSpec& spec, const Names& names, Acti
   if (spec.keys & kLossKey) a->loss = f.Required(f.Fraction("loss"), "loss");
   if (spec.keys & kDelayKey) a->delay = f.Required(f.Time("delay"), "delay");
   if (spec.keys & kLoseWritesKey) a->lose_writes = f.Flag("lose_writes").value_or(false);
+  if (spec.keys & kPublishWindowKey)
+    a->in_publish_window = f.Flag("in_publish_window").value_or(false);
   if (spec.keys & kInPlaceKey) a->in_place = f.Flag("in_place").value_or(false);
   f.RejectUnknown(" for do = \"" + std::string(spec.name) + "\"");
 }
@@ -252,6 +256,7 @@ void ParseFaults(const toml::table& table, Faults* x) {
   rate("node_crash", &x->node_crash);
   time("node_down_max", &x->node_down_max);
   x->lost_writes = f.Fraction("lost_writes").value_or(x->lost_writes);
+  x->publish_window = f.Fraction("publish_window").value_or(x->publish_window);
   rate("master_crash", &x->master_crash);
   time("master_down_max", &x->master_down_max);
   rate("partition", &x->partition);
@@ -273,7 +278,9 @@ void ParseFaults(const toml::table& table, Faults* x) {
 // [test]: a deliberately broken build, for tests of the checkers only.
 void ParseTest(const toml::table& table, const Names& names, TestFaults* t) {
   Fields f(table, "test");
-  std::string name = f.Required(f.Text("fault"), "fault");
+  t->rename_before_commit = f.Flag("rename_before_commit").value_or(false);
+  std::string name = t->rename_before_commit ? f.Text("fault").value_or("none")
+                                             : f.Required(f.Text("fault"), "fault");
   std::optional<TestFault> fault = ParseTestFault(name);
   if (!fault) {
     f.Fail("fault", "unknown test fault \"" + name +

@@ -101,6 +101,7 @@ toml::table ActionTable(const Action& a) {
   if (a.kind == ActionKind::kLossSpike) t.insert("loss", a.loss);
   if (a.kind == ActionKind::kDelaySpike) t.insert("delay", Micros(a.delay));
   if (a.lose_writes) t.insert("lose_writes", true);
+  if (a.in_publish_window) t.insert("in_publish_window", true);
   if (a.in_place) t.insert("in_place", true);
   if (!a.groups.empty()) {
     toml::array groups;
@@ -115,16 +116,18 @@ toml::table ActionTable(const Action& a) {
 }
 
 void AddTest(const TestFaults& faults, toml::table* root) {
+  toml::table test;
+  if (faults.rename_before_commit) test.insert("rename_before_commit", true);
   if (faults.all != TestFault::kNone) {
-    root->insert("test", toml::table{{"fault", TestFaultName(faults.all)}});
-    return;
+    test.insert("fault", TestFaultName(faults.all));
+  } else if (!faults.nodes.empty()) {
+    // One fault for the named nodes (the TOML form has one [test] table).
+    toml::array nodes;
+    for (const auto& [name, fault] : faults.nodes) nodes.push_back(name);
+    test.insert("fault", TestFaultName(faults.nodes.begin()->second));
+    test.insert("nodes", std::move(nodes));
   }
-  if (faults.nodes.empty()) return;
-  // One fault for the named nodes (the TOML form has one [test] table).
-  toml::array nodes;
-  for (const auto& [name, fault] : faults.nodes) nodes.push_back(name);
-  root->insert("test", toml::table{{"fault", TestFaultName(faults.nodes.begin()->second)},
-                                   {"nodes", std::move(nodes)}});
+  if (!test.empty()) root->insert("test", std::move(test));
 }
 
 }  // namespace

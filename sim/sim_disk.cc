@@ -146,6 +146,12 @@ Result<FileInfo> SimDisk::Publish(const std::string& stage, const std::string& p
   BlobRef blob = s.whole    ? std::move(s.whole)
                  : s.hashed ? pool_->Intern(std::move(s.bytes), *s.hashed)
                             : pool_->Intern(std::move(s.bytes));
+  if (on_publish_) {
+    if (unflushed_.empty()) on_publish_();
+    auto held = files_.find(path);
+    unflushed_.try_emplace(
+        path, held == files_.end() ? std::nullopt : std::optional<File>(held->second));
+  }
   Replace(path, File{std::move(blob), NowNanos(), false}, ChangeCause::kPublish);
   return InfoOf(path, files_.at(path));
 }
@@ -251,8 +257,20 @@ Status SimDisk::Room(uint64_t more, std::string_view what) const {
   return Status::NoSpace("no space left on " + node_ + " for " + std::string(what));
 }
 
+void SimDisk::LosePublishes() {
+  on_publish_ = nullptr;
+  for (auto& [path, before] : std::exchange(unflushed_, {})) {
+    if (before) {
+      Replace(path, std::move(*before), ChangeCause::kCrash);
+    } else if (auto it = files_.find(path); it != files_.end()) {
+      Erase(it, ChangeCause::kCrash);
+    }
+  }
+}
+
 void SimDisk::Replace(const std::string& path, File file, ChangeCause cause) {
   if (cause != ChangeCause::kScenario) unsynced_.erase(path);
+  if (cause != ChangeCause::kPublish) unflushed_.erase(path);
   auto [it, inserted] = files_.try_emplace(path);
   BlobRef before = inserted ? nullptr : it->second.blob;
   if (before) Account(path, before.get());
@@ -264,6 +282,7 @@ void SimDisk::Replace(const std::string& path, File file, ChangeCause cause) {
 void SimDisk::Erase(std::map<std::string, File>::iterator it, ChangeCause cause) {
   const std::string path = it->first;
   if (cause != ChangeCause::kScenario) unsynced_.erase(path);
+  unflushed_.erase(path);
   BlobRef before = std::move(it->second.blob);
   files_.erase(it);
   Account(path, before.get());

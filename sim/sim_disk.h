@@ -42,6 +42,7 @@ enum class ChangeCause {
   kPublish,     // the node published a stage
   kNodeRemove,  // the node removed the file
   kScenario,    // the scenario wrote, deleted or corrupted it
+  kCrash,       // a crash undid a publish the node had not flushed yet
 };
 
 struct FileChange {
@@ -114,6 +115,18 @@ class SimDisk final : public FileStore {
   std::vector<std::pair<std::string, const Blob*>> LoseUnsynced(
       Duration window, SplitMix64& random,
       const std::function<bool(const std::string&, const Blob&)>& keep);
+  // Publishes wait for the flush, as the runtime's do (docs/runtime.md,
+  // group commit): with a hook set, the first publish after a flush calls
+  // it, and the publishes made since can be lost by a crash. A later change
+  // to the path that is not a publish (a removal, a user's write) stands on
+  // its own.
+  void set_on_publish(std::function<void()> hook) { on_publish_ = std::move(hook); }
+  bool publishes_pending() const { return !unflushed_.empty(); }
+  void FlushPublishes() { unflushed_.clear(); }
+  // A crash before the flush: each path published since gets back what it
+  // held before (the stage set aside is deleted at the next start, so its
+  // bytes are gone too). The hook goes as well.
+  void LosePublishes();
   // 0: unlimited.
   void set_capacity(uint64_t bytes) { capacity_ = bytes; }
   // Bytes held by visible files and stages.
@@ -160,6 +173,9 @@ class SimDisk final : public FileStore {
   std::map<std::string, Stage> stages_;
   std::map<std::string, Unsynced> unsynced_;  // user writes not yet synced
   std::map<std::string, BlobRef> racing_;     // WriteDuringNextHash, not landed
+  // path -> what it held before its first publish since the last flush
+  std::map<std::string, std::optional<File>> unflushed_;
+  std::function<void()> on_publish_;
   uint64_t capacity_ = 0;
   uint64_t content_digest_ = 0;
   bool online_ = false;

@@ -31,7 +31,27 @@ bool SimEnv::Claim(TimerId id, uint64_t generation) {
 }
 
 void SimEnv::Send(const Address& to, const Message& message) {
-  world_->SendFrom(*host_, to, message);
+  // Behind a held message it waits too: order per destination is kept.
+  if (host_->is_master || (ClaimsNothing(message) && !held_to_.contains(to))) {
+    world_->SendFrom(*host_, to, message);
+    return;
+  }
+  held_to_.insert(to);
+  held_.emplace_back(to, message);
+  OpenBatch();
+}
+
+void SimEnv::OpenBatch() {
+  if (batch_open_) return;
+  batch_open_ = true;
+  world_->ScheduleFlush(*host_);
+}
+
+void SimEnv::Release() {
+  batch_open_ = false;
+  held_to_.clear();
+  for (auto& [to, message] : std::exchange(held_, {}))
+    world_->SendFrom(*host_, to, message);
 }
 
 FileStore& SimEnv::Files() { return *host_->disk; }

@@ -89,6 +89,7 @@ void DrawFaults(Draw& d, Scenario* s) {
   f.disk_full = d.Rate();
   f.disk_full_max = d.Seconds(1, 20);
   f.max_down = d.Between(1, s->nodes - 1);
+  f.publish_window = d.OneOf(std::array<double, 3>{0, 0.5, 1});
 }
 
 // The liveness bound: a minute for the cluster to settle, plus two full

@@ -63,6 +63,9 @@ void World::Start(Host& host) {
     host.master = master.get();
     host.process = std::move(master);
   } else {
+    SimEnv* env = host.env.get();
+    host.meta.set_on_begin([env] { env->OpenBatch(); });
+    host.disk->set_on_publish([env] { env->OpenBatch(); });
     auto node = std::make_unique<Node>(host.env.get(), host.node_options);
     host.node = node.get();
     host.process = std::move(node);
@@ -76,6 +79,11 @@ void World::Start(Host& host) {
 void World::Crash(Host& host) {
   assert(host.up());
   Say(host, "down");
+  host.crash_armed = false;
+  if (host.disk) {
+    host.meta.Rollback();
+    host.disk->LosePublishes();
+  }
   network_.BreakAll(host.index);
   host.process.reset();
   host.env.reset();
@@ -83,6 +91,40 @@ void World::Crash(Host& host) {
   host.master = nullptr;
   if (host.disk) host.disk->set_online(false);
   observer_->OnHostChanged(host);
+}
+
+void World::ScheduleFlush(Host& host) {
+  Host* target = &host;
+  const uint64_t starts = host.starts;
+  loop_->After(kFlushDelay, [this, target, starts] { Flush(*target, starts); });
+}
+
+void World::Flush(Host& host, uint64_t starts) {
+  if (host.starts != starts || !host.up()) return;
+  if (host.crash_armed && host.disk->publishes_pending()) {
+    // The crash lands between the commit and the renames: the publish
+    // journal finishes the renames at the next start, so all of the batch
+    // stays. With the old order the renames were made and the commit never
+    // happened.
+    if (!options_.rename_before_commit) host.meta.Commit();
+    host.disk->FlushPublishes();
+    ++publish_window_crashes_;
+    Say(host, "crashes in the publish window");
+    Crash(host);
+    return;
+  }
+  host.disk->FlushPublishes();
+  host.meta.Commit();
+  host.env->Release();
+}
+
+void World::CrashInPublishWindow(Host& host, Duration longest) {
+  host.crash_armed = true;
+  Host* target = &host;
+  const uint64_t starts = host.starts;
+  loop_->After(longest, [this, target, starts] {
+    if (target->starts == starts && target->up() && target->crash_armed) Crash(*target);
+  });
 }
 
 void World::Say(const Host& host, std::string_view what) {

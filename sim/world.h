@@ -43,6 +43,9 @@ struct Host {
   uint64_t starts = 0;  // how many times it has been started; tags its timers
   std::unique_ptr<SimEnv> env;
   std::unique_ptr<Process> process;
+  // A crash waits for the node's next flush with publishes and lands in
+  // its window (World::CrashInPublishWindow).
+  bool crash_armed = false;
   Node* node = nullptr;      // `process` seen as a Node, while up
   Master* master = nullptr;  // `process` seen as the Master, while up
   NodeOptions node_options;  // nodes only
@@ -57,8 +60,17 @@ class WorldObserver : public DiskObserver, public CatalogObserver {
   virtual void OnHostChanged(const Host& host) = 0;
 };
 
+// How long a node's batch stays open before its flush (sim_env.h): about
+// what the runtime's fsyncs take.
+inline constexpr Duration kFlushDelay = std::chrono::milliseconds(1);
+
 struct WorldOptions {
   uint64_t seed = 1;
+  // The runtime's order before the publish journal (runtime/publish_journal.h):
+  // renames made durable before the commit that records them, so a crash
+  // between them leaves files the node has no record of. Deliberately
+  // broken, for the test that shows the checkers catch what it causes.
+  bool rename_before_commit = false;
   NetworkOptions network;
   MasterOptions master;
   NodeOptions node;  // defaults for every node; name and addresses are set per node
@@ -83,7 +95,16 @@ class World final : private Endpoints {
   // Creates a node's machine with an empty disk (not started).
   Host& AddNode(const std::string& name, TestFault fault = TestFault::kNone);
   void Start(Host& host);
+  // A crash before the batch's flush: the node's unflushed writes and
+  // publishes are lost, its held messages never leave.
   void Crash(Host& host);
+  // Arms a crash that lands in the node's next flush with publishes, once
+  // its records are committed and before its renames (or, with
+  // rename_before_commit, the other way round); a plain crash after
+  // `longest` if no such flush comes.
+  void CrashInPublishWindow(Host& host, Duration longest);
+  // Crashes that landed in a publish window so far.
+  uint64_t publish_window_crashes() const { return publish_window_crashes_; }
 
   Host* Find(std::string_view name);
   Host& master() { return *hosts_.front(); }
@@ -105,6 +126,7 @@ class World final : private Endpoints {
   // For SimEnv.
   void SendFrom(Host& from, const Address& to, const Message& message);
   void FireTimer(Host& host, uint64_t starts, TimerId id, uint64_t generation);
+  void ScheduleFlush(Host& host);
 
  private:
   // Endpoints.
@@ -114,6 +136,8 @@ class World final : private Endpoints {
   void PeerLost(int host, int peer) override;
 
   Host& NewHost(std::string_view name);
+  // The flush of a node's batch, kFlushDelay after it opened.
+  void Flush(Host& host, uint64_t starts);
   uint64_t StreamSeed(std::string_view name) const;
   void Say(const Host& host, std::string_view what);
 
@@ -124,6 +148,7 @@ class World final : private Endpoints {
   BlobPool blobs_;
   Network network_;
   std::vector<std::unique_ptr<Host>> hosts_;  // index 0 is the master
+  uint64_t publish_window_crashes_ = 0;
   // Looked up on every message sent, never walked: hashed.
   struct NameHash {
     using is_transparent = void;

@@ -15,7 +15,10 @@ Checkers::Checkers(EventLoop* loop)
 
 void Checkers::OnFileChanged(const FileChange& change) {
   bool live = change.disk.online();
-  bool injected = change.cause == ChangeCause::kScenario;
+  // A crash undoing an unflushed publish is a fault too (the node never
+  // claimed that copy).
+  bool injected =
+      change.cause == ChangeCause::kScenario || change.cause == ChangeCause::kCrash;
   if (change.before) {
     ledger_.CopyRemoved(change.path, change.before->digest, live, injected,
                         change.disk.node());

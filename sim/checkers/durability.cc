@@ -20,6 +20,18 @@ void Durability::BeforeRecord(const CatalogEntry& entry) {
     }
     return;
   }
+  if (!entry.tombstone) {
+    std::optional<Ledger::Replaced> old =
+        ledger_->ReplacedContent(entry.path, entry.hash, entry.version);
+    if (old && !ledger_->WrittenSince(entry.path, entry.hash, old->recorded)) {
+      verdict_->Fail("Durability", "an old version came back: " + Name(entry) +
+                                       " has the content of v" +
+                                       std::to_string(old->version) +
+                                       ", which a newer version replaced, and nobody "
+                                       "wrote it again since");
+      return;
+    }
+  }
   Instant tombstone_at{};
   const CatalogEntry* tombstone = ledger_->LastTombstone(entry.path, &tombstone_at);
   if (!tombstone) return;

@@ -4,6 +4,11 @@
 //      entry for P has a version above T, and a live one carries content the
 //      scenario wrote to P after the tombstone (a version number never means
 //      two different contents);
+//  (c) no edit is undone behind the scenario's back: a live entry for P with
+//      content that an earlier version of P had, and that other content
+//      replaced since, carries content the scenario wrote to P after that
+//      earlier version was recorded (a node's late copy of an old version,
+//      taken for an edit, would bring it back over the newer one);
 //  (b) at the end, every live catalog entry's content is on some disk,
 //      unless the scenario destroyed every copy; and a running master's
 //      catalog still holds every entry it ever recorded as latest.

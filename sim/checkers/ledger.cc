@@ -7,6 +7,7 @@ void Ledger::Record(const CatalogEntry& entry, Instant at) {
   PathHistory& history = history_[entry.path];
   if (history.versions.empty()) paths_.push_back(entry.path);
   history.versions.insert_or_assign(entry.version, entry);
+  history.recorded_at.try_emplace(entry.version, at);
   if (!entry.tombstone) ++history.digests[entry.hash];
   if (entry.tombstone && entry.version >= history.tombstone_version) {
     history.tombstone_version = entry.version;
@@ -35,6 +36,27 @@ const CatalogEntry* Ledger::Recorded(const std::string& path, uint64_t version) 
 bool Ledger::WasRecorded(const std::string& path, const Digest& digest) const {
   auto it = history_.find(path);
   return it != history_.end() && it->second.digests.contains(digest);
+}
+
+std::optional<Ledger::Replaced> Ledger::ReplacedContent(const std::string& path,
+                                                        const Digest& digest,
+                                                        uint64_t below) const {
+  auto it = history_.find(path);
+  if (it == history_.end()) return std::nullopt;
+  const auto& versions = it->second.versions;
+  // Newest first: the first version with that content decides.
+  for (auto v = std::make_reverse_iterator(versions.lower_bound(below));
+       v != versions.rend(); ++v) {
+    const CatalogEntry& entry = v->second;
+    if (entry.tombstone || entry.hash != digest) continue;
+    auto next = versions.upper_bound(entry.version);
+    if (next == versions.end() || next->first >= below ||
+        (!next->second.tombstone && next->second.hash == digest)) {
+      return std::nullopt;
+    }
+    return Replaced{entry.version, it->second.recorded_at.at(entry.version)};
+  }
+  return std::nullopt;
 }
 
 const CatalogEntry* Ledger::LastTombstone(const std::string& path, Instant* at) const {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -43,6 +44,15 @@ class Ledger {
   // The entry recorded for (path, version), if any.
   const CatalogEntry* Recorded(const std::string& path, uint64_t version) const;
   bool WasRecorded(const std::string& path, const Digest& digest) const;
+  // A version of `path` below `below` with content `digest` that a version
+  // with other content (or a tombstone) followed: the version and when it
+  // was recorded (the newest such).
+  struct Replaced {
+    uint64_t version = 0;
+    Instant recorded{};
+  };
+  std::optional<Replaced> ReplacedContent(const std::string& path, const Digest& digest,
+                                          uint64_t below) const;
   // The newest tombstone of `path` and when it was recorded.
   const CatalogEntry* LastTombstone(const std::string& path, Instant* at) const;
   const std::map<std::string, CatalogEntry>& latest() const { return latest_; }
@@ -66,7 +76,8 @@ class Ledger {
  private:
   struct PathHistory {
     std::map<uint64_t, CatalogEntry> versions;
-    std::map<Digest, int> digests;  // recorded contents
+    std::map<uint64_t, Instant> recorded_at;  // by version
+    std::map<Digest, int> digests;            // recorded contents
     uint64_t tombstone_version = 0;
     Instant tombstone_at{};
   };

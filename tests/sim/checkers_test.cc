@@ -8,16 +8,12 @@
 
 #include "sim/runner.h"
 #include "sim/scenario_parser.h"
+#include "tests/sim/parse_or_fail.h"
 
 namespace dds::sim {
 namespace {
 
-Scenario Parse(const std::string& text) {
-  ParseOutcome outcome = ParseScenarioText(text, "checkers_test");
-  const ParseError* error = std::get_if<ParseError>(&outcome);
-  BOOST_REQUIRE_MESSAGE(!error, (error ? error->ToString() : ""));
-  return std::get<Scenario>(outcome);
-}
+Scenario Parse(const std::string& text) { return ParseOrFail(text, "checkers_test"); }
 
 // The invariant a run of `scenario` fails ("" if none), with `fault` on n2.
 std::string Failure(Scenario scenario, TestFault fault) {

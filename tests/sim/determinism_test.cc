@@ -7,7 +7,7 @@
 #include <variant>
 
 #include "sim/runner.h"
-#include "sim/scenario_parser.h"
+#include "tests/sim/parse_or_fail.h"
 
 namespace dds::sim {
 namespace {
@@ -50,10 +50,9 @@ struct Traced {
 };
 
 Traced Run(uint64_t seed) {
-  ParseOutcome parsed = ParseScenarioText(kBusy, "determinism");
-  BOOST_REQUIRE(std::holds_alternative<Scenario>(parsed));
   std::ostringstream trace;
-  RunResult result = RunScenario(std::get<Scenario>(parsed), {seed, &trace, nullptr});
+  RunResult result =
+      RunScenario(ParseOrFail(kBusy, "determinism"), {seed, &trace, nullptr});
   return {result, trace.str()};
 }
 

@@ -48,6 +48,35 @@ BOOST_FIXTURE_TEST_CASE(publish_is_atomic_and_reported, Fixture) {
   BOOST_TEST(recorder.log == std::vector<std::string>{"a.txt + 0"});
 }
 
+// A crash before the flush undoes the publishes made since the last one,
+// but not a later removal or user write of the same path.
+BOOST_FIXTURE_TEST_CASE(unflushed_publishes_are_lost_by_a_crash, Fixture) {
+  int flushes_opened = 0;
+  disk.set_on_publish([&] { ++flushes_opened; });
+  disk.WriteFile("old.txt", pool.Intern("old"));
+  for (const char* path : {"old.txt", "new.txt", "gone.txt"}) {
+    BOOST_REQUIRE(disk.BeginStage("s").ok());
+    BOOST_REQUIRE(disk.WriteStage("s", 0, "v2").ok());
+    BOOST_REQUIRE(disk.Publish("s", path).ok());
+  }
+  BOOST_TEST(flushes_opened == 1);
+  BOOST_REQUIRE(disk.Remove("gone.txt").ok());
+  BOOST_TEST(disk.publishes_pending());
+  disk.LosePublishes();
+  BOOST_TEST(*disk.Read("old.txt", 0, 10) == "old");
+  BOOST_TEST(disk.Stat("new.txt").status().IsNotFound());
+  BOOST_TEST(disk.Stat("gone.txt").status().IsNotFound());
+  BOOST_TEST(!disk.publishes_pending());
+  // Flushed publishes stay.
+  disk.set_on_publish([&] { ++flushes_opened; });
+  BOOST_REQUIRE(disk.BeginStage("s").ok());
+  BOOST_REQUIRE(disk.WriteStage("s", 0, "v3").ok());
+  BOOST_REQUIRE(disk.Publish("s", "new.txt").ok());
+  disk.FlushPublishes();
+  disk.LosePublishes();
+  BOOST_TEST(*disk.Read("new.txt", 0, 10) == "v3");
+}
+
 BOOST_FIXTURE_TEST_CASE(stages_resume_and_hash_ranges, Fixture) {
   BOOST_TEST(disk.BeginStage("s").ok());
   BOOST_TEST(disk.WriteStage("s", 0, "abcdef").ok());

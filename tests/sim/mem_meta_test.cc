@@ -27,6 +27,30 @@ Records Expected(const std::map<std::string, std::string>& model,
   return out;
 }
 
+// With a hook, writes since the last commit can be rolled back, as a crash
+// before the flush rolls back the runtime's open transaction.
+BOOST_AUTO_TEST_CASE(rollback_undoes_the_writes_since_the_commit) {
+  MemMetaStore store;
+  int begun = 0;
+  store.set_on_begin([&] { ++begun; });
+  BOOST_REQUIRE(store.Put("a", "1").ok());
+  BOOST_REQUIRE(store.Put("b", "1").ok());
+  store.Commit();
+  BOOST_REQUIRE(store.Put("a", "2").ok());
+  BOOST_REQUIRE(store.Put("a", "3").ok());
+  BOOST_REQUIRE(store.Delete("b").ok());
+  BOOST_REQUIRE(store.Put("c", "1").ok());
+  BOOST_TEST(begun == 2);
+  BOOST_TEST(store.in_transaction());
+  store.Rollback();
+  std::string value;
+  BOOST_REQUIRE(store.Get("a", &value).ok());
+  BOOST_TEST(value == "1");
+  BOOST_TEST(store.Get("b", &value).ok());
+  BOOST_TEST(store.Get("c", &value).IsNotFound());
+  BOOST_TEST(!store.in_transaction());
+}
+
 BOOST_AUTO_TEST_CASE(meta_store_matches_a_sorted_map) {
   const std::vector<std::string> keys = {"a",
                                          "a/",

@@ -57,7 +57,8 @@ void PrintVerdict(std::ostream& out, const std::string& reproduce, const RunResu
   }
   out << "  " << Convergence(r) << "; " << r.live_files << " live files, "
       << r.catalog_entries << " catalog entries, " << r.orphans << " orphaned, "
-      << r.lost_to_faults << " lost to faults\n"
+      << r.lost_to_faults << " lost to faults, " << r.publish_window_crashes
+      << " crashes in a publish window\n"
       << "  " << r.events << " events, " << r.messages << " messages (" << r.bytes
       << " bytes), " << r.reads << " reads checked; trace " << r.trace_lines
       << " lines, digest " << Hex64(r.trace_digest) << "\n";
@@ -67,7 +68,8 @@ void PrintVerdict(std::ostream& out, const std::string& reproduce, const RunResu
 void PrintSweepLine(std::ostream& out, const RunResult& r) {
   out << "seed " << r.seed << ": "
       << (r.ok() ? "ok" : r.violation->invariant + " FAILED: " + r.violation->why) << ", "
-      << Convergence(r) << ", digest " << Hex64(r.trace_digest) << "\n";
+      << Convergence(r) << ", " << r.publish_window_crashes
+      << " crashes in a publish window, digest " << Hex64(r.trace_digest) << "\n";
 }
 
 void PrintJson(std::ostream& out, const std::string& scenario,
@@ -84,10 +86,12 @@ void PrintJson(std::ostream& out, const std::string& scenario,
       << (r.convergence ? std::to_string(ToMillis(*r.convergence)) : "null")
       << ",\"end_ms\":" << ToMillis(r.end) << ",\"live_files\":" << r.live_files
       << ",\"catalog_entries\":" << r.catalog_entries << ",\"orphans\":" << r.orphans
-      << ",\"lost_to_faults\":" << r.lost_to_faults << ",\"reads\":" << r.reads
-      << ",\"events\":" << r.events << ",\"messages\":" << r.messages
-      << ",\"bytes\":" << r.bytes << ",\"trace_lines\":" << r.trace_lines
-      << ",\"trace_digest\":\"" << Hex64(r.trace_digest) << "\"}\n";
+      << ",\"lost_to_faults\":" << r.lost_to_faults
+      << ",\"publish_window_crashes\":" << r.publish_window_crashes
+      << ",\"reads\":" << r.reads << ",\"events\":" << r.events
+      << ",\"messages\":" << r.messages << ",\"bytes\":" << r.bytes
+      << ",\"trace_lines\":" << r.trace_lines << ",\"trace_digest\":\""
+      << Hex64(r.trace_digest) << "\"}\n";
 }
 
 }  // namespace dds::sim
