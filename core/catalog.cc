@@ -1,7 +1,7 @@
 // The catalog and its incremental digest.
 #include "core/catalog.h"
 
-#include <cassert>
+#include "core/check.h"
 
 namespace dds {
 
@@ -39,7 +39,7 @@ void Catalog::Account(const Slot& slot, int sign) {
     live_files_ += 1;
     live_bytes_ += slot.size;
   } else {
-    assert(live_files_ > 0);
+    DDS_CHECK(live_files_ > 0);
     live_files_ -= 1;
     live_bytes_ -= slot.size;
   }

@@ -4,8 +4,8 @@
 #include "core/master.h"
 
 #include <algorithm>
-#include <cassert>
 
+#include "core/check.h"
 #include "core/master_keys.h"
 #include "core/meta_records.h"
 #include "core/path.h"
@@ -19,8 +19,8 @@ constexpr TimerId kOutboxTimer = 2;
 }  // namespace
 
 Master::Master(Env* env, MasterOptions options)
-    : env_(env), options_(options), outbox_(env, kOutboxTimer) {
-  assert(env_ != nullptr);
+    : env_(env), options_(options), outbox_(env, kOutboxTimer), history_(env) {
+  DDS_CHECK(env_ != nullptr);
   bucket_slots_.resize(kHoldingBuckets);
 }
 
@@ -28,7 +28,6 @@ void Master::Start() {
   LoadEpoch();
   LoadCatalog();
   LoadDecisions();
-  DropLegacyRecords();
   env_->Note("master: started (incarnation " + std::to_string(options_.incarnation) +
              ", " + std::to_string(catalog_.size()) + " catalog entries, log at " +
              std::to_string(head_) + ")");
@@ -86,17 +85,6 @@ void Master::LoadDecisions() {
     node.decisions[parsed->second] = std::move(d);
     return true;
   });
-}
-
-void Master::DropLegacyRecords() {
-  std::vector<std::string> keys;
-  Status s = env_->Meta().Scan(
-      kLegacySupersededKeyPrefix,
-      [&](std::string_view key, std::string_view) { keys.emplace_back(key); });
-  for (const std::string& key : keys) {
-    if (s.ok()) s = env_->Meta().Delete(key);
-  }
-  if (!s.ok()) env_->Note("master: cannot drop legacy records: " + s.ToString());
 }
 
 void Master::OnMessage(const Address& from, const Message& message) {

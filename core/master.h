@@ -26,6 +26,7 @@
 #include "core/env.h"
 #include "core/holdings.h"
 #include "core/outbox.h"
+#include "core/version_history.h"
 
 namespace dds {
 
@@ -131,8 +132,6 @@ class Master final : public Process {
   void LoadEpoch();
   void LoadCatalog();
   void LoadDecisions();
-  // Deletes what an older master kept (superseded/<path>, master_keys.h).
-  void DropLegacyRecords();
 
   // Membership and failure detection (master.cc).
   void HandleRegister(const Address& from, const Register& m);
@@ -195,6 +194,7 @@ class Master final : public Process {
   BucketSums full_;
   std::map<std::string, NodeRecord> nodes_;  // by name; ordered for determinism
   std::vector<NodeRecord*> by_slot_;         // records never move or go away
+  VersionHistory history_;                   // replaced versions, durably
   CatalogObserver* observer_ = nullptr;
 };
 

@@ -1,5 +1,5 @@
-// The master deciding changes: sequencing per path, the conflict rule, and
-// the decisions kept until their node has settled them.
+// The master deciding changes: sequencing per path, old copies, the
+// conflict rule, and the decisions kept until their node has settled them.
 #include <algorithm>
 
 #include "core/conflict.h"
@@ -68,9 +68,14 @@ ChangeAck Master::DecideNew(NodeRecord& node, const Change& change) {
   bool sequential = change.base_version >= current_version ||
                     SupersedesOwnChange(node, change, *current);
   if (!sequential) {
-    // Concurrent with what is recorded: the conflict rule decides. (A node
-    // never reports a version it installed as its own change: its record of
-    // an install is never behind the file, runtime/publish_journal.h.)
+    std::optional<uint64_t> late = history_.Find(change.path, change.hash);
+    if (late && *late > change.base_version) {
+      // A copy of version `late`, not an edit (core/version_history.h): the
+      // node holds that version and will pull the current one (or apply its
+      // tombstone).
+      return ChangeAck{change.id, change.path, change.hash, true, *late, "", 0};
+    }
+    // Concurrent with what is recorded: the conflict rule decides.
     candidate.version = current_version + 1;
     const CatalogEntry recorded = catalog_.EntryOf(*current);
     if (!WinsConflict(candidate, recorded))

@@ -4,12 +4,8 @@
 //   catalog/<path>         the path's latest CatalogEntry, with its seq
 //   decided/<node>/<id>    a Decision on the node's change `id` (16 hex
 //                          digits), until the node says it is settled
-//
-// Masters before the publish journal (runtime/publish_journal.h) also kept
-// superseded/<path>, the versions of a path replaced lately, to recognise a
-// node's late copy after a crash between its renames and its commit; that
-// crash can no longer leave one, and a master deletes those records at
-// start.
+//   superseded/<path>      the versions of the path replaced lately
+//                          (core/version_history.h)
 #pragma once
 
 #include <cstdint>
@@ -23,7 +19,11 @@ namespace dds {
 inline constexpr std::string_view kEpochKey = "epoch";
 inline constexpr std::string_view kCatalogKeyPrefix = "catalog/";
 inline constexpr std::string_view kDecisionKeyPrefix = "decided/";
-inline constexpr std::string_view kLegacySupersededKeyPrefix = "superseded/";
+inline constexpr std::string_view kSupersededKeyPrefix = "superseded/";
+
+inline std::string SupersededKey(std::string_view path) {
+  return std::string(kSupersededKeyPrefix) + std::string(path);
+}
 
 inline std::string CatalogKey(std::string_view path) {
   return std::string(kCatalogKeyPrefix) + std::string(path);

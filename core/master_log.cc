@@ -8,8 +8,8 @@
 // cursor is from another epoch (another master's state) or ahead of the
 // head (a state rolled back) gets the whole catalog, paged, as a snapshot.
 #include <algorithm>
-#include <cassert>
 
+#include "core/check.h"
 #include "core/master.h"
 #include "core/master_keys.h"
 #include "core/meta_records.h"
@@ -57,13 +57,14 @@ void Master::Record(CatalogEntry entry) {
     UnholdAll(*old);
     if (!old->tombstone) {
       full_.Add(bucket, Catalog::Mix(old->path, old->version, old->hash), -1);
+      history_.Remember(entry.path, old->version, old->hash);
     }
   }
   entry.seq = ++head_;
   Status s = env_->Meta().Put(CatalogKey(entry.path), EncodeRecord(entry));
   if (!s.ok()) env_->Note("master: cannot persist " + entry.path + ": " + s.ToString());
   const Catalog::Slot* slot = catalog_.Apply(entry);
-  assert(slot != nullptr);
+  DDS_CHECK(slot != nullptr);
   if (old == nullptr) bucket_slots_[bucket].push_back(slot);
   if (!entry.tombstone)
     full_.Add(bucket, Catalog::Mix(entry.path, entry.version, entry.hash), 1);

@@ -5,9 +5,9 @@
 #include "core/node.h"
 
 #include <algorithm>
-#include <cassert>
 #include <cstring>
 
+#include "core/check.h"
 #include "core/meta_records.h"
 #include "core/path.h"
 #include "core/wire.h"
@@ -20,9 +20,9 @@ Node::Node(Env* env, NodeOptions options)
       outbox_(env, kOutboxTimer),
       wanted_({options_.max_concurrent_pulls, options_.max_small_pulls,
                options_.max_small_pull_bytes}) {
-  assert(env_ != nullptr);
-  assert(options_.max_concurrent_pulls > 0 && options_.max_small_pulls > 0 &&
-         options_.chunks_in_flight > 0);
+  DDS_CHECK(env_ != nullptr);
+  DDS_CHECK(options_.max_concurrent_pulls > 0 && options_.max_small_pulls > 0 &&
+            options_.chunks_in_flight > 0);
 }
 
 void Node::Start() {

@@ -40,15 +40,6 @@
 
 namespace dds {
 
-// Deliberate misbehaviour, for tests that prove the simulator's checkers can
-// fail. Never set outside tests.
-enum class TestFault {
-  kNone,
-  kSkipVerify,        // publishes a download without checking its digest
-  kNeverRestore,      // ignores files deleted from its disk
-  kIgnoreTombstones,  // keeps files the catalog has deleted
-};
-
 struct NodeOptions {
   std::string name;
   std::string http_address;  // where it serves files over HTTP (may be empty)
@@ -83,8 +74,6 @@ struct NodeOptions {
   Duration disk_full_retry = std::chrono::seconds(5);
   // Changes the master has not acknowledged are re-sent after this long.
   Duration change_resend = std::chrono::seconds(2);
-
-  TestFault test_fault = TestFault::kNone;
 };
 
 class Node final : public Process {

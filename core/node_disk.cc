@@ -156,7 +156,6 @@ void Node::FileMissing(const std::string& path) {
     Reconcile(path);
     return;
   }
-  if (options_.test_fault == TestFault::kNeverRestore) return;
   // Damage, not a delete: only `dds rm` deletes. Bring it back.
   Trace("lost from disk", path, "restoring");
   ForgetLocal(path);

@@ -1,10 +1,10 @@
 // The node's index; see node_index.h.
 #include "core/node_index.h"
 
-#include <cassert>
 #include <cstring>
 
 #include "core/catalog.h"
+#include "core/check.h"
 
 namespace dds {
 
@@ -207,7 +207,7 @@ void NodeIndex::TableErase(const Slot* slot) {
   const size_t mask = table_.size() - 1;
   size_t i = Home(slot->local_hash());
   while (table_[i] != slot) {
-    assert(table_[i] != nullptr);
+    DDS_CHECK(table_[i] != nullptr);
     i = (i + 1) & mask;
   }
   // Backward-shift deletion: later members of the run move up into the

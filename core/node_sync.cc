@@ -25,7 +25,6 @@ void Node::Reconcile(const std::string& path, bool pushed) {
     return;
   }
   if (slot->tombstone()) {
-    if (options_.test_fault == TestFault::kIgnoreTombstones) return;
     CancelPull(path);
     if (slot->has_local()) ApplyTombstone(path);
     return;
@@ -269,7 +268,6 @@ bool Node::AcceptChunk(Pull& pull, uint64_t chunk, const ChunkData& m) {
     if (written.status().IsNoSpace()) DiskFull();
     return false;
   }
-  if (options_.test_fault == TestFault::kSkipVerify) return true;
   return *written == pull.target.ChunkDigest(chunk);
 }
 
@@ -317,7 +315,7 @@ void Node::FinishPull(std::string path) {
 
 bool Node::Publish(const std::string& stage, const CatalogEntry& entry,
                    bool chunks_verified) {
-  if (!chunks_verified && options_.test_fault != TestFault::kSkipVerify) {
+  if (!chunks_verified) {
     Result<Digest> hash = env_->Files().HashStageRange(stage, 0, entry.size);
     if (!hash.ok() || *hash != entry.hash) {
       ForgetStage(entry.path, stage);
@@ -426,11 +424,10 @@ void Node::CheckStranded() {
   std::vector<std::string> stranded;
   for (; budget > 0 && slot != slots.end(); --budget, ++slot) {
     if (!slot->has_entry()) continue;
-    bool lacking =
-        slot->tombstone()
-            ? slot->has_local() && options_.test_fault != TestFault::kIgnoreTombstones
-            : !slot->has_local() ||
-                  (slot->held() && slot->local_version() < slot->version());
+    bool lacking = slot->tombstone()
+                       ? slot->has_local()
+                       : !slot->has_local() ||
+                             (slot->held() && slot->local_version() < slot->version());
     if (lacking && !InHand(std::string(slot->path())))
       stranded.emplace_back(slot->path());
     stranded_cursor_.assign(slot->path());

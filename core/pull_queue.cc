@@ -1,8 +1,7 @@
 // The pull queue; see pull_queue.h.
 #include "core/pull_queue.h"
 
-#include <cassert>
-
+#include "core/check.h"
 #include "core/entry.h"
 
 namespace dds {
@@ -51,11 +50,11 @@ void PullQueue::Started(uint64_t size) {
 
 void PullQueue::Stopped(uint64_t size) {
   if (Small(size)) {
-    assert(small_running_ > 0 && small_running_bytes_ >= size);
+    DDS_CHECK(small_running_ > 0 && small_running_bytes_ >= size);
     small_running_ -= 1;
     small_running_bytes_ -= size;
   } else {
-    assert(large_running_ > 0);
+    DDS_CHECK(large_running_ > 0);
     large_running_ -= 1;
   }
 }

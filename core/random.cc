@@ -1,7 +1,7 @@
 // The project's PRNG and distributions (see random.h for why they are ours).
 #include "core/random.h"
 
-#include <cassert>
+#include "core/check.h"
 
 namespace dds {
 
@@ -13,7 +13,7 @@ uint64_t SplitMix64::Next() {
 }
 
 uint64_t UniformBelow(uint64_t random64, uint64_t bound) {
-  assert(bound > 0);
+  DDS_CHECK(bound > 0);
   // Multiply-shift (Lemire): maps the 64-bit value onto [0, bound). The bias
   // is below bound / 2^64, far under anything a simulation can observe.
   __extension__ using Wide = unsigned __int128;

@@ -4,10 +4,11 @@
 // errors are assertions. A default Status is OK and costs one byte to test.
 #pragma once
 
-#include <cassert>
 #include <string>
 #include <utility>
 #include <variant>
+
+#include "core/check.h"
 
 namespace dds {
 
@@ -48,7 +49,7 @@ class Result {
  public:
   Result(T value) : state_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : state_(std::move(status)) {  // NOLINT: implicit by design
-    assert(!std::get<Status>(state_).ok());
+    DDS_CHECK(!std::get<Status>(state_).ok());
   }
 
   bool ok() const { return std::holds_alternative<T>(state_); }

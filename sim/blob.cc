@@ -4,9 +4,10 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <cassert>
 #include <iterator>
 #include <utility>
+
+#include "core/check.h"
 
 namespace dds::sim {
 
@@ -18,7 +19,7 @@ Digest Sha256(std::string_view bytes) {
   unsigned int length = 0;
   int ok = EVP_Digest(bytes.data(), bytes.size(), digest.bytes.data(), &length, kSha256,
                       nullptr);
-  assert(ok == 1 && length == digest.bytes.size());
+  DDS_CHECK(ok == 1 && length == digest.bytes.size());
   (void)ok;
   return digest;
 }

@@ -2,13 +2,14 @@
 #include "sim/event_loop.h"
 
 #include <algorithm>
-#include <cassert>
 #include <utility>
+
+#include "core/check.h"
 
 namespace dds::sim {
 
 void EventLoop::At(Instant when, Callback callback) {
-  assert(when >= now_);
+  DDS_CHECK(when >= now_);
   heap_.emplace_back();
   SiftUp(heap_.size() - 1, Event{when, next_sequence_++, std::move(callback)});
 }

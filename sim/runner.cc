@@ -19,7 +19,6 @@ WorldOptions OptionsFor(const Scenario& s, uint64_t seed) {
   options.network = s.network;
   options.master = s.master;
   options.node = s.node;
-  options.rename_before_commit = s.test_faults.rename_before_commit;
   return options;
 }
 

@@ -50,11 +50,12 @@ const char* ActionName(ActionKind kind) {
 
 namespace {
 
-constexpr std::array<std::pair<TestFault, const char*>, 4> kTestFaultNames = {{
+constexpr std::array<std::pair<TestFault, const char*>, 5> kTestFaultNames = {{
     {TestFault::kNone, "none"},
-    {TestFault::kSkipVerify, "skip-verify"},
-    {TestFault::kNeverRestore, "never-restore"},
-    {TestFault::kIgnoreTombstones, "ignore-tombstones"},
+    {TestFault::kCorruptPublish, "corrupt-publish"},
+    {TestFault::kHideDeletions, "hide-deletions"},
+    {TestFault::kKeepRemoved, "keep-removed"},
+    {TestFault::kRenameBeforeCommit, "rename-before-commit"},
 }};
 
 }  // namespace
@@ -64,6 +65,15 @@ const char* TestFaultName(TestFault fault) {
     if (value == fault) return name;
   }
   return "?";
+}
+
+std::string TestFaultNames() {
+  std::string names;
+  for (const auto& [value, name] : kTestFaultNames) {
+    if (value == TestFault::kNone) continue;
+    names += std::string(names.empty() ? "" : ", ") + name;
+  }
+  return names + ", none";
 }
 
 std::optional<TestFault> ParseTestFault(std::string_view name) {

@@ -120,12 +120,20 @@ struct Faults {
 };
 
 // Deliberately broken nodes, for tests proving the checkers (and swarm
-// sweeps) catch bugs: [test] in TOML, --test-fault on the command line.
+// sweeps) catch bugs: [test] in TOML, --test-fault on the command line. The
+// core has no such switches: each is a lie of the node's simulated disk or
+// Env (sim_disk.h, sim_env.h), which the node cannot tell from the truth.
+enum class TestFault {
+  kNone,
+  kCorruptPublish,      // the disk flips a byte of every file the node publishes
+  kHideDeletions,       // the disk hides files deleted from it from the node
+  kKeepRemoved,         // the disk keeps files the node removes
+  kRenameBeforeCommit,  // the flush's old order (WorldOptions)
+};
+
 struct TestFaults {
   TestFault all = TestFault::kNone;        // every node
   std::map<std::string, TestFault> nodes;  // by name; wins over `all`
-  // The Env's old publish order (WorldOptions::rename_before_commit).
-  bool rename_before_commit = false;
   TestFault For(const std::string& node) const;
 };
 
@@ -152,8 +160,11 @@ struct Scenario {
 // The name of the i-th node (1-based): "n1", "n2", ...
 std::string NodeName(uint64_t i);
 
-// "skip-verify", "never-restore", "ignore-tombstones", "none".
+// "corrupt-publish", "hide-deletions", "keep-removed", "rename-before-commit",
+// "none".
 const char* TestFaultName(TestFault fault);
 std::optional<TestFault> ParseTestFault(std::string_view name);
+// Every name, comma-separated, for messages.
+std::string TestFaultNames();
 
 }  // namespace dds::sim

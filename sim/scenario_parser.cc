@@ -278,13 +278,10 @@ void ParseFaults(const toml::table& table, Faults* x) {
 // [test]: a deliberately broken build, for tests of the checkers only.
 void ParseTest(const toml::table& table, const Names& names, TestFaults* t) {
   Fields f(table, "test");
-  t->rename_before_commit = f.Flag("rename_before_commit").value_or(false);
-  std::string name = t->rename_before_commit ? f.Text("fault").value_or("none")
-                                             : f.Required(f.Text("fault"), "fault");
+  std::string name = f.Required(f.Text("fault"), "fault");
   std::optional<TestFault> fault = ParseTestFault(name);
   if (!fault) {
-    f.Fail("fault", "unknown test fault \"" + name +
-                        "\" (skip-verify, never-restore, ignore-tombstones, none)");
+    f.Fail("fault", "unknown test fault \"" + name + "\" (" + TestFaultNames() + ")");
   }
   std::vector<std::string> nodes = f.Texts("nodes").value_or(std::vector<std::string>{});
   if (nodes.empty()) t->all = *fault;

@@ -116,18 +116,16 @@ toml::table ActionTable(const Action& a) {
 }
 
 void AddTest(const TestFaults& faults, toml::table* root) {
-  toml::table test;
-  if (faults.rename_before_commit) test.insert("rename_before_commit", true);
   if (faults.all != TestFault::kNone) {
-    test.insert("fault", TestFaultName(faults.all));
-  } else if (!faults.nodes.empty()) {
-    // One fault for the named nodes (the TOML form has one [test] table).
-    toml::array nodes;
-    for (const auto& [name, fault] : faults.nodes) nodes.push_back(name);
-    test.insert("fault", TestFaultName(faults.nodes.begin()->second));
-    test.insert("nodes", std::move(nodes));
+    root->insert("test", toml::table{{"fault", TestFaultName(faults.all)}});
+    return;
   }
-  if (!test.empty()) root->insert("test", std::move(test));
+  if (faults.nodes.empty()) return;
+  // One fault for the named nodes (the TOML form has one [test] table).
+  toml::array nodes;
+  for (const auto& [name, fault] : faults.nodes) nodes.push_back(name);
+  root->insert("test", toml::table{{"fault", TestFaultName(faults.nodes.begin()->second)},
+                                   {"nodes", std::move(nodes)}});
 }
 
 }  // namespace

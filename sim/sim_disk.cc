@@ -34,38 +34,59 @@ SimDisk::SimDisk(std::string node, const EventLoop* clock, BlobPool* pool,
 
 Status SimDisk::List(const std::string& after, size_t max, std::vector<FileInfo>* files) {
   files->clear();
-  for (auto it = files_.upper_bound(after); it != files_.end() && files->size() < max;
-       ++it)
+  // The files and the ghosts (none unless the disk hides deletions), merged
+  // in path order.
+  auto file = files_.upper_bound(after);
+  auto ghost = ghosts_.upper_bound(after);
+  while (files->size() < max && (file != files_.end() || ghost != ghosts_.end())) {
+    const bool take_ghost =
+        file == files_.end() || (ghost != ghosts_.end() && ghost->first < file->first);
+    auto& it = take_ghost ? ghost : file;
     files->push_back(InfoOf(it->first, it->second));
+    ++it;
+  }
   return Status::Ok();
 }
 
-Result<FileInfo> SimDisk::Stat(const std::string& path) {
+const SimDisk::File* SimDisk::Seen(const std::string& path) const {
   auto it = files_.find(path);
-  if (it == files_.end()) return NoFile(path);
-  return InfoOf(path, it->second);
+  if (it != files_.end()) return &it->second;
+  auto ghost = ghosts_.find(path);
+  return ghost == ghosts_.end() ? nullptr : &ghost->second;
+}
+
+Result<FileInfo> SimDisk::Stat(const std::string& path) {
+  const File* file = Seen(path);
+  if (file == nullptr) return NoFile(path);
+  return InfoOf(path, *file);
 }
 
 Result<FileDigest> SimDisk::Hash(const std::string& path) {
   LandRacingWrite(path);
   auto it = files_.find(path);
-  if (it == files_.end()) return NoFile(path);
+  if (it == files_.end()) {
+    const File* ghost = Seen(path);
+    if (ghost == nullptr) return NoFile(path);
+    return ghost->blob->file_digest();
+  }
   it->second.corrupt_unhashed = false;  // the node now knows what the bytes are
   return it->second.blob->file_digest();
 }
 
 Result<std::string> SimDisk::Read(const std::string& path, uint64_t offset,
                                   uint64_t length) {
-  auto it = files_.find(path);
-  if (it == files_.end()) return NoFile(path);
-  const std::string& bytes = it->second.blob->bytes;
+  const File* file = Seen(path);
+  if (file == nullptr) return NoFile(path);
+  const std::string& bytes = file->blob->bytes;
   if (offset > bytes.size()) return Status::InvalidArgument("read past end of " + path);
   return bytes.substr(offset, length);
 }
 
 Status SimDisk::Remove(const std::string& path) {
+  if (ghosts_.erase(path) > 0 && !files_.contains(path)) return Status::Ok();
   auto it = files_.find(path);
   if (it == files_.end()) return NoFile(path);
+  if (lie_ == Lie::kKeepRemoved) return Status::Ok();
   Erase(it, ChangeCause::kNodeRemove);
   return Status::Ok();
 }
@@ -109,10 +130,10 @@ Result<Digest> SimDisk::WriteStage(const std::string& stage, uint64_t offset,
 }
 
 Status SimDisk::CopyToStage(const std::string& path, const std::string& stage) {
-  auto file = files_.find(path);
-  if (file == files_.end()) return NoFile(path);
-  if (Status room = Room(file->second.blob->bytes.size(), stage); !room.ok()) return room;
-  stages_[stage] = Stage{{}, file->second.blob};
+  const File* file = Seen(path);
+  if (file == nullptr) return NoFile(path);
+  if (Status room = Room(file->blob->bytes.size(), stage); !room.ok()) return room;
+  stages_[stage] = Stage{{}, file->blob};
   return Status::Ok();
 }
 
@@ -146,6 +167,11 @@ Result<FileInfo> SimDisk::Publish(const std::string& stage, const std::string& p
   BlobRef blob = s.whole    ? std::move(s.whole)
                  : s.hashed ? pool_->Intern(std::move(s.bytes), *s.hashed)
                             : pool_->Intern(std::move(s.bytes));
+  if (lie_ == Lie::kCorruptPublishes && !blob->bytes.empty()) {
+    std::string bytes = blob->bytes;
+    bytes[0] ^= static_cast<char>(0x5a);
+    blob = pool_->Intern(std::move(bytes));
+  }
   if (on_publish_) {
     if (unflushed_.empty()) on_publish_();
     auto held = files_.find(path);
@@ -184,6 +210,7 @@ bool SimDisk::DeleteFile(const std::string& path) {
   auto it = files_.find(path);
   if (it == files_.end()) return false;
   unsynced_.erase(path);
+  if (lie_ == Lie::kHideDeletions) ghosts_.insert_or_assign(path, it->second);
   Erase(it, ChangeCause::kScenario);
   return true;
 }
@@ -271,6 +298,7 @@ void SimDisk::LosePublishes() {
 void SimDisk::Replace(const std::string& path, File file, ChangeCause cause) {
   if (cause != ChangeCause::kScenario) unsynced_.erase(path);
   if (cause != ChangeCause::kPublish) unflushed_.erase(path);
+  ghosts_.erase(path);
   auto [it, inserted] = files_.try_emplace(path);
   BlobRef before = inserted ? nullptr : it->second.blob;
   if (before) Account(path, before.get());

@@ -127,6 +127,16 @@ class SimDisk final : public FileStore {
   // held before (the stage set aside is deleted at the next start, so its
   // bytes are gone too). The hook goes as well.
   void LosePublishes();
+  // Deliberate lies, for the tests that prove the checkers catch a node
+  // that goes wrong (sim/scenario.h, TestFault); never set otherwise. The
+  // checkers (the DiskObserver) always see the truth.
+  enum class Lie {
+    kNone,
+    kCorruptPublishes,  // flips a byte of every file published
+    kHideDeletions,     // a file the scenario deletes still looks there to the node
+    kKeepRemoved,       // Remove succeeds and keeps the file
+  };
+  void set_lie(Lie lie) { lie_ = lie; }
   // 0: unlimited.
   void set_capacity(uint64_t bytes) { capacity_ = bytes; }
   // Bytes held by visible files and stages.
@@ -163,6 +173,8 @@ class SimDisk final : public FileStore {
   void Erase(std::map<std::string, File>::iterator it, ChangeCause cause);
   void Account(const std::string& path, const Blob* blob);
   FileInfo InfoOf(const std::string& path, const File& file) const;
+  // The file at `path` as the node sees it (a ghost included), or null.
+  const File* Seen(const std::string& path) const;
   int64_t NowNanos() const;
 
   const std::string node_;
@@ -176,6 +188,9 @@ class SimDisk final : public FileStore {
   // path -> what it held before its first publish since the last flush
   std::map<std::string, std::optional<File>> unflushed_;
   std::function<void()> on_publish_;
+  Lie lie_ = Lie::kNone;
+  // kHideDeletions: what the node still sees of files deleted from it.
+  std::map<std::string, File> ghosts_;
   uint64_t capacity_ = 0;
   uint64_t content_digest_ = 0;
   bool online_ = false;

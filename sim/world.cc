@@ -1,9 +1,9 @@
 // The simulated cluster; see world.h.
 #include "sim/world.h"
 
-#include <cassert>
 #include <utility>
 
+#include "core/check.h"
 #include "sim/sim_env.h"
 
 namespace dds::sim {
@@ -24,7 +24,7 @@ World::~World() {
 }
 
 Host& World::AddMaster() {
-  assert(hosts_.empty());
+  DDS_CHECK(hosts_.empty());
   Host& host = NewHost(kMasterName);
   host.is_master = true;
   return host;
@@ -37,7 +37,21 @@ Host& World::AddNode(const std::string& name, TestFault fault) {
   host.node_options.name = name;
   host.node_options.http_address = name + ":8080";
   host.node_options.master = std::string(kMasterName);
-  host.node_options.test_fault = fault;
+  host.fault = fault;
+  switch (fault) {
+    case TestFault::kCorruptPublish:
+      host.disk->set_lie(SimDisk::Lie::kCorruptPublishes);
+      break;
+    case TestFault::kHideDeletions:
+      host.disk->set_lie(SimDisk::Lie::kHideDeletions);
+      break;
+    case TestFault::kKeepRemoved:
+      host.disk->set_lie(SimDisk::Lie::kKeepRemoved);
+      break;
+    case TestFault::kNone:
+    case TestFault::kRenameBeforeCommit:
+      break;
+  }
   return host;
 }
 
@@ -52,7 +66,7 @@ Host& World::NewHost(std::string_view name) {
 }
 
 void World::Start(Host& host) {
-  assert(!host.up());
+  DDS_CHECK(!host.up());
   ++host.starts;
   host.env = std::make_unique<SimEnv>(this, &host);
   if (host.is_master) {
@@ -77,7 +91,7 @@ void World::Start(Host& host) {
 }
 
 void World::Crash(Host& host) {
-  assert(host.up());
+  DDS_CHECK(host.up());
   Say(host, "down");
   host.crash_armed = false;
   if (host.disk) {
@@ -106,7 +120,7 @@ void World::Flush(Host& host, uint64_t starts) {
     // journal finishes the renames at the next start, so all of the batch
     // stays. With the old order the renames were made and the commit never
     // happened.
-    if (!options_.rename_before_commit) host.meta.Commit();
+    if (host.fault != TestFault::kRenameBeforeCommit) host.meta.Commit();
     host.disk->FlushPublishes();
     ++publish_window_crashes_;
     Say(host, "crashes in the publish window");

@@ -22,6 +22,7 @@
 #include "sim/event_loop.h"
 #include "sim/mem_meta.h"
 #include "sim/network.h"
+#include "sim/scenario.h"
 #include "sim/sim_disk.h"
 #include "sim/trace.h"
 
@@ -49,6 +50,11 @@ struct Host {
   Node* node = nullptr;      // `process` seen as a Node, while up
   Master* master = nullptr;  // `process` seen as the Master, while up
   NodeOptions node_options;  // nodes only
+  // Nodes only; kRenameBeforeCommit is the flush in the runtime's order
+  // before the publish journal (runtime/publish_journal.h): renames made
+  // before the commit that records them, so a crash between them leaves
+  // files the node has no record of.
+  TestFault fault = TestFault::kNone;
 
   bool up() const { return process != nullptr; }
 };
@@ -66,11 +72,6 @@ inline constexpr Duration kFlushDelay = std::chrono::milliseconds(1);
 
 struct WorldOptions {
   uint64_t seed = 1;
-  // The runtime's order before the publish journal (runtime/publish_journal.h):
-  // renames made durable before the commit that records them, so a crash
-  // between them leaves files the node has no record of. Deliberately
-  // broken, for the test that shows the checkers catch what it causes.
-  bool rename_before_commit = false;
   NetworkOptions network;
   MasterOptions master;
   NodeOptions node;  // defaults for every node; name and addresses are set per node
@@ -100,7 +101,7 @@ class World final : private Endpoints {
   void Crash(Host& host);
   // Arms a crash that lands in the node's next flush with publishes, once
   // its records are committed and before its renames (or, with
-  // rename_before_commit, the other way round); a plain crash after
+  // kRenameBeforeCommit, the other way round); a plain crash after
   // `longest` if no such flush comes.
   void CrashInPublishWindow(Host& host, Duration longest);
   // Crashes that landed in a publish window so far.

@@ -30,7 +30,7 @@ void Checkers::OnFileChanged(const FileChange& change) {
 }
 
 void Checkers::OnRecorded(const CatalogEntry& entry) {
-  durability_.BeforeRecord(entry);
+  durability_.BeforeRecord(entry, loop_->Now());
   ledger_.Record(entry, loop_->Now());
 }
 

@@ -11,7 +11,7 @@ std::string Name(const CatalogEntry& entry) {
 
 }  // namespace
 
-void Durability::BeforeRecord(const CatalogEntry& entry) {
+void Durability::BeforeRecord(const CatalogEntry& entry, Instant now) {
   if (const CatalogEntry* same = ledger_->Recorded(entry.path, entry.version)) {
     if (*same == entry) return;  // recorded again (a restarted master), fine
     if (same->hash != entry.hash || same->tombstone != entry.tombstone) {
@@ -30,6 +30,17 @@ void Durability::BeforeRecord(const CatalogEntry& entry) {
                                        ", which a newer version replaced, and nobody "
                                        "wrote it again since");
       return;
+    }
+    if (!ledger_->WrittenSince(entry.path, entry.hash, Instant{})) {
+      std::optional<Ledger::Replacement> stale =
+          ledger_->StaleElsewhere(entry.path, entry.hash, now);
+      if (stale) {
+        verdict_->Fail("Durability", "a replaced version came back: " + Name(entry) +
+                                         " has content that " + stale->path +
+                                         " had until a newer version replaced it, and "
+                                         "nobody wrote it again since");
+        return;
+      }
     }
   }
   Instant tombstone_at{};

@@ -4,14 +4,17 @@
 //      entry for P has a version above T, and a live one carries content the
 //      scenario wrote to P after the tombstone (a version number never means
 //      two different contents);
-//  (c) no edit is undone behind the scenario's back: a live entry for P with
-//      content that an earlier version of P had, and that other content
-//      replaced since, carries content the scenario wrote to P after that
-//      earlier version was recorded (a node's late copy of an old version,
-//      taken for an edit, would bring it back over the newer one);
 //  (b) at the end, every live catalog entry's content is on some disk,
 //      unless the scenario destroyed every copy; and a running master's
-//      catalog still holds every entry it ever recorded as latest.
+//      catalog still holds every entry it ever recorded as latest;
+//  (c) no replaced version comes back: a live entry for P with content that
+//      an earlier version of P had, and that other content replaced since,
+//      carries content the scenario wrote to P after that earlier version
+//      was recorded; and a new entry at P with content the scenario never
+//      wrote to P (a conflict copy) does not carry content that another
+//      path had and lost to a newer version before, unless the scenario
+//      wrote it there again. Either would be a node's late copy of a
+//      version it installed, taken for an edit of its own.
 #pragma once
 
 #include <string>
@@ -27,8 +30,8 @@ class Durability {
   Durability(const Ledger* ledger, Verdict* verdict)
       : ledger_(ledger), verdict_(verdict) {}
 
-  // REQUIRES: called before the ledger records `entry`.
-  void BeforeRecord(const CatalogEntry& entry);
+  // REQUIRES: called before the ledger records `entry`, recorded `now`.
+  void BeforeRecord(const CatalogEntry& entry, Instant now);
   void Finish(const World& world);
 
   // Live entries whose every copy the scenario destroyed (not a violation).

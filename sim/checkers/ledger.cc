@@ -16,6 +16,10 @@ void Ledger::Record(const CatalogEntry& entry, Instant at) {
   auto [it, inserted] = latest_.try_emplace(entry.path, entry);
   if (!inserted && it->second.version > entry.version) return;
   if (!inserted && !it->second.tombstone) --live_entries_;
+  if (!inserted && !it->second.tombstone &&
+      (entry.tombstone || entry.hash != it->second.hash)) {
+    replaced_[it->second.hash].push_back({entry.path, at});
+  }
   it->second = entry;
   if (!entry.tombstone) ++live_entries_;
   if (on_target_change_) on_target_change_(entry.path);
@@ -106,6 +110,17 @@ void Ledger::LiveChanged(const std::string& path, int before, int after) {
 
 void Ledger::NoteWrite(const std::string& path, const Digest& digest, Instant at) {
   writes_.insert_or_assign({path, digest}, at);
+}
+
+std::optional<Ledger::Replacement> Ledger::StaleElsewhere(const std::string& path,
+                                                          const Digest& digest,
+                                                          Instant now) const {
+  auto it = replaced_.find(digest);
+  if (it == replaced_.end()) return std::nullopt;
+  for (const Replacement& r : it->second) {
+    if (r.path != path && r.at < now && !WrittenSince(r.path, digest, r.at)) return r;
+  }
+  return std::nullopt;
 }
 
 bool Ledger::WrittenSince(const std::string& path, const Digest& digest,

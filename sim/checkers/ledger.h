@@ -53,6 +53,15 @@ class Ledger {
   };
   std::optional<Replaced> ReplacedContent(const std::string& path, const Digest& digest,
                                           uint64_t below) const;
+  // A path other than `path` whose latest version with content `digest`
+  // was replaced before `now` (by other content or a tombstone), and that
+  // the scenario has not written that content to since.
+  struct Replacement {
+    std::string path;
+    Instant at{};
+  };
+  std::optional<Replacement> StaleElsewhere(const std::string& path, const Digest& digest,
+                                            Instant now) const;
   // The newest tombstone of `path` and when it was recorded.
   const CatalogEntry* LastTombstone(const std::string& path, Instant* at) const;
   const std::map<std::string, CatalogEntry>& latest() const { return latest_; }
@@ -96,6 +105,8 @@ class Ledger {
   size_t live_entries_ = 0;
   std::unordered_map<Key, Copies, KeyHash> copies_;
   std::unordered_map<Key, Instant, KeyHash> writes_;  // latest scenario write of each
+  // content -> where and when a live version with it was replaced
+  std::map<Digest, std::vector<Replacement>> replaced_;
   std::function<void(const std::string&)> on_target_change_;
 };
 

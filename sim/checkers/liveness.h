@@ -2,13 +2,12 @@
 //
 // A live node has converged when it is registered with a running master and
 // its disk holds exactly the catalog's live entries, each at its recorded
-// content (so no tombstoned path either), and no partial download. The check must be cheap enough to
-// run every few milliseconds of virtual time on 100 nodes x 1,000 files, so
-// it compares XOR digests over (path, content): each disk keeps its own
-// incrementally, and this class keeps the target's, updated per path as the
-// ledger changes. Entries whose content is on no live node cannot reach
-// anyone: they are orphans, counted, and whatever a node holds at their
-// path (an older version, or nothing) is accepted.
+// content (so no tombstoned path either), and no partial download. The check must be
+// cheap enough to run every few milliseconds of virtual time on 100 nodes x 1,000 files,
+// so it compares XOR digests over (path, content): each disk keeps its own incrementally,
+// and this class keeps the target's, updated per path as the ledger changes. Entries
+// whose content is on no live node cannot reach anyone: they are orphans, counted, and
+// whatever a node holds at their path (an older version, or nothing) is accepted.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,6 @@
-// Goal: the master keeps a change from an old base as a conflict copy and
-// treats a revert from the current version as an edit; it
+// Goal: the master tells a copy of a replaced version (a node seeded with
+// the file before the cluster moved on) from a concurrent edit, also after
+// a restart, and still treats a revert as an edit; it
 // serves its log in bounded pages that resume exactly; it reconciles a
 // node's holdings from bucket summaries, asking only for the buckets that
 // differ; it forgets decisions once settled; and no batch it sends grows
@@ -110,17 +111,29 @@ struct Fixture {
   uint64_t next_id = 1;
 };
 
-BOOST_FIXTURE_TEST_CASE(an_older_masters_superseded_records_are_dropped_at_start,
-                        Fixture) {
-  Change("n1", 0, 'A');
-  BOOST_REQUIRE(env.meta.Put("superseded/p.txt", "old record").ok());
-  Restart();
-  std::string value;
-  BOOST_TEST(env.meta.Get("superseded/p.txt", &value).IsNotFound());
-  BOOST_TEST(master->catalog().Find("p.txt")->version == 1u);
+BOOST_FIXTURE_TEST_CASE(a_copy_of_a_replaced_version_is_not_an_edit, Fixture) {
+  BOOST_TEST(Change("n1", 0, 'A').version == 1u);
+  BOOST_TEST(Change("n1", 1, 'B').version == 2u);
+  // n2 was seeded with v1 (A) before it joined: it reports A from base 0.
+  ChangeAck late = Change("n2", 0, 'A');
+  BOOST_TEST(late.accepted);
+  BOOST_TEST(late.version == 1u);  // it holds v1; it will pull v2
+  BOOST_TEST(late.conflict_path.empty());
+  BOOST_TEST(master->catalog().Find("p.txt")->version == 2u);
+  BOOST_TEST(!HasConflictCopy());
 }
 
-BOOST_FIXTURE_TEST_CASE(content_from_an_old_base_is_a_conflict, Fixture) {
+BOOST_FIXTURE_TEST_CASE(replaced_versions_survive_a_master_restart, Fixture) {
+  Change("n1", 0, 'A');
+  Change("n1", 1, 'B');
+  Restart();
+  ChangeAck late = Change("n3", 0, 'A');
+  BOOST_TEST(late.accepted);
+  BOOST_TEST(late.version == 1u);
+  BOOST_TEST(!HasConflictCopy());
+}
+
+BOOST_FIXTURE_TEST_CASE(new_content_from_an_old_base_is_still_a_conflict, Fixture) {
   Change("n1", 0, 'A');
   Change("n1", 1, 'B');
   Change("n2", 0, 'C');  // never recorded: a concurrent edit

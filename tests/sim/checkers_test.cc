@@ -1,6 +1,6 @@
 // Goal: each checker can fail, and names the right invariant. Method: the
-// same small cluster once healthy (must pass) and once with a node built to
-// misbehave (NodeOptions::test_fault), with the fault's trigger scripted.
+// same small cluster once healthy (must pass) and once with a node whose disk
+// lies to it (sim::TestFault), with the fault's trigger scripted.
 #define BOOST_TEST_MODULE sim_checkers
 #include <boost/test/unit_test.hpp>
 #include <string>
@@ -49,12 +49,12 @@ do = "add_node"
 node = "n2"
 )";
 
-BOOST_AUTO_TEST_CASE(skip_verify_is_a_safety_failure) {
+BOOST_AUTO_TEST_CASE(a_disk_corrupting_what_it_publishes_is_a_safety_failure) {
   Scenario s = Parse(kCorruptSource);
   // A healthy n2 refuses the bad bytes. The only copy is damaged, so the
   // entry is an orphan, which liveness does not hold against the cluster.
   BOOST_TEST(Failure(s, TestFault::kNone) == "");
-  BOOST_TEST(Failure(s, TestFault::kSkipVerify) == "Safety");
+  BOOST_TEST(Failure(s, TestFault::kCorruptPublish) == "Safety");
 }
 
 // Three nodes sharing 20 files, and one action at 5 s.
@@ -72,17 +72,17 @@ at = "5s"
 )" + action);
 }
 
-BOOST_AUTO_TEST_CASE(never_restore_is_a_liveness_failure) {
+BOOST_AUTO_TEST_CASE(a_disk_hiding_deletions_is_a_liveness_failure) {
   Scenario s =
       ThreeNodesThen("do = \"delete\"\nnode = \"n2\"\npath = \"data/f00004.bin\"\n");
   BOOST_TEST(Failure(s, TestFault::kNone) == "");
-  BOOST_TEST(Failure(s, TestFault::kNeverRestore) == "Liveness");
+  BOOST_TEST(Failure(s, TestFault::kHideDeletions) == "Liveness");
 }
 
-BOOST_AUTO_TEST_CASE(ignored_tombstones_are_a_liveness_failure) {
+BOOST_AUTO_TEST_CASE(a_disk_keeping_removed_files_is_a_liveness_failure) {
   Scenario s = ThreeNodesThen("do = \"remove\"\npath = \"data/f00004.bin\"\n");
   BOOST_TEST(Failure(s, TestFault::kNone) == "");
-  std::string failed = Failure(s, TestFault::kIgnoreTombstones);
+  std::string failed = Failure(s, TestFault::kKeepRemoved);
   BOOST_TEST((failed == "Liveness" || failed == "Durability"), "failed: " << failed);
 }
 

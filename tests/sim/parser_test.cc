@@ -161,7 +161,7 @@ BOOST_AUTO_TEST_CASE(faults_and_test_sections) {
   Scenario s = Good(
       "[faults]\nsafety_phase = \"40s\"\nnode_crash = 2\nlost_writes = 0.5\n"
       "corrupt = 1.5\nmax_down = 2\nkeep_a_copy = false\n"
-      "[test]\nfault = \"skip-verify\"\nnodes = [\"n2\"]\n"
+      "[test]\nfault = \"corrupt-publish\"\nnodes = [\"n2\"]\n"
       "[[action]]\nat = \"1s\"\ndo = \"crash\"\nlose_writes = true\n"
       "[[action]]\nat = \"2s\"\ndo = \"loss_spike\"\nloss = 0.3\n"
       "restore_after = \"1s\"\n"
@@ -171,7 +171,7 @@ BOOST_AUTO_TEST_CASE(faults_and_test_sections) {
   BOOST_TEST(s.faults.corrupt == 1.5);
   BOOST_TEST(s.faults.max_down == 2u);
   BOOST_TEST(!s.faults.keep_a_copy);
-  BOOST_TEST(std::string(TestFaultName(s.test_faults.For("n2"))) == "skip-verify");
+  BOOST_TEST(std::string(TestFaultName(s.test_faults.For("n2"))) == "corrupt-publish");
   BOOST_TEST(std::string(TestFaultName(s.test_faults.For("n1"))) == "none");
   BOOST_TEST(s.actions[0].lose_writes);
   BOOST_TEST(s.actions[1].loss == 0.3);
@@ -183,7 +183,7 @@ BOOST_AUTO_TEST_CASE(faults_and_test_sections) {
   Expect("[faults]\nsafety_phase = \"1m\"\ncorrupt = -1\n", 3, "faults.corrupt",
          "between 0 and 10000");
   Expect("[test]\nfault = \"explode\"\n", 2, "test.fault", "unknown test fault");
-  Expect("[test]\nfault = \"skip-verify\"\nnodes = [\"n9\"]\n", 3, "test.nodes",
+  Expect("[test]\nfault = \"corrupt-publish\"\nnodes = [\"n9\"]\n", 3, "test.nodes",
          "unknown node");
   Expect("[[action]]\nat = \"1s\"\ndo = \"loss_spike\"\n", 1, "action.loss", "missing");
 }

@@ -1,6 +1,6 @@
 // Goal: swarm testing finds bugs and hands back readable reproducers.
 //  * a fixed sweep of swarm seeds holds every invariant (CI's sweep);
-//  * a deliberately broken build (skip-verify) is caught within a bounded
+//  * a deliberately broken node (corrupt-publish) is caught within a bounded
 //    number of seeds, its reproducer file, loaded on its own, fails the same
 //    way, and the shrunk one is no longer and still fails;
 //  * the reproducer of a passing run replays it exactly (same messages,
@@ -46,16 +46,16 @@ BOOST_AUTO_TEST_CASE(fixed_sweep_holds) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(skip_verify_is_caught_and_reproduced) {
+BOOST_AUTO_TEST_CASE(a_corrupting_disk_is_caught_and_reproduced) {
   constexpr uint64_t kSeeds = 40;
   for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
     Scenario scenario = SwarmScenario(seed);
-    scenario.test_faults.all = TestFault::kSkipVerify;
+    scenario.test_faults.all = TestFault::kCorruptPublish;
     RunResult failed = Run(scenario);
     if (failed.ok()) continue;
     BOOST_TEST_MESSAGE("seed " << seed << ": " << failed.violation->why);
     Scenario repro = RoundTrip(Reproducer(scenario, failed));
-    BOOST_TEST(std::string(TestFaultName(repro.test_faults.all)) == "skip-verify");
+    BOOST_TEST(std::string(TestFaultName(repro.test_faults.all)) == "corrupt-publish");
     RunResult again = Run(repro);
     BOOST_REQUIRE(!again.ok());
     BOOST_TEST(again.violation->invariant == failed.violation->invariant);
@@ -67,7 +67,7 @@ BOOST_AUTO_TEST_CASE(skip_verify_is_caught_and_reproduced) {
     BOOST_TEST(small.violation->invariant == failed.violation->invariant);
     return;
   }
-  BOOST_FAIL("skip-verify survived swarm seeds 1.." << kSeeds);
+  BOOST_FAIL("corrupt-publish survived swarm seeds 1.." << kSeeds);
 }
 
 BOOST_AUTO_TEST_CASE(reproducer_replays_a_passing_run_exactly) {

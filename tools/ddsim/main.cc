@@ -127,8 +127,9 @@ void AddFlags(CLI::App& app, Flags& flags) {
   app.add_flag("--swarm", flags.swarm,
                "swarm testing: each seed draws its own cluster, workload and faults");
   app.add_option("--test-fault", flags.test_fault,
-                 "TEST ONLY: run a deliberately broken build on every node "
-                 "(skip-verify, never-restore, ignore-tombstones)");
+                 "TEST ONLY: give every node a lying disk or Env, to prove the "
+                 "checkers catch it (" +
+                     dds::sim::TestFaultNames() + ")");
   app.add_option("--repro", flags.repro,
                  "--swarm: where to write the reproducer of a failing seed "
                  "(default ddsim-repro-SEED.toml)");
@@ -138,14 +139,14 @@ void AddFlags(CLI::App& app, Flags& flags) {
 
 // Checks the flags that depend on each other; a message if they are wrong.
 std::string Validate(const Flags& flags, std::optional<SeedRange>* range,
-                     std::optional<dds::TestFault>* fault) {
+                     std::optional<dds::sim::TestFault>* fault) {
   if (!flags.seeds.empty() && !(*range = ParseSeeds(flags.seeds))) {
     return "--seeds: expected A..B with A <= B, got \"" + flags.seeds + "\"";
   }
   if (!flags.test_fault.empty() &&
       !(*fault = dds::sim::ParseTestFault(flags.test_fault))) {
-    return "--test-fault: unknown fault \"" + flags.test_fault +
-           "\" (skip-verify, never-restore, ignore-tombstones, none)";
+    return "--test-fault: unknown fault \"" + flags.test_fault + "\" (" +
+           dds::sim::TestFaultNames() + ")";
   }
   if (flags.swarm == !flags.scenario.empty()) {
     return flags.swarm ? "--swarm takes no scenario file" : "a scenario file is required";
@@ -154,7 +155,7 @@ std::string Validate(const Flags& flags, std::optional<SeedRange>* range,
 }
 
 int Swarm(const Flags& flags, std::optional<SeedRange> range,
-          std::optional<dds::TestFault> fault) {
+          std::optional<dds::sim::TestFault> fault) {
   dds::sim::SwarmFlags swarm;
   swarm.single = !range;
   swarm.first = range ? range->first : flags.seed.value_or(1);
@@ -182,7 +183,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kBadInput;
   }
   std::optional<SeedRange> range;
-  std::optional<dds::TestFault> fault;
+  std::optional<dds::sim::TestFault> fault;
   if (std::string error = Validate(flags, &range, &fault); !error.empty()) {
     std::cerr << "ddsim: " << error << "\n";
     return kBadInput;

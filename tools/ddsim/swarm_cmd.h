@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "core/node.h"
+#include "sim/scenario.h"
 
 namespace dds::sim {
 
