@@ -106,6 +106,11 @@ void AsioEnv::OnPeerLost(const std::string& peer) {
   });
 }
 
+void AsioEnv::WhenDurable(std::function<void()> done) {
+  when_durable_.push_back(std::move(done));
+  ScheduleFlush();
+}
+
 void AsioEnv::ScheduleFlush() {
   if (flush_posted_) return;
   flush_posted_ = true;
@@ -143,6 +148,7 @@ void AsioEnv::Flush() {
     failed_ = true;
     held_.clear();
     held_to_.clear();
+    when_durable_.clear();
     io_.stop();
     return;
   }
@@ -150,6 +156,7 @@ void AsioEnv::Flush() {
   for (auto& [to, frame] : std::exchange(held_, {})) {
     transport_.SendFrame(to, std::move(frame));
   }
+  for (auto& done : std::exchange(when_durable_, {})) done();
 }
 
 }  // namespace dds

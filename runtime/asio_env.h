@@ -23,6 +23,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -62,15 +63,16 @@ class AsioEnv final : public Env, public Transport::Delegate {
   // The Process this Env drives; callbacks are dropped while it is null.
   void set_process(Process* process) { process_ = process; }
 
-  // Runs `fn` as one callback into the core, in the current batch. Outside
-  // Call, Publish is durable on return (an HTTP upload answers right after).
+  // Runs `fn` as one callback into the core, in the current batch.
   template <typename F>
   void Call(F&& fn) {
-    if (files_) files_->set_defer_publishes(true);
     std::forward<F>(fn)();
-    if (files_) files_->set_defer_publishes(false);
     EndCallback();
   }
+  // Calls `done` once everything written so far is durable: at the end of
+  // the next flush (scheduled now if none is). Never, if that flush fails
+  // (the process stops). HTTP handlers answer a state change from it.
+  void WhenDurable(std::function<void()> done);
   // Makes everything written so far durable, then releases the held
   // messages. A failure is fatal: the io_context stops, the held messages
   // are dropped, and failed() turns true.
@@ -120,6 +122,7 @@ class AsioEnv final : public Env, public Transport::Delegate {
   // and when it began (the flush was posted).
   std::vector<std::pair<Address, std::string>> held_;
   std::set<Address> held_to_;
+  std::vector<std::function<void()>> when_durable_;  // until the next flush
   int batch_callbacks_ = 0;
   std::chrono::steady_clock::time_point batch_start_;
   bool flush_posted_ = false;

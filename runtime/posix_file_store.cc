@@ -412,15 +412,6 @@ Result<FileInfo> PosixFileStore::Publish(const std::string& stage,
   struct stat st {};
   if (::fstat(fd->get(), &st) != 0) return StatusFromErrno(path, errno);
   const FileInfo info = InfoOf(path, st);
-  if (!defer_publishes_) {
-    DropPending(path);  // older than this publish: it must not land on top later
-    if (Status s = FsyncFd(fd->get(), "stage " + stage); !s.ok()) return s;
-    if (::renameat(stage_fd_.get(), stage.c_str(), parent->get(), leaf.c_str()) != 0) {
-      return StatusFromErrno("publish " + path, errno);
-    }
-    if (Status s = FsyncFd(parent->get(), "directory of " + path); !s.ok()) return s;
-    return info;
-  }
   // Fail now on what would make the rename fail in the flush, where the core
   // could no longer hear of it: a directory in the way.
   struct stat target {};

@@ -6,9 +6,8 @@
 // with ".dds" are dds's own (staging, state): never listed, never served.
 // Partial downloads live in <data-dir>/.dds-stage/ and survive restarts.
 //
-// Group commit: while publishes are deferred (AsioEnv turns that on during a
-// core callback), Publish only moves the stage aside under a private name
-// and records where it goes; every accessor already sees it there. The
+// Group commit: Publish only moves the stage aside under a private name and
+// records where it goes; every accessor already sees it there. The
 // Env's flush then completes all of them at once, in an order that makes
 // them crash-atomic with the metadata that records them
 // (runtime/publish_journal.h): the stages' data is made durable
@@ -67,10 +66,6 @@ class PosixFileStore final : public FileStore {
   Status ListStages(std::vector<std::string>* stages) override;
   Result<FileInfo> Publish(const std::string& stage, const std::string& path) override;
   void DiscardStage(const std::string& stage) override;
-
-  // While on, Publish defers its disk work to the flush. Off, Publish is
-  // durable on return (and first drops a deferred publish of the same path).
-  void set_defer_publishes(bool defer) { defer_publishes_ = defer; }
 
   // A deferred publish, as the metadata commit records it: the stage set
   // aside under `aside` goes to `path`.
@@ -148,7 +143,6 @@ class PosixFileStore final : public FileStore {
   const std::string root_;
   UniqueFd root_fd_;
   UniqueFd stage_fd_;
-  bool defer_publishes_ = false;
   uint64_t next_aside_ = 0;
   std::map<std::string, Pending> pending_;  // by path
   std::vector<WalkFrame> walk_;

@@ -4,9 +4,11 @@
 #include "runtime/http/master_http.h"
 
 #include <chrono>
+#include <optional>
 #include <utility>
 
 #include "runtime/http/client.h"
+#include "runtime/http/durable.h"
 #include "runtime/http/master_handler.h"
 
 namespace dds::http {
@@ -40,13 +42,22 @@ class CoreMasterBackend final : public MasterBackend {
 
 class MasterHttpServer::Service final : public HttpService {
  public:
-  Service(dds::Master& master, const std::string& admin_token)
-      : backend_(master),
+  Service(dds::Master& master, AsioEnv& env, const std::string& admin_token)
+      : env_(env),
+        backend_(master),
         handler_(backend_, admin_token, counters_),
         admin_token_(admin_token) {}
 
+  // A delete changes the catalog: it goes through the Env like any message
+  // and is answered once the tombstone is durable.
   net::awaitable<Response> Handle(Request request) override {
-    MasterDecision decision = handler_.Handle(request);
+    std::optional<MasterDecision> decided;
+    if (request.method() == bhttp::verb::delete_) {
+      co_await CallDurably(env_, [&] { decided = handler_.Handle(request); });
+    } else {
+      decided = handler_.Handle(request);
+    }
+    MasterDecision decision = std::move(*decided);
     if (auto* response = std::get_if<Response>(&decision)) co_return std::move(*response);
     co_return co_await Forward(std::get<UploadForward>(decision), std::move(request));
   }
@@ -76,6 +87,7 @@ class MasterHttpServer::Service final : public HttpService {
     co_return response;
   }
 
+  AsioEnv& env_;
   HttpCounters counters_;
   CoreMasterBackend backend_;
   MasterHandler handler_;
@@ -89,8 +101,8 @@ MasterHttpServer::~MasterHttpServer() = default;
 
 Result<std::string> MasterHttpServer::Bind() { return listener_.Bind(options_.listen); }
 
-void MasterHttpServer::Serve(dds::Master& master) {
-  service_ = std::make_unique<Service>(master, options_.admin_token);
+void MasterHttpServer::Serve(dds::Master& master, AsioEnv& env) {
+  service_ = std::make_unique<Service>(master, env, options_.admin_token);
   listener_.Serve(*service_);
 }
 

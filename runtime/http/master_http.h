@@ -7,7 +7,7 @@
 //   dds::http::MasterHttpServer http(io, {.listen = http_flag,
 //                                         .admin_token = token});
 //   dds::Result<std::string> bound = http.Bind();  // log it
-//   http.Serve(master);
+//   http.Serve(master, env);  // the master's AsioEnv
 //
 // Suggested flags for `dds master`: `--http HOST:PORT` (default
 // 127.0.0.1:5559, the client verbs' default) and `--admin-token` (or env
@@ -22,6 +22,7 @@
 
 #include "core/master.h"
 #include "core/status.h"
+#include "runtime/asio_env.h"
 #include "runtime/http/server.h"
 
 namespace dds::http {
@@ -42,8 +43,9 @@ class MasterHttpServer {
 
   // Binds the listening socket; returns the bound "host:port".
   Result<std::string> Bind();
-  // REQUIRES: Bind() succeeded; `master` outlives the io_context's run.
-  void Serve(dds::Master& master);
+  // REQUIRES: Bind() succeeded; `master` and `env` (its Env, through which
+  // deletes reach the core) outlive the io_context's run.
+  void Serve(dds::Master& master, AsioEnv& env);
 
  private:
   class Service;

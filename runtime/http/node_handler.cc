@@ -1,10 +1,6 @@
 // The node's HTTP routes (see node_handler.h and docs/http.md).
 #include "runtime/http/node_handler.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <set>
 #include <utility>
 #include <vector>
@@ -13,40 +9,6 @@
 
 namespace dds::http {
 namespace {
-
-// An open regular file, found without following symlinks at any level.
-struct OpenedFile {
-  int fd = -1;
-  uint64_t size = 0;
-  std::time_t mtime = 0;
-};
-
-// Opens the validated relative `path` beneath `root`, one component at a
-// time with O_NOFOLLOW, so neither ".." nor a symlink can lead outside.
-// REQUIRES: ValidatePath(path) is OK. The caller owns the returned fd.
-Result<OpenedFile> OpenBeneath(const std::filesystem::path& root,
-                               const std::string& path) {
-  int dir = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  size_t start = 0;
-  while (dir >= 0) {
-    const size_t slash = path.find('/', start);
-    const bool last = slash == std::string::npos;
-    const std::string component =
-        path.substr(start, last ? std::string::npos : slash - start);
-    const int flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | (last ? 0 : O_DIRECTORY);
-    const int next = ::openat(dir, component.c_str(), flags);
-    ::close(dir);
-    dir = next;
-    if (last) break;
-    start = slash + 1;
-  }
-  struct stat info {};
-  if (dir < 0 || ::fstat(dir, &info) != 0 || !S_ISREG(info.st_mode)) {
-    if (dir >= 0) ::close(dir);
-    return Status::NotFound("no regular file at " + path);
-  }
-  return OpenedFile{dir, static_cast<uint64_t>(info.st_size), info.st_mtime};
-}
 
 struct Listing {
   std::set<std::string> directories;
@@ -229,10 +191,10 @@ Response NodeHandler::ServeFile(const Request& request, const DataTarget& target
     response.set(bhttp::field::location, "/data/" + PercentEncodePath(target.path) + "/");
     return response;
   }
-  Result<OpenedFile> opened = OpenBeneath(config_.data_dir, target.path);
+  Result<OpenedFile> opened = node_.Open(target.path);
   if (!opened.ok()) return Unavailable(request, "missing on disk; being restored");
   beast::file file;
-  file.native_handle(opened->fd);  // `file` owns the descriptor from here on.
+  file.native_handle(opened->fd.Release());  // `file` owns the descriptor from here on.
   if (opened->size != holding->size) {
     return Unavailable(request, "changed on disk; being re-verified");
   }

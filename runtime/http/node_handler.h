@@ -10,11 +10,12 @@
 //   GET /healthz, /metrics
 // docs/http.md describes every status code and header.
 //
-// NodeHandler opens files in the data directory but never touches a socket;
-// the session loop (server.h) owns all network I/O.
+// NodeHandler reads files only through its backend (the node's FileStore,
+// which knows the publishes not yet renamed into place) and never touches a
+// socket; the session loop (server.h) owns all network I/O.
 #pragma once
 
-#include <filesystem>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,8 +25,16 @@
 #include "core/status.h"
 #include "runtime/http/http_common.h"
 #include "runtime/http/target.h"
+#include "runtime/unique_fd.h"
 
 namespace dds::http {
+
+// A file opened for serving, and what its descriptor showed when opened.
+struct OpenedFile {
+  UniqueFd fd;
+  uint64_t size = 0;
+  std::time_t mtime = 0;
+};
 
 struct NodeGauges {
   uint64_t files_held = 0;  // at the version the node's catalog names
@@ -43,6 +52,9 @@ class NodeBackend {
   virtual std::optional<Holding> Servable(std::string_view path) const = 0;
   virtual const NodeIndex& index() const = 0;
   virtual NodeGauges Gauges() const = 0;
+  // The bytes on disk at `path`, as the node's FileStore sees them (a
+  // publish not yet renamed into place included). REQUIRES: a valid path.
+  virtual Result<OpenedFile> Open(const std::string& path) = 0;
   // Stages `content`, publishes it as `path` and tells the node, which then
   // hashes and reports it like any file that appears on its disk. Returns the
   // content digest.
@@ -50,7 +62,6 @@ class NodeBackend {
 };
 
 struct NodeHttpConfig {
-  std::filesystem::path data_dir;
   // Bearer token for uploads; empty disables them (403).
   std::string admin_token;
 };

@@ -2,11 +2,16 @@
 // connection loop (server.h).
 #include "runtime/http/node_http.h"
 
+#include <sys/stat.h>
+
 #include <array>
+#include <cerrno>
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <utility>
 
+#include "runtime/http/durable.h"
 #include "runtime/http/node_handler.h"
 #include "runtime/http/server.h"
 
@@ -18,7 +23,7 @@ constexpr uint64_t kStageChunkBytes = 1ull << 20;
 // NodeBackend over the real node and its file store.
 class CoreNodeBackend final : public NodeBackend {
  public:
-  CoreNodeBackend(dds::Node& node, dds::FileStore& files) : node_(node), files_(files) {}
+  CoreNodeBackend(dds::Node& node, PosixFileStore& files) : node_(node), files_(files) {}
 
   std::optional<Holding> Servable(std::string_view path) const override {
     return node_.Servable(path);
@@ -29,10 +34,19 @@ class CoreNodeBackend final : public NodeBackend {
             node_.wanted_paths(), node_.registered()};
   }
 
-  // Runs start to finish within one io_context callback, so the node never
-  // sees the stage half-written. The stage name is 16 hex digits, as the
-  // FileStore expects, drawn at random so it does not collide with the
-  // core's own stages.
+  Result<OpenedFile> Open(const std::string& path) override {
+    Result<UniqueFd> fd = files_.OpenForRead(path);
+    if (!fd.ok()) return fd.status();
+    struct stat st {};
+    if (::fstat(fd->get(), &st) != 0) return StatusFromErrno(path, errno);
+    return OpenedFile{std::move(*fd), static_cast<uint64_t>(st.st_size), st.st_mtime};
+  }
+
+  // Runs within one callback into the core (the Service's CallDurably), so
+  // the node never sees the stage half-written, and the publish, the
+  // node's record of the file and its report are durable together before
+  // the answer. The stage name is 16 hex digits, as the FileStore expects,
+  // drawn at random so it does not collide with the core's own stages.
   Result<Digest> Store(const std::string& path, std::string_view content) override {
     const std::string stage = NextStageName();
     Result<Digest> digest = WriteStage(stage, content);
@@ -69,7 +83,7 @@ class CoreNodeBackend final : public NodeBackend {
   }
 
   dds::Node& node_;
-  dds::FileStore& files_;
+  PosixFileStore& files_;
   std::mt19937_64 stage_names_{std::random_device{}()};
 };
 
@@ -77,15 +91,23 @@ class CoreNodeBackend final : public NodeBackend {
 
 class NodeHttpServer::Service final : public HttpService {
  public:
-  Service(dds::Node& node, dds::FileStore& files, NodeHttpConfig config)
-      : backend_(node, files), handler_(backend_, std::move(config), counters_) {}
+  Service(dds::Node& node, PosixFileStore& files, AsioEnv& env, NodeHttpConfig config)
+      : env_(env),
+        backend_(node, files),
+        handler_(backend_, std::move(config), counters_) {}
 
+  // An upload changes the node's state: it goes through the Env like any
+  // message and is answered once durable. Reads are answered at once.
   net::awaitable<Response> Handle(Request request) override {
-    co_return handler_.Handle(request);
+    if (request.method() != bhttp::verb::put) co_return handler_.Handle(request);
+    std::optional<Response> response;
+    co_await CallDurably(env_, [&] { response = handler_.Handle(request); });
+    co_return std::move(*response);
   }
   HttpCounters& counters() override { return counters_; }
 
  private:
+  AsioEnv& env_;
   HttpCounters counters_;
   CoreNodeBackend backend_;
   NodeHandler handler_;
@@ -98,9 +120,9 @@ NodeHttpServer::~NodeHttpServer() = default;
 
 Result<std::string> NodeHttpServer::Bind() { return listener_.Bind(options_.listen); }
 
-void NodeHttpServer::Serve(dds::Node& node, dds::FileStore& files) {
-  service_ = std::make_unique<Service>(
-      node, files, NodeHttpConfig{options_.data_dir, options_.admin_token});
+void NodeHttpServer::Serve(dds::Node& node, PosixFileStore& files, AsioEnv& env) {
+  service_ =
+      std::make_unique<Service>(node, files, env, NodeHttpConfig{options_.admin_token});
   listener_.Serve(*service_);
 }
 

@@ -6,12 +6,11 @@
 // address, so the port is bound before the dds::Node exists):
 //
 //   dds::http::NodeHttpServer http(io, {.listen = http_flag,
-//                                       .admin_token = token,
-//                                       .data_dir = data_dir});
+//                                       .admin_token = token});
 //   dds::Result<std::string> bound = http.Bind();  // "127.0.0.1:41234"
 //   node_options.http_address = *bound;            // log it, too
 //   ... construct and Start() the dds::Node ...
-//   http.Serve(node, env.Files());
+//   http.Serve(node, files, env);  // the node's PosixFileStore and AsioEnv
 //
 // Suggested flags for `dds node`: `--http HOST:PORT` (default 127.0.0.1:0,
 // any free port) and `--admin-token` (or env DDS_ADMIN_TOKEN), which enables
@@ -22,21 +21,21 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "core/env.h"
 #include "core/node.h"
 #include "core/status.h"
+#include "runtime/asio_env.h"
 #include "runtime/http/server.h"
+#include "runtime/posix_file_store.h"
 
 namespace dds::http {
 
 struct NodeHttpOptions {
   std::string listen = "127.0.0.1:0";
   std::string admin_token;  // empty: uploads refused (403)
-  std::filesystem::path data_dir;
 };
 
 class NodeHttpServer {
@@ -48,9 +47,10 @@ class NodeHttpServer {
 
   // Binds the listening socket; returns the bound "host:port".
   Result<std::string> Bind();
-  // Starts serving `node`'s files. REQUIRES: Bind() succeeded; `node` and
-  // `files` (the node's data directory store) outlive the io_context's run.
-  void Serve(dds::Node& node, dds::FileStore& files);
+  // Starts serving `node`'s files. REQUIRES: Bind() succeeded; `node`,
+  // `files` (its data directory) and `env` (its Env, through which uploads
+  // reach the core) outlive the io_context's run.
+  void Serve(dds::Node& node, PosixFileStore& files, AsioEnv& env);
 
  private:
   class Service;

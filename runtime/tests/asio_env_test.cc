@@ -97,6 +97,29 @@ BOOST_AUTO_TEST_CASE(requests_do_not_wait_for_the_flush) {
   BOOST_TEST(w.peer.received[1].second);
 }
 
+// What HTTP answers wait for: WhenDurable runs once the records and the
+// published files of everything done so far are on disk.
+BOOST_AUTO_TEST_CASE(when_durable_runs_after_the_flush) {
+  World w;
+  w.env.Call([&] {
+    BOOST_REQUIRE(w.files->BeginStage("s").ok());
+    BOOST_REQUIRE(w.files->WriteStage("s", 0, "uploaded").ok());
+    BOOST_REQUIRE(w.files->Publish("s", "up.txt").ok());
+    BOOST_REQUIRE(w.env.Meta().Put("k", "v").ok());
+  });
+  bool durable = false;
+  bool committed_then = false;
+  std::string file_then;
+  w.env.WhenDurable([&] {
+    durable = true;
+    BOOST_REQUIRE(w.peer.db->Scan("k", [&](auto, auto) { committed_then = true; }).ok());
+    file_then = ReadFile(w.dir / "data/up.txt");
+  });
+  BOOST_REQUIRE(RunUntil(w.io, [&] { return durable; }));
+  BOOST_TEST(committed_then);
+  BOOST_TEST(file_then == "uploaded");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace

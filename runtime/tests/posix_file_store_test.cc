@@ -1,6 +1,6 @@
-// PosixFileStore: staging and atomic publish (immediate and deferred to
-// the flush, and recovered after a crash), path rejection, symlinks, reserved names,
-// hashing and bounded reads.
+// PosixFileStore: staging and atomic publish (visible through the store at
+// once, on disk at the flush, recovered after a crash), path rejection, symlinks,
+// reserved names, hashing and bounded reads.
 #include "runtime/posix_file_store.h"
 
 #include <sys/stat.h>
@@ -55,6 +55,7 @@ BOOST_AUTO_TEST_CASE(stage_is_invisible_until_published) {
 
   auto published = store->Publish("abc123", "a/b/greeting.txt");
   BOOST_REQUIRE(published.ok());
+  BOOST_REQUIRE(Sync(*store).ok());
   BOOST_TEST(published->size == 11u);
   BOOST_TEST(ReadFile(dir / "data/a/b/greeting.txt") == "hello world");
   BOOST_REQUIRE(store->List("", SIZE_MAX, &files).ok());
@@ -74,6 +75,7 @@ BOOST_AUTO_TEST_CASE(publish_replaces_atomically_and_copy_dedups) {
   BOOST_REQUIRE(store->CopyToStage("f.txt", "s1").ok());
   BOOST_REQUIRE(store->WriteStage("s1", 3, " and new").ok());
   BOOST_REQUIRE(store->Publish("s1", "f.txt").ok());
+  BOOST_REQUIRE(Sync(*store).ok());
   BOOST_TEST(ReadFile(dir / "data/f.txt") == "old and new");
   BOOST_REQUIRE(store->BeginStage("s2").ok());
   store->DiscardStage("s2");
@@ -86,7 +88,6 @@ BOOST_AUTO_TEST_CASE(deferred_publish_lands_on_sync) {
   TempDir dir;
   auto store = OpenStore(dir);
   WriteFile(dir / "data/d/f.txt", "old");
-  store->set_defer_publishes(true);
   BOOST_REQUIRE(store->BeginStage("s1").ok());
   Result<Digest> written = store->WriteStage("s1", 0, "new!");
   BOOST_REQUIRE(written.ok());
@@ -95,7 +96,6 @@ BOOST_AUTO_TEST_CASE(deferred_publish_lands_on_sync) {
   BOOST_REQUIRE(store->BeginStage("s1").ok());
   BOOST_REQUIRE(store->WriteStage("s1", 0, "other").ok());
   BOOST_REQUIRE(store->Publish("s1", "g.txt").ok());
-  store->set_defer_publishes(false);
 
   BOOST_TEST(ReadFile(dir / "data/d/f.txt") == "old");
   BOOST_TEST(store->Read("d/f.txt", 0, 10).value() == "new!");
@@ -121,7 +121,6 @@ BOOST_AUTO_TEST_CASE(a_burst_of_deferred_publishes_lands_whole) {
   // Past kSyncfsStages the stages are made durable with one syncfs.
   TempDir dir;
   auto store = OpenStore(dir);
-  store->set_defer_publishes(true);
   const size_t n = kSyncfsStages * 2;
   for (size_t i = 0; i < n; ++i) {
     BOOST_REQUIRE(store->BeginStage("s").ok());
@@ -144,7 +143,6 @@ BOOST_AUTO_TEST_CASE(deferred_publish_yields_to_later_changes) {
   auto store = OpenStore(dir);
   WriteFile(dir / "data/f.txt", "old");
   WriteFile(dir / "data/g.txt", "old");
-  store->set_defer_publishes(true);
   for (const char* path : {"f.txt", "g.txt", "h.txt"}) {
     BOOST_REQUIRE(store->BeginStage("s").ok());
     BOOST_REQUIRE(store->WriteStage("s", 0, "deferred").ok());
@@ -154,8 +152,7 @@ BOOST_AUTO_TEST_CASE(deferred_publish_yields_to_later_changes) {
   BOOST_TEST(store->Remove("f.txt").ok());
   BOOST_TEST(store->Stat("f.txt").status().IsNotFound());
   BOOST_TEST(store->Remove("h.txt").ok());  // was never on disk
-  // Published again without deferral: that version wins.
-  store->set_defer_publishes(false);
+  // Published again: that version wins.
   BOOST_REQUIRE(store->BeginStage("s").ok());
   BOOST_REQUIRE(store->WriteStage("s", 0, "immediate").ok());
   BOOST_REQUIRE(store->Publish("s", "g.txt").ok());
@@ -170,7 +167,6 @@ BOOST_AUTO_TEST_CASE(deferred_publish_fails_early_and_leaves_nothing_behind) {
   TempDir dir;
   {
     auto store = OpenStore(dir);
-    store->set_defer_publishes(true);
     std::filesystem::create_directories(dir / "data/taken");
     BOOST_REQUIRE(store->BeginStage("s").ok());
     BOOST_TEST(!store->Publish("s", "taken").ok());  // not in the flush, too late
@@ -194,7 +190,6 @@ BOOST_AUTO_TEST_CASE(recover_finishes_the_committed_publishes) {
   WriteFile(dir / "data/a/old.txt", "old");
   {
     auto store = OpenStore(dir);
-    store->set_defer_publishes(true);
     for (const char* path : {"a/old.txt", "b/new.txt", "uncommitted.txt"}) {
       BOOST_REQUIRE(store->BeginStage("s").ok());
       BOOST_REQUIRE(store->WriteStage("s", 0, std::string("v2 of ") + path).ok());

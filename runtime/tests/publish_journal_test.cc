@@ -29,11 +29,9 @@ struct Stores {
   }
   // A callback: installs `content` at `path` and records it.
   void Install(const std::string& path, const std::string& content) {
-    files->set_defer_publishes(true);
     BOOST_REQUIRE(files->BeginStage("s").ok());
     BOOST_REQUIRE(files->WriteStage("s", 0, content).ok());
     BOOST_REQUIRE(files->Publish("s", path).ok());
-    files->set_defer_publishes(false);
     BOOST_REQUIRE(meta->Put("local/" + path, content).ok());
   }
   size_t Intents() {

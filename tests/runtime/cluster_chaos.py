@@ -147,7 +147,7 @@ class FileModel:
     home: str
     sha: str = ""
     deleted: bool = False
-    versions: set = field(default_factory=set)  # every content written
+    versions: dict = field(default_factory=dict)  # sha -> every content written
     in_place: bool = False  # written in place: a node may hold a partial write
 
 
@@ -188,7 +188,7 @@ class Chaos:
         for proc in self.nodes.values():
             proc.start()
         actions = [(self.write_new, 14), (self.edit, 14), (self.delete, 6),
-                   (self.read, 14), (self.kill_node, 5), (self.kill_master, 2),
+                   (self.read, 20), (self.kill_node, 5), (self.kill_master, 2),
                    (self.kill_mid_transfer, 4), (self.corrupt, 7), (self.unlink, 7)]
         for step in range(self.steps):
             self.step = step
@@ -249,7 +249,7 @@ class Chaos:
                 f.write(data)
             os.rename(tmp, target)
         model.sha = sha256(data)
-        model.versions.add(model.sha)
+        model.versions[model.sha] = data
 
     def write_new(self):
         if len(self.live_paths()) >= 60:
@@ -293,30 +293,51 @@ class Chaos:
         return f"delete {path}"
 
     def read(self):
-        """An HTTP client read, directly or through the master's redirect."""
+        """An HTTP client read, whole or a byte range, directly or through the
+        master's redirect. Every 200 body must hash to its ETag, and every 206
+        body must be that range of the content its ETag names."""
         nodes, paths = self.live_nodes(), self.live_paths()
         if not nodes or not paths:
             return None
         path = self.rng.choice(paths)
         via_master = self.master.alive() and self.rng.random() < 0.3
         base = self.master_url if via_master else f"http://{self.nodes[self.rng.choice(nodes)].http}"
+        headers = {}
+        if self.rng.random() < 0.5:
+            first = self.rng.randint(0, 64 << 10)
+            headers["Range"] = f"bytes={first}-{first + self.rng.randint(0, 2 << 20)}"
         offsets = {n: os.path.getsize(p.log_path) for n, p in self.nodes.items()}
         try:
-            with urllib.request.urlopen(f"{base}/data/{path}", timeout=30) as r:
+            request = urllib.request.Request(f"{base}/data/{path}", headers=headers)
+            with urllib.request.urlopen(request, timeout=30) as r:
                 body, etag, url = r.read(), r.headers.get("ETag", ""), r.geturl()
+                status, content_range = r.status, r.headers.get("Content-Range", "")
         except urllib.error.HTTPError as e:
-            if e.code in (404, 503):  # not there yet, or no live holder
+            # Not there yet, no live holder, or a range past the end.
+            if e.code in (404, 503, 416):
                 return f"read {path}: {e.code}"
             raise ChaosFailure(f"GET {base}/data/{path}: {e.code}")
         except (urllib.error.URLError, ConnectionError):
             return None  # the master's chosen mirror may have just died
         node = next((n for n, p in self.nodes.items() if p.http and p.http in url), "?")
-        got = sha256(body)
-        if f'"{got}"' != etag:
-            self.check_excused_corrupt_read(node, path, got, offsets.get(node, 0))
         model = self.files[path]
         if not model.in_place and etag.strip('"') not in model.versions:
             raise ChaosFailure(f"{node} served {path} with ETag {etag}, never written")
+        if status == 200:
+            got = sha256(body)
+            if f'"{got}"' != etag:
+                self.check_excused_corrupt_read(node, path, got, offsets.get(node, 0))
+        elif status == 206:
+            content = model.versions.get(etag.strip('"'))
+            if content is None:  # a partial in-place write the node hashed
+                return f"read {path} from {node}: range of an unknown version"
+            first, last = map(int, content_range.split(" ")[1].split("/")[0].split("-"))
+            if body != content[first:last + 1]:
+                self.check_excused_corrupt_read(node, path, sha256(body), offsets.get(node, 0))
+        else:
+            raise ChaosFailure(f"GET {url}: unexpected {status}")
+        key = f"reads checked ({status})"
+        self.counts[key] = self.counts.get(key, 0) + 1
         return f"read {path} from {node}" + (" via master" if via_master else "")
 
     def check_excused_corrupt_read(self, node, path, got, log_offset_at_read):

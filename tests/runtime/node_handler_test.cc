@@ -5,6 +5,7 @@
 // directory; requests are raw bytes fed through Beast's parser.
 #include "runtime/http/node_handler.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
@@ -12,6 +13,7 @@
 #include <fstream>
 #include <map>
 
+#include "runtime/posix_file_store.h"
 #include "tests/runtime/http_test_util.h"
 
 namespace dds::http {
@@ -38,6 +40,13 @@ class FakeNode final : public NodeBackend {
   }
   const NodeIndex& index() const override { return index_; }
   NodeGauges Gauges() const override { return {2, 1013, 2, 3, true}; }
+  Result<OpenedFile> Open(const std::string& path) override {
+    Result<UniqueFd> fd = files->OpenForRead(path);
+    if (!fd.ok()) return fd.status();
+    struct stat st {};
+    BOOST_REQUIRE(::fstat(fd->get(), &st) == 0);
+    return OpenedFile{std::move(*fd), static_cast<uint64_t>(st.st_size), st.st_mtime};
+  }
   Result<Digest> Store(const std::string& path, std::string_view content) override {
     stored_[path] = std::string(content);
     return DigestOf(9);
@@ -55,14 +64,16 @@ class FakeNode final : public NodeBackend {
     holding.size = size;
   }
 
+  std::unique_ptr<PosixFileStore> files;  // the data dir, as the node's store
   NodeIndex index_;
   std::map<std::string, Holding> servable_;
   std::map<std::string, std::string> stored_;
 };
 
 struct Fixture {
-  Fixture() : handler(node, {dir, "s3cret"}, counters) {
+  Fixture() : handler(node, {"s3cret"}, counters) {
     fs::create_directories(dir / "sub");
+    node.files = PosixFileStore::Open(dir).value();
     Write("hello.txt", "hello, world\n");
     Write("sub/deep.bin", std::string(1000, 'x'));
     Write("partial.txt", "not yet verified");
@@ -204,7 +215,7 @@ BOOST_AUTO_TEST_CASE(uploads_need_the_token) {
              400u);
 
   HttpCounters none;
-  NodeHandler disabled(node, {dir, ""}, none);
+  NodeHandler disabled(node, {""}, none);
   BOOST_TEST(Code(disabled.Handle(
                  Make("PUT", "/data/x", "Authorization: Bearer \r\n", "a"))) == 403u);
 }

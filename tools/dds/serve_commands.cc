@@ -116,7 +116,7 @@ void RunMaster(const MasterFlags& flags) {
 #endif
   (*host)->Start();
 #ifdef DDS_HAVE_HTTP
-  server.Serve((*host)->master());
+  server.Serve((*host)->master(), (*host)->env());
 #endif
   if (const int code = (*host)->Run(); code != 0) throw CLI::RuntimeError(code);
 }
@@ -138,9 +138,8 @@ void RunNode(NodeFlags flags) {
   Log("data dir " + config.data_dir + ", master " + config.master);
   std::string http_address;
 #ifdef DDS_HAVE_HTTP
-  http::NodeHttpServer server((*host)->io(), {.listen = flags.http,
-                                              .admin_token = flags.admin_token,
-                                              .data_dir = config.data_dir});
+  http::NodeHttpServer server((*host)->io(),
+                              {.listen = flags.http, .admin_token = flags.admin_token});
   auto bound = server.Bind();
   if (!bound.ok()) Fail("cannot start HTTP", bound.status());
   http_address = *bound;
@@ -148,7 +147,7 @@ void RunNode(NodeFlags flags) {
 #endif
   if (Status s = (*host)->Start(http_address); !s.ok()) Fail("cannot start", s);
 #ifdef DDS_HAVE_HTTP
-  server.Serve((*host)->node(), (*host)->files());
+  server.Serve((*host)->node(), (*host)->files(), (*host)->env());
 #endif
   if (const int code = (*host)->Run(); code != 0) throw CLI::RuntimeError(code);
 }
