@@ -18,6 +18,7 @@ Node::Node(Env* env, NodeOptions options)
     : env_(env),
       options_(std::move(options)),
       outbox_(env, kOutboxTimer),
+      log_(this, 2 * options_.heartbeat_interval),
       wanted_({options_.max_concurrent_pulls, options_.max_small_pulls,
                options_.max_small_pull_bytes}) {
   DDS_CHECK(env_ != nullptr);
@@ -53,9 +54,11 @@ void Node::OnMessage(const Address& from, const Message& message) {
         if constexpr (std::is_same_v<T, Welcome>) {
           HandleWelcome(m);
         } else if constexpr (std::is_same_v<T, CatalogPage>) {
-          HandleCatalogPage(m);
+          last_master_contact_ = env_->Now();
+          log_.OnPage(m, env_->Now());
         } else if constexpr (std::is_same_v<T, EntryUpdates>) {
-          HandleEntryUpdates(m);
+          last_master_contact_ = env_->Now();
+          if (registered_) log_.OnUpdates(m, env_->Now());
         } else if constexpr (std::is_same_v<T, ChangeAcks>) {
           last_master_contact_ = env_->Now();
           for (const ChangeAck& ack : m.items) HandleChangeAck(ack);
@@ -128,7 +131,7 @@ void Node::OnHeartbeatTick() {
   if (registered_ && now - last_master_contact_ > options_.master_timeout) MasterLost();
   if (registered_) {
     outbox_.Send(options_.master,
-                 Heartbeat{options_.name, cursor_, index_.held().count(),
+                 Heartbeat{options_.name, log_.cursor(), index_.held().count(),
                            index_.held().digest(), pending_changes_.size(),
                            pending_changes_.SettledBelow(next_change_id_), disk_full_});
     ResendChanges();
@@ -155,9 +158,9 @@ std::optional<Holding> Node::Servable(std::string_view path) const {
 // ---- master link ----
 
 void Node::SendRegister() {
-  syncing_ = false;
-  outbox_.Send(options_.master, Register{options_.name, options_.http_address, cursor_,
-                                         index_.held().NonEmpty()});
+  log_.Forget();
+  outbox_.Send(options_.master, Register{options_.name, options_.http_address,
+                                         log_.cursor(), index_.held().NonEmpty()});
 }
 
 void Node::DiskFull() {
@@ -169,14 +172,15 @@ void Node::DiskFull() {
 void Node::MasterLost() {
   if (!registered_) return;
   registered_ = false;
-  syncing_ = false;
+  log_.Forget();
   env_->Note(options_.name + ": lost the master; will re-register");
 }
 
 void Node::HandleWelcome(const Welcome& m) {
   registered_ = true;
   last_master_contact_ = env_->Now();
-  if (!(m.head == cursor_)) RequestCatalog();
+  log_.Forget();  // whatever was asked before is answered to the old link
+  log_.OnHead(m.head, env_->Now());
   pending_changes_.ForEach(
       [&](PendingChanges::Pending& pending) { SendChange(pending); });
 }
@@ -214,8 +218,7 @@ void Node::HandleHeartbeatAck(const HeartbeatAck& m) {
   last_master_contact_ = env_->Now();
   // The last push may have been lost: the log has moved past our cursor.
   // A request unanswered for two heartbeats was lost too: ask again.
-  bool stalled = syncing_ && env_->Now() - sync_asked_ > 2 * options_.heartbeat_interval;
-  if (!(m.head == cursor_) && (!syncing_ || stalled)) RequestCatalog();
+  log_.OnHead(m.head, env_->Now());
 }
 
 void Node::ReportChange(const std::string& path, const LocalFile& local) {
@@ -366,7 +369,7 @@ void Node::LoadCatalogAndPeers() {
   std::string value;
   if (env_->Meta().Get(kCursorKey, &value).ok()) {
     Result<Cursor> cursor = DecodeRecord<Cursor>(value);
-    if (cursor.ok()) cursor_ = *cursor;
+    if (cursor.ok()) log_.Restore(*cursor);
   }
   Status s =
       env_->Meta().Scan(kPeerKeyPrefix, [&](std::string_view key, std::string_view v) {

@@ -33,6 +33,7 @@
 #include "core/codec.h"
 #include "core/env.h"
 #include "core/holdings.h"
+#include "core/log_follower.h"
 #include "core/node_index.h"
 #include "core/outbox.h"
 #include "core/pending_changes.h"
@@ -76,7 +77,7 @@ struct NodeOptions {
   Duration change_resend = std::chrono::seconds(2);
 };
 
-class Node final : public Process {
+class Node final : public Process, private LogFollower::CatalogCopy {
  public:
   Node(Env* env, NodeOptions options);
   Node(const Node&) = delete;
@@ -173,13 +174,13 @@ class Node final : public Process {
   void SendDropped(const std::string& path);
 
   // Following the master's log (node_log.cc).
-  void RequestCatalog();
-  void HandleCatalogPage(const CatalogPage& m);
-  void HandleEntryUpdates(const EntryUpdates& m);
-  // Applies one entry from the master; true if the catalog changed.
-  bool ApplyEntry(const CatalogEntry& entry);
-  void FinishSnapshot();
-  void SaveCursor();
+  // LogFollower::CatalogCopy: the follower (log_) decides, these act.
+  bool Apply(const CatalogEntry& entry) override;
+  void Changed(const std::string& path, bool pushed) override;
+  void SnapshotBegins(bool replacing) override;
+  void SnapshotEnds() override;
+  bool Request(const Cursor& after) override;
+  void SaveCursor(const Cursor& cursor) override;
 
   void HandleHoldingsWanted(const HoldingsWanted& m);
 
@@ -257,11 +258,8 @@ class Node final : public Process {
   const NodeOptions options_;
   Outbox outbox_;
 
-  NodeIndex index_;        // the catalog last heard, and what the disk holds
-  Cursor cursor_;          // where that catalog stands in the master's log
-  bool syncing_ = false;   // a CatalogRequest awaits its page
-  Instant sync_asked_{};   // when it was sent
-  bool snapshot_ = false;  // applying a snapshot (reset pages)
+  NodeIndex index_;  // the catalog last heard, and what the disk holds
+  LogFollower log_;  // where that catalog stands in the master's log
   uint64_t next_change_id_ = 1;
   std::map<std::string, Address> peers_;        // every node the master told us of
   PendingChanges pending_changes_;              // reported, not yet answered
