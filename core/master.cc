@@ -185,6 +185,7 @@ void Master::HandleHeartbeat(const Address& from, const Heartbeat& m) {
   node->watch_incomplete = m.watch_incomplete;
   node->cursor = m.cursor;
   SettleDecisions(*node, m.settled_below);
+  ForgetLostAnswers(*node);
   // Anti-entropy: compared only when the node has applied the whole log and
   // has no change undecided; otherwise the two views differ for a moment.
   bool comparable = m.cursor == head() && m.undecided == 0 && node->to_list.empty() &&
@@ -192,9 +193,23 @@ void Master::HandleHeartbeat(const Address& from, const Heartbeat& m) {
   if (comparable &&
       (m.held_count != node->view.count() || m.held_digest != node->view.digest())) {
     node->check_in_flight = true;
+    node->check_sent = env_->Now();
     outbox_.Send(from, HoldingsCheck{});
   }
   outbox_.Send(from, HeartbeatAck{head()});
+}
+
+void Master::ForgetLostAnswers(NodeRecord& node) {
+  const Instant now = env_->Now();
+  if (node.check_in_flight && now - node.check_sent > options_.node_timeout) {
+    node.check_in_flight = false;  // the next heartbeat compares again
+  }
+  if (node.list_in_flight && now - node.list_progress > options_.node_timeout) {
+    // Buckets whose lists were cut short differ from the node's summary
+    // and are listed again after the next check.
+    node.list_in_flight = false;
+    AskForLists(node);
+  }
 }
 
 void Master::CheckFailures() {

@@ -119,12 +119,14 @@ class Master final : public Process {
     bool disk_full = false;
     bool watch_incomplete = false;
     Instant last_seen{};
-    Cursor cursor;                           // as its last heartbeat said
-    BucketSums view;                         // what we believe it holds
-    uint64_t bytes_held = 0;                 // live bytes it holds, by `view`
-    std::deque<uint64_t> to_list;            // buckets whose files we will ask for
-    bool list_in_flight = false;             // a HoldingsWanted awaits its last list
-    bool check_in_flight = false;            // a HoldingsCheck awaits its summary
+    Cursor cursor;                 // as its last heartbeat said
+    BucketSums view;               // what we believe it holds
+    uint64_t bytes_held = 0;       // live bytes it holds, by `view`
+    std::deque<uint64_t> to_list;  // buckets whose files we will ask for
+    bool list_in_flight = false;   // a HoldingsWanted awaits its last list
+    Instant list_progress{};       // when it was sent or a list came
+    bool check_in_flight = false;  // a HoldingsCheck awaits its summary
+    Instant check_sent{};
     std::map<uint64_t, Decision> decisions;  // by change id, not yet settled
   };
 
@@ -136,6 +138,9 @@ class Master final : public Process {
   // Membership and failure detection (master.cc).
   void HandleRegister(const Address& from, const Register& m);
   void HandleHeartbeat(const Address& from, const Heartbeat& m);
+  // An answer the node owes for node_timeout, while its heartbeats come,
+  // was lost on the way: the question may be asked again.
+  void ForgetLostAnswers(NodeRecord& node);
   Members AllMembers() const;
   void CheckFailures();
   NodeRecord* FindUp(const std::string& name);

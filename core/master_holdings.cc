@@ -87,6 +87,7 @@ void Master::AskForLists(NodeRecord& node) {
     wanted.buckets.push_back(b);
   }
   node.list_in_flight = true;
+  node.list_progress = env_->Now();
   outbox_.Send(node.peer_address, std::move(wanted));
 }
 
@@ -94,6 +95,7 @@ void Master::HandleHoldingsList(const HoldingsList& m) {
   NodeRecord* node = FindUp(m.node);
   if (node == nullptr) return;
   node->last_seen = env_->Now();
+  node->list_progress = env_->Now();
   for (const Holding& h : m.items) AcceptHolding(*node, h);
   if (m.done) {
     node->list_in_flight = false;

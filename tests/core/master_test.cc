@@ -270,6 +270,24 @@ BOOST_FIXTURE_TEST_CASE(holdings_are_reconciled_bucket_by_bucket, Fixture) {
   BOOST_TEST(SentTo<HoldingsWanted>("n2").empty());
 }
 
+// Swarm seed 3229: a check whose summary is lost must not stop the
+// comparisons for good. After node_timeout of heartbeats without the answer,
+// the master asks again.
+BOOST_FIXTURE_TEST_CASE(a_lost_holdings_summary_is_asked_for_again, Fixture) {
+  Change("n1", 0, 'A');
+  const Cursor head = master->head();
+  const Heartbeat drifted{"n2", head, 1, 12345, 0, 1, false};
+  Deliver("n2", drifted);
+  BOOST_TEST(SentTo<HoldingsCheck>("n2").size() == 1u);
+  // The summary never comes.
+  env.now += MasterOptions{}.node_timeout / 2;
+  Deliver("n2", drifted);
+  BOOST_TEST(SentTo<HoldingsCheck>("n2").size() == 1u);  // still in flight
+  env.now += MasterOptions{}.node_timeout;
+  Deliver("n2", drifted);  // lost: forgotten, and asked again
+  BOOST_TEST(SentTo<HoldingsCheck>("n2").size() == 2u);
+}
+
 BOOST_FIXTURE_TEST_CASE(a_holdings_list_adopts_versions_the_catalog_lacks, Fixture) {
   // The master lost its state; n2 still holds v4 of a file.
   Deliver("n2", Register{"n2", "", Cursor{77, 9}, {{BucketOf("kept"), 1, 5}}});
