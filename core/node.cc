@@ -19,6 +19,7 @@ Node::Node(Env* env, NodeOptions options)
       options_(std::move(options)),
       outbox_(env, kOutboxTimer),
       log_(this, 2 * options_.heartbeat_interval),
+      scrubber_(options_.scrub_bytes_per_second, options_.scrub_interval),
       wanted_({options_.max_concurrent_pulls, options_.max_small_pulls,
                options_.max_small_pull_bytes}) {
   DDS_CHECK(env_ != nullptr);

@@ -38,6 +38,7 @@
 #include "core/outbox.h"
 #include "core/pending_changes.h"
 #include "core/pull_queue.h"
+#include "core/scrubber.h"
 
 namespace dds {
 
@@ -258,8 +259,9 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   const NodeOptions options_;
   Outbox outbox_;
 
-  NodeIndex index_;  // the catalog last heard, and what the disk holds
-  LogFollower log_;  // where that catalog stands in the master's log
+  NodeIndex index_;    // the catalog last heard, and what the disk holds
+  LogFollower log_;    // where that catalog stands in the master's log
+  Scrubber scrubber_;  // which held files to re-hash, and when
   uint64_t next_change_id_ = 1;
   std::map<std::string, Address> peers_;        // every node the master told us of
   PendingChanges pending_changes_;              // reported, not yet answered
@@ -277,11 +279,9 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   Instant disk_full_since_{};
   Instant last_master_contact_{};
   uint64_t next_request_id_ = 1;
-  std::string scrub_cursor_;     // last path scrubbed
   std::string scan_cursor_;      // last path the scan listed; "": between passes
   Instant scan_started_{};       // when the current (or last) pass began
   std::string stranded_cursor_;  // last path CheckStranded looked at
-  int64_t scrub_balance_ = 0;    // bytes the scrub may still read (token bucket)
 };
 
 }  // namespace dds

@@ -4,7 +4,6 @@
 
 #include "core/node.h"
 #include "core/path.h"
-#include "core/scrub.h"
 
 namespace dds {
 
@@ -164,25 +163,9 @@ void Node::FileMissing(const std::string& path) {
 }
 
 void Node::ScrubSome() {
-  // A token bucket: each tick adds the interval's share of the rate (capped
-  // at one second's worth), each file costs ScrubCost (core/scrub.h). A file larger than
-  // the balance is still hashed when the balance is positive, and the debt is paid by the
-  // ticks that follow, so the average rate holds for any mix of file sizes.
-  int64_t per_tick =
-      ScrubBudgetPerTick(options_.scrub_bytes_per_second, options_.scrub_interval);
-  scrub_balance_ = std::min(scrub_balance_ + per_tick,
-                            static_cast<int64_t>(options_.scrub_bytes_per_second));
-  const NodeIndex::Slots& slots = index_.slots();
-  const size_t visits = slots.size();  // At most one full pass per tick.
-  for (size_t visited = 0; visited < visits && scrub_balance_ > 0; ++visited) {
-    auto it = slots.upper_bound(std::string_view(scrub_cursor_));
-    if (it == slots.end()) it = slots.begin();
-    scrub_cursor_.assign(it->path());
-    if (!it->held()) continue;
-    LocalFile f = index_.LocalOf(*it);
-    scrub_balance_ -= static_cast<int64_t>(ScrubCost(f.size));
-    ScrubFile(scrub_cursor_, f);  // May change the index.
-  }
+  scrubber_.Tick(index_, [&](const std::string& path, const LocalFile& f) {
+    ScrubFile(path, f);  // May change the index.
+  });
 }
 
 void Node::ScrubFile(const std::string& path, const LocalFile& f) {
