@@ -20,6 +20,7 @@ Node::Node(Env* env, NodeOptions options)
       outbox_(env, kOutboxTimer),
       log_(this, 2 * options_.heartbeat_interval),
       scrubber_(options_.scrub_bytes_per_second, options_.scrub_interval),
+      scan_(options_.scan_interval, options_.scan_files_per_second, kScanTick),
       wanted_({options_.max_concurrent_pulls, options_.max_small_pulls,
                options_.max_small_pull_bytes}) {
   DDS_CHECK(env_ != nullptr);
@@ -43,7 +44,6 @@ void Node::Start() {
   last_master_contact_ = env_->Now();
   SendRegister();
   env_->SetTimer(kHeartbeatTimer, options_.heartbeat_interval);
-  scan_started_ = env_->Now();
   env_->SetTimer(kScanTimer, kScanTick);
   env_->SetTimer(kScrubTimer, options_.scrub_interval);
 }
@@ -117,7 +117,7 @@ void Node::OnPeerLost(const Address& peer) {
   // Chunks asked of that peer will not come: give them to the other holders.
   std::vector<std::pair<std::string, std::string>> affected;  // (path, source)
   for (const auto& [path, pull] : pulls_) {
-    for (const Peer& p : pull.sources) {
+    for (const Peer& p : pull.sources()) {
       if (p.address == peer) affected.emplace_back(path, p.name);
     }
   }

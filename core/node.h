@@ -31,6 +31,8 @@
 
 #include "core/catalog.h"
 #include "core/codec.h"
+#include "core/disk_scan.h"
+#include "core/download.h"
 #include "core/env.h"
 #include "core/holdings.h"
 #include "core/log_follower.h"
@@ -131,29 +133,6 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   static constexpr std::string_view kNextChangeKey = "next-change";
 
   using LocalFile = NodeIndex::Local;
-  // A download in progress: chunk by chunk, spread over every holder we know,
-  // each chunk verified against its catalog digest as it lands in the stage.
-  enum class ChunkState : uint8_t { kNeeded, kInFlight, kDone };
-  struct Pull {
-    CatalogEntry target;
-    std::string stage;
-    std::vector<Peer> sources;  // holders still trusted; failing ones are dropped
-    std::vector<ChunkState> chunks;
-    size_t next_source = 0;          // round-robin cursor over sources
-    std::vector<uint64_t> requests;  // ids of its chunk requests in flight
-    size_t in_flight = 0;
-    uint64_t done = 0;
-    bool awaiting_holders = false;
-    bool asked_master = false;
-    Instant last_progress{};
-  };
-  // One outstanding Fetch.
-  struct ChunkRequest {
-    std::string path;
-    uint64_t chunk = 0;
-    std::string source;  // peer name
-    Instant sent{};
-  };
   // The master link (node.cc).
   void OnHeartbeatTick();
   void SendRegister();
@@ -199,7 +178,7 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   void ScanDisk();
   // The periodic scan's share of a tick.
   void ScanTick();
-  // Lists and examines up to `budget` files after scan_cursor_, and finds
+  // Lists and examines up to `budget` files after the scan's cursor, and finds
   // the recorded ones gone among them; true once the pass is done.
   bool ScanSome(size_t budget);
   void RecheckFile(const std::string& path);
@@ -224,15 +203,15 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   void StartPull(const CatalogEntry& entry, bool pushed);
   // The peer to fetch from without asking the master, if any.
   std::optional<Peer> OriginToAsk(const CatalogEntry& entry, bool pushed) const;
-  void AskForHolders(Pull& pull);
-  void ResumeFromStage(Pull& pull);
+  void AskForHolders(Download& pull);
+  void ResumeFromStage(Download& pull);
   std::vector<Peer> PeersInRandomOrder();
   void HandleHolders(const HolderList& m);
-  void SendRequests(Pull& pull);
+  void SendRequests(Download& pull);
   void HandleChunk(const ChunkData& m);
-  bool AcceptChunk(Pull& pull, uint64_t chunk, const ChunkData& m);
+  bool AcceptChunk(const Download& pull, uint64_t chunk, const ChunkData& m);
   void HandleFetchFailed(const FetchFailure& m);
-  void DropSource(Pull& pull, const std::string& source, std::string_view why);
+  void DropSource(Download& pull, const std::string& source, std::string_view why);
   // These erase a pull, so they take the path by value: callers often pass
   // a reference into the pull itself.
   void FinishPull(std::string path);
@@ -262,12 +241,13 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   NodeIndex index_;    // the catalog last heard, and what the disk holds
   LogFollower log_;    // where that catalog stands in the master's log
   Scrubber scrubber_;  // which held files to re-hash, and when
+  DiskScan scan_;      // which files to list at each tick
   uint64_t next_change_id_ = 1;
   std::map<std::string, Address> peers_;        // every node the master told us of
   PendingChanges pending_changes_;              // reported, not yet answered
   PullQueue wanted_;                            // paths to pull
-  std::map<std::string, Pull> pulls_;           // active pulls by path
-  std::map<uint64_t, ChunkRequest> requests_;   // outstanding Fetches by request id
+  std::map<std::string, Download> pulls_;       // active pulls by path
+  std::map<uint64_t, std::string> requests_;    // outstanding Fetches: id -> path
   std::map<std::string, Instant> retry_after_;  // path -> earliest next pull
   // path -> its partial download on disk. Outlives a paused pull (the next
   // attempt resumes from it); discarded once the path no longer needs it.
@@ -275,12 +255,9 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   bool registered_ = false;
   bool disk_full_ = false;
   bool watch_incomplete_ = false;
-  bool scan_now_ = false;  // events were lost: a pass starts at the next tick
   Instant disk_full_since_{};
   Instant last_master_contact_{};
   uint64_t next_request_id_ = 1;
-  std::string scan_cursor_;      // last path the scan listed; "": between passes
-  Instant scan_started_{};       // when the current (or last) pass began
   std::string stranded_cursor_;  // last path CheckStranded looked at
 };
 

@@ -8,7 +8,7 @@
 namespace dds {
 
 void Node::ScanDisk() {
-  scan_cursor_.clear();
+  scan_.BeginWholePass(env_->Now());
   while (!ScanSome(kScanPage)) {
   }
 }
@@ -20,49 +20,23 @@ void Node::OnFileEventsMissed(bool complete, bool lost) {
                                            "the periodic scan covers it"));
   }
   watch_incomplete_ = !complete;
-  if (lost) scan_now_ = true;
+  if (lost) scan_.ScanSoon();
 }
 
 void Node::ScanTick() {
-  const Instant now = env_->Now();
-  if (scan_cursor_.empty() && !scan_now_ && now - scan_started_ < options_.scan_interval)
-    return;
-  scan_now_ = false;
-  if (scan_cursor_.empty()) scan_started_ = now;
-  const auto budget =
-      std::max<uint64_t>(1, options_.scan_files_per_second *
-                                static_cast<uint64_t>(kScanTick.count()) / 1000000);
-  ScanSome(budget);
+  if (size_t budget = scan_.Due(env_->Now())) ScanSome(budget);
 }
 
 bool Node::ScanSome(size_t budget) {
   std::vector<FileInfo> files;
-  Status s = env_->Files().List(scan_cursor_, budget, &files);
+  Status s = env_->Files().List(scan_.cursor(), budget, &files);
   if (!s.ok()) {
     env_->Note(options_.name + ": cannot list data dir: " + s.ToString());
-    scan_cursor_.clear();
+    scan_.Abort();
     return true;
   }
-  const bool end = files.size() < budget;
-  // The page covers paths after the cursor, up to its last one (or all the
-  // rest at the end). The listing and the index are both in path order: one
-  // walk over the two finds the recorded files gone from the disk.
-  std::vector<std::string> missing;
-  const NodeIndex::Slots& slots = index_.slots();
-  auto slot = slots.upper_bound(std::string_view(scan_cursor_));
-  auto before_page_end = [&](const NodeIndex::Slot& x) {
-    return end || x.path() <= files.back().path;
-  };
-  for (const FileInfo& info : files) {
-    for (; slot != slots.end() && slot->path() < info.path; ++slot) {
-      if (slot->has_local()) missing.emplace_back(slot->path());
-    }
-    if (slot != slots.end() && slot->path() == info.path) ++slot;
-  }
-  for (; slot != slots.end() && before_page_end(*slot); ++slot) {
-    if (slot->has_local()) missing.emplace_back(slot->path());
-  }
-  scan_cursor_ = end ? std::string() : files.back().path;
+  const std::vector<std::string> missing = scan_.Walk(index_, files, budget);
+  const bool end = scan_.cursor().empty();
   for (const FileInfo& info : files) {
     if (ValidatePath(info.path).ok()) Examine(info);
   }

@@ -5,6 +5,7 @@
 // the verified chunks of an earlier attempt (even across a restart).
 #include <algorithm>
 
+#include "core/check.h"
 #include "core/node.h"
 #include "core/random.h"
 
@@ -36,7 +37,7 @@ void Node::Reconcile(const std::string& path, bool pushed) {
   }
   auto pull = pulls_.find(path);
   if (pull != pulls_.end()) {
-    if (pull->second.target.version == slot->version()) return;
+    if (pull->second.target().version == slot->version()) return;
     CancelPull(path);
   }
   const CatalogEntry entry = index_.EntryOf(*slot);
@@ -129,24 +130,23 @@ void Node::StartPull(const CatalogEntry& entry, bool pushed) {
     return;
   }
   TrackStage(entry.path, stage);
-  Pull& pull = pulls_[entry.path];
+  auto [running, added] =
+      pulls_.try_emplace(entry.path, entry, std::move(stage), env_->Now());
+  DDS_CHECK(added);  // PullQueue hands out a path only while it has no pull
+  Download& pull = running->second;
   wanted_.Started(entry.size);
-  pull.target = entry;
-  pull.stage = std::move(stage);
-  pull.chunks.assign(ChunkCount(entry.size), ChunkState::kNeeded);
-  pull.last_progress = env_->Now();
   if (*begun > 0) ResumeFromStage(pull);
-  if (pull.done == pull.chunks.size()) {
+  if (pull.complete()) {
     FinishPull(entry.path);
   } else if (std::optional<Peer> origin = OriginToAsk(entry, pushed)) {
-    pull.sources.push_back(std::move(*origin));
+    pull.AddSource(std::move(*origin));
     SendRequests(pull);
   } else if (registered_) {
     AskForHolders(pull);
   } else {
     // The master is away: try every peer we know; those without the file
     // answer FetchFailed and are dropped.
-    pull.sources = PeersInRandomOrder();
+    for (Peer& peer : PeersInRandomOrder()) pull.AddSource(std::move(peer));
     SendRequests(pull);
   }
 }
@@ -163,29 +163,23 @@ std::optional<Peer> Node::OriginToAsk(const CatalogEntry& entry, bool pushed) co
   return Peer{origin->first, origin->second};
 }
 
-void Node::AskForHolders(Pull& pull) {
-  pull.asked_master = true;
-  pull.awaiting_holders = true;
-  pull.last_progress = env_->Now();
+void Node::AskForHolders(Download& pull) {
+  pull.AwaitHolders(env_->Now());
   outbox_.Add(options_.master, WhoHas{options_.name, {}},
-              VersionRef{pull.target.path, pull.target.version});
+              VersionRef{pull.target().path, pull.target().version});
 }
 
-void Node::ResumeFromStage(Pull& pull) {
-  for (uint64_t i = 0; i < pull.chunks.size(); ++i) {
-    uint64_t offset = i * kChunkBytes;
-    uint64_t length = std::min(kChunkBytes, pull.target.size - offset);
-    Result<Digest> hash = env_->Files().HashStageRange(pull.stage, offset, length);
+void Node::ResumeFromStage(Download& pull) {
+  for (uint64_t i = 0; i < pull.chunk_count(); ++i) {
+    Result<Digest> hash = env_->Files().HashStageRange(pull.stage(), pull.ChunkOffset(i),
+                                                       pull.ChunkLength(i));
     if (!hash.ok()) break;  // The stage ends here.
-    if (*hash == pull.target.ChunkDigest(i)) {
-      pull.chunks[i] = ChunkState::kDone;
-      pull.done += 1;
-    }
+    if (*hash == pull.target().ChunkDigest(i)) pull.Resumed(i);
   }
-  if (pull.done > 0 && pull.done < pull.chunks.size()) {
-    Trace(
-        "resuming", pull.target.path,
-        std::to_string(pull.done) + "/" + std::to_string(pull.chunks.size()) + " chunks");
+  if (pull.done() > 0 && !pull.complete()) {
+    Trace("resuming", pull.target().path,
+          std::to_string(pull.done()) + "/" + std::to_string(pull.chunk_count()) +
+              " chunks");
   }
 }
 
@@ -201,108 +195,84 @@ std::vector<Peer> Node::PeersInRandomOrder() {
 
 void Node::HandleHolders(const HolderList& m) {
   auto it = pulls_.find(m.path);
-  if (it == pulls_.end() || !it->second.awaiting_holders ||
-      it->second.target.version != m.version) {
+  if (it == pulls_.end() || !it->second.awaiting_holders() ||
+      it->second.target().version != m.version) {
     return;
   }
-  Pull& pull = it->second;
-  pull.awaiting_holders = false;
-  pull.sources.clear();
-  pull.sources.reserve(m.peers.size());
-  for (const Peer& p : m.peers) {
-    if (p.name != options_.name) pull.sources.push_back(p);
-  }
-  SendRequests(pull);
+  it->second.TakeHolders(m.peers, options_.name);
+  SendRequests(it->second);
 }
 
-void Node::SendRequests(Pull& pull) {
-  if (pull.sources.empty()) {
-    AbandonPull(pull.target.path, "no live holder");
+void Node::SendRequests(Download& pull) {
+  if (pull.sources().empty()) {
+    AbandonPull(pull.target().path, "no live holder");
     return;
   }
-  for (uint64_t i = 0;
-       i < pull.chunks.size() && pull.in_flight < options_.chunks_in_flight; ++i) {
-    if (pull.chunks[i] != ChunkState::kNeeded) continue;
-    const Peer& source = pull.sources[pull.next_source++ % pull.sources.size()];
-    uint64_t offset = i * kChunkBytes;
-    uint64_t id = next_request_id_++;
-    requests_[id] = ChunkRequest{pull.target.path, i, source.name, env_->Now()};
-    pull.requests.push_back(id);
-    pull.chunks[i] = ChunkState::kInFlight;
-    pull.in_flight += 1;
-    outbox_.Add(source.address, Fetch{},
-                FetchItem{id, pull.target.path, pull.target.version, pull.target.hash,
-                          offset, std::min(kChunkBytes, pull.target.size - offset)});
+  const CatalogEntry& target = pull.target();
+  for (const Download::Ask& ask :
+       pull.Plan(options_.chunks_in_flight, &next_request_id_, env_->Now())) {
+    requests_.emplace(ask.id, target.path);
+    outbox_.Add(ask.source.address, Fetch{},
+                FetchItem{ask.id, target.path, target.version, target.hash,
+                          pull.ChunkOffset(ask.chunk), pull.ChunkLength(ask.chunk)});
   }
 }
 
 void Node::HandleChunk(const ChunkData& m) {
   auto request = requests_.find(m.request_id);
   if (request == requests_.end()) return;  // Stale: its holder was dropped.
-  ChunkRequest r = std::move(request->second);
+  const std::string path = std::move(request->second);
   requests_.erase(request);
-  Pull& pull = pulls_.at(r.path);
-  std::erase(pull.requests, m.request_id);
-  pull.in_flight -= 1;
-  pull.chunks[r.chunk] = ChunkState::kNeeded;
+  Download& pull = pulls_.at(path);
+  const Download::Request r = pull.Answered(m.request_id);
   if (!AcceptChunk(pull, r.chunk, m)) {
     DropSource(pull, r.source, "sent a bad chunk");
     return;
   }
-  pull.chunks[r.chunk] = ChunkState::kDone;
-  pull.done += 1;
-  pull.last_progress = env_->Now();
-  if (pull.done == pull.chunks.size()) {
-    FinishPull(r.path);
+  pull.Landed(r.chunk, env_->Now());
+  if (pull.complete()) {
+    FinishPull(path);
   } else {
     SendRequests(pull);
   }
 }
 
-bool Node::AcceptChunk(Pull& pull, uint64_t chunk, const ChunkData& m) {
-  uint64_t offset = chunk * kChunkBytes;
-  uint64_t length = std::min(kChunkBytes, pull.target.size - offset);
-  if (m.offset != offset || m.data.size() != length) return false;
-  Result<Digest> written = env_->Files().WriteStage(pull.stage, offset, m.data);
+bool Node::AcceptChunk(const Download& pull, uint64_t chunk, const ChunkData& m) {
+  const uint64_t offset = pull.ChunkOffset(chunk);
+  if (m.offset != offset || m.data.size() != pull.ChunkLength(chunk)) return false;
+  Result<Digest> written = env_->Files().WriteStage(pull.stage(), offset, m.data);
   if (!written.ok()) {
     if (written.status().IsNoSpace()) DiskFull();
     return false;
   }
-  return *written == pull.target.ChunkDigest(chunk);
+  return *written == pull.target().ChunkDigest(chunk);
 }
 
 void Node::HandleFetchFailed(const FetchFailure& m) {
   auto request = requests_.find(m.request_id);
   if (request == requests_.end()) return;
-  ChunkRequest r = request->second;
-  DropSource(pulls_.at(r.path), r.source, m.reason);
+  Download& pull = pulls_.at(request->second);
+  const std::string source = pull.requests().at(m.request_id).source;
+  DropSource(pull, source, m.reason);
 }
 
-void Node::DropSource(Pull& pull, const std::string& source, std::string_view why) {
-  std::erase_if(pull.sources, [&](const Peer& p) { return p.name == source; });
-  std::erase_if(pull.requests, [&](uint64_t id) {
-    auto it = requests_.find(id);
-    if (it->second.source != source) return false;
-    pull.chunks[it->second.chunk] = ChunkState::kNeeded;
-    pull.in_flight -= 1;
-    requests_.erase(it);
-    return true;
-  });
+void Node::DropSource(Download& pull, const std::string& source, std::string_view why) {
+  for (uint64_t id : pull.DropSource(source)) requests_.erase(id);
   if (disk_full_) {
-    AbandonPull(pull.target.path, "disk full");
-  } else if (pull.sources.empty() && registered_ && !pull.asked_master) {
+    AbandonPull(pull.target().path, "disk full");
+  } else if (pull.sources().empty() && registered_ && !pull.asked_master()) {
     AskForHolders(pull);  // The origin no longer had it: ask who does.
-  } else if (pull.sources.empty()) {
-    AbandonPull(pull.target.path, std::string(source) + " " + std::string(why));
+  } else if (pull.sources().empty()) {
+    AbandonPull(pull.target().path, std::string(source) + " " + std::string(why));
   } else {
     SendRequests(pull);
   }
 }
 
 void Node::FinishPull(std::string path) {
-  const Pull& running = pulls_.at(path);
-  const std::string stage = running.stage;
-  const CatalogEntry target = running.target;
+  const Download& running = pulls_.at(path);
+  const std::string stage = running.stage();
+  const CatalogEntry target = running.target();
   StopPull(path);
   // An empty file has no chunk to verify: Publish checks its digest.
   if (Publish(stage, target, /*chunks_verified=*/target.size > 0)) {
@@ -343,8 +313,8 @@ bool Node::Publish(const std::string& stage, const CatalogEntry& entry,
 void Node::StopPull(std::string path) {
   auto pull = pulls_.find(path);
   if (pull == pulls_.end()) return;
-  for (uint64_t id : pull->second.requests) requests_.erase(id);
-  wanted_.Stopped(pull->second.target.size);
+  for (const auto& [id, request] : pull->second.requests()) requests_.erase(id);
+  wanted_.Stopped(pull->second.target().size);
   pulls_.erase(pull);
 }
 
@@ -387,13 +357,13 @@ void Node::RetryDuePulls() {
 void Node::CheckPullTimeouts() {
   Instant now = env_->Now();
   std::vector<std::pair<std::string, std::string>> stalled;  // (path, source)
-  for (const auto& [id, r] : requests_) {
-    if (now - r.sent > options_.fetch_timeout) stalled.emplace_back(r.path, r.source);
+  for (const auto& [id, path] : requests_) {
+    const Download& pull = pulls_.at(path);
+    if (pull.Stalled(id, now, options_.fetch_timeout))
+      stalled.emplace_back(path, pull.requests().at(id).source);
   }
   for (const auto& [path, pull] : pulls_) {
-    if (pull.awaiting_holders && now - pull.last_progress > options_.fetch_timeout) {
-      stalled.emplace_back(path, "");
-    }
+    if (pull.HoldersOverdue(now, options_.fetch_timeout)) stalled.emplace_back(path, "");
   }
   for (const auto& [path, source] : stalled) {
     auto it = pulls_.find(path);

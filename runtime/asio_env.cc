@@ -133,13 +133,8 @@ void AsioEnv::Flush() {
   if (failed_) return;
   batch_callbacks_ = 0;
   batch_start_ = std::chrono::steady_clock::now();
-  // The published files' data first, so that no record (and no rename)
-  // names a file a power loss could truncate; then the records with the
-  // intents of the renames; then the renames (runtime/publish_journal.h).
-  Status s = files_ ? files_->SyncPublishedData() : Status::Ok();
-  if (s.ok() && journal_) s = journal_->Record();
-  if (s.ok()) s = meta_.Commit();
-  if (s.ok() && journal_) s = journal_->Complete();
+  // A node's publishes go with its commit (runtime/publish_journal.h).
+  Status s = journal_ ? journal_->Flush() : meta_.Commit();
   if (!s.ok()) {
     // The core already acted on the writes; carrying on would break its
     // durability assumption, and the held messages claim what may be lost.

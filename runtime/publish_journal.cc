@@ -43,4 +43,12 @@ Status PublishJournal::Complete() {
   return Status::Ok();
 }
 
+Status PublishJournal::Flush() {
+  Status s = files_.SyncPublishedData();
+  if (s.ok()) s = Record();
+  if (s.ok()) s = meta_.Commit();
+  if (s.ok()) s = Complete();
+  return s;
+}
+
 }  // namespace dds

@@ -42,6 +42,10 @@ class PublishJournal {
   Status Record();
   // In the flush, after the commit: the renames.
   Status Complete();
+  // The whole flush, in its order: the published files' data made durable
+  // (so that no record, and no rename, names a file a power loss could
+  // truncate), Record, the metadata commit, Complete.
+  Status Flush();
 
  private:
   SqliteMetaStore& meta_;
