@@ -9,6 +9,7 @@ packages=(
   libboost1.74-dev libboost-test1.74-dev
   libcli11-dev libtomlplusplus-dev libbenchmark-dev
   libssl-dev libsqlite3-dev libfmt-dev
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -34,8 +34,8 @@ RangeRequest ParseRange(std::string_view header, uint64_t size) {
     return whole;
   const std::optional<uint64_t> first = ParseNumber(spec.substr(0, dash));
   const std::optional<uint64_t> last = ParseNumber(spec.substr(dash + 1));
-  if (!first) {  // Suffix range: the last N bytes.
-    if (!last) return whole;
+  if (!first) {  // Suffix range ("-N"): the last N bytes; anything else is invalid.
+    if (dash != 0 || !last) return whole;
     if (*last == 0 || size == 0) return unsatisfiable;
     return Partial(*last >= size ? 0 : size - *last, size - 1);
   }
