@@ -67,10 +67,9 @@ Result<bool> FrameReader::Next(std::string* payload) {
   for (size_t i = 0; i < kFrameHeaderBytes; ++i) {
     length |= uint64_t{static_cast<uint8_t>(rest[i])} << (8 * i);
   }
-  if (length == 0 || length > kMaxMessageBytes) {
+  if (length == 0 || length > limit_) {
     return Status::InvalidArgument("frame of " + std::to_string(length) +
-                                   " bytes (limit " + std::to_string(kMaxMessageBytes) +
-                                   ")");
+                                   " bytes (limit " + std::to_string(limit_) + ")");
   }
   if (rest.size() < kFrameHeaderBytes + length) return false;
   payload->assign(rest.substr(kFrameHeaderBytes, length));

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/codec.h"
 #include "core/messages.h"
 #include "core/status.h"
 
@@ -23,6 +24,7 @@ inline constexpr size_t kFrameHeaderBytes = 4;
 // (which carries its own version byte) so the framing itself can evolve.
 inline constexpr std::string_view kHelloMagic = "DDSHELO1";
 inline constexpr size_t kMaxHelloAddressBytes = 255;
+inline constexpr size_t kMaxHelloBytes = kHelloMagic.size() + kMaxHelloAddressBytes;
 
 // The frame of `message`; InvalidArgument if it is over kMaxMessageBytes
 // (the core never builds one: core/outbox.h).
@@ -38,12 +40,18 @@ class FrameReader {
   // Moves the next complete payload into `*payload` and returns true; false
   // when more bytes are needed; an error when the stream is invalid.
   Result<bool> Next(std::string* payload);
+  // The largest payload accepted (kMaxMessageBytes unless set). A receiver
+  // awaiting a hello sets kMaxHelloBytes, so a stream that is not dds (a
+  // TLS client on a plaintext port) is refused at its first bytes rather
+  // than waited on for a frame that never completes.
+  void set_limit(size_t max_payload) { limit_ = max_payload; }
   // Bytes received but not yet returned as a payload.
   size_t buffered() const { return buffer_.size() - consumed_; }
 
  private:
   std::string buffer_;
   size_t consumed_ = 0;  // prefix of buffer_ already returned
+  size_t limit_ = kMaxMessageBytes;
 };
 
 }  // namespace dds

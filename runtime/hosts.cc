@@ -41,6 +41,59 @@ Status ProcessHost::OpenCommon(const std::string& state_dir, const std::string& 
   return Status::Ok();
 }
 
+Status ProcessHost::UseTls(const std::optional<TlsFiles>& tls, Role role,
+                           const std::string& name) {
+  tls_files_ = tls;
+  if (!tls) {
+    Log("warning: --insecure: control connections are plaintext and unauthenticated; "
+        "anyone who reaches the control port can join the cluster");
+    return Status::Ok();
+  }
+  auto loaded = TlsCredentials::Load(*tls);
+  if (!loaded.ok()) return loaded.status();
+  const CertIdentity& self = (*loaded)->self();
+  if (self.role != role) {
+    return Status::InvalidArgument("certificate " + tls->cert.string() + " is for " +
+                                   std::string(RoleName(self.role)) + " " + self.name +
+                                   ", not for a " + std::string(RoleName(role)));
+  }
+  if (!name.empty() && self.name != name) {
+    return Status::InvalidArgument("certificate " + tls->cert.string() + " is for " +
+                                   self.name + ", not " + name);
+  }
+  transport_.set_tls(std::move(*loaded));
+  Log("TLS: " + std::string(RoleName(role)) + " " + self.name + " by its certificate, " +
+      "which expires " + FormatExpiry(self.not_after));
+  return Status::Ok();
+}
+
+Status ProcessHost::ReloadTls() {
+  if (!tls_files_)
+    return Status::InvalidArgument("plaintext (--insecure): no TLS to reload");
+  auto loaded = TlsCredentials::Load(*tls_files_);
+  if (!loaded.ok()) return loaded.status();
+  const CertIdentity& now = transport_.tls()->self();
+  const CertIdentity& next = (*loaded)->self();
+  // A process cannot become someone else: peers know it by its name.
+  if (next.name != now.name || next.role != now.role) {
+    return Status::InvalidArgument("new certificate is for " + next.name + ", not " +
+                                   now.name);
+  }
+  transport_.set_tls(std::move(*loaded));
+  Log("TLS: credentials reloaded, certificate expires " + FormatExpiry(next.not_after));
+  return Status::Ok();
+}
+
+void ProcessHost::WaitForHangUp() {
+  hang_up_->async_wait([this](boost::system::error_code ec, int) {
+    if (ec) return;
+    if (Status s = ReloadTls(); !s.ok())
+      Log("SIGHUP: TLS credentials not reloaded (the current ones stay): " +
+          s.ToString());
+    WaitForHangUp();
+  });
+}
+
 int ProcessHost::Run() {
   signals_ = std::make_unique<boost::asio::signal_set>(io_, SIGINT, SIGTERM);
   signals_->async_wait([this](boost::system::error_code ec, int signal) {
@@ -48,6 +101,8 @@ int ProcessHost::Run() {
     Log(std::string("stopping on ") + (signal == SIGINT ? "SIGINT" : "SIGTERM"));
     Stop();
   });
+  hang_up_ = std::make_unique<boost::asio::signal_set>(io_, SIGHUP);
+  WaitForHangUp();
   memory_.Start();
   io_.run();
   return env_->failed() ? 1 : 0;
@@ -59,6 +114,7 @@ void ProcessHost::Stop() {
   StopComponents();
   transport_.Close();
   if (signals_) signals_->cancel();
+  if (hang_up_) hang_up_->cancel();
   memory_.Stop();
   io_.stop();
 }
@@ -67,6 +123,7 @@ Result<std::unique_ptr<MasterHost>> MasterHost::Open(MasterHostConfig config) {
   std::unique_ptr<MasterHost> host(new MasterHost());
   if (config.state_dir.empty())
     return Status::InvalidArgument("master needs a state dir");
+  if (Status s = host->UseTls(config.tls, Role::kMaster, ""); !s.ok()) return s;
   if (Status s = host->OpenCommon(config.state_dir, "master.db", config.listen,
                                   config.advertise, nullptr);
       !s.ok()) {
@@ -91,15 +148,18 @@ void MasterHost::Start() {
 }
 
 Result<std::unique_ptr<NodeHost>> NodeHost::Open(NodeHostConfig config) {
-  if (config.name.empty() || config.master.empty() || config.data_dir.empty()) {
+  if ((config.name.empty() && !config.tls) || config.master.empty() ||
+      config.data_dir.empty()) {
     return Status::InvalidArgument("a node needs a name, a master and a data dir");
   }
   if (config.state_dir.empty()) {
     config.state_dir = config.data_dir + "/" + std::string(kNodeStateDirName);
   }
-  if (Status s = MakeDirs(config.data_dir); !s.ok()) return s;
   std::unique_ptr<NodeHost> host(new NodeHost(std::move(config)));
   const NodeHostConfig& c = host->config_;
+  if (Status s = host->UseTls(c.tls, Role::kNode, c.name); !s.ok()) return s;
+  if (c.name.empty()) host->config_.name = host->transport_.tls()->self().name;
+  if (Status s = MakeDirs(c.data_dir); !s.ok()) return s;
   auto files = PosixFileStore::Open(c.data_dir);
   if (!files.ok()) return files.status();
   host->files_ = std::move(*files);

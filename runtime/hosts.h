@@ -6,7 +6,8 @@
 // through io() and the accessors below. Startup is two-phase so the HTTP port
 // can be bound before the core object exists (a node registers its HTTP
 // address): Open() binds and opens stores, Start() creates and starts the
-// core. Run() serves until SIGINT/SIGTERM or Stop().
+// core. Run() serves until SIGINT/SIGTERM or Stop(); SIGHUP re-reads the TLS
+// credentials (rotation without a restart).
 //
 // Threading: all methods are called on the thread that runs io().
 #pragma once
@@ -14,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/master.h"
@@ -23,6 +25,7 @@
 #include "runtime/memory.h"
 #include "runtime/posix_file_store.h"
 #include "runtime/sqlite_meta_store.h"
+#include "runtime/tls/credentials.h"
 #include "runtime/transport.h"
 #include "runtime/unique_fd.h"
 
@@ -49,6 +52,9 @@ class ProcessHost {
   const Transport& transport() const { return transport_; }
   // The control address peers know this process by (what its hellos say).
   const std::string& control_address() const { return transport_.self(); }
+  // Re-reads the TLS credentials from their files; on failure the current
+  // ones stay. What SIGHUP does.
+  Status ReloadTls();
 
   // Serves until SIGINT, SIGTERM or Stop(). 0 on a clean stop, 1 if the
   // process had to stop on a fatal error (metadata could not be committed).
@@ -58,12 +64,16 @@ class ProcessHost {
 
  protected:
   ProcessHost() = default;
+  // Loads the TLS credentials (none: plaintext), checking that their
+  // certificate is for `role` (and `name`, if not empty).
+  Status UseTls(const std::optional<TlsFiles>& tls, Role role, const std::string& name);
   // Locks `state_dir` (one process per state dir), opens `db_name` in it and
   // binds the control port. Logs the bound address.
   Status OpenCommon(const std::string& state_dir, const std::string& db_name,
                     const std::string& listen, const std::string& advertise,
                     PosixFileStore* files);
   virtual void StopComponents() {}
+  void WaitForHangUp();
 
   boost::asio::io_context io_;
   Transport transport_{io_};
@@ -71,14 +81,17 @@ class ProcessHost {
   std::unique_ptr<SqliteMetaStore> meta_;
   std::unique_ptr<AsioEnv> env_;
   std::unique_ptr<boost::asio::signal_set> signals_;
+  std::unique_ptr<boost::asio::signal_set> hang_up_;
+  std::optional<TlsFiles> tls_files_;  // none: plaintext (--insecure)
   MemoryReleaser memory_{io_};
 };
 
 struct MasterHostConfig {
   std::string listen = std::string(kDefaultMasterListen);
-  std::string advertise;  // empty: the bound address
-  std::string state_dir;  // REQUIRED
-  MasterOptions options;  // incarnation is set by the host
+  std::string advertise;        // empty: the bound address
+  std::string state_dir;        // REQUIRED
+  std::optional<TlsFiles> tls;  // none: plaintext; else a master certificate
+  MasterOptions options;        // incarnation is set by the host
 };
 
 class MasterHost final : public ProcessHost {
@@ -96,13 +109,14 @@ class MasterHost final : public ProcessHost {
 };
 
 struct NodeHostConfig {
-  std::string name;       // REQUIRED
+  std::string name;       // empty: the certificate's (TLS only)
   std::string master;     // REQUIRED: the master's control address
   std::string data_dir;   // REQUIRED; created if missing
   std::string state_dir;  // empty: <data_dir>/.dds-state
   std::string listen = "127.0.0.1:0";
-  std::string advertise;  // empty: the bound address
-  NodeOptions options;    // name, addresses, master and pull concurrency set by the host
+  std::string advertise;        // empty: the bound address
+  std::optional<TlsFiles> tls;  // none: plaintext; else a node certificate named `name`
+  NodeOptions options;  // name, addresses, master and pull concurrency set by the host
   FileWatcher::Options watcher;
 };
 
@@ -117,6 +131,8 @@ class NodeHost final : public ProcessHost {
   Node& node() { return *node_; }
   PosixFileStore& files() { return *files_; }
   const std::string& data_dir() const { return config_.data_dir; }
+  // The node's name: as configured, or its certificate's.
+  const std::string& name() const { return config_.name; }
 
  private:
   explicit NodeHost(NodeHostConfig config) : config_(std::move(config)) {}

@@ -5,6 +5,7 @@
 #include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <deque>
@@ -13,6 +14,7 @@
 #include "runtime/address.h"
 #include "runtime/frame.h"
 #include "runtime/log.h"
+#include "runtime/tls/admission.h"
 
 namespace dds {
 
@@ -25,33 +27,39 @@ constexpr size_t kReadBytes = 64 << 10;
 constexpr size_t kMaxFramesPerWrite = 64;
 }  // namespace
 
-// One TCP connection, dialed or accepted. Owned by the Transport's
-// connections_ set while alive; async handlers hold it too.
+// One TCP connection, dialed or accepted, plaintext or TLS. Owned by the
+// Transport's connections_ set while alive; async handlers hold it too.
 class Transport::Connection : public std::enable_shared_from_this<Connection> {
  public:
   enum class State { kDialing, kAwaitingHello, kOpen, kClosed };
 
-  // Accepted: waits for the peer's hello.
+  // Accepted: waits for the TLS handshake, if any, then the peer's hello.
   Connection(Transport* owner, tcp::socket socket)
       : owner_(owner),
-        socket_(std::move(socket)),
+        tls_(owner->tls_),
+        socket_(tls_ ? tcp::socket(owner->io_) : std::move(socket)),
         timer_(owner->io_),
         resolver_(owner->io_),
         state_(State::kAwaitingHello),
         dialed_(false) {
+    if (tls_) stream_ = std::make_unique<TlsStream>(std::move(socket), tls_->context());
     error_code ec;
-    const auto remote = socket_.remote_endpoint(ec);
+    const auto remote = Socket().remote_endpoint(ec);
     if (!ec) remote_ = FormatEndpoint(remote);
   }
   // Dialed: connects to `peer` after `delay` (the link's backoff).
   Connection(Transport* owner, std::string peer)
       : owner_(owner),
+        tls_(owner->tls_),
         socket_(owner->io_),
         timer_(owner->io_),
         resolver_(owner->io_),
         peer_(std::move(peer)),
         state_(State::kDialing),
-        dialed_(true) {}
+        dialed_(true) {
+    if (tls_)
+      stream_ = std::make_unique<TlsStream>(tcp::socket(owner->io_), tls_->context());
+  }
 
   void StartAccepted();
   void StartDialing(std::chrono::steady_clock::duration delay);
@@ -64,11 +72,23 @@ class Transport::Connection : public std::enable_shared_from_this<Connection> {
   bool open() const { return state_ == State::kOpen; }
   bool dialed() const { return dialed_; }
   const std::string& peer() const { return peer_; }
+  const CertIdentity* identity() const { return identity_ ? &*identity_ : nullptr; }
 
  private:
+  using TlsStream = asio::ssl::stream<tcp::socket>;
+
+  tcp::socket& Socket() { return stream_ ? stream_->next_layer() : socket_; }
   void Resolve();
   void Connect(const tcp::resolver::results_type& endpoints);
   void OnConnected();
+  void Handshake();
+  // The handshake is done (or there is none): a dialed connection opens
+  // and says hello, an accepted one reads the peer's.
+  void Secured();
+  void Open();
+  // Who the peer is, for logs: its address, and its certificate's name.
+  std::string Describe() const;
+  void Refuse(std::string_view why);
   void Read();
   void OnRead(size_t bytes);
   // Returns false if the connection had to be closed.
@@ -77,8 +97,11 @@ class Transport::Connection : public std::enable_shared_from_this<Connection> {
   void Write();
 
   Transport* const owner_;
-  tcp::socket socket_;
-  asio::steady_timer timer_;  // dial delay, or hello timeout
+  const std::shared_ptr<TlsCredentials> tls_;  // null: plaintext
+  tcp::socket socket_;                         // plaintext only
+  std::unique_ptr<TlsStream> stream_;          // TLS only
+  std::optional<CertIdentity> identity_;       // TLS: the peer's, once verified
+  asio::steady_timer timer_;                   // dial delay, or hello timeout
   tcp::resolver resolver_;
   std::string peer_;
   std::string remote_;  // the socket's remote end, for logs before the hello
@@ -94,10 +117,14 @@ class Transport::Connection : public std::enable_shared_from_this<Connection> {
 };
 
 void Transport::Connection::StartAccepted() {
+  reader_.set_limit(kMaxHelloBytes);
   timer_.expires_after(kHelloTimeout);
   timer_.async_wait([self = shared_from_this()](error_code ec) {
-    if (!ec && self->state_ == State::kAwaitingHello) self->Close("no hello in time");
+    if (ec || self->state_ != State::kAwaitingHello) return;
+    self->Close(self->identity_ || !self->tls_ ? "no hello in time"
+                                               : "TLS handshake not completed in time");
   });
+  if (tls_) return Handshake();
   Read();
 }
 
@@ -122,7 +149,7 @@ void Transport::Connection::Resolve() {
 }
 
 void Transport::Connection::Connect(const tcp::resolver::results_type& endpoints) {
-  asio::async_connect(socket_, endpoints,
+  asio::async_connect(Socket(), endpoints,
                       [self = shared_from_this()](error_code ec, const tcp::endpoint&) {
                         if (self->state_ == State::kClosed) return;
                         if (ec) return self->Close("connect: " + ec.message());
@@ -132,7 +159,56 @@ void Transport::Connection::Connect(const tcp::resolver::results_type& endpoints
 
 void Transport::Connection::OnConnected() {
   error_code ignored;
-  socket_.set_option(tcp::no_delay(true), ignored);  // small request/reply messages
+  Socket().set_option(tcp::no_delay(true), ignored);  // small request/reply messages
+  if (!tls_) return Open();
+  timer_.expires_after(kHelloTimeout);
+  timer_.async_wait([self = shared_from_this()](error_code ec) {
+    if (!ec && self->state_ == State::kDialing)
+      self->Close("TLS handshake not completed in time");
+  });
+  Handshake();
+}
+
+void Transport::Connection::Handshake() {
+  stream_->async_handshake(
+      dialed_ ? TlsStream::client : TlsStream::server,
+      [self = shared_from_this()](error_code ec) {
+        if (self->state_ == State::kClosed) return;
+        if (ec) {
+          // The verification error says more than the handshake's ("has
+          // expired" rather than "certificate verify failed").
+          const long verify = SSL_get_verify_result(self->stream_->native_handle());
+          std::string why = "TLS handshake: " + ec.message();
+          if (verify != X509_V_OK)
+            why += " (" + std::string(X509_verify_cert_error_string(verify)) + ")";
+          return self->Refuse(why);
+        }
+        Result<CertIdentity> who = PeerIdentity(self->stream_->native_handle());
+        if (!who.ok()) return self->Refuse("certificate: " + who.status().message());
+        self->identity_ = std::move(*who);
+        self->Secured();
+      });
+}
+
+void Transport::Connection::Secured() {
+  if (!dialed_) return Read();
+  timer_.cancel();
+  Open();
+}
+
+void Transport::Connection::Refuse(std::string_view why) {
+  ++owner_->stats_.refused;
+  Close(why);
+}
+
+std::string Transport::Connection::Describe() const {
+  std::string who = peer_.empty() ? remote_ + " (before hello)" : peer_;
+  if (identity_)
+    who += " [" + std::string(RoleName(identity_->role)) + " " + identity_->name + "]";
+  return who;
+}
+
+void Transport::Connection::Open() {
   state_ = State::kOpen;
   const std::string hello = FrameHello(owner_->self_);
   queued_bytes_ += hello.size();
@@ -143,14 +219,20 @@ void Transport::Connection::OnConnected() {
 }
 
 void Transport::Connection::Read() {
-  socket_.async_read_some(asio::buffer(read_buffer_), [self = shared_from_this()](
-                                                          error_code ec, size_t bytes) {
+  auto on_read = [self = shared_from_this()](error_code ec, size_t bytes) {
     if (self->state_ == State::kClosed) return;
     if (ec) {
-      return self->Close(ec == asio::error::eof ? "closed by peer" : ec.message());
+      const bool closed =
+          ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+      return self->Close(closed ? "closed by peer" : ec.message());
     }
     self->OnRead(bytes);
-  });
+  };
+  if (stream_) {
+    stream_->async_read_some(asio::buffer(read_buffer_), std::move(on_read));
+  } else {
+    socket_.async_read_some(asio::buffer(read_buffer_), std::move(on_read));
+  }
 }
 
 void Transport::Connection::OnRead(size_t bytes) {
@@ -184,7 +266,14 @@ bool Transport::Connection::TakeFrame(const std::string& payload,
       Close(hello.status().message());
       return false;
     }
+    if (identity_) {
+      if (std::string why = owner_->ClaimRefused(*hello, *identity_); !why.empty()) {
+        Refuse(why);
+        return false;
+      }
+    }
     peer_ = *hello;
+    reader_.set_limit(kMaxMessageBytes);
     state_ = State::kOpen;
     timer_.cancel();
     owner_->Adopt(shared_from_this());
@@ -195,6 +284,12 @@ bool Transport::Connection::TakeFrame(const std::string& payload,
     ++owner_->stats_.bad_frames;
     Close("undecodable message: " + message.status().message());
     return false;
+  }
+  if (identity_) {
+    if (Status s = Admit(*identity_, *message); !s.ok()) {
+      Refuse("refused: " + s.message());
+      return false;
+    }
   }
   ++owner_->stats_.messages_in;
   batch->push_back(std::move(*message));
@@ -239,7 +334,7 @@ void Transport::Connection::Write() {
     buffers.push_back(asio::buffer(queue_[i]));
   }
   writing_frames_ = buffers.size();
-  asio::async_write(socket_, buffers, [self = shared_from_this()](error_code ec, size_t) {
+  auto on_written = [self = shared_from_this()](error_code ec, size_t) {
     if (self->state_ == State::kClosed) return;
     if (ec) return self->Close("write: " + ec.message());
     for (; self->writing_frames_ > 0; --self->writing_frames_) {
@@ -248,7 +343,12 @@ void Transport::Connection::Write() {
     }
     self->dropped_logged_ = false;
     self->Write();
-  });
+  };
+  if (stream_) {
+    asio::async_write(*stream_, buffers, std::move(on_written));
+  } else {
+    asio::async_write(socket_, buffers, std::move(on_written));
+  }
 }
 
 void Transport::Connection::Close(std::string_view why, bool notify) {
@@ -256,7 +356,7 @@ void Transport::Connection::Close(std::string_view why, bool notify) {
   const bool was_open = state_ == State::kOpen;
   state_ = State::kClosed;
   error_code ignored;
-  socket_.close(ignored);
+  Socket().close(ignored);
   timer_.cancel();
   resolver_.cancel();
   const bool lost_messages = !queue_.empty();
@@ -268,8 +368,7 @@ void Transport::Connection::Close(std::string_view why, bool notify) {
   // side abandoned (both dialed at once) or a port probe: not worth a line.
   const bool quiet = peer_.empty() && why == "closed by peer";
   if (!owner_->closed_ && !quiet) {
-    Log("transport: connection " + std::string(dialed_ ? "to " : "from ") +
-        (peer_.empty() ? remote_ + " (before hello)" : peer_) +
+    Log("transport: connection " + std::string(dialed_ ? "to " : "from ") + Describe() +
         " closed: " + std::string(why));
   }
   owner_->Closed(shared_from_this(), was_open, lost_messages);
@@ -332,6 +431,18 @@ void Transport::SendFrame(const std::string& to, std::string frame) {
   link.conn->Enqueue(std::move(frame));
 }
 
+std::string Transport::ClaimRefused(const std::string& address,
+                                    const CertIdentity& who) const {
+  // Replies to an address go over the connection whose hello claimed it
+  // last: a member claiming another's address would receive its messages.
+  // An address whose holder is gone may change hands (a machine reused).
+  auto it = links_.find(address);
+  if (it == links_.end() || it->second.owner.empty() || it->second.owner == who.name)
+    return {};
+  if (!it->second.conn || !it->second.conn->open()) return {};
+  return "its hello claims " + address + ", the address of member " + it->second.owner;
+}
+
 // A peer said hello: the newest connection from it carries our replies. A
 // dial still waiting to connect hands its queue over and is abandoned.
 void Transport::Adopt(const std::shared_ptr<Connection>& conn) {
@@ -343,6 +454,7 @@ void Transport::Adopt(const std::shared_ptr<Connection>& conn) {
     connections_.erase(abandoned);
   }
   link.conn = conn;
+  if (const CertIdentity* who = conn->identity()) link.owner = who->name;
   link.backoff = std::chrono::milliseconds(0);
   link.retry_at.reset();
 }

@@ -8,6 +8,13 @@
 // connection for replies. Messages received on a connection this process
 // dialed are attributed to the address it dialed.
 //
+// Security (docs/security.md): with TLS credentials, every connection is
+// mutual TLS 1.3 and both ends present a member certificate of the cluster
+// CA; each message is admitted only if the peer's certificate may send it
+// (runtime/tls/admission.h), and a hello may not claim an address another
+// member holds a live connection for. Without credentials (--insecure) it
+// is plaintext and trusts every peer.
+//
 // Single-threaded: everything runs on the io_context's thread. Sends never
 // start I/O synchronously (writes are posted). The Env holds back what must
 // wait for its group commit itself (asio_env.h).
@@ -26,6 +33,7 @@
 
 #include "core/messages.h"
 #include "core/status.h"
+#include "runtime/tls/credentials.h"
 
 namespace dds {
 
@@ -33,7 +41,8 @@ namespace dds {
 inline constexpr size_t kMaxQueuedBytes = 64 << 20;
 inline constexpr std::chrono::milliseconds kMinBackoff{100};
 inline constexpr std::chrono::milliseconds kMaxBackoff{5000};
-// An accepted connection that has not said hello by then is closed.
+// An accepted connection that has not said hello by then is closed, and so
+// is a dialed one whose TLS handshake has not completed.
 inline constexpr std::chrono::seconds kHelloTimeout{10};
 
 struct TransportStats {
@@ -41,6 +50,7 @@ struct TransportStats {
   uint64_t messages_out = 0;
   uint64_t messages_dropped = 0;  // queue full or peer unreachable
   uint64_t bad_frames = 0;        // connections closed for protocol errors
+  uint64_t refused = 0;           // failed TLS handshakes, messages a member may not send
   uint64_t connections_accepted = 0;
   uint64_t connect_failures = 0;
 };
@@ -63,6 +73,11 @@ class Transport {
   Transport& operator=(const Transport&) = delete;
 
   void set_delegate(Delegate* delegate) { delegate_ = delegate; }
+  // Connections made from now on use `tls` (null: plaintext); open ones
+  // keep the credentials they were made with. Set before Listen, and again
+  // to rotate certificates.
+  void set_tls(std::shared_ptr<TlsCredentials> tls) { tls_ = std::move(tls); }
+  const std::shared_ptr<TlsCredentials>& tls() const { return tls_; }
 
   // Binds `listen` ("host:port", port 0 picks one) and starts accepting.
   // Hellos announce `advertise`, or the bound address when it is empty.
@@ -85,9 +100,12 @@ class Transport {
     std::shared_ptr<Connection> conn;  // where messages to this address go
     std::chrono::milliseconds backoff{0};
     std::optional<std::chrono::steady_clock::time_point> retry_at;
+    std::string owner;  // TLS: the member whose hello last claimed this address
   };
 
   void Accept();
+  // Why `who` may not claim `address` in its hello, or "" if it may.
+  std::string ClaimRefused(const std::string& address, const CertIdentity& who) const;
   void Adopt(const std::shared_ptr<Connection>& conn);
   void Connected(const std::string& peer);
   void Closed(const std::shared_ptr<Connection>& conn, bool was_open, bool lost_messages);
@@ -95,6 +113,7 @@ class Transport {
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  std::shared_ptr<TlsCredentials> tls_;
   std::string self_;
   Delegate* delegate_ = nullptr;
   std::map<std::string, Link> links_;                  // by peer address

@@ -18,6 +18,8 @@
   all      all of the above, each on a fresh cluster
 
 Usage: bench.py DDS_BINARY [sync|restore|big|many|scrub|huge|startup|all] [--files N] [--dir D]
+                [--insecure]
+Control connections are mutual TLS (a CA made for the run) unless --insecure.
 Only the Python standard library. See README.md for the goals.
 """
 import argparse
@@ -60,8 +62,8 @@ def wait_until(predicate, timeout, what, poll_s=POLL_S):
 class Cluster:
     """A master and `nodes` nodes; node i has data dir <root>/n<i>."""
 
-    def __init__(self, dds, root, nodes):
-        self.dds, self.root = dds, root
+    def __init__(self, dds, root, nodes, insecure=False):
+        self.dds, self.root, self.insecure = dds, root, insecure
         self.procs, self.http = {}, {}
         self.control = f"127.0.0.1:{free_port()}"
         self.master_http = f"127.0.0.1:{free_port()}"
@@ -75,7 +77,7 @@ class Cluster:
     def start_master(self):
         self._start("master", [self.dds, "master", "--listen", self.control, "--http",
                                self.master_http, "--state-dir", f"{self.root}/master",
-                               "--admin-token", TOKEN])
+                               "--admin-token", TOKEN] + self.tls("master", "master"))
 
     def kill_master(self):
         self.procs["master"].kill()
@@ -89,7 +91,8 @@ class Cluster:
     def start_node(self, name):
         self._start(name, [self.dds, "node", "--name", name, "--master", self.control,
                            "--data-dir", self.data(name), "--listen", "127.0.0.1:0",
-                           "--http", "127.0.0.1:0", "--admin-token", TOKEN])
+                           "--http", "127.0.0.1:0", "--admin-token", TOKEN]
+                    + self.tls(name, "node"))
         self.conns[name] = http.client.HTTPConnection(self.http[name], timeout=10)
 
     def stop_node(self, name):
@@ -113,6 +116,19 @@ class Cluster:
 
     def data(self, name):
         return f"{self.root}/{name}"
+
+    def tls(self, name, role):
+        """The TLS flags of member `name`, issuing its certificate on first use."""
+        if self.insecure:
+            return ["--insecure"]
+        ca = f"{self.root}/tls"
+        if not os.path.exists(f"{ca}/ca.crt"):
+            subprocess.run([self.dds, "ca", "init", ca], check=True, stdout=subprocess.DEVNULL)
+        if not os.path.exists(f"{ca}/{name}.crt"):
+            subprocess.run([self.dds, "ca", "issue", name, "--role", role, "--ca", ca],
+                           check=True, stdout=subprocess.DEVNULL)
+        return ["--tls-ca", f"{ca}/ca.crt", "--tls-cert", f"{ca}/{name}.crt",
+                "--tls-key", f"{ca}/{name}.key"]
 
     def _start(self, name, argv):
         log = open(f"{self.root}/{name}.log", "a+b")
@@ -441,6 +457,8 @@ def main():
     parser.add_argument("--startup", type=int, default=1000000, help="files for startup")
     parser.add_argument("--big-mib", type=int, default=1024, help="size for big")
     parser.add_argument("--dir", default=None, help="work directory (default: a temp dir)")
+    parser.add_argument("--insecure", action="store_true",
+                        help="plaintext control connections (default: mutual TLS)")
     args = parser.parse_args()
     # A timeout's SIGTERM must still stop the cluster (the finally below).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
@@ -456,7 +474,7 @@ def main():
     nodes = {"huge": 3, "startup": 0}  # startup adds its node itself
     for name in (runs if args.which == "all" else [args.which]):
         root = tempfile.mkdtemp(prefix=f"dds-bench-{name}-", dir=args.dir)
-        cluster = Cluster(os.path.abspath(args.dds), root, nodes.get(name, 5))
+        cluster = Cluster(os.path.abspath(args.dds), root, nodes.get(name, 5), args.insecure)
         try:
             runs[name](cluster)
         finally:

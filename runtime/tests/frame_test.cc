@@ -46,6 +46,20 @@ BOOST_AUTO_TEST_CASE(rejects_oversized_and_empty_frames) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_reader_awaiting_a_hello_refuses_a_tls_client_at_once) {
+  // The first bytes of a TLS ClientHello record: read as a frame header they
+  // announce 66,326 bytes, which would otherwise be waited for.
+  FrameReader reader;
+  reader.set_limit(kMaxHelloBytes);
+  reader.Append(std::string("\x16\x03\x01\x00\xf4\x01", 6));
+  std::string payload;
+  BOOST_TEST(!reader.Next(&payload).ok());
+  FrameReader hello_reader;
+  hello_reader.set_limit(kMaxHelloBytes);
+  hello_reader.Append(FrameHello(std::string(kMaxHelloAddressBytes, 'a')));
+  BOOST_TEST(hello_reader.Next(&payload).value());
+}
+
 BOOST_AUTO_TEST_CASE(refuses_to_frame_a_message_over_the_limit) {
   Chunks chunks;
   for (int i = 0; i < 9; ++i) chunks.items.push_back({1, 0, std::string(1 << 20, 'x')});

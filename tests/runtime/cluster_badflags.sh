@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Goal: `dds master` and `dds node` refuse a bad address flag (--listen,
-# --http, --master, --advertise, on the command line or in a --config file)
+# --http, --master, --advertise, on the command line or in a --config file),
+# and missing or contradictory TLS flags,
 # with a one-line error and exit 2, before they create anything on disk.
 # Method: run each bad invocation in an empty directory, pointing every
 # state and data dir inside it, then check the exit code, stderr and that the
@@ -37,6 +38,13 @@ refused --listen node --master 127.0.0.1:1 --listen nonsense --data-dir data
 refused --http node --master 127.0.0.1:1 --http nonsense --data-dir data
 refused --advertise node --master 127.0.0.1:1 --advertise x --data-dir data \
   --state-dir state
+
+step "no TLS credentials and no --insecure; both at once"
+refused --tls-ca master --listen :0 --state-dir state
+refused --tls-ca node --master 127.0.0.1:1 --data-dir data
+touch "$WORK/ca.crt"
+refused --insecure master --insecure --tls-ca "$WORK/ca.crt" --state-dir state
+refused --tls-cert node --master 127.0.0.1:1 --data-dir data --tls-cert "$WORK/missing.crt"
 
 step "a bad address in a --config file"
 printf '[master]\nlisten = "nonsense"\n' >"$WORK/bad.toml"

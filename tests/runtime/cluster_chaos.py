@@ -164,13 +164,14 @@ class Chaos:
         self.counts = {}
         self.history = []
         self.step = 0
+        self.dds = dds
         master_control = f"127.0.0.1:{free_port()}"
         self.master_url = f"http://127.0.0.1:{free_port()}"
         self.master = Proc("master", [
             dds, "master", "--listen", master_control, "--http",
             self.master_url[len("http://"):], "--state-dir", f"{work}/master",
             "--admin-token", TOKEN
-        ], f"{work}/master.log")
+        ] + self.tls("master", "master"), f"{work}/master.log")
         self.nodes = {}
         for i in range(1, NODES + 1):
             name = f"n{i}"
@@ -178,8 +179,18 @@ class Chaos:
                 dds, "node", "--name", name, "--master", master_control, "--data-dir",
                 f"{work}/{name}", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0",
                 "--scrub-rate", SCRUB_RATE, "--admin-token", TOKEN
-            ], f"{work}/{name}.log")
+            ] + self.tls(name, "node"), f"{work}/{name}.log")
         os.makedirs(f"{work}/tmp")
+
+    def tls(self, name, role):
+        """Mutual TLS flags for member `name`, under a CA made for the run."""
+        ca = f"{self.work}/tls"
+        if not os.path.exists(f"{ca}/ca.crt"):
+            subprocess.run([self.dds, "ca", "init", ca], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([self.dds, "ca", "issue", name, "--role", role, "--ca", ca],
+                       check=True, stdout=subprocess.DEVNULL)
+        return ["--tls-ca", f"{ca}/ca.crt", "--tls-cert", f"{ca}/{name}.crt",
+                "--tls-key", f"{ca}/{name}.key"]
 
     # ---- the run ----------------------------------------------------------
 

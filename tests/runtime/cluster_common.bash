@@ -1,6 +1,7 @@
 # Shared helpers for the cluster tests: start real `dds master` / `dds node`
-# processes on loopback, find their bound addresses in their logs, poll with
-# deadlines (never fixed sleeps), and clean up by PID on exit.
+# processes on loopback, with mutual TLS under a CA made for the test (in
+# $WORK/tls), find their bound addresses in their logs, poll with deadlines
+# (never fixed sleeps), and clean up by PID on exit.
 # Usage: source it from a test script whose $1 is the dds binary.
 set -euo pipefail
 
@@ -57,6 +58,19 @@ bound_address() {
   grep -E ": $2 [^ ]+:[0-9]+$" "$1" | tail -n 1 | awk '{print $NF}' | sed 's|^http://||'
 }
 
+# tls_flags NAME ROLE: the TLS flags of member NAME, issuing its certificate
+# (and the test's CA) on first use. Every member trusts the bundle
+# $WORK/trust.crt, at first the test CA's certificate alone.
+tls_flags() {
+  local name=$1 role=$2
+  [[ -f $WORK/tls/ca.crt ]] || "$DDS" ca init "$WORK/tls" >/dev/null
+  [[ -f $WORK/trust.crt ]] || cp "$WORK/tls/ca.crt" "$WORK/trust.crt"
+  [[ -f $WORK/tls/$name.crt ]] ||
+    "$DDS" ca issue "$name" --role "$role" --ca "$WORK/tls" >/dev/null
+  echo --tls-ca "$WORK/trust.crt" --tls-cert "$WORK/tls/$name.crt" \
+    --tls-key "$WORK/tls/$name.key"
+}
+
 # start_master: on fixed ports (chosen once), so that a restart keeps them.
 start_master() {
   if [[ -z $MASTER_CONTROL ]]; then
@@ -64,8 +78,11 @@ start_master() {
     MASTER_URL="http://127.0.0.1:$(free_port)"
   fi
   : >"$WORK/master.log"
+  local tls
+  tls=$(tls_flags master master)
+  # shellcheck disable=SC2086 # $tls is flags and paths without spaces
   "$DDS" master --listen "$MASTER_CONTROL" --http "${MASTER_URL#http://}" \
-    --state-dir "$WORK/master" --admin-token "$TOKEN" >>"$WORK/master.log" 2>&1 &
+    --state-dir "$WORK/master" --admin-token "$TOKEN" $tls >>"$WORK/master.log" 2>&1 &
   PID[master]=$!
   disown
   HTTP[master]=$(bound_address "$WORK/master.log" http)
@@ -77,8 +94,11 @@ start_node() {
   local name=$1
   mkdir -p "$WORK/$name"
   : >"$WORK/$name.log"
+  local tls
+  tls=$(tls_flags "$name" node)
+  # shellcheck disable=SC2086 # $tls is flags and paths without spaces
   "$DDS" node --name "$name" --master "$MASTER_CONTROL" --data-dir "$WORK/$name" \
-    --listen 127.0.0.1:0 --http 127.0.0.1:0 --admin-token "$TOKEN" \
+    --listen 127.0.0.1:0 --http 127.0.0.1:0 --admin-token "$TOKEN" $tls \
     >>"$WORK/$name.log" 2>&1 &
   PID[$name]=$!
   disown

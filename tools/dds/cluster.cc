@@ -4,6 +4,10 @@
 // free ports (:0) and report them on stderr ("dds node node1: http URL"), so
 // the launcher forwards their stderr to its own and reads the addresses from
 // it: no port is guessed, so nothing races for one.
+//
+// Unless --insecure, the launcher is the cluster's CA: it makes one in
+// DIR/tls, and a certificate for the master and each node, on first use
+// (a kept --dir reuses them), so the quick start is mutual TLS too.
 #include "tools/dds/cluster.h"
 
 #include <fcntl.h>
@@ -25,6 +29,7 @@
 #include <random>
 
 #include "runtime/log.h"
+#include "runtime/tls/certs.h"
 #include "tools/dds/serve_commands.h"
 
 extern char** environ;
@@ -43,6 +48,7 @@ struct ClusterFlags {
   int nodes = 3;
   std::string dir;
   bool sample_files = false;
+  bool insecure = false;
 };
 
 struct Child {
@@ -73,6 +79,9 @@ class Cluster {
 
  private:
   Status Prepare();
+  Status MakeCertificates();
+  // The TLS flags of child `name` (or --insecure).
+  std::vector<std::string> TlsArgs(const std::string& name) const;
   void WriteSampleFiles(const fs::path& dir);
   Status Spawn(Child& child, const std::vector<std::string>& args);
   void ReadLines(Child& child);
@@ -119,11 +128,38 @@ Status Cluster::Prepare() {
   }
   if (ec) return Status::IOError("cannot create " + dir_.string() + ": " + ec.message());
   if (flags_.sample_files) WriteSampleFiles(dir_ / "node1");
+  if (!flags_.insecure) {
+    if (Status s = MakeCertificates(); !s.ok()) return s;
+  }
   // Master and nodes share one admin token, so `dds put` works at once.
   if (std::getenv("DDS_ADMIN_TOKEN") == nullptr) {
     ::setenv("DDS_ADMIN_TOKEN", RandomToken().c_str(), 1);
   }
   return Status::Ok();
+}
+
+Status Cluster::MakeCertificates() {
+  const fs::path tls = dir_ / "tls";
+  if (!fs::exists(CaPaths::Cert(tls))) {
+    if (Status s = InitCa(tls); !s.ok()) return s;
+  }
+  auto issue = [&](const std::string& name, Role role) {
+    if (fs::exists(CaPaths::MemberCert(tls, name))) return Status::Ok();
+    return IssueCert(tls, name, role, kDefaultCertDays, tls, /*overwrite=*/false);
+  };
+  if (Status s = issue("master", Role::kMaster); !s.ok()) return s;
+  for (int i = 1; i <= flags_.nodes; ++i) {
+    if (Status s = issue("node" + std::to_string(i), Role::kNode); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> Cluster::TlsArgs(const std::string& name) const {
+  if (flags_.insecure) return {"--insecure"};
+  const fs::path tls = dir_ / "tls";
+  return {"--tls-ca",   CaPaths::Cert(tls).string(),
+          "--tls-cert", CaPaths::MemberCert(tls, name).string(),
+          "--tls-key",  CaPaths::MemberKey(tls, name).string()};
 }
 
 void Cluster::WriteSampleFiles(const fs::path& dir) {
@@ -198,6 +234,7 @@ void Cluster::StartNodes() {
 #ifdef DDS_HAVE_HTTP
     args.insert(args.end(), {"--http", "127.0.0.1:0"});
 #endif
+    for (std::string& arg : TlsArgs(child->name)) args.push_back(std::move(arg));
     Child& ref = *child;
     children_.push_back(std::move(child));
     if (Status s = Spawn(ref, args); !s.ok()) {
@@ -319,6 +356,7 @@ int Cluster::Run() {
 #ifdef DDS_HAVE_HTTP
   args.insert(args.end(), {"--http", "127.0.0.1:0"});
 #endif
+  for (std::string& arg : TlsArgs("master")) args.push_back(std::move(arg));
   children_.push_back(std::move(master));
   if (Status s = Spawn(*children_[0], args); !s.ok()) Fail("cannot start", s);
   deadline_.expires_after(kStartupTimeout);
@@ -349,6 +387,9 @@ void AddClusterCommand(CLI::App& app) {
       "--dir", flags->dir,
       "keep state and data dirs here (default: a temporary dir removed on exit)");
   cmd->add_flag("--sample-files", flags->sample_files, "put a few sample files on node1");
+  cmd->add_flag("--insecure", flags->insecure,
+                "plaintext control connections, no certificates (default: the cluster "
+                "makes its own CA and certificates in DIR/tls)");
   cmd->callback([flags] {
     if (const int code = Cluster(*flags).Run(); code != 0) throw CLI::RuntimeError(code);
   });

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "runtime/memory.h"
+#include "tools/dds/ca_command.h"
 #include "tools/dds/cluster.h"
 #include "tools/dds/serve_commands.h"
 #include "tools/dds/toml_config.h"
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
   dds::tool::AddMasterCommand(app);
   dds::tool::AddNodeCommand(app);
   dds::tool::AddClusterCommand(app);
+  dds::tool::AddCaCommand(app);
 #ifdef DDS_HAVE_HTTP
   dds::http::AddClientCommands(app);
 #endif

@@ -11,6 +11,7 @@
 #include "runtime/address.h"
 #include "runtime/hosts.h"
 #include "runtime/log.h"
+#include "runtime/tls/certs.h"
 
 #ifdef DDS_HAVE_HTTP
 #include "runtime/http/master_http.h"
@@ -24,12 +25,20 @@ constexpr std::string_view kDefaultMasterStateDir = "dds-master";
 constexpr std::string_view kTokenHelp =
     "admin token enabling uploads and deletes over HTTP (env DDS_ADMIN_TOKEN)";
 
+struct TlsFlags {
+  std::string ca;
+  std::string cert;
+  std::string key;
+  bool insecure = false;
+};
+
 struct MasterFlags {
   std::string listen = std::string(kDefaultMasterListen);
   std::string advertise;
   std::string http;
   std::string state_dir = std::string(kDefaultMasterStateDir);
   std::string admin_token;
+  TlsFlags tls;
 };
 
 struct NodeFlags {
@@ -42,24 +51,13 @@ struct NodeFlags {
   std::string state_dir;
   std::string admin_token;
   uint64_t scrub_rate = NodeOptions{}.scrub_bytes_per_second;
+  TlsFlags tls;
 };
 
 std::string HostName() {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "node";
   return name;
-}
-
-// Node names travel in messages and show up in URLs and logs.
-std::string CheckNodeName(const std::string& name) {
-  if (name.empty() || name.size() > 64) return "must be 1-64 characters";
-  for (const char c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' &&
-        c != '.') {
-      return "may contain only letters, digits, '-', '_' and '.'";
-    }
-  }
-  return {};
 }
 
 // Address flags are checked while the command line is parsed, before any
@@ -88,6 +86,34 @@ void AddControlFlags(CLI::App* cmd, std::string* listen, std::string* advertise)
       ->check(CLI::Validator(CheckDialAddress, "HOST:PORT"));
 }
 
+void AddTlsFlags(CLI::App* cmd, TlsFlags* tls) {
+  CLI::Option* ca =
+      cmd->add_option("--tls-ca", tls->ca,
+                      "CA bundle (PEM) this process trusts: the cluster CA, or "
+                      "several during a CA change (docs/security.md)");
+  CLI::Option* cert = cmd->add_option(
+      "--tls-cert", tls->cert, "this process's certificate (PEM), from `dds ca issue`");
+  CLI::Option* key = cmd->add_option("--tls-key", tls->key, "its private key (PEM)");
+  for (CLI::Option* o : {ca, cert, key}) o->check(CLI::ExistingFile);
+  cmd->add_flag("--insecure", tls->insecure,
+                "plaintext, unauthenticated control connections (every process of the "
+                "cluster must say so)")
+      ->excludes(ca)
+      ->excludes(cert)
+      ->excludes(key);
+}
+
+// The TLS files, or none for --insecure. Both or neither: bad usage.
+std::optional<TlsFiles> TlsOf(const TlsFlags& tls) {
+  if (tls.insecure) return std::nullopt;
+  if (tls.ca.empty() || tls.cert.empty() || tls.key.empty()) {
+    Fail("cannot start", Status::InvalidArgument(
+                             "give --tls-ca, --tls-cert and --tls-key (see "
+                             "docs/security.md), or --insecure for a plaintext cluster"));
+  }
+  return TlsFiles{tls.ca, tls.cert, tls.key};
+}
+
 #ifdef DDS_HAVE_HTTP
 void AddHttpFlags(CLI::App* cmd, std::string* http, std::string* admin_token) {
   cmd->add_option("--http", *http, "HTTP address, HOST:PORT (:0 = any)")
@@ -104,6 +130,7 @@ void RunMaster(const MasterFlags& flags) {
   config.listen = flags.listen;
   config.advertise = flags.advertise;
   config.state_dir = std::filesystem::absolute(flags.state_dir).string();
+  config.tls = TlsOf(flags.tls);
   auto host = MasterHost::Open(config);
   if (!host.ok()) Fail("cannot start", host.status());
   Log("state in " + config.state_dir);
@@ -122,9 +149,11 @@ void RunMaster(const MasterFlags& flags) {
 }
 
 void RunNode(NodeFlags flags) {
-  if (flags.name.empty()) flags.name = HostName();
-  SetLogLabel("dds node " + flags.name);
   NodeHostConfig config;
+  config.tls = TlsOf(flags.tls);
+  // With TLS, the certificate names the node.
+  if (flags.name.empty() && !config.tls) flags.name = HostName();
+  SetLogLabel(flags.name.empty() ? "dds node" : "dds node " + flags.name);
   config.name = flags.name;
   config.master = flags.master;
   config.data_dir = std::filesystem::absolute(flags.data_dir).lexically_normal().string();
@@ -135,6 +164,7 @@ void RunNode(NodeFlags flags) {
   config.options.scrub_bytes_per_second = flags.scrub_rate;
   auto host = NodeHost::Open(config);
   if (!host.ok()) Fail("cannot start", host.status());
+  SetLogLabel("dds node " + (*host)->name());
   Log("data dir " + config.data_dir + ", master " + config.master);
   std::string http_address;
 #ifdef DDS_HAVE_HTTP
@@ -166,6 +196,7 @@ void AddMasterCommand(CLI::App& app) {
   AddControlFlags(cmd, &flags->listen, &flags->advertise);
   cmd->add_option("--state-dir", flags->state_dir, "where the catalog is kept")
       ->capture_default_str();
+  AddTlsFlags(cmd, &flags->tls);
 #ifdef DDS_HAVE_HTTP
   flags->http = std::string(http::kDefaultMasterHttp);
   AddHttpFlags(cmd, &flags->http, &flags->admin_token);
@@ -184,8 +215,10 @@ void AddNodeCommand(CLI::App& app) {
                   "the replicated directory (created if missing)")
       ->required();
   cmd->add_option("--name", flags->name,
-                  "node name, unique in the cluster (default: host name)")
-      ->check(CLI::Validator(CheckNodeName, "NAME"));
+                  "node name, unique in the cluster (default: the certificate's name, "
+                  "or the host name with --insecure)")
+      ->check(CLI::Validator(
+          [](const std::string& name) { return CheckMemberName(name); }, "NAME"));
   AddControlFlags(cmd, &flags->listen, &flags->advertise);
   cmd->add_option("--state-dir", flags->state_dir,
                   "where the local index is kept (default: DIR/.dds-state)");
@@ -194,6 +227,7 @@ void AddNodeCommand(CLI::App& app) {
                   "bytes per second (8M = 8 MiB/s; 0 turns it off)")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
+  AddTlsFlags(cmd, &flags->tls);
 #ifdef DDS_HAVE_HTTP
   AddHttpFlags(cmd, &flags->http, &flags->admin_token);
 #endif

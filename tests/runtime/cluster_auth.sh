@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Goal: only members get in. A process that claims node n1's name without a
+# certificate, with a certificate of another CA, or with another member's
+# certificate, and a connection that never finishes its handshake, change
+# nothing: the master keeps n1 at its own address, every node keeps its
+# files, the master stays up, and each refusal is one log line naming the
+# peer and the reason (the takeover of issue 9: before TLS, a newcomer
+# named n1 replaced README.txt everywhere and injected a file).
+# Method: a TLS cluster of real processes on loopback; each intruder holds
+# a README.txt with other content and a later mtime, and injected.html.
+# End check: every node's files by hash, and the master's view of n1.
+source "$(dirname "$0")/cluster_common.bash"
+
+start_master
+start_node n1
+start_node n2
+echo "the original README" >"$WORK/n1/README.txt"
+readme=$(sha_of "$WORK/n1/README.txt")
+everywhere 30 README.txt "$readme" n1 n2
+wait_converged 2
+
+n1_http() {
+  curl -sf "$MASTER_URL/api/status" | python3 -c '
+import json, sys
+print(next(n["http_address"] for n in json.load(sys.stdin)["nodes"] if n["name"] == "n1"))'
+}
+n1_address=$(n1_http)
+
+intruder_data() {
+  rm -rf "$WORK/intruder" && mkdir -p "$WORK/intruder"
+  echo "taken over" >"$WORK/intruder/README.txt"
+  touch -d '+1 hour' "$WORK/intruder/README.txt"
+  echo "<script>alert(1)</script>" >"$WORK/intruder/injected.html"
+}
+
+refusals() { grep -c "closed: .*\(TLS handshake\|refused\)" "$WORK/master.log" || true; }
+
+# intrude WHAT ARGS...: starts `dds node ARGS` as n1's impostor, waits for
+# the master to log one more refusal, and stops it.
+intrude() {
+  local what=$1
+  shift
+  step "an intruder named n1: $what"
+  intruder_data
+  local before
+  before=$(refusals)
+  "$DDS" node --name n1 --master "$MASTER_CONTROL" --data-dir "$WORK/intruder" \
+    --listen 127.0.0.1:0 --http 127.0.0.1:0 "$@" >"$WORK/intruder.log" 2>&1 &
+  PID[intruder]=$!
+  disown
+  more_refusals() { (($(refusals) > before)); }
+  eventually 15 more_refusals || fail "the master did not refuse $what"
+  kill9 intruder
+  grep "closed: .*\(TLS handshake\|refused\)" "$WORK/master.log" | tail -n 1
+}
+
+intrude "no certificate" --insecure
+"$DDS" ca init "$WORK/other-ca" >/dev/null
+"$DDS" ca issue n1 --role node --ca "$WORK/other-ca" >/dev/null
+intrude "a certificate of another CA" --tls-ca "$WORK/other-ca/ca.crt" \
+  --tls-cert "$WORK/other-ca/n1.crt" --tls-key "$WORK/other-ca/n1.key"
+
+step "an intruder with member n3's certificate, named n1, is refused at start"
+"$DDS" ca issue n3 --role node --ca "$WORK/tls" >/dev/null
+code=0
+"$DDS" node --name n1 --master "$MASTER_CONTROL" --data-dir "$WORK/intruder3" \
+  --tls-ca "$WORK/tls/ca.crt" --tls-cert "$WORK/tls/n3.crt" --tls-key "$WORK/tls/n3.key" \
+  2>"$WORK/err" || code=$?
+[[ $code == 2 ]] || fail "an n3 certificate ran as n1 (exit $code)"
+grep -q "is for n3, not n1" "$WORK/err" || fail "unclear refusal: $(cat "$WORK/err")"
+[[ ! -e $WORK/intruder3 ]] || fail "the refused node created its data dir"
+
+step "a connection that never finishes its handshake is closed"
+exec 3<>"/dev/tcp/${MASTER_CONTROL%:*}/${MASTER_CONTROL#*:}"
+stalled() { grep -q "closed: TLS handshake not completed in time" "$WORK/master.log"; }
+eventually 15 stalled || fail "a stalled handshake was not closed"
+exec 3>&-
+
+step "nothing changed"
+alive master || fail "the master died"
+[[ $(n1_http) == "$n1_address" ]] || fail "the master now sends n1's users elsewhere"
+wait_converged 2
+for node in n1 n2; do
+  [[ $(sha_of "$WORK/$node/README.txt") == "$readme" ]] || fail "$node's README.txt changed"
+  [[ ! -e $WORK/$node/injected.html ]] || fail "injected.html reached $node"
+  serves "$node" README.txt "$readme" || fail "$node does not serve the original README.txt"
+done
+echo "PASS"
