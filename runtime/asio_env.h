@@ -78,6 +78,7 @@ class AsioEnv final : public Env, public Transport::Delegate {
   // are dropped, and failed() turns true.
   void Flush();
   bool failed() const { return failed_; }
+  const Transport& transport() const { return transport_; }
 
   // Env.
   Instant Now() const override;

@@ -61,9 +61,10 @@ Status ProcessHost::UseTls(const std::optional<TlsFiles>& tls, Role role,
     return Status::InvalidArgument("certificate " + tls->cert.string() + " is for " +
                                    self.name + ", not " + name);
   }
-  transport_.set_tls(std::move(*loaded));
   Log("TLS: " + std::string(RoleName(role)) + " " + self.name + " by its certificate, " +
       "which expires " + FormatExpiry(self.not_after));
+  WarnIfExpiring(self);
+  transport_.set_tls(std::move(*loaded));
   return Status::Ok();
 }
 
@@ -79,9 +80,16 @@ Status ProcessHost::ReloadTls() {
     return Status::InvalidArgument("new certificate is for " + next.name + ", not " +
                                    now.name);
   }
-  transport_.set_tls(std::move(*loaded));
   Log("TLS: credentials reloaded, certificate expires " + FormatExpiry(next.not_after));
+  WarnIfExpiring(next);
+  transport_.set_tls(std::move(*loaded));
   return Status::Ok();
+}
+
+void ProcessHost::WarnIfExpiring(const CertIdentity& cert) {
+  if (!ExpiresSoon(cert, std::chrono::system_clock::now())) return;
+  Log("warning: this process's certificate expires " + FormatExpiry(cert.not_after) +
+      "; issue a new one and send SIGHUP (docs/security.md, Rotation)");
 }
 
 void ProcessHost::WaitForHangUp() {

@@ -74,6 +74,7 @@ class ProcessHost {
                     PosixFileStore* files);
   virtual void StopComponents() {}
   void WaitForHangUp();
+  static void WarnIfExpiring(const CertIdentity& cert);
 
   boost::asio::io_context io_;
   Transport transport_{io_};

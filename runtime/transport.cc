@@ -186,6 +186,7 @@ void Transport::Connection::Handshake() {
         Result<CertIdentity> who = PeerIdentity(self->stream_->native_handle());
         if (!who.ok()) return self->Refuse("certificate: " + who.status().message());
         self->identity_ = std::move(*who);
+        self->owner_->Verified(*self->identity_);
         self->Secured();
       });
 }

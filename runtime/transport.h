@@ -93,6 +93,9 @@ class Transport {
   void Close();
 
   const TransportStats& stats() const { return stats_; }
+  // TLS: the last certificate each member connected with, by name (for
+  // status: when it expires).
+  const std::map<std::string, CertIdentity>& members() const { return members_; }
 
  private:
   class Connection;
@@ -108,6 +111,7 @@ class Transport {
   std::string ClaimRefused(const std::string& address, const CertIdentity& who) const;
   void Adopt(const std::shared_ptr<Connection>& conn);
   void Connected(const std::string& peer);
+  void Verified(const CertIdentity& who) { members_.insert_or_assign(who.name, who); }
   void Closed(const std::shared_ptr<Connection>& conn, bool was_open, bool lost_messages);
   void Deliver(const std::string& from, std::vector<Message> messages);
 
@@ -119,6 +123,7 @@ class Transport {
   std::map<std::string, Link> links_;                  // by peer address
   std::set<std::shared_ptr<Connection>> connections_;  // every live connection
   TransportStats stats_;
+  std::map<std::string, CertIdentity> members_;  // one per member name: bounded
   bool closed_ = false;
 };
 

@@ -88,24 +88,39 @@ std::string ValidTargetFor(const std::string& path) {
   return std::string(kDataPrefix) + PercentEncodePath(path);
 }
 
+// A certificate's expiry as status shows it: the day, "-" when unknown
+// (plaintext, or not seen), and a warning when it is time to rotate.
+std::string CertCell(const pt::ptree& object, const std::string& prefix) {
+  const std::string expires = object.get<std::string>(prefix + "cert_expires", "");
+  return expires.empty() ? "-" : expires.substr(0, expires.find(' '));
+}
+const char* CertWarning(const pt::ptree& object, const std::string& prefix) {
+  return object.get<bool>(prefix + "cert_expires_soon", false)
+             ? "  (certificate expires soon: rotate it, docs/security.md)"
+             : "";
+}
+
 void PrintStatus(const pt::ptree& status) {
-  std::printf("%-16s %-5s %8s %8s %14s  %s\n", "NODE", "STATE", "FILES", "BEHIND",
-              "BYTES BEHIND", "HTTP");
+  std::printf("%-16s %-5s %8s %8s %14s  %-10s  %s\n", "NODE", "STATE", "FILES", "BEHIND",
+              "BYTES BEHIND", "CERT UNTIL", "HTTP");
   for (const auto& [unused, node] : status.get_child("nodes")) {
-    std::printf("%-16s %-5s %8s %8s %14s  %s%s\n", node.get<std::string>("name").c_str(),
+    std::printf("%-16s %-5s %8s %8s %14s  %-10s  %s%s%s\n",
+                node.get<std::string>("name").c_str(),
                 node.get<bool>("up") ? "up" : "down",
                 node.get<std::string>("files_current").c_str(),
                 node.get<std::string>("files_behind").c_str(),
-                node.get<std::string>("bytes_behind").c_str(),
+                node.get<std::string>("bytes_behind").c_str(), CertCell(node, "").c_str(),
                 node.get<std::string>("http_address").c_str(),
                 node.get<bool>("watch_incomplete", false)
                     ? "  (out of inotify watches: changes found by scan only)"
-                    : "");
+                    : "",
+                CertWarning(node, ""));
   }
-  std::printf("catalog: %s files, %s bytes; converged: %s\n",
-              status.get<std::string>("files").c_str(),
-              status.get<std::string>("bytes").c_str(),
-              status.get<bool>("converged") ? "yes" : "no");
+  std::printf(
+      "catalog: %s files, %s bytes; converged: %s; master certificate until %s%s\n",
+      status.get<std::string>("files").c_str(), status.get<std::string>("bytes").c_str(),
+      status.get<bool>("converged") ? "yes" : "no", CertCell(status, "master_").c_str(),
+      CertWarning(status, "master_"));
 }
 
 void RunStatus(const ClientOptions& options) {

@@ -2,12 +2,24 @@
 #include "runtime/http/master_handler.h"
 
 #include <charconv>
+#include <chrono>
 #include <utility>
+
+#include "runtime/tls/credentials.h"
 
 namespace dds::http {
 namespace {
 
-std::string NodeJson(const NodeStatus& node) {
+// "cert_expires" ("" when unknown) and "cert_expires_soon" (within
+// kExpiryWarningAhead: time to rotate), as members of a JSON object.
+std::string CertJson(std::string_view prefix, const std::optional<CertIdentity>& cert) {
+  const bool soon = cert && ExpiresSoon(*cert, std::chrono::system_clock::now());
+  return ",\"" + std::string(prefix) +
+         "cert_expires\":" + JsonQuote(cert ? FormatExpiry(cert->not_after) : "") +
+         ",\"" + std::string(prefix) + "cert_expires_soon\":" + (soon ? "true" : "false");
+}
+
+std::string NodeJson(const NodeStatus& node, const std::optional<CertIdentity>& cert) {
   return "{\"name\":" + JsonQuote(node.name) + ",\"up\":" + (node.up ? "true" : "false") +
          ",\"peer_address\":" + JsonQuote(node.peer_address) +
          ",\"http_address\":" + JsonQuote(node.http_address) +
@@ -16,7 +28,8 @@ std::string NodeJson(const NodeStatus& node) {
          ",\"files_behind\":" + std::to_string(node.files_behind) +
          ",\"bytes_behind\":" + std::to_string(node.bytes_behind) +
          ",\"synced\":" + (node.synced ? "true" : "false") +
-         ",\"watch_incomplete\":" + (node.watch_incomplete ? "true" : "false") + "}";
+         ",\"watch_incomplete\":" + (node.watch_incomplete ? "true" : "false") +
+         CertJson("", cert) + "}";
 }
 
 std::string EntryJson(std::string_view path, uint64_t version, uint64_t size,
@@ -161,7 +174,12 @@ Response MasterHandler::ApiStatus(const Request& request) const {
       request, std::string("{\"converged\":") + (master_.Converged() ? "true" : "false") +
                    ",\"files\":" + std::to_string(catalog.live_files()) +
                    ",\"bytes\":" + std::to_string(catalog.live_bytes()) +
-                   ",\"nodes\":" + JsonArray(master_.Nodes(), NodeJson) + "}");
+                   CertJson("master_", master_.OwnCertificate()) + ",\"nodes\":" +
+                   JsonArray(master_.Nodes(),
+                             [&](const NodeStatus& node) {
+                               return NodeJson(node, master_.CertificateOf(node.name));
+                             }) +
+                   "}");
 }
 
 Response MasterHandler::ApiFiles(const Request& request) const {

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "core/status.h"
 #include "runtime/http/http_common.h"
 #include "runtime/http/target.h"
+#include "runtime/tls/certs.h"
 
 namespace dds::http {
 
@@ -44,6 +46,10 @@ class MasterBackend {
   virtual std::vector<NodeStatus> LiveHolders(const std::string& path) const = 0;
   virtual Result<CatalogEntry> Remove(const std::string& path) = 0;
   virtual size_t decisions_pending() const = 0;
+  // TLS: the master's own certificate, and the last one each member
+  // connected with (none without TLS, or for a member not seen yet).
+  virtual std::optional<CertIdentity> OwnCertificate() const = 0;
+  virtual std::optional<CertIdentity> CertificateOf(const std::string& member) const = 0;
 };
 
 // The handler's answer to an authorised upload: send the request body to

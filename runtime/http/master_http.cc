@@ -21,7 +21,8 @@ constexpr std::chrono::milliseconds kForwardTimeout = std::chrono::seconds(120);
 // MasterBackend over the real master.
 class CoreMasterBackend final : public MasterBackend {
  public:
-  explicit CoreMasterBackend(dds::Master& master) : master_(master) {}
+  CoreMasterBackend(dds::Master& master, const Transport& transport)
+      : master_(master), transport_(transport) {}
 
   std::vector<NodeStatus> Nodes() const override { return master_.Nodes(); }
   bool Converged() const override { return master_.Converged(); }
@@ -33,9 +34,19 @@ class CoreMasterBackend final : public MasterBackend {
     return master_.Remove(path);
   }
   size_t decisions_pending() const override { return master_.decisions_pending(); }
+  std::optional<CertIdentity> OwnCertificate() const override {
+    if (!transport_.tls()) return std::nullopt;
+    return transport_.tls()->self();
+  }
+  std::optional<CertIdentity> CertificateOf(const std::string& member) const override {
+    auto it = transport_.members().find(member);
+    if (it == transport_.members().end()) return std::nullopt;
+    return it->second;
+  }
 
  private:
   dds::Master& master_;
+  const Transport& transport_;
 };
 
 }  // namespace
@@ -44,7 +55,7 @@ class MasterHttpServer::Service final : public HttpService {
  public:
   Service(dds::Master& master, AsioEnv& env, const std::string& admin_token)
       : env_(env),
-        backend_(master),
+        backend_(master, env.transport()),
         handler_(backend_, admin_token, counters_),
         admin_token_(admin_token) {}
 

@@ -53,4 +53,12 @@ Result<CertIdentity> PeerIdentity(SSL* ssl);
 // "2027-03-01 12:00:00 UTC": how logs and status show an expiry.
 std::string FormatExpiry(std::chrono::system_clock::time_point when);
 
+// A certificate that expires within this is flagged in logs and status, so
+// that rotation (docs/security.md) happens before anything breaks.
+inline constexpr std::chrono::hours kExpiryWarningAhead{24 * 30};
+inline bool ExpiresSoon(const CertIdentity& cert,
+                        std::chrono::system_clock::time_point now) {
+  return cert.not_after - now < kExpiryWarningAhead;
+}
+
 }  // namespace dds

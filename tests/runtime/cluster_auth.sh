@@ -76,6 +76,12 @@ stalled() { grep -q "closed: TLS handshake not completed in time" "$WORK/master.
 eventually 15 stalled || fail "a stalled handshake was not closed"
 exec 3>&-
 
+step "status shows each member's certificate expiry"
+"$DDS" status --master "$MASTER_URL" >"$WORK/status"
+grep -qE "^n1 .* 20[0-9]{2}-[0-9]{2}-[0-9]{2} " "$WORK/status" || fail "no expiry for n1: $(cat "$WORK/status")"
+grep -qE "master certificate until 20[0-9]{2}-" "$WORK/status" || fail "no expiry for the master"
+! grep -q "expires soon" "$WORK/status" || fail "a fresh certificate is flagged"
+
 step "nothing changed"
 alive master || fail "the master died"
 [[ $(n1_http) == "$n1_address" ]] || fail "the master now sends n1's users elsewhere"

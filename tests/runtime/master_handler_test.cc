@@ -5,8 +5,10 @@
 #include "runtime/http/master_handler.h"
 
 #include <boost/test/unit_test.hpp>
+#include <chrono>
 #include <map>
 
+#include "runtime/tls/credentials.h"
 #include "tests/runtime/http_test_util.h"
 
 namespace dds::http {
@@ -33,6 +35,12 @@ class FakeMaster final : public MasterBackend {
     return live;
   }
   size_t decisions_pending() const override { return 0; }
+  std::optional<CertIdentity> OwnCertificate() const override { return own_cert_; }
+  std::optional<CertIdentity> CertificateOf(const std::string& member) const override {
+    auto it = certs_.find(member);
+    if (it == certs_.end()) return std::nullopt;
+    return it->second;
+  }
   Result<CatalogEntry> Remove(const std::string& path) override {
     const Catalog::Slot* entry = catalog_.Find(path);
     if (entry == nullptr || entry->tombstone) return Status::NotFound(path);
@@ -44,6 +52,8 @@ class FakeMaster final : public MasterBackend {
   std::vector<NodeStatus> nodes_;
   Catalog catalog_;
   std::map<std::string, std::set<std::string>> holders_;
+  std::optional<CertIdentity> own_cert_;
+  std::map<std::string, CertIdentity> certs_;
 };
 
 NodeStatus MakeNode(std::string name, bool up, std::string http) {
@@ -83,17 +93,37 @@ struct Fixture {
 
 BOOST_FIXTURE_TEST_SUITE(master_handler, Fixture)
 
+BOOST_AUTO_TEST_CASE(status_shows_certificate_expiry_and_warns_ahead) {
+  using std::chrono::hours;
+  using std::chrono::system_clock;
+  const auto in_a_year =
+      std::chrono::floor<std::chrono::seconds>(system_clock::now()) + hours(24 * 365);
+  master.own_cert_ = CertIdentity{"master", Role::kMaster, in_a_year};
+  master.certs_["n1"] = CertIdentity{"n1", Role::kNode, system_clock::now() + hours(24)};
+  master.certs_["n3"] = CertIdentity{"n3", Role::kNode, in_a_year};
+  const std::string json = Body(Get("/api/status"));
+  BOOST_TEST(json.find("\"master_cert_expires\":\"" + FormatExpiry(in_a_year) +
+                       "\",\"master_cert_expires_soon\":false") != std::string::npos);
+  BOOST_TEST(json.find("\"http_address\":\"127.0.0.1:8001\"") <
+             json.find("\"cert_expires_soon\":true"));
+  BOOST_TEST(json.find("\"cert_expires_soon\":true") < json.find("\"name\":\"n2\""));
+  BOOST_TEST(json.find("\"cert_expires\":\"" + FormatExpiry(in_a_year) +
+                       "\",\"cert_expires_soon\":false}]") != std::string::npos);  // n3
+}
+
 BOOST_AUTO_TEST_CASE(status_and_catalog_json) {
   Response status = Get("/api/status");
   BOOST_TEST(Code(status) == 200u);
   const std::string json = Body(status);
+  BOOST_TEST(json.starts_with(
+      "{\"converged\":false,\"files\":2,\"bytes\":10,\"master_cert_expires\":\"\","
+      "\"master_cert_expires_soon\":false,\"nodes\":[{"));
   BOOST_TEST(
-      json.starts_with("{\"converged\":false,\"files\":2,\"bytes\":10,\"nodes\":[{"));
-  BOOST_TEST(json.find("{\"name\":\"n2\",\"up\":false,\"peer_address\":\"127.0.0.1:1\","
-                       "\"http_address\":\"127.0.0.1:8002\",\"disk_full\":false,"
-                       "\"files_current\":1,\"files_behind\":2,\"bytes_behind\":30,"
-                       "\"synced\":false,\"watch_incomplete\":false}") !=
-             std::string::npos);
+      json.find("{\"name\":\"n2\",\"up\":false,\"peer_address\":\"127.0.0.1:1\","
+                "\"http_address\":\"127.0.0.1:8002\",\"disk_full\":false,"
+                "\"files_current\":1,\"files_behind\":2,\"bytes_behind\":30,"
+                "\"synced\":false,\"watch_incomplete\":false,\"cert_expires\":\"\","
+                "\"cert_expires_soon\":false}") != std::string::npos);
   const std::string files = Body(Get("/api/files"));
   BOOST_TEST(files.find("{\"path\":\"gone\",\"version\":3,\"size\":0,\"hash\":\"\","
                         "\"tombstone\":true,\"origin\":\"n1\"}") != std::string::npos);
