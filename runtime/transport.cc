@@ -73,6 +73,10 @@ class Transport::Connection : public std::enable_shared_from_this<Connection> {
   bool dialed() const { return dialed_; }
   const std::string& peer() const { return peer_; }
   const CertIdentity* identity() const { return identity_ ? &*identity_ : nullptr; }
+  // A dialed connection whose peer has sent a frame: the peer took it. (In
+  // TLS 1.3 the dialer's handshake ends before the acceptor checks the
+  // dialer's certificate, so being open does not mean being let in.)
+  bool heard() const { return heard_; }
 
  private:
   using TlsStream = asio::ssl::stream<tcp::socket>;
@@ -114,6 +118,7 @@ class Transport::Connection : public std::enable_shared_from_this<Connection> {
   size_t writing_frames_ = 0;  // frames at the queue's front being written
   bool write_posted_ = false;
   bool dropped_logged_ = false;
+  bool heard_ = false;
 };
 
 void Transport::Connection::StartAccepted() {
@@ -214,7 +219,6 @@ void Transport::Connection::Open() {
   const std::string hello = FrameHello(owner_->self_);
   queued_bytes_ += hello.size();
   queue_.push_front(hello);
-  owner_->Connected(peer_);
   ScheduleWrite();
   Read();
 }
@@ -252,6 +256,10 @@ void Transport::Connection::OnRead(size_t bytes) {
     } else {
       healthy = TakeFrame(payload, &batch);
     }
+  }
+  if (dialed_ && !heard_ && !batch.empty()) {
+    heard_ = true;
+    owner_->Connected(peer_);
   }
   // Deliver what arrived intact even if a later frame was bad.
   if (!batch.empty()) owner_->Deliver(peer_, std::move(batch));
@@ -362,7 +370,11 @@ void Transport::Connection::Close(std::string_view why, bool notify) {
   resolver_.cancel();
   const bool lost_messages = !queue_.empty();
   if (lost_messages) owner_->stats_.messages_dropped += queue_.size();
-  queue_.clear();
+  // The frames a write is still sending stay until its handler runs: an SSL
+  // stream's write goes on encrypting from them after the socket is closed
+  // (freeing them was a use-after-free, found by the chaos test under ASan).
+  queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(writing_frames_),
+               queue_.end());
   queued_bytes_ = 0;
   if (!notify) return;
   // A connection that ends cleanly before saying hello is a dial the other
@@ -478,7 +490,9 @@ void Transport::Closed(const std::shared_ptr<Connection>& conn, bool was_open,
   if (current) {
     Link& link = it->second;
     link.conn.reset();
-    if (conn->dialed() && !was_open) {
+    // A dial the peer never answered failed, open or not: a refused TLS
+    // member retries at the backoff's pace, not at its heartbeat's.
+    if (conn->dialed() && !conn->heard()) {
       ++stats_.connect_failures;
       link.backoff = std::clamp(link.backoff * 2, std::chrono::milliseconds(kMinBackoff),
                                 std::chrono::milliseconds(kMaxBackoff));

@@ -2,7 +2,8 @@
 //
 // Framing is in frame.h. Send() connects on demand and queues while
 // connecting; a failed connection drops its queue (the core recovers by
-// timeouts) and the next attempt waits out an exponential backoff. A process
+// timeouts) and the next attempt waits out an exponential backoff. A dial
+// counts as failed until the peer has sent a frame on it. A process
 // that dials sends a hello naming its listen address; the receiver then
 // attributes that connection's messages to the address and uses the same
 // connection for replies. Messages received on a connection this process
@@ -52,7 +53,8 @@ struct TransportStats {
   uint64_t bad_frames = 0;        // connections closed for protocol errors
   uint64_t refused = 0;           // failed TLS handshakes, messages a member may not send
   uint64_t connections_accepted = 0;
-  uint64_t connect_failures = 0;
+  uint64_t connect_failures =
+      0;  // dials refused, or closed before the peer said anything
 };
 
 class Transport {

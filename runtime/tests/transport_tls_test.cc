@@ -127,6 +127,9 @@ BOOST_FIXTURE_TEST_CASE(a_member_cannot_speak_in_another_name, Cluster) {
   Member n3(io, ca.Issue("n3", Role::kNode));
   n3.transport.Send(master.address(), RegisterAs("n1"));
   BOOST_REQUIRE(RunUntil(io, [&] { return master.refused() == 1; }));
+  // Its handshake had completed (TLS 1.3), yet it counts as a failed dial
+  // and backs off, rather than redialing at every message.
+  BOOST_REQUIRE(RunUntil(io, [&] { return n3.transport.stats().connect_failures == 1; }));
   // Nothing after the refusal gets through either: the connection is gone.
   n3.transport.Send(master.address(), RegisterAs("n3"));
   RunUntil(
@@ -159,6 +162,9 @@ BOOST_FIXTURE_TEST_CASE(strangers_are_refused, Cluster) {
   foreign.transport.Send(master.address(), RegisterAs("n1"));
   BOOST_REQUIRE(RunUntil(io, [&] { return master.refused() == 2; }));
   BOOST_TEST(foreign.recorder.received.empty());
+  // Refused, it backs off like a failed dial rather than redialing at once.
+  BOOST_REQUIRE(
+      RunUntil(io, [&] { return foreign.transport.stats().connect_failures == 1; }));
 
   // An expired certificate cannot even be loaded, so dial by hand.
   IssueExpired(ca, "old");
