@@ -139,7 +139,7 @@ class WireReader {
     // left is a lie. Elements are appended as they decode, not allocated
     // up front: memory follows the bytes actually read (a CatalogEntry is
     // 168 bytes in memory and at least 85 on the wire), not the count a
-    // peer claims (found by fuzz/fuzz_frame's author: 8 MiB claiming 8 M
+    // peer claims (measured while writing fuzz/fuzz_frame: 8 MiB claiming 8 M
     // entries took 1.3 GB and 10 s to refuse).
     if (failed_ || n > in_.size()) {
       failed_ = true;
