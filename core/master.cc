@@ -144,7 +144,7 @@ void Master::HandleRegister(const Address& from, const Register& m) {
   }
   bool membership_changed = node.peer_address != from;
   node.peer_address = from;
-  node.http_address = m.http_address;
+  node.http_url = m.http_url;
   node.up = true;
   node.last_seen = env_->Now();
   node.cursor = m.cursor;
@@ -235,7 +235,7 @@ NodeStatus Master::StatusOf(const NodeRecord& node) const {
   NodeStatus s;
   s.name = node.name;
   s.peer_address = node.peer_address;
-  s.http_address = node.http_address;
+  s.http_url = node.http_url;
   s.up = node.up;
   s.disk_full = node.disk_full;
   s.last_seen = node.last_seen;
@@ -267,7 +267,7 @@ std::vector<NodeStatus> Master::LiveHolders(const std::string& path) const {
       NodeStatus status;
       status.name = node.name;
       status.peer_address = node.peer_address;
-      status.http_address = node.http_address;
+      status.http_url = node.http_url;
       status.up = true;
       status.disk_full = node.disk_full;
       status.last_seen = node.last_seen;

@@ -46,7 +46,7 @@ struct MasterOptions {
 struct NodeStatus {
   std::string name;
   Address peer_address;
-  std::string http_address;
+  std::string http_url;
   bool up = false;
   bool disk_full = false;
   Instant last_seen{};
@@ -114,7 +114,7 @@ class Master final : public Process {
     std::string name;
     uint32_t slot = 0;  // its bit in every HolderSet
     Address peer_address;
-    std::string http_address;
+    std::string http_url;
     bool up = false;
     bool disk_full = false;
     bool watch_incomplete = false;

@@ -59,12 +59,12 @@ struct BucketSummary {
 // reach the node is the address the transport reports the message from.
 struct Register {
   std::string node;
-  std::string http_address;  // where the node serves files ("host:port"), may be empty
+  std::string http_url;  // the node's HTTP base URL ("https://host:port"), may be empty
   Cursor cursor;
   std::vector<BucketSummary> buckets;
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.node, s.http_address, s.cursor, s.buckets);
+    return std::tie(s.node, s.http_url, s.cursor, s.buckets);
   }
 };
 

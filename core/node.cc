@@ -160,8 +160,8 @@ std::optional<Holding> Node::Servable(std::string_view path) const {
 
 void Node::SendRegister() {
   log_.Forget();
-  outbox_.Send(options_.master, Register{options_.name, options_.http_address,
-                                         log_.cursor(), index_.held().NonEmpty()});
+  outbox_.Send(options_.master, Register{options_.name, options_.http_url, log_.cursor(),
+                                         index_.held().NonEmpty()});
 }
 
 void Node::DiskFull() {

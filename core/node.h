@@ -46,7 +46,7 @@ namespace dds {
 
 struct NodeOptions {
   std::string name;
-  std::string http_address;  // where it serves files over HTTP (may be empty)
+  std::string http_url;  // its HTTP base URL, "http(s)://host:port" (may be empty)
   Address master;
 
   Duration heartbeat_interval = std::chrono::seconds(1);

@@ -92,12 +92,24 @@ void ProcessHost::WarnIfExpiring(const CertIdentity& cert) {
       "; issue a new one and send SIGHUP (docs/security.md, Rotation)");
 }
 
+void ProcessHost::AlsoOnHangUp(std::string what, std::function<Status()> reload) {
+  hang_up_reloads_.emplace_back(std::move(what), std::move(reload));
+}
+
 void ProcessHost::WaitForHangUp() {
   hang_up_->async_wait([this](boost::system::error_code ec, int) {
     if (ec) return;
-    if (Status s = ReloadTls(); !s.ok())
-      Log("SIGHUP: TLS credentials not reloaded (the current ones stay): " +
-          s.ToString());
+    if (tls_files_ || hang_up_reloads_.empty()) {
+      if (Status s = ReloadTls(); !s.ok())
+        Log("SIGHUP: TLS credentials not reloaded (the current ones stay): " +
+            s.ToString());
+    }
+    for (const auto& [what, reload] : hang_up_reloads_) {
+      if (Status s = reload(); !s.ok())
+        Log("SIGHUP: " + what + " not reloaded (the current ones stay): " + s.ToString());
+      else
+        Log("SIGHUP: " + what + " reloaded");
+    }
     WaitForHangUp();
   });
 }
@@ -184,11 +196,11 @@ NodeHost::~NodeHost() {
   if (env_) env_->set_process(nullptr);
 }
 
-Status NodeHost::Start(const std::string& http_address) {
+Status NodeHost::Start(const std::string& http_url) {
   NodeOptions options = config_.options;
   options.max_concurrent_pulls = kRuntimeConcurrentPulls;
   options.name = config_.name;
-  options.http_address = http_address;
+  options.http_url = http_url;
   options.master = config_.master;
   node_ = std::make_unique<Node>(env_.get(), options);
   env_->set_process(node_.get());

@@ -7,16 +7,19 @@
 // can be bound before the core object exists (a node registers its HTTP
 // address): Open() binds and opens stores, Start() creates and starts the
 // core. Run() serves until SIGINT/SIGTERM or Stop(); SIGHUP re-reads the TLS
-// credentials (rotation without a restart).
+// credentials, and the HTTPS ones (rotation without a restart).
 //
 // Threading: all methods are called on the thread that runs io().
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/master.h"
 #include "core/node.h"
@@ -55,6 +58,9 @@ class ProcessHost {
   // Re-reads the TLS credentials from their files; on failure the current
   // ones stay. What SIGHUP does.
   Status ReloadTls();
+  // SIGHUP also calls `reload` (the HTTPS certificate, for instance), and
+  // logs a failure with `what`.
+  void AlsoOnHangUp(std::string what, std::function<Status()> reload);
 
   // Serves until SIGINT, SIGTERM or Stop(). 0 on a clean stop, 1 if the
   // process had to stop on a fatal error (metadata could not be committed).
@@ -84,6 +90,7 @@ class ProcessHost {
   std::unique_ptr<boost::asio::signal_set> signals_;
   std::unique_ptr<boost::asio::signal_set> hang_up_;
   std::optional<TlsFiles> tls_files_;  // none: plaintext (--insecure)
+  std::vector<std::pair<std::string, std::function<Status()>>> hang_up_reloads_;
   MemoryReleaser memory_{io_};
 };
 
@@ -125,9 +132,9 @@ class NodeHost final : public ProcessHost {
  public:
   static Result<std::unique_ptr<NodeHost>> Open(NodeHostConfig config);
   ~NodeHost() override;
-  // Creates the Node (announcing `http_address`, may be empty), starts it and
+  // Creates the Node (announcing `http_url`, may be empty), starts it and
   // the data dir watcher.
-  Status Start(const std::string& http_address);
+  Status Start(const std::string& http_url);
   // REQUIRES: Start() was called.
   Node& node() { return *node_; }
   PosixFileStore& files() { return *files_; }

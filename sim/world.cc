@@ -35,7 +35,7 @@ Host& World::AddNode(const std::string& name, TestFault fault) {
   host.disk = std::make_unique<SimDisk>(name, loop_, &blobs_, observer_);
   host.node_options = options_.node;
   host.node_options.name = name;
-  host.node_options.http_address = name + ":8080";
+  host.node_options.http_url = "http://" + name + ":8080";
   host.node_options.master = std::string(kMasterName);
   host.fault = fault;
   switch (fault) {

@@ -1,28 +1,69 @@
 // The HTTP client (see client.h).
 #include "runtime/http/client.h"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <optional>
 #include <utility>
 
 #include "runtime/address.h"
 
 namespace dds::http {
+namespace {
 
-net::awaitable<Result<StringResponse>> Exchange(std::string address, Request request,
-                                                std::chrono::milliseconds timeout) {
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One request and its answer over a connected stream; the step that failed
+// and why, or the answer.
+template <class Stream>
+net::awaitable<Result<StringResponse>> RequestOver(Stream& stream, Request& request,
+                                                   const std::string& address) {
+  beast::error_code ec;
+  const auto failed = [&](std::string_view step) {
+    return Status::IOError(std::string(step) + " " + address + ": " + ec.message());
+  };
+  co_await bhttp::async_write(stream, request,
+                              net::redirect_error(net::use_awaitable, ec));
+  if (ec) co_return failed("send to");
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(kMaxClientResponseBytes);
+  co_await bhttp::async_read(stream, buffer, parser,
+                             net::redirect_error(net::use_awaitable, ec));
+  if (ec) co_return failed("read answer from");
+  co_return parser.release();
+}
+
+bool IsIpLiteral(const std::string& host) {
+  beast::error_code ec;
+  net::ip::make_address(host, ec);
+  return !ec;
+}
+
+}  // namespace
+
+net::awaitable<Result<StringResponse>> Exchange(BaseUrl url, Request request,
+                                                std::chrono::milliseconds timeout,
+                                                SslContextPtr tls) {
+  const std::string& address = url.address;
   Result<HostPort> split = ParseHostPort(address);
   if (!split.ok()) co_return split.status();
+  if (url.https && !tls)
+    co_return Status::InvalidArgument("no TLS settings to reach " + url.ToString());
   auto executor = co_await net::this_coro::executor;
   beast::error_code ec;
   const auto failed = [&](std::string_view step) {
@@ -40,49 +81,39 @@ net::awaitable<Result<StringResponse>> Exchange(std::string address, Request req
   request.set(bhttp::field::host, address);
   request.set(bhttp::field::user_agent, "dds");
   request.prepare_payload();
-  co_await bhttp::async_write(stream, request,
-                              net::redirect_error(net::use_awaitable, ec));
-  if (ec) co_return failed("send to");
-  beast::flat_buffer buffer;
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(kMaxClientResponseBytes);
-  co_await bhttp::async_read(stream, buffer, parser,
-                             net::redirect_error(net::use_awaitable, ec));
-  if (ec) co_return failed("read answer from");
-  stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
-  co_return parser.release();
+  if (!url.https) {
+    Result<StringResponse> answer = co_await RequestOver(stream, request, address);
+    stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+    co_return answer;
+  }
+  TlsStream secure(std::move(stream), *tls);
+  // The certificate must name the host dialled; SNI lets a server with
+  // several names pick the right one.
+  secure.set_verify_callback(net::ssl::host_name_verification(split->host));
+  if (!IsIpLiteral(split->host))
+    SSL_set_tlsext_host_name(secure.native_handle(), split->host.c_str());
+  co_await secure.async_handshake(TlsStream::client,
+                                  net::redirect_error(net::use_awaitable, ec));
+  if (ec) co_return failed("TLS handshake with");
+  Result<StringResponse> answer = co_await RequestOver(secure, request, address);
+  co_await secure.async_shutdown(net::redirect_error(net::use_awaitable, ec));
+  co_return answer;
 }
 
-Result<StringResponse> ExchangeBlocking(const std::string& address, Request request,
-                                        std::chrono::milliseconds timeout) {
+Result<StringResponse> ExchangeBlocking(const BaseUrl& url, Request request,
+                                        std::chrono::milliseconds timeout,
+                                        SslContextPtr tls) {
   net::io_context io;
   std::optional<Result<StringResponse>> result;
   net::co_spawn(
       io,
       [&]() -> net::awaitable<void> {
-        result.emplace(co_await Exchange(address, std::move(request), timeout));
+        result.emplace(co_await Exchange(url, std::move(request), timeout, tls));
       },
       net::detached);
   io.run();
-  if (!result) return Status::IOError("HTTP exchange with " + address + " failed");
+  if (!result) return Status::IOError("HTTP exchange with " + url.address + " failed");
   return std::move(*result);
-}
-
-Result<std::string> AddressFromUrl(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme)) {
-    return Status::InvalidArgument("URL \"" + std::string(url) +
-                                   "\" must start with http://");
-  }
-  std::string_view rest = url.substr(kScheme.size());
-  if (rest.ends_with('/')) rest.remove_suffix(1);
-  if (rest.empty() || rest.find('/') != std::string_view::npos) {
-    return Status::InvalidArgument("URL \"" + std::string(url) +
-                                   "\" must be http://HOST:PORT");
-  }
-  Result<HostPort> split = ParseHostPort(rest);
-  if (!split.ok()) return split.status();
-  return std::string(rest);
 }
 
 }  // namespace dds::http

@@ -34,6 +34,7 @@ constexpr std::chrono::milliseconds kWaitPollInterval = std::chrono::millisecond
 
 struct ClientOptions {
   std::string master_url = "http://" + std::string(kDefaultMasterHttp);
+  std::string tls_ca;  // extra CA bundle for an https master
   std::string token;
   std::string file;
   std::string path;
@@ -48,21 +49,38 @@ struct ClientOptions {
 
 std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
 
+// Where the master is, and how to verify it if it speaks HTTPS.
+struct MasterEndpoint {
+  BaseUrl url;
+  SslContextPtr tls;  // none for http
+};
+
+MasterEndpoint EndpointOf(const ClientOptions& options) {
+  Result<BaseUrl> url = ParseBaseUrl(options.master_url);
+  if (!url.ok()) Fail(kExitBadInput, url.status().message());
+  if (!url->https) return {std::move(*url), nullptr};
+  std::vector<std::filesystem::path> extra;
+  if (!options.tls_ca.empty()) extra.push_back(options.tls_ca);
+  Result<SslContextPtr> tls = MakeHttpsClient(extra);
+  if (!tls.ok()) Fail(kExitBadInput, tls.status().message());
+  return {std::move(*url), std::move(*tls)};
+}
+
 // One request to the master; fails the verb if the master is unreachable or
 // answers with a status not in `expected`.
 StringResponse Call(const ClientOptions& options, bhttp::verb verb,
                     const std::string& target,
                     std::initializer_list<bhttp::status> expected,
                     std::string body = {}) {
-  Result<std::string> address = AddressFromUrl(options.master_url);
-  if (!address.ok()) Fail(kExitBadInput, address.status().message());
+  const MasterEndpoint master = EndpointOf(options);
   Request request{verb, target, 11};
   if (!options.token.empty())
     request.set(bhttp::field::authorization, "Bearer " + options.token);
   const bool upload = verb == bhttp::verb::put;
   request.body() = std::move(body);
-  Result<StringResponse> answer = ExchangeBlocking(
-      *address, std::move(request), upload ? kUploadTimeout : kRequestTimeout);
+  Result<StringResponse> answer =
+      ExchangeBlocking(master.url, std::move(request),
+                       upload ? kUploadTimeout : kRequestTimeout, master.tls);
   if (!answer.ok()) Fail(kExitFailed, "master unreachable: " + answer.status().message());
   for (bhttp::status status : expected) {
     if (answer->result() == status) return std::move(answer.value());
@@ -110,7 +128,7 @@ void PrintStatus(const pt::ptree& status) {
                 node.get<std::string>("files_current").c_str(),
                 node.get<std::string>("files_behind").c_str(),
                 node.get<std::string>("bytes_behind").c_str(), CertCell(node, "").c_str(),
-                node.get<std::string>("http_address").c_str(),
+                node.get<std::string>("http_url", "").c_str(),
                 node.get<bool>("watch_incomplete", false)
                     ? "  (out of inotify watches: changes found by scan only)"
                     : "",
@@ -190,14 +208,14 @@ void RunRm(const ClientOptions& options) {
 // Polls /api/status until converged with at least `options.nodes` nodes up.
 // An unreachable master counts as "not yet" until the deadline.
 void RunWait(const ClientOptions& options) {
-  Result<std::string> address = AddressFromUrl(options.master_url);
-  if (!address.ok()) Fail(kExitBadInput, address.status().message());
+  const MasterEndpoint master = EndpointOf(options);
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::duration<double>(options.timeout_seconds);
   std::string last = "master unreachable";
   while (std::chrono::steady_clock::now() < deadline) {
-    Result<StringResponse> answer = ExchangeBlocking(
-        *address, Request{bhttp::verb::get, "/api/status", 11}, kRequestTimeout);
+    Result<StringResponse> answer =
+        ExchangeBlocking(master.url, Request{bhttp::verb::get, "/api/status", 11},
+                         kRequestTimeout, master.tls);
     if (answer.ok() && answer->result() == bhttp::status::ok) {
       const pt::ptree status = ParseJson(answer->body());
       size_t up = 0, behind = 0;
@@ -231,6 +249,11 @@ void AddClientCommands(CLI::App& app) {
     verb->add_option("--master", options->master_url, "Master HTTP base URL")
         ->envname("DDS_MASTER_URL")
         ->capture_default_str();
+    verb->add_option("--tls-ca", options->tls_ca,
+                     "for an https master: a CA bundle (PEM) to trust besides the "
+                     "system's, the cluster CA for instance")
+        ->envname("DDS_TLS_CA")
+        ->check(CLI::ExistingFile);
     verb->callback([options, run] { run(*options); });
     return verb;
   };

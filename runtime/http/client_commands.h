@@ -8,7 +8,9 @@
 //                          until the cluster has converged (and N nodes are up)
 //
 // Every verb takes --master URL (default http://127.0.0.1:5559, or env
-// DDS_MASTER_URL); put and rm take --token (or env DDS_ADMIN_TOKEN).
+// DDS_MASTER_URL; https:// verifies the master's certificate against the
+// system's CAs and --tls-ca, env DDS_TLS_CA); put and rm take --token (or
+// env DDS_ADMIN_TOKEN).
 // Exit codes: 0 success; 1 the operation failed (unreachable master, error
 // answer, timeout); 2 bad input (bad URL, unreadable file, bad path). On
 // failure a verb prints one line to stderr and throws CLI::RuntimeError with

@@ -19,10 +19,20 @@ std::string CertJson(std::string_view prefix, const std::optional<CertIdentity>&
          ",\"" + std::string(prefix) + "cert_expires_soon\":" + (soon ? "true" : "false");
 }
 
+// The URL a node registered, if it is one (members are authenticated, but
+// a bad URL must still not become a redirect).
+std::optional<BaseUrl> UrlOf(const NodeStatus& node) {
+  Result<BaseUrl> url = ParseBaseUrl(node.http_url);
+  if (!url.ok()) return std::nullopt;
+  return std::move(*url);
+}
+
 std::string NodeJson(const NodeStatus& node, const std::optional<CertIdentity>& cert) {
+  const std::optional<BaseUrl> url = UrlOf(node);
   return "{\"name\":" + JsonQuote(node.name) + ",\"up\":" + (node.up ? "true" : "false") +
          ",\"peer_address\":" + JsonQuote(node.peer_address) +
-         ",\"http_address\":" + JsonQuote(node.http_address) +
+         ",\"http_address\":" + JsonQuote(url ? url->address : "") +
+         ",\"http_url\":" + JsonQuote(url ? url->ToString() : "") +
          ",\"disk_full\":" + (node.disk_full ? "true" : "false") +
          ",\"files_current\":" + std::to_string(node.files_current) +
          ",\"files_behind\":" + std::to_string(node.files_behind) +
@@ -45,11 +55,22 @@ std::string EntryJson(const CatalogEntry& e) {
   return EntryJson(e.path, e.version, e.size, e.hash, e.tombstone, e.origin);
 }
 
-// Up nodes that serve HTTP, in name order.
-std::vector<NodeStatus> LiveMirrors(std::vector<NodeStatus> nodes) {
-  std::erase_if(nodes,
-                [](const NodeStatus& n) { return !n.up || n.http_address.empty(); });
-  return nodes;
+struct Mirror {
+  std::string name;
+  BaseUrl url;
+};
+
+// Up nodes that serve HTTP, in name order; with `https_only`, those that
+// serve HTTPS: a user who came over HTTPS is never sent to plain HTTP.
+std::vector<Mirror> LiveMirrors(const std::vector<NodeStatus>& nodes, bool https_only) {
+  std::vector<Mirror> mirrors;
+  for (const NodeStatus& node : nodes) {
+    if (!node.up) continue;
+    std::optional<BaseUrl> url = UrlOf(node);
+    if (url && (url->https || !https_only))
+      mirrors.push_back({node.name, std::move(*url)});
+  }
+  return mirrors;
 }
 
 StringResponse Found(const Request& request, const std::string& location) {
@@ -107,23 +128,23 @@ MasterDecision MasterHandler::HandleData(const Request& request) {
 }
 
 Response MasterHandler::Redirect(const Request& request, const DataTarget& target) {
-  std::vector<NodeStatus> candidates;
+  std::vector<Mirror> candidates;
   if (target.directory) {
-    candidates = LiveMirrors(master_.Nodes());
+    candidates = LiveMirrors(master_.Nodes(), https_);
   } else {
     const Catalog::Slot* entry = master_.catalog().Find(target.path);
     if (entry == nullptr || entry->tombstone) {
       return TextResponse(request, bhttp::status::not_found,
                           "not found: /data/" + target.path);
     }
-    candidates = LiveMirrors(master_.LiveHolders(target.path));
+    candidates = LiveMirrors(master_.LiveHolders(target.path), https_);
   }
   if (candidates.empty())
     return Unavailable(request, "no live mirror holds it right now");
-  const NodeStatus& pick = candidates[next_pick_++ % candidates.size()];
+  const Mirror& pick = candidates[next_pick_++ % candidates.size()];
   const std::string suffix =
       target.path.empty() ? "" : target.path + (target.directory ? "/" : "");
-  return Found(request, "http://" + pick.http_address + std::string(kDataPrefix) +
+  return Found(request, pick.url.ToString() + std::string(kDataPrefix) +
                             PercentEncodePath(suffix));
 }
 
@@ -146,9 +167,10 @@ MasterDecision MasterHandler::Upload(const Request& request, const DataTarget& t
     return TextResponse(request, bhttp::status::bad_request,
                         "cannot upload to a directory");
   }
-  const std::vector<NodeStatus> nodes = LiveMirrors(master_.Nodes());
+  // The master itself carries the upload to the node, over either scheme.
+  const std::vector<Mirror> nodes = LiveMirrors(master_.Nodes(), false);
   if (nodes.empty()) return Unavailable(request, "no live node to store the upload");
-  return UploadForward{nodes[next_pick_++ % nodes.size()].http_address, target.path};
+  return UploadForward{nodes[next_pick_++ % nodes.size()].url, target.path};
 }
 
 Response MasterHandler::Delete(const Request& request, const DataTarget& target) {
@@ -230,13 +252,14 @@ Response MasterHandler::ApiFiles(const Request& request) const {
 }
 
 Response MasterHandler::Mirrors(const Request& request) const {
-  const auto mirror_json = [](const NodeStatus& node) {
-    return "{\"name\":" + JsonQuote(node.name) + ",\"url\":" +
-           JsonQuote("http://" + node.http_address + std::string(kDataPrefix)) + "}";
+  const auto mirror_json = [](const Mirror& mirror) {
+    return "{\"name\":" + JsonQuote(mirror.name) +
+           ",\"url\":" + JsonQuote(mirror.url.ToString() + std::string(kDataPrefix)) +
+           "}";
   };
   return JsonResponse(
-      request,
-      "{\"mirrors\":" + JsonArray(LiveMirrors(master_.Nodes()), mirror_json) + "}");
+      request, "{\"mirrors\":" +
+                   JsonArray(LiveMirrors(master_.Nodes(), https_), mirror_json) + "}");
 }
 
 Response MasterHandler::Metrics(const Request& request) const {

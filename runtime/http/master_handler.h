@@ -8,7 +8,8 @@
 //                        "" at the end)
 //   GET /mirrors         base URLs of live mirrors, as JSON
 //   GET/HEAD /data/<p>   302 to a live node holding the current version;
-//                        503 if none is live, 404 if unknown or deleted
+//                        503 if none is live, 404 if unknown or deleted.
+//                        Over HTTPS, only to mirrors that serve HTTPS.
 //   PUT /data/<p>        admin upload: forwarded to a live node (the session
 //                        does the forwarding; this handler picks the node)
 //   DELETE /data/<p>     admin delete: Master::Remove (a tombstone)
@@ -27,6 +28,7 @@
 #include "core/status.h"
 #include "runtime/http/http_common.h"
 #include "runtime/http/target.h"
+#include "runtime/http/url.h"
 #include "runtime/tls/certs.h"
 
 namespace dds::http {
@@ -55,17 +57,22 @@ class MasterBackend {
 // The handler's answer to an authorised upload: send the request body to
 // this node's "PUT /data/<path>" and relay its answer.
 struct UploadForward {
-  std::string node_http_address;  // "host:port"
-  std::string path;               // validated
+  BaseUrl node;      // the node's HTTP front end
+  std::string path;  // validated
 };
 
 using MasterDecision = std::variant<Response, UploadForward>;
 
 class MasterHandler {
  public:
+  // `https`: this front end serves HTTPS, so it redirects only to mirrors
+  // that do too.
   MasterHandler(MasterBackend& master, std::string admin_token,
-                const HttpCounters& counters)
-      : master_(master), admin_token_(std::move(admin_token)), counters_(counters) {}
+                const HttpCounters& counters, bool https = false)
+      : master_(master),
+        admin_token_(std::move(admin_token)),
+        counters_(counters),
+        https_(https) {}
 
   MasterDecision Handle(const Request& request);
 
@@ -84,6 +91,7 @@ class MasterHandler {
   MasterBackend& master_;
   const std::string admin_token_;
   const HttpCounters& counters_;
+  const bool https_;
   // Rotates redirects and uploads over the eligible nodes.
   uint64_t next_pick_ = 0;
 };

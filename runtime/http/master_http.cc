@@ -53,11 +53,15 @@ class CoreMasterBackend final : public MasterBackend {
 
 class MasterHttpServer::Service final : public HttpService {
  public:
-  Service(dds::Master& master, AsioEnv& env, const std::string& admin_token)
+  // `node_tls` verifies nodes that serve HTTPS; the server replaces it on
+  // reload, so it is read at each forward.
+  Service(dds::Master& master, AsioEnv& env, const std::string& admin_token, bool https,
+          const SslContextPtr& node_tls)
       : env_(env),
         backend_(master, env.transport()),
-        handler_(backend_, admin_token, counters_),
-        admin_token_(admin_token) {}
+        handler_(backend_, admin_token, counters_, https),
+        admin_token_(admin_token),
+        node_tls_(node_tls) {}
 
   // A delete changes the catalog: it goes through the Env like any message
   // and is answered once the tombstone is durable.
@@ -83,10 +87,10 @@ class MasterHttpServer::Service final : public HttpService {
     forward.set(bhttp::field::authorization, "Bearer " + admin_token_);
     forward.body() = std::move(request.body());
     Result<StringResponse> answer =
-        co_await Exchange(upload.node_http_address, std::move(forward), kForwardTimeout);
+        co_await Exchange(upload.node, std::move(forward), kForwardTimeout, node_tls_);
     if (!answer.ok()) {
       co_return TextResponse(request, bhttp::status::bad_gateway,
-                             "upload to node " + upload.node_http_address +
+                             "upload to node " + upload.node.ToString() +
                                  " failed: " + answer.status().message());
     }
     StringResponse response =
@@ -103,6 +107,7 @@ class MasterHttpServer::Service final : public HttpService {
   CoreMasterBackend backend_;
   MasterHandler handler_;
   const std::string admin_token_;
+  const SslContextPtr& node_tls_;
 };
 
 MasterHttpServer::MasterHttpServer(net::io_context& io, MasterHttpOptions options)
@@ -110,10 +115,26 @@ MasterHttpServer::MasterHttpServer(net::io_context& io, MasterHttpOptions option
 
 MasterHttpServer::~MasterHttpServer() = default;
 
-Result<std::string> MasterHttpServer::Bind() { return listener_.Bind(options_.listen); }
+Result<BaseUrl> MasterHttpServer::Bind() {
+  if (Status s = LoadNodeTrust(); !s.ok()) return s;
+  return listener_.Bind(options_.listen, options_.https);
+}
+
+Status MasterHttpServer::ReloadHttps() {
+  if (Status s = LoadNodeTrust(); !s.ok()) return s;
+  return listener_.ReloadHttps();
+}
+
+Status MasterHttpServer::LoadNodeTrust() {
+  Result<SslContextPtr> tls = MakeHttpsClient(options_.trust);
+  if (!tls.ok()) return tls.status();
+  node_tls_ = std::move(*tls);
+  return Status::Ok();
+}
 
 void MasterHttpServer::Serve(dds::Master& master, AsioEnv& env) {
-  service_ = std::make_unique<Service>(master, env, options_.admin_token);
+  service_ = std::make_unique<Service>(master, env, options_.admin_token,
+                                       options_.https.has_value(), node_tls_);
   listener_.Serve(*service_);
 }
 

@@ -6,19 +6,23 @@
 //
 //   dds::http::MasterHttpServer http(io, {.listen = http_flag,
 //                                         .admin_token = token});
-//   dds::Result<std::string> bound = http.Bind();  // log it
+//   dds::Result<BaseUrl> bound = http.Bind();  // log it
 //   http.Serve(master, env);  // the master's AsioEnv
 //
 // Suggested flags for `dds master`: `--http HOST:PORT` (default
 // 127.0.0.1:5559, the client verbs' default) and `--admin-token` (or env
 // DDS_ADMIN_TOKEN); without a token, PUT and DELETE answer 403.
+// `--https-cert`/`--https-key` serve HTTPS instead; SIGHUP re-reads them.
 //
 // Threading: call from the io_context's thread; handlers run there too.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/master.h"
 #include "core/status.h"
@@ -31,7 +35,11 @@ inline constexpr std::string_view kDefaultMasterHttp = "127.0.0.1:5559";
 
 struct MasterHttpOptions {
   std::string listen = std::string(kDefaultMasterHttp);
-  std::string admin_token;  // empty: PUT and DELETE refused (403)
+  std::string admin_token;          // empty: PUT and DELETE refused (403)
+  std::optional<HttpsFiles> https;  // serve HTTPS with these; none: HTTP
+  // CA bundles trusted, besides the system's, when an upload is forwarded to
+  // a node that serves HTTPS (the cluster CA, for instance).
+  std::vector<std::filesystem::path> trust;
 };
 
 class MasterHttpServer {
@@ -41,8 +49,12 @@ class MasterHttpServer {
   MasterHttpServer(const MasterHttpServer&) = delete;
   MasterHttpServer& operator=(const MasterHttpServer&) = delete;
 
-  // Binds the listening socket; returns the bound "host:port".
-  Result<std::string> Bind();
+  // Binds the listening socket and loads the HTTPS files; returns the bound
+  // base URL.
+  Result<BaseUrl> Bind();
+  // Re-reads the HTTPS files (what SIGHUP does); on failure the current ones
+  // stay.
+  Status ReloadHttps();
   // REQUIRES: Bind() succeeded; `master` and `env` (its Env, through which
   // deletes reach the core) outlive the io_context's run.
   void Serve(dds::Master& master, AsioEnv& env);
@@ -50,7 +62,11 @@ class MasterHttpServer {
  private:
   class Service;
 
+  // (Re)loads node_tls_ from options_.trust and the system's CAs.
+  Status LoadNodeTrust();
+
   const MasterHttpOptions options_;
+  SslContextPtr node_tls_;  // verifies nodes that serve HTTPS
   std::unique_ptr<Service> service_;
   HttpListener listener_;
 };

@@ -118,7 +118,11 @@ NodeHttpServer::NodeHttpServer(net::io_context& io, NodeHttpOptions options)
 
 NodeHttpServer::~NodeHttpServer() = default;
 
-Result<std::string> NodeHttpServer::Bind() { return listener_.Bind(options_.listen); }
+Result<BaseUrl> NodeHttpServer::Bind() {
+  return listener_.Bind(options_.listen, options_.https);
+}
+
+Status NodeHttpServer::ReloadHttps() { return listener_.ReloadHttps(); }
 
 void NodeHttpServer::Serve(dds::Node& node, PosixFileStore& files, AsioEnv& env) {
   service_ =

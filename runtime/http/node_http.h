@@ -7,8 +7,8 @@
 //
 //   dds::http::NodeHttpServer http(io, {.listen = http_flag,
 //                                       .admin_token = token});
-//   dds::Result<std::string> bound = http.Bind();  // "127.0.0.1:41234"
-//   node_options.http_address = *bound;            // log it, too
+//   dds::Result<BaseUrl> bound = http.Bind();  // "http://127.0.0.1:41234"
+//   node_options.http_url = bound->ToString();  // log it, too
 //   ... construct and Start() the dds::Node ...
 //   http.Serve(node, files, env);  // the node's PosixFileStore and AsioEnv
 //
@@ -16,12 +16,15 @@
 // any free port) and `--admin-token` (or env DDS_ADMIN_TOKEN), which enables
 // `PUT /data/<path>` uploads; the master forwards `dds put` to a node with the
 // same token, so a cluster gives master and nodes the same one.
+// `--https-cert`/`--https-key` serve HTTPS instead; SIGHUP re-reads them.
 //
 // Threading: call from the io_context's thread; handlers run there too.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/env.h"
@@ -35,7 +38,8 @@ namespace dds::http {
 
 struct NodeHttpOptions {
   std::string listen = "127.0.0.1:0";
-  std::string admin_token;  // empty: uploads refused (403)
+  std::string admin_token;          // empty: uploads refused (403)
+  std::optional<HttpsFiles> https;  // serve HTTPS with these; none: HTTP
 };
 
 class NodeHttpServer {
@@ -45,8 +49,12 @@ class NodeHttpServer {
   NodeHttpServer(const NodeHttpServer&) = delete;
   NodeHttpServer& operator=(const NodeHttpServer&) = delete;
 
-  // Binds the listening socket; returns the bound "host:port".
-  Result<std::string> Bind();
+  // Binds the listening socket and loads the HTTPS files; returns the bound
+  // base URL.
+  Result<BaseUrl> Bind();
+  // Re-reads the HTTPS files (what SIGHUP does); on failure the current ones
+  // stay.
+  Status ReloadHttps();
   // Starts serving `node`'s files. REQUIRES: Bind() succeeded; `node`,
   // `files` (its data directory) and `env` (its Env, through which uploads
   // reach the core) outlive the io_context's run.

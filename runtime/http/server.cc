@@ -1,5 +1,6 @@
-// The connection loop (see server.h): accept, then per connection read a
-// header, pick the body limit, read the body, let the service answer, write.
+// The connection loop (see server.h): accept, shake hands if HTTPS, then per
+// request read a header, pick the body limit, read the body, let the service
+// answer, write. The loop is one template over the plain and the TLS stream.
 #include "runtime/http/server.h"
 
 #include <array>
@@ -15,6 +16,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cassert>
 #include <chrono>
 #include <exception>
@@ -28,10 +30,14 @@ namespace dds::http {
 namespace {
 
 using tcp = net::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // Idle time allowed before a request starts, and for each read or write.
 constexpr auto kIdleTimeout = std::chrono::seconds(30);
 constexpr auto kIoTimeout = std::chrono::seconds(30);
+// A client that connects to an HTTPS port must finish its handshake within
+// this long: a stalled handshake holds a connection slot.
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 // After an error answer, unread input is drained (up to this much, for up to
 // kDrainTimeout) so that closing does not reset the connection and destroy
@@ -39,12 +45,17 @@ constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 constexpr size_t kDrainBytes = 1 << 20;
 constexpr auto kDrainTimeout = std::chrono::seconds(1);
 
-// Shared by the accept loop and its sessions; lives as long as any of them.
+}  // namespace
+
+// Shared by the listener, its accept loop and its sessions; lives as long as
+// any of them.
 struct ListenerState {
-  explicit ListenerState(HttpService& s) : service(s) {}
-  HttpService& service;
+  HttpService* service = nullptr;
+  SslContextPtr tls;  // none: plain HTTP
   size_t sessions = 0;
 };
+
+namespace {
 
 // Ends the connection without an answer: the peer left or went quiet.
 bool IsQuietEnd(const beast::error_code& ec) {
@@ -61,21 +72,53 @@ bool BodyTooLarge(const bhttp::request_parser<bhttp::string_body>& parser) {
   return parser.chunked() || parser.content_length().value_or(0) > kMaxSmallBodyBytes;
 }
 
-template <class Body>
-net::awaitable<beast::error_code> Write(beast::tcp_stream& stream,
-                                        bhttp::response<Body>& response) {
+template <class Stream, class Body>
+net::awaitable<beast::error_code> Write(Stream& stream, bhttp::response<Body>& response) {
   bhttp::serializer<false, Body> serializer{response};
   beast::error_code ec;
   while (!ec && !serializer.is_done()) {
-    stream.expires_after(kIoTimeout);
+    beast::get_lowest_layer(stream).expires_after(kIoTimeout);
     co_await bhttp::async_write_some(stream, serializer,
                                      net::redirect_error(net::use_awaitable, ec));
   }
   co_return ec;
 }
 
-// Answers a request that could not be read, then half-closes and drains.
-net::awaitable<void> WriteError(beast::tcp_stream& stream, const beast::error_code& ec,
+// Ends a plain connection: no more answers.
+net::awaitable<void> End(beast::tcp_stream& stream) {
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  co_return;
+}
+
+// Ends a TLS connection with a close_notify, so the client can tell the end
+// of the answer from a cut.
+net::awaitable<void> End(TlsStream& stream) {
+  beast::get_lowest_layer(stream).expires_after(kDrainTimeout);
+  beast::error_code ignored;
+  co_await stream.async_shutdown(net::redirect_error(net::use_awaitable, ignored));
+  co_await End(beast::get_lowest_layer(stream));
+}
+
+// After an error answer, a plain connection drains unread input before it
+// closes (see kDrainBytes).
+net::awaitable<void> EndAfterError(beast::tcp_stream& stream) {
+  co_await End(stream);
+  beast::error_code ignored;
+  std::array<char, 16 * 1024> sink;
+  stream.expires_after(kDrainTimeout);
+  for (size_t drained = 0; !ignored && drained < kDrainBytes;) {
+    drained += co_await stream.async_read_some(
+        net::buffer(sink), net::redirect_error(net::use_awaitable, ignored));
+  }
+}
+
+// TLS cannot half-close: the close_notify is the end of the answer.
+net::awaitable<void> EndAfterError(TlsStream& stream) { co_await End(stream); }
+
+// Answers a request that could not be read, then ends the connection.
+template <class Stream>
+net::awaitable<void> WriteError(Stream& stream, const beast::error_code& ec,
                                 HttpCounters& counters) {
   Request request;
   request.keep_alive(false);
@@ -86,25 +129,18 @@ net::awaitable<void> WriteError(beast::tcp_stream& stream, const beast::error_co
   StringResponse response = TextResponse(request, status, "bad request: " + ec.message());
   ++counters.by_status[static_cast<unsigned>(status)];
   if (co_await Write(stream, response)) co_return;
-  beast::error_code ignored;
-  stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-  std::array<char, 16 * 1024> sink;
-  stream.expires_after(kDrainTimeout);
-  for (size_t drained = 0; !ignored && drained < kDrainBytes;) {
-    drained += co_await stream.async_read_some(
-        net::buffer(sink), net::redirect_error(net::use_awaitable, ignored));
-  }
+  co_await EndAfterError(stream);
 }
 
 // Reads one request; on failure returns the error and leaves `request` empty.
-net::awaitable<beast::error_code> ReadRequest(beast::tcp_stream& stream,
-                                              beast::flat_buffer& buffer,
+template <class Stream>
+net::awaitable<beast::error_code> ReadRequest(Stream& stream, beast::flat_buffer& buffer,
                                               Request& request) {
   bhttp::request_parser<bhttp::string_body> parser;
   parser.header_limit(kMaxHeaderBytes);
   parser.body_limit(kMaxUploadBytes);
   beast::error_code ec;
-  stream.expires_after(kIdleTimeout);
+  beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
   co_await bhttp::async_read_header(stream, buffer, parser,
                                     net::redirect_error(net::use_awaitable, ec));
   if (ec) co_return ec;
@@ -114,7 +150,7 @@ net::awaitable<beast::error_code> ReadRequest(beast::tcp_stream& stream,
     if (ec = co_await Write(stream, proceed); ec) co_return ec;
   }
   while (!parser.is_done()) {
-    stream.expires_after(kIoTimeout);
+    beast::get_lowest_layer(stream).expires_after(kIoTimeout);
     co_await bhttp::async_read_some(stream, buffer, parser,
                                     net::redirect_error(net::use_awaitable, ec));
     if (ec) co_return ec;
@@ -123,25 +159,52 @@ net::awaitable<beast::error_code> ReadRequest(beast::tcp_stream& stream,
   co_return ec;
 }
 
-net::awaitable<void> RunSession(beast::tcp_stream stream,
-                                std::shared_ptr<ListenerState> state) {
+template <class Stream>
+net::awaitable<void> ServeRequests(Stream& stream, HttpService& service) {
   beast::flat_buffer buffer;
   for (;;) {
     Request request;
     beast::error_code ec = co_await ReadRequest(stream, buffer, request);
     if (ec) {
-      if (!IsQuietEnd(ec)) co_await WriteError(stream, ec, state->service.counters());
-      break;
+      if (!IsQuietEnd(ec)) co_await WriteError(stream, ec, service.counters());
+      co_return;
     }
-    Response response = co_await state->service.Handle(std::move(request));
-    ++state->service.counters().by_status[static_cast<unsigned>(StatusOf(response))];
+    Response response = co_await service.Handle(std::move(request));
+    ++service.counters().by_status[static_cast<unsigned>(StatusOf(response))];
     const bool keep_alive =
         std::visit([](const auto& r) { return r.keep_alive(); }, response);
     ec = co_await std::visit([&](auto& r) { return Write(stream, r); }, response);
-    if (ec || !keep_alive) break;
+    if (ec) co_return;
+    if (!keep_alive) break;
   }
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  co_await End(stream);
+}
+
+std::string PeerOf(const tcp::socket& socket) {
+  beast::error_code ec;
+  const tcp::endpoint peer = socket.remote_endpoint(ec);
+  return ec ? "a client" : FormatEndpoint(peer);
+}
+
+// `tls` is held here for as long as the stream made from it lives.
+net::awaitable<void> RunSession(tcp::socket socket, SslContextPtr tls,
+                                std::shared_ptr<ListenerState> state) {
+  if (!tls) {
+    beast::tcp_stream stream(std::move(socket));
+    co_await ServeRequests(stream, *state->service);
+    co_return;
+  }
+  const std::string peer = PeerOf(socket);
+  TlsStream stream(beast::tcp_stream(std::move(socket)), *tls);
+  beast::get_lowest_layer(stream).expires_after(kHandshakeTimeout);
+  beast::error_code ec;
+  co_await stream.async_handshake(TlsStream::server,
+                                  net::redirect_error(net::use_awaitable, ec));
+  if (ec) {
+    Log("https: handshake with " + peer + " failed: " + ec.message());
+    co_return;
+  }
+  co_await ServeRequests(stream, *state->service);
 }
 
 void LogFailure(std::exception_ptr failure) {
@@ -168,7 +231,7 @@ net::awaitable<void> AcceptLoop(tcp::acceptor acceptor,
     if (state->sessions >= kMaxConnections) continue;  // `socket` closes here.
     ++state->sessions;
     net::co_spawn(acceptor.get_executor(),
-                  RunSession(beast::tcp_stream(std::move(socket)), state),
+                  RunSession(std::move(socket), state->tls, state),
                   [state](std::exception_ptr failure) {
                     --state->sessions;
                     LogFailure(failure);
@@ -178,7 +241,15 @@ net::awaitable<void> AcceptLoop(tcp::acceptor acceptor,
 
 }  // namespace
 
-Result<std::string> HttpListener::Bind(std::string_view listen) {
+HttpListener::HttpListener(net::io_context& io)
+    : io_(io), state_(std::make_shared<ListenerState>()) {}
+
+HttpListener::~HttpListener() = default;
+
+Result<BaseUrl> HttpListener::Bind(std::string_view listen,
+                                   std::optional<HttpsFiles> https) {
+  https_ = std::move(https);
+  if (Status s = ReloadHttps(); !s.ok()) return s;
   Result<HostPort> address = ParseHostPort(listen);
   if (!address.ok()) return address.status();
   Result<tcp::endpoint> bound = BindAcceptor(acceptor_.emplace(io_), *address);
@@ -186,15 +257,22 @@ Result<std::string> HttpListener::Bind(std::string_view listen) {
     acceptor_.reset();
     return bound.status();
   }
-  return FormatEndpoint(*bound);
+  return BaseUrl{.https = https_.has_value(), .address = FormatEndpoint(*bound)};
 }
 
 void HttpListener::Serve(HttpService& service) {
   assert(acceptor_.has_value());
-  net::co_spawn(
-      io_, AcceptLoop(std::move(*acceptor_), std::make_shared<ListenerState>(service)),
-      LogFailure);
+  state_->service = &service;
+  net::co_spawn(io_, AcceptLoop(std::move(*acceptor_), state_), LogFailure);
   acceptor_.reset();
+}
+
+Status HttpListener::ReloadHttps() {
+  if (!https_) return Status::Ok();
+  Result<SslContextPtr> tls = LoadHttpsServer(*https_);
+  if (!tls.ok()) return tls.status();
+  state_->tls = std::move(*tls);
+  return Status::Ok();
 }
 
 }  // namespace dds::http

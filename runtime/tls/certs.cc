@@ -5,6 +5,7 @@
 // run leaves nothing behind.
 #include "runtime/tls/certs.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -403,10 +404,46 @@ Status InitCa(const fs::path& dir, int days) {
   return WritePair(dir, cert_path, cert->get(), key_path, key->get(), false);
 }
 
+Result<std::string> AltNameOf(std::string_view host) {
+  const std::string text(host);
+  unsigned char address[16];
+  if (::inet_pton(AF_INET, text.c_str(), address) == 1 ||
+      ::inet_pton(AF_INET6, text.c_str(), address) == 1) {
+    return "IP:" + text;
+  }
+  // RFC 1123 host names: dot-separated labels of letters, digits and '-'.
+  const auto bad = [&] {
+    return Status::InvalidArgument("host '" + text +
+                                   "' is neither an IP address nor a DNS name");
+  };
+  if (text.empty() || text.size() > 253) return bad();
+  size_t start = 0;
+  for (;;) {
+    const size_t dot = std::min(text.find('.', start), text.size());
+    const std::string_view label = std::string_view(text).substr(start, dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' ||
+        label.back() == '-' || !std::all_of(label.begin(), label.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+        })) {
+      return bad();
+    }
+    if (dot == text.size()) break;
+    start = dot + 1;
+  }
+  return "DNS:" + text;
+}
+
 Status IssueCert(const fs::path& ca_dir, std::string_view name, Role role, int days,
-                 const fs::path& out_dir, bool overwrite) {
+                 const fs::path& out_dir, bool overwrite,
+                 const std::vector<std::string>& hosts) {
   if (std::string why = CheckMemberName(name); !why.empty())
     return Status::InvalidArgument("member name '" + std::string(name) + "' " + why);
+  std::string alt_names = "DNS:" + std::string(name);
+  for (const std::string& host : hosts) {
+    Result<std::string> alt = AltNameOf(host);
+    if (!alt.ok()) return alt.status();
+    alt_names += "," + *alt;
+  }
   if (name == kReservedName)
     return Status::InvalidArgument("member name 'ca' is taken by the CA's own files");
   if (Status s = CheckDays(days); !s.ok()) return s;
@@ -425,7 +462,7 @@ Status IssueCert(const fs::path& ca_dir, std::string_view name, Role role, int d
                                      {NID_key_usage, "critical,digitalSignature"},
                                      {NID_ext_key_usage, "serverAuth,clientAuth"},
                                      {NID_authority_key_identifier, "keyid:always"},
-                                     {NID_subject_alt_name, "DNS:" + std::string(name)}},
+                                     {NID_subject_alt_name, alt_names}},
                       .days = days};
   Result<X509Ptr> cert = SignCert(spec, key->get(), &*ca);
   if (!cert.ok()) return cert.status();

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
@@ -58,11 +59,18 @@ inline constexpr int kMaxDays = 36500;
 Status InitCa(const std::filesystem::path& dir, int days = kDefaultCaDays);
 
 // Issues NAME.crt and NAME.key in `out_dir` (made 0700 if missing), signed by
-// the CA in `ca_dir`, valid for `days` but never beyond the CA. Refuses an
-// invalid name, an expired CA, and existing files unless `overwrite`
-// (rotation), which replaces each file atomically.
+// the CA in `ca_dir`, valid for `days` but never beyond the CA. `hosts` (IP
+// addresses or DNS names) are added as subject alternative names, so the same
+// certificate can serve HTTPS to users at those hosts (--https-cert). Refuses
+// an invalid name or host, an expired CA, and existing files unless
+// `overwrite` (rotation), which replaces each file atomically.
 Status IssueCert(const std::filesystem::path& ca_dir, std::string_view name, Role role,
-                 int days, const std::filesystem::path& out_dir, bool overwrite);
+                 int days, const std::filesystem::path& out_dir, bool overwrite,
+                 const std::vector<std::string>& hosts = {});
+
+// The subjectAltName entry for `host`, "IP:…" or "DNS:…"; InvalidArgument if
+// it is neither an IP address nor a DNS name.
+Result<std::string> AltNameOf(std::string_view host);
 
 // Owning handles for OpenSSL objects: OpenSslPtr<X509_STORE, X509_STORE_free>.
 template <auto Free>

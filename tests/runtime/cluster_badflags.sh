@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Goal: `dds master` and `dds node` refuse a bad address flag (--listen,
 # --http, --master, --advertise, on the command line or in a --config file),
-# and missing or contradictory TLS flags,
+# and missing, contradictory or unusable TLS and HTTPS flags,
 # with a one-line error and exit 2, before they create anything on disk.
 # Method: run each bad invocation in an empty directory, pointing every
 # state and data dir inside it, then check the exit code, stderr and that the
@@ -45,6 +45,17 @@ refused --tls-ca node --master 127.0.0.1:1 --data-dir data
 touch "$WORK/ca.crt"
 refused --insecure master --insecure --tls-ca "$WORK/ca.crt" --state-dir state
 refused --tls-cert node --master 127.0.0.1:1 --data-dir data --tls-cert "$WORK/missing.crt"
+
+step "HTTPS: a certificate without its key; a key of another certificate"
+"$DDS" ca init "$WORK/ca" >/dev/null
+"$DDS" ca issue a --role node --ca "$WORK/ca" --host 127.0.0.1 >/dev/null
+"$DDS" ca issue b --role node --ca "$WORK/ca" >/dev/null
+refused --https-key master --insecure --listen :0 --https-cert "$WORK/ca/a.crt" \
+  --state-dir state
+refused "mismatch" node --insecure --master 127.0.0.1:1 --data-dir data \
+  --https-cert "$WORK/ca/a.crt" --https-key "$WORK/ca/b.key"
+refused "HTTPS certificate" master --insecure --listen :0 --state-dir state \
+  --https-cert "$WORK/ca/ca.key" --https-key "$WORK/ca/a.key"
 
 step "a bad address in a --config file"
 printf '[master]\nlisten = "nonsense"\n' >"$WORK/bad.toml"

@@ -60,7 +60,7 @@ NodeStatus MakeNode(std::string name, bool up, std::string http) {
   NodeStatus node;
   node.name = std::move(name);
   node.up = up;
-  node.http_address = std::move(http);
+  node.http_url = std::move(http);
   node.peer_address = "127.0.0.1:1";
   node.files_current = 1;
   node.files_behind = 2;
@@ -70,9 +70,9 @@ NodeStatus MakeNode(std::string name, bool up, std::string http) {
 
 struct Fixture {
   Fixture() : handler(master, "tok", counters) {
-    master.nodes_ = {MakeNode("n1", true, "127.0.0.1:8001"),
-                     MakeNode("n2", false, "127.0.0.1:8002"),
-                     MakeNode("n3", true, "127.0.0.1:8003")};
+    master.nodes_ = {MakeNode("n1", true, "http://127.0.0.1:8001"),
+                     MakeNode("n2", false, "http://127.0.0.1:8002"),
+                     MakeNode("n3", true, "http://127.0.0.1:8003")};
     master.catalog_.Apply(testing::MakeEntry("a b.txt", 2, 5));
     master.catalog_.Apply(testing::MakeEntry("gone", 3, 0, true));
     master.catalog_.Apply(testing::MakeEntry("orphan", 1, 5));
@@ -120,7 +120,8 @@ BOOST_AUTO_TEST_CASE(status_and_catalog_json) {
       "\"master_cert_expires_soon\":false,\"nodes\":[{"));
   BOOST_TEST(
       json.find("{\"name\":\"n2\",\"up\":false,\"peer_address\":\"127.0.0.1:1\","
-                "\"http_address\":\"127.0.0.1:8002\",\"disk_full\":false,"
+                "\"http_address\":\"127.0.0.1:8002\","
+                "\"http_url\":\"http://127.0.0.1:8002\",\"disk_full\":false,"
                 "\"files_current\":1,\"files_behind\":2,\"bytes_behind\":30,"
                 "\"synced\":false,\"watch_incomplete\":false,\"cert_expires\":\"\","
                 "\"cert_expires_soon\":false}") != std::string::npos);
@@ -168,15 +169,42 @@ BOOST_AUTO_TEST_CASE(redirects_to_a_live_holder_only) {
   BOOST_TEST(Header(listing, bhttp::field::location).ends_with("/data/"));
 }
 
+BOOST_AUTO_TEST_CASE(over_https_redirects_only_to_https_mirrors) {
+  master.nodes_.push_back(MakeNode("n4", true, "https://127.0.0.1:8004"));
+  master.nodes_.push_back(MakeNode("n5", true, "ftp://127.0.0.1:8005"));
+  master.nodes_.push_back(MakeNode("n6", true, "127.0.0.1:8006"));
+  master.holders_["a b.txt"] = {"n1", "n4", "n5", "n6"};
+  MasterHandler https(master, "tok", counters, /*https=*/true);
+  const auto location = [](MasterHandler& h) {
+    MasterDecision d = h.Handle(Make("GET", "/data/a%20b.txt"));
+    return Header(std::get<Response>(d), bhttp::field::location);
+  };
+  for (int i = 0; i < 4; ++i) {
+    BOOST_TEST(location(https) == "https://127.0.0.1:8004/data/a%20b.txt");
+  }
+  // Plain HTTP may go either way, never to an address that is not a URL.
+  std::set<std::string> seen;
+  for (int i = 0; i < 4; ++i) seen.insert(location(handler));
+  BOOST_TEST(seen == (std::set<std::string>{"http://127.0.0.1:8001/data/a%20b.txt",
+                                            "https://127.0.0.1:8004/data/a%20b.txt"}));
+  MasterDecision mirrors = https.Handle(Make("GET", "/mirrors"));
+  BOOST_TEST(
+      Body(std::get<Response>(mirrors)) ==
+      "{\"mirrors\":[{\"name\":\"n4\",\"url\":\"https://127.0.0.1:8004/data/\"}]}\n");
+  master.holders_["a b.txt"] = {"n1"};
+  BOOST_TEST(Code(std::get<Response>(https.Handle(Make("GET", "/data/a%20b.txt")))) ==
+             503u);
+}
+
 BOOST_AUTO_TEST_CASE(upload_needs_the_token_and_picks_a_live_node) {
   BOOST_TEST(Code(Answer(Make("PUT", "/data/new", "", "abc"))) == 401u);
   BOOST_TEST(Code(Answer(Make("PUT", "/data/new", "Authorization: Bearer nope\r\n",
                               "abc"))) == 401u);
-  for (const char* expected : {"127.0.0.1:8001", "127.0.0.1:8003"}) {
+  for (const char* expected : {"http://127.0.0.1:8001", "http://127.0.0.1:8003"}) {
     MasterDecision d =
         handler.Handle(Make("PUT", "/data/new", "Authorization: Bearer tok\r\n", "x"));
     BOOST_REQUIRE(std::holds_alternative<UploadForward>(d));
-    BOOST_TEST(std::get<UploadForward>(d).node_http_address == expected);
+    BOOST_TEST(std::get<UploadForward>(d).node.ToString() == expected);
     BOOST_TEST(std::get<UploadForward>(d).path == "new");
   }
   for (NodeStatus& node : master.nodes_) node.up = false;

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "runtime/log.h"
 #include "runtime/tls/certs.h"
@@ -28,6 +29,7 @@ struct IssueFlags {
   std::string out_dir;  // empty: the CA directory
   int days = kDefaultCertDays;
   bool force = false;
+  std::vector<std::string> hosts;
 };
 
 std::string CheckRole(const std::string& name) {
@@ -62,7 +64,8 @@ void RunIssue(const IssueFlags& flags) {
   SetLogLabel("dds ca");
   const fs::path out = flags.out_dir.empty() ? flags.ca_dir : flags.out_dir;
   const Role role = ParseRole(flags.role).value();  // checked while parsing
-  if (Status s = IssueCert(flags.ca_dir, flags.name, role, flags.days, out, flags.force);
+  if (Status s = IssueCert(flags.ca_dir, flags.name, role, flags.days, out, flags.force,
+                           flags.hosts);
       !s.ok())
     Fail("cannot issue a certificate", s);
   const fs::path cert_path = CaPaths::MemberCert(out, flags.name);
@@ -94,6 +97,15 @@ void AddIssueCommand(CLI::App* ca) {
   cmd->add_option("--ca", flags->ca_dir, "the CA directory")->capture_default_str();
   cmd->add_option("--out", flags->out_dir, "where to write (default: the CA directory)");
   AddDaysOption(cmd, &flags->days);
+  cmd->add_option("--host", flags->hosts,
+                  "an IP address or DNS name users reach this member's HTTPS at "
+                  "(repeatable); the certificate then also serves --https-cert")
+      ->check(CLI::Validator(
+          [](const std::string& host) {
+            Result<std::string> alt = AltNameOf(host);
+            return alt.ok() ? std::string() : alt.status().message();
+          },
+          "HOST"));
   cmd->add_flag("--force", flags->force,
                 "replace an existing NAME.crt and NAME.key (certificate rotation)");
   cmd->callback([flags] { RunIssue(*flags); });

@@ -7,7 +7,9 @@
 //
 // Unless --insecure, the launcher is the cluster's CA: it makes one in
 // DIR/tls, and a certificate for the master and each node, on first use
-// (a kept --dir reuses them), so the quick start is mutual TLS too.
+// (a kept --dir reuses them), so the quick start is mutual TLS too. The
+// certificates also name 127.0.0.1, so with --https every process serves
+// its HTTP front end over HTTPS with its own certificate.
 #include "tools/dds/cluster.h"
 
 #include <fcntl.h>
@@ -49,6 +51,7 @@ struct ClusterFlags {
   std::string dir;
   bool sample_files = false;
   bool insecure = false;
+  bool https = false;
 };
 
 struct Child {
@@ -80,8 +83,9 @@ class Cluster {
  private:
   Status Prepare();
   Status MakeCertificates();
-  // The TLS flags of child `name` (or --insecure).
+  // The TLS flags of child `name` (or --insecure), and its HTTP flags.
   std::vector<std::string> TlsArgs(const std::string& name) const;
+  std::vector<std::string> HttpArgs(const std::string& name) const;
   void WriteSampleFiles(const fs::path& dir);
   Status Spawn(Child& child, const std::vector<std::string>& args);
   void ReadLines(Child& child);
@@ -145,7 +149,8 @@ Status Cluster::MakeCertificates() {
   }
   auto issue = [&](const std::string& name, Role role) {
     if (fs::exists(CaPaths::MemberCert(tls, name))) return Status::Ok();
-    return IssueCert(tls, name, role, kDefaultCertDays, tls, /*overwrite=*/false);
+    return IssueCert(tls, name, role, kDefaultCertDays, tls, /*overwrite=*/false,
+                     {"127.0.0.1"});
   };
   if (Status s = issue("master", Role::kMaster); !s.ok()) return s;
   for (int i = 1; i <= flags_.nodes; ++i) {
@@ -160,6 +165,19 @@ std::vector<std::string> Cluster::TlsArgs(const std::string& name) const {
   return {"--tls-ca",   CaPaths::Cert(tls).string(),
           "--tls-cert", CaPaths::MemberCert(tls, name).string(),
           "--tls-key",  CaPaths::MemberKey(tls, name).string()};
+}
+
+std::vector<std::string> Cluster::HttpArgs(const std::string& name) const {
+#ifdef DDS_HAVE_HTTP
+  if (!flags_.https) return {"--http", "127.0.0.1:0"};
+  const fs::path tls = dir_ / "tls";
+  return {"--http",       "127.0.0.1:0",
+          "--https-cert", CaPaths::MemberCert(tls, name).string(),
+          "--https-key",  CaPaths::MemberKey(tls, name).string()};
+#else
+  (void)name;
+  return {};
+#endif
 }
 
 void Cluster::WriteSampleFiles(const fs::path& dir) {
@@ -231,9 +249,7 @@ void Cluster::StartNodes() {
                                      (dir_ / child->name).string(),
                                      "--listen",
                                      "127.0.0.1:0"};
-#ifdef DDS_HAVE_HTTP
-    args.insert(args.end(), {"--http", "127.0.0.1:0"});
-#endif
+    for (std::string& arg : HttpArgs(child->name)) args.push_back(std::move(arg));
     for (std::string& arg : TlsArgs(child->name)) args.push_back(std::move(arg));
     Child& ref = *child;
     children_.push_back(std::move(child));
@@ -271,7 +287,10 @@ void Cluster::Announce() {
   }
   std::cout << "admin token: " << std::getenv("DDS_ADMIN_TOKEN") << "\n";
   if (!master.http.empty()) {
-    std::cout << "try: DDS_MASTER_URL=" << master.http << " dds status\n";
+    const std::string ca = flags_.https
+                               ? " DDS_TLS_CA=" + CaPaths::Cert(dir_ / "tls").string()
+                               : std::string();
+    std::cout << "try: DDS_MASTER_URL=" << master.http << ca << " dds status\n";
   }
   std::cout << "Ctrl-C stops the cluster." << std::endl;
 }
@@ -353,9 +372,7 @@ int Cluster::Run() {
   master->label = "dds master";
   std::vector<std::string> args = {"master", "--listen", "127.0.0.1:0", "--state-dir",
                                    (dir_ / "master").string()};
-#ifdef DDS_HAVE_HTTP
-  args.insert(args.end(), {"--http", "127.0.0.1:0"});
-#endif
+  for (std::string& arg : HttpArgs("master")) args.push_back(std::move(arg));
   for (std::string& arg : TlsArgs("master")) args.push_back(std::move(arg));
   children_.push_back(std::move(master));
   if (Status s = Spawn(*children_[0], args); !s.ok()) Fail("cannot start", s);
@@ -387,9 +404,18 @@ void AddClusterCommand(CLI::App& app) {
       "--dir", flags->dir,
       "keep state and data dirs here (default: a temporary dir removed on exit)");
   cmd->add_flag("--sample-files", flags->sample_files, "put a few sample files on node1");
-  cmd->add_flag("--insecure", flags->insecure,
-                "plaintext control connections, no certificates (default: the cluster "
-                "makes its own CA and certificates in DIR/tls)");
+  CLI::Option* insecure = cmd->add_flag(
+      "--insecure", flags->insecure,
+      "plaintext control connections, no certificates (default: the cluster "
+      "makes its own CA and certificates in DIR/tls)");
+#ifdef DDS_HAVE_HTTP
+  cmd->add_flag("--https", flags->https,
+                "serve HTTPS to users, with the cluster CA's certificates (clients "
+                "trust DIR/tls/ca.crt)")
+      ->excludes(insecure);
+#else
+  (void)insecure;
+#endif
   cmd->callback([flags] {
     if (const int code = Cluster(*flags).Run(); code != 0) throw CLI::RuntimeError(code);
   });

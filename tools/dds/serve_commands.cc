@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "runtime/address.h"
 #include "runtime/hosts.h"
@@ -32,6 +33,12 @@ struct TlsFlags {
   bool insecure = false;
 };
 
+// The users' side: HTTPS for the HTTP front end.
+struct HttpsFlags {
+  std::string cert;
+  std::string key;
+};
+
 struct MasterFlags {
   std::string listen = std::string(kDefaultMasterListen);
   std::string advertise;
@@ -39,6 +46,7 @@ struct MasterFlags {
   std::string state_dir = std::string(kDefaultMasterStateDir);
   std::string admin_token;
   TlsFlags tls;
+  HttpsFlags https;
 };
 
 struct NodeFlags {
@@ -52,6 +60,7 @@ struct NodeFlags {
   std::string admin_token;
   uint64_t scrub_rate = NodeOptions{}.scrub_bytes_per_second;
   TlsFlags tls;
+  HttpsFlags https;
 };
 
 std::string HostName() {
@@ -115,12 +124,30 @@ std::optional<TlsFiles> TlsOf(const TlsFlags& tls) {
 }
 
 #ifdef DDS_HAVE_HTTP
-void AddHttpFlags(CLI::App* cmd, std::string* http, std::string* admin_token) {
+void AddHttpFlags(CLI::App* cmd, std::string* http, std::string* admin_token,
+                  HttpsFlags* https) {
   cmd->add_option("--http", *http, "HTTP address, HOST:PORT (:0 = any)")
       ->check(CLI::Validator(CheckListenAddress, "HOST:PORT"))
       ->capture_default_str();
   cmd->add_option("--admin-token", *admin_token, std::string(kTokenHelp))
       ->envname("DDS_ADMIN_TOKEN");
+  CLI::Option* cert = cmd->add_option(
+      "--https-cert", https->cert,
+      "serve HTTPS with this certificate (PEM, chain included; re-read on SIGHUP)");
+  CLI::Option* key =
+      cmd->add_option("--https-key", https->key, "the HTTPS certificate's key (PEM)");
+  for (CLI::Option* o : {cert, key}) o->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
+}
+
+// The HTTPS files, checked (loaded once) before anything is created on disk.
+std::optional<http::HttpsFiles> HttpsOf(const HttpsFlags& https) {
+  if (https.cert.empty()) return std::nullopt;
+  http::HttpsFiles files{https.cert, https.key};
+  if (auto loaded = http::LoadHttpsServer(files); !loaded.ok())
+    Fail("cannot start HTTP", loaded.status());
+  return files;
 }
 #endif
 
@@ -131,15 +158,23 @@ void RunMaster(const MasterFlags& flags) {
   config.advertise = flags.advertise;
   config.state_dir = std::filesystem::absolute(flags.state_dir).string();
   config.tls = TlsOf(flags.tls);
+#ifdef DDS_HAVE_HTTP
+  const std::optional<http::HttpsFiles> https = HttpsOf(flags.https);
+#endif
   auto host = MasterHost::Open(config);
   if (!host.ok()) Fail("cannot start", host.status());
   Log("state in " + config.state_dir);
 #ifdef DDS_HAVE_HTTP
-  http::MasterHttpServer server((*host)->io(),
-                                {.listen = flags.http, .admin_token = flags.admin_token});
+  std::vector<std::filesystem::path> trust;
+  if (config.tls) trust.push_back(config.tls->ca);
+  http::MasterHttpServer server((*host)->io(), {.listen = flags.http,
+                                                .admin_token = flags.admin_token,
+                                                .https = https,
+                                                .trust = trust});
   auto bound = server.Bind();
   if (!bound.ok()) Fail("cannot start HTTP", bound.status());
-  LogBound("http", "http://" + *bound);
+  LogBound("http", bound->ToString());
+  (*host)->AlsoOnHangUp("HTTPS credentials", [&server] { return server.ReloadHttps(); });
 #endif
   (*host)->Start();
 #ifdef DDS_HAVE_HTTP
@@ -162,20 +197,25 @@ void RunNode(NodeFlags flags) {
   config.listen = flags.listen;
   config.advertise = flags.advertise;
   config.options.scrub_bytes_per_second = flags.scrub_rate;
+#ifdef DDS_HAVE_HTTP
+  const std::optional<http::HttpsFiles> https = HttpsOf(flags.https);
+#endif
   auto host = NodeHost::Open(config);
   if (!host.ok()) Fail("cannot start", host.status());
   SetLogLabel("dds node " + (*host)->name());
   Log("data dir " + config.data_dir + ", master " + config.master);
-  std::string http_address;
+  std::string http_url;
 #ifdef DDS_HAVE_HTTP
-  http::NodeHttpServer server((*host)->io(),
-                              {.listen = flags.http, .admin_token = flags.admin_token});
+  http::NodeHttpServer server(
+      (*host)->io(),
+      {.listen = flags.http, .admin_token = flags.admin_token, .https = https});
   auto bound = server.Bind();
   if (!bound.ok()) Fail("cannot start HTTP", bound.status());
-  http_address = *bound;
-  LogBound("http", "http://" + http_address);
+  http_url = bound->ToString();
+  LogBound("http", http_url);
+  (*host)->AlsoOnHangUp("HTTPS credentials", [&server] { return server.ReloadHttps(); });
 #endif
-  if (Status s = (*host)->Start(http_address); !s.ok()) Fail("cannot start", s);
+  if (Status s = (*host)->Start(http_url); !s.ok()) Fail("cannot start", s);
 #ifdef DDS_HAVE_HTTP
   server.Serve((*host)->node(), (*host)->files(), (*host)->env());
 #endif
@@ -199,7 +239,7 @@ void AddMasterCommand(CLI::App& app) {
   AddTlsFlags(cmd, &flags->tls);
 #ifdef DDS_HAVE_HTTP
   flags->http = std::string(http::kDefaultMasterHttp);
-  AddHttpFlags(cmd, &flags->http, &flags->admin_token);
+  AddHttpFlags(cmd, &flags->http, &flags->admin_token, &flags->https);
 #endif
   cmd->callback([flags] { RunMaster(*flags); });
 }
@@ -229,7 +269,7 @@ void AddNodeCommand(CLI::App& app) {
       ->capture_default_str();
   AddTlsFlags(cmd, &flags->tls);
 #ifdef DDS_HAVE_HTTP
-  AddHttpFlags(cmd, &flags->http, &flags->admin_token);
+  AddHttpFlags(cmd, &flags->http, &flags->admin_token, &flags->https);
 #endif
   cmd->callback([flags] { RunNode(*flags); });
 }

@@ -294,6 +294,28 @@ BOOST_AUTO_TEST_CASE(issue_refuses_an_existing_certificate_unless_overwriting) {
       (Listing(ca) == std::vector<std::string>{"ca.crt", "ca.key", "n1.crt", "n1.key"}));
 }
 
+BOOST_AUTO_TEST_CASE(hosts_become_alternative_names_for_https) {
+  RequireOk(IssueCert(ca, "web", Role::kNode, 825, ca, false,
+                      {"127.0.0.1", "::1", "a.example", "b-2.example.org"}));
+  const X509Ptr cert = LoadCert(CaPaths::MemberCert(ca, "web"));
+  BOOST_TEST(X509_check_ip_asc(cert.get(), "127.0.0.1", 0) == 1);
+  BOOST_TEST(X509_check_ip_asc(cert.get(), "::1", 0) == 1);
+  BOOST_TEST(X509_check_ip_asc(cert.get(), "127.0.0.2", 0) == 0);
+  for (const char* host : {"a.example", "b-2.example.org", "web"})
+    BOOST_TEST(X509_check_host(cert.get(), host, 0, 0, nullptr) == 1, host);
+  BOOST_TEST(X509_check_host(cert.get(), "c.example", 0, 0, nullptr) == 0);
+  BOOST_TEST(IdentityOf(cert.get()).value().name == "web");
+  for (const std::string& bad :
+       std::vector<std::string>{"", "a..b", "-a.example", "a_b", "a b", "a/b",
+                                std::string(64, 'x') + ".example", "1.2.3.4:80"}) {
+    BOOST_TEST_CONTEXT(bad) {
+      BOOST_TEST(!AltNameOf(bad).ok());
+      BOOST_TEST(!IssueCert(ca, "bad", Role::kNode, 825, ca, false, {bad}).ok());
+    }
+  }
+  BOOST_TEST(!fs::exists(CaPaths::MemberCert(ca, "bad")));
+}
+
 BOOST_AUTO_TEST_CASE(issue_writes_to_another_directory) {
   const fs::path out = fs::path(temp.path()) / "out";
   RequireOk(IssueCert(ca, "n2", Role::kNode, 825, out, false));
