@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git clang-format curl python3
   libboost1.74-dev libboost-test1.74-dev
   libcli11-dev libtomlplusplus-dev libbenchmark-dev
-  libssl-dev libsqlite3-dev libfmt-dev
+  libssl-dev openssl libsqlite3-dev libfmt-dev
   clang libclang-rt-14-dev
 )
 

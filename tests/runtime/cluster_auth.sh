@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Goal: only members get in. A process that claims node n1's name without a
-# certificate, with a certificate of another CA, or with another member's
-# certificate, and a connection that never finishes its handshake, change
+# certificate, with a certificate of another CA, with an expired one, or
+# with another member's certificate, a connection that never finishes its
+# handshake, and garbage sent after a good handshake, change
 # nothing: the master keeps n1 at its own address, every node keeps its
 # files, the master stays up, and each refusal is one log line naming the
 # peer and the reason (the takeover of issue 9: before TLS, a newcomer
@@ -69,6 +70,29 @@ code=0
 [[ $code == 2 ]] || fail "an n3 certificate ran as n1 (exit $code)"
 grep -q "is for n3, not n1" "$WORK/err" || fail "unclear refusal: $(cat "$WORK/err")"
 [[ ! -e $WORK/intruder3 ]] || fail "the refused node created its data dir"
+
+# handshake_then WHAT CERT KEY PATTERN: a TLS client (openssl s_client)
+# presenting CERT connects to the master and sends garbage; the master must
+# log one line matching PATTERN.
+handshake_then() {
+  step "$1"
+  printf 'GET / HTTP/1.1\r\n\r\n\x00\xff garbage' |
+    timeout 10 openssl s_client -quiet -no_ign_eof -connect "$MASTER_CONTROL" \
+      -CAfile "$WORK/tls/ca.crt" -cert "$2" -key "$3" >/dev/null 2>&1 || true
+  logged() { grep -q "$4" "$WORK/master.log"; }
+  eventually 10 logged "$@" || fail "the master did not refuse: $1"
+  grep "$4" "$WORK/master.log" | tail -n 1
+}
+
+openssl req -new -key "$WORK/tls/n1.key" -subj "/CN=n1/OU=dds-node" \
+  -out "$WORK/n1.csr" 2>/dev/null
+openssl x509 -req -in "$WORK/n1.csr" -CA "$WORK/tls/ca.crt" -CAkey "$WORK/tls/ca.key" \
+  -days -1 -out "$WORK/expired.crt" 2>/dev/null
+handshake_then "n1's key with an expired certificate of the cluster CA" \
+  "$WORK/expired.crt" "$WORK/tls/n1.key" "closed: TLS handshake: .*certificate has expired"
+"$DDS" ca issue n4 --role node --ca "$WORK/tls" >/dev/null
+handshake_then "member n4's certificate, then garbage instead of a hello" \
+  "$WORK/tls/n4.crt" "$WORK/tls/n4.key" "closed: .*\(hello\|frame\)"
 
 step "a connection that never finishes its handshake is closed"
 exec 3<>"/dev/tcp/${MASTER_CONTROL%:*}/${MASTER_CONTROL#*:}"
