@@ -50,12 +50,13 @@ const char* ActionName(ActionKind kind) {
 
 namespace {
 
-constexpr std::array<std::pair<TestFault, const char*>, 5> kTestFaultNames = {{
+constexpr std::array<std::pair<TestFault, const char*>, 6> kTestFaultNames = {{
     {TestFault::kNone, "none"},
     {TestFault::kCorruptPublish, "corrupt-publish"},
     {TestFault::kHideDeletions, "hide-deletions"},
     {TestFault::kKeepRemoved, "keep-removed"},
     {TestFault::kRenameBeforeCommit, "rename-before-commit"},
+    {TestFault::kLeakState, "leak-state"},
 }};
 
 }  // namespace

@@ -129,6 +129,7 @@ enum class TestFault {
   kHideDeletions,       // the disk hides files deleted from it from the node
   kKeepRemoved,         // the disk keeps files the node removes
   kRenameBeforeCommit,  // the flush's old order (WorldOptions)
+  kLeakState,           // the node's random stream outlives a run (nondeterminism)
 };
 
 struct TestFaults {

@@ -48,6 +48,13 @@ Host& World::AddNode(const std::string& name, TestFault fault) {
     case TestFault::kKeepRemoved:
       host.disk->set_lie(SimDisk::Lie::kKeepRemoved);
       break;
+    case TestFault::kLeakState: {
+      // State that outlives a run, as a global or the wall clock would: the
+      // node draws differently on every run in this process.
+      static uint64_t runs = 0;
+      host.random = SplitMix64(StreamSeed(name) ^ ++runs);
+      break;
+    }
     case TestFault::kNone:
     case TestFault::kRenameBeforeCommit:
       break;

@@ -1,7 +1,12 @@
 // Goal: a run is a pure function of the scenario and the seed: the same seed
-// gives a byte-identical trace, another seed a different one. Method: run a
-// busy scenario (crashes, partitions, writes, deletes) three times.
+// gives a byte-identical trace, another seed a different one; and the check
+// behind `ddsim --check-determinism` finds the first line where two runs
+// part. Method: run a busy scenario (crashes, partitions, writes, deletes)
+// several times, once with state leaking from run to run.
+#include "sim/determinism.h"
+
 #include <boost/test/unit_test.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <variant>
@@ -70,6 +75,36 @@ BOOST_AUTO_TEST_CASE(other_seed_other_trace) {
   Traced c = Run(12);
   BOOST_TEST(a.result.trace_digest != c.result.trace_digest);
   BOOST_TEST((a.trace != c.trace));
+}
+
+BOOST_AUTO_TEST_CASE(first_difference_names_the_line_of_each) {
+  BOOST_TEST(!FirstDifference("a\nb\n", "a\nb\n"));
+  std::optional<TraceDifference> d = FirstDifference("a\nb\nc\n", "a\nB\nc\n");
+  BOOST_REQUIRE(d);
+  BOOST_TEST(d->line == 2u);
+  BOOST_TEST(d->first == "b");
+  BOOST_TEST(d->second == "B");
+  d = FirstDifference("a\n", "a\nmore\n");
+  BOOST_REQUIRE(d);
+  BOOST_TEST(d->line == 2u);
+  BOOST_TEST(d->first == "<end>");
+  BOOST_TEST(d->second == "more");
+}
+
+BOOST_AUTO_TEST_CASE(the_check_passes_a_pure_run_and_catches_leaked_state) {
+  Scenario scenario = ParseOrFail(kBusy, "determinism");
+  DeterminismCheck check = CheckDeterminism(scenario, 11);
+  BOOST_TEST(!check.difference);
+  BOOST_TEST(check.trace_lines > 1000u);
+  BOOST_TEST(DescribeCheck(11, check).starts_with("seed 11: deterministic ("));
+
+  scenario.test_faults.all = TestFault::kLeakState;
+  check = CheckDeterminism(scenario, 11);
+  BOOST_REQUIRE(check.difference);
+  BOOST_TEST(check.difference->first != check.difference->second);
+  BOOST_TEST(DescribeCheck(11, check).find(
+                 "NOT deterministic: the traces differ at line " +
+                 std::to_string(check.difference->line)) != std::string::npos);
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // ddsim: runs a scenario in the deterministic simulator and says whether the
 // invariants held; or, with --swarm, scenarios drawn from the seeds
-// themselves (tools/ddsim/swarm_cmd.h). Exit 0: they held; 1: one failed
-// (the reproducing command is printed); 2: bad input.
+// themselves (tools/ddsim/swarm_cmd.h); or, with --check-determinism, runs
+// each seed twice and compares the traces (sim/determinism.h). Exit 0: they
+// held; 1: one failed (the reproducing command is printed); 2: bad input;
+// 3: a seed's two runs traced differently.
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <fstream>
@@ -10,8 +12,10 @@
 #include <sstream>
 #include <variant>
 
+#include "sim/determinism.h"
 #include "sim/runner.h"
 #include "sim/scenario_parser.h"
+#include "sim/swarm.h"
 #include "tools/ddsim/parallel_sweep.h"
 #include "tools/ddsim/report.h"
 #include "tools/ddsim/swarm_cmd.h"
@@ -19,37 +23,70 @@
 namespace {
 
 constexpr int kBadInput = 2;
+constexpr int kNotDeterministic = 3;
 
 struct SeedRange {
   uint64_t first = 0;
   uint64_t last = 0;
+  uint64_t stride = 1;  // --shard I/N: every Nth seed from first + I
+  std::string shard;    // "I/N of A..B", for verdicts; empty without --shard
 };
+
+// Decimal digits, the whole of `digits`.
+bool ParseNumber(std::string_view digits, uint64_t* out) {
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), *out);
+  return ec == std::errc() && end == digits.data() + digits.size() && !digits.empty();
+}
 
 // "A..B" with A <= B.
 std::optional<SeedRange> ParseSeeds(const std::string& text) {
   size_t dots = text.find("..");
   if (dots == std::string::npos) return std::nullopt;
   SeedRange range;
-  auto parse = [](std::string_view digits, uint64_t* out) {
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), *out);
-    return ec == std::errc() && end == digits.data() + digits.size() && !digits.empty();
-  };
   std::string_view view(text);
-  if (!parse(view.substr(0, dots), &range.first) ||
-      !parse(view.substr(dots + 2), &range.last) || range.last < range.first) {
+  if (!ParseNumber(view.substr(0, dots), &range.first) ||
+      !ParseNumber(view.substr(dots + 2), &range.last) || range.last < range.first) {
     return std::nullopt;
   }
   return range;
+}
+
+// Narrows `range` to shard "I/N" (0 <= I < N): seeds first+I, first+I+N, ...
+// A message if the shard is malformed or holds no seed.
+std::string ApplyShard(const std::string& text, SeedRange* range) {
+  const size_t slash = text.find('/');
+  uint64_t index = 0, count = 0;
+  const std::string_view view(text);
+  if (slash == std::string::npos || !ParseNumber(view.substr(0, slash), &index) ||
+      !ParseNumber(view.substr(slash + 1), &count) || count == 0 || index >= count) {
+    return "--shard: expected I/N with 0 <= I < N, got \"" + text + "\"";
+  }
+  if (range->last - range->first < index) {
+    return "--shard " + text + ": no seed of " + std::to_string(range->first) + ".." +
+           std::to_string(range->last) + " falls in it";
+  }
+  range->shard =
+      text + " of " + std::to_string(range->first) + ".." + std::to_string(range->last);
+  range->first += index;
+  range->stride = count;
+  return {};
+}
+
+// " (shard I/N)" or "".
+std::string ShardNote(const SeedRange& range) {
+  return range.shard.empty() ? "" : " (shard " + range.shard + ")";
 }
 
 struct Flags {
   std::string scenario;
   std::optional<uint64_t> seed;
   std::string seeds;
+  std::string shard;
   std::string trace;
   bool json = false;
   bool quiet = false;
   bool swarm = false;
+  bool check_determinism = false;
   std::string test_fault;
   unsigned jobs = dds::sim::DefaultJobs();
   std::string repro;
@@ -96,8 +133,8 @@ int Sweep(const dds::sim::Scenario& scenario, const Flags& flags, SeedRange rang
     }
     return dds::sim::SeedReport{result.ok(), line.str()};
   };
-  std::optional<uint64_t> failing =
-      dds::sim::SweepSeeds({range.first, range.last, flags.jobs}, run, std::cout);
+  std::optional<uint64_t> failing = dds::sim::SweepSeeds(
+      {range.first, range.last, flags.jobs, range.stride}, run, std::cout);
   if (failing) {
     // Run again here (deterministic) for its trace file and full verdict; a
     // --json sweep printed its object already.
@@ -106,7 +143,7 @@ int Sweep(const dds::sim::Scenario& scenario, const Flags& flags, SeedRange rang
   }
   if (!flags.json) {
     std::cout << "verdict: all invariants held for seeds " << range.first << ".."
-              << range.last << "\n";
+              << range.last << ShardNote(range) << "\n";
   }
   return 0;
 }
@@ -115,8 +152,13 @@ void AddFlags(CLI::App& app, Flags& flags) {
   app.add_option("scenario", flags.scenario, "scenario file (TOML); not with --swarm");
   auto* seed =
       app.add_option("--seed", flags.seed, "run this seed (default: the scenario's)");
-  app.add_option("--seeds", flags.seeds, "run seeds A..B, stop at the first failure")
-      ->excludes(seed);
+  auto* seeds =
+      app.add_option("--seeds", flags.seeds, "run seeds A..B, stop at the first failure")
+          ->excludes(seed);
+  app.add_option("--shard", flags.shard,
+                 "--seeds: run only shard I of N (0 <= I < N), seeds A+I, A+I+N, ...; "
+                 "N machines each take one shard of a long sweep")
+      ->needs(seeds);
   app.add_option("--trace", flags.trace, "write every event to FILE, one per line");
   app.add_flag("--json", flags.json,
                "print a machine-readable verdict (one object per seed)");
@@ -126,6 +168,9 @@ void AddFlags(CLI::App& app, Flags& flags) {
       ->check(CLI::Range(1u, 256u));
   app.add_flag("--swarm", flags.swarm,
                "swarm testing: each seed draws its own cluster, workload and faults");
+  app.add_flag("--check-determinism", flags.check_determinism,
+               "run each seed twice and compare the traces; print the first line "
+               "that differs (exit 3)");
   app.add_option("--test-fault", flags.test_fault,
                  "TEST ONLY: give every node a lying disk or Env, to prove the "
                  "checkers catch it (" +
@@ -142,6 +187,10 @@ std::string Validate(const Flags& flags, std::optional<SeedRange>* range,
                      std::optional<dds::sim::TestFault>* fault) {
   if (!flags.seeds.empty() && !(*range = ParseSeeds(flags.seeds))) {
     return "--seeds: expected A..B with A <= B, got \"" + flags.seeds + "\"";
+  }
+  if (!flags.shard.empty()) {
+    if (std::string error = ApplyShard(flags.shard, &**range); !error.empty())
+      return error;
   }
   if (!flags.test_fault.empty() &&
       !(*fault = dds::sim::ParseTestFault(flags.test_fault))) {
@@ -160,6 +209,8 @@ int Swarm(const Flags& flags, std::optional<SeedRange> range,
   swarm.single = !range;
   swarm.first = range ? range->first : flags.seed.value_or(1);
   swarm.last = range ? range->last : swarm.first;
+  swarm.stride = range ? range->stride : 1;
+  swarm.shard_note = range ? ShardNote(*range) : "";
   swarm.test_fault = fault;
   swarm.repro = flags.repro;
   swarm.shrink_runs = flags.shrink_runs;
@@ -168,6 +219,38 @@ int Swarm(const Flags& flags, std::optional<SeedRange> range,
   swarm.quiet = flags.quiet;
   swarm.jobs = flags.jobs;
   return dds::sim::RunSwarm(swarm);
+}
+
+// --check-determinism, over a scenario file or swarm seeds.
+int CheckDeterminism(const Flags& flags, const dds::sim::Scenario* file,
+                     std::optional<SeedRange> range,
+                     std::optional<dds::sim::TestFault> fault) {
+  if (!range) {
+    const uint64_t seed = flags.seed.value_or(file ? file->seed : 1);
+    range = SeedRange{seed, seed};
+  }
+  auto run = [&](uint64_t seed) {
+    dds::sim::Scenario scenario = file ? *file : dds::sim::SwarmScenario(seed);
+    if (fault) scenario.test_faults.all = *fault;
+    const dds::sim::DeterminismCheck check = dds::sim::CheckDeterminism(scenario, seed);
+    const bool same = !check.difference;
+    return dds::sim::SeedReport{
+        same, same && flags.quiet ? "" : dds::sim::DescribeCheck(seed, check)};
+  };
+  std::optional<uint64_t> differing = dds::sim::SweepSeeds(
+      {range->first, range->last, flags.jobs, range->stride}, run, std::cout);
+  if (differing) {
+    std::cout << "verdict: seed " << *differing
+              << " is not deterministic; reproduce: ddsim "
+              << (file ? flags.scenario : "--swarm") << " --check-determinism --seed "
+              << *differing
+              << (flags.test_fault.empty() ? "" : " --test-fault " + flags.test_fault)
+              << "\n";
+    return kNotDeterministic;
+  }
+  std::cout << "verdict: deterministic for seeds " << range->first << ".." << range->last
+            << ShardNote(*range) << "\n";
+  return 0;
 }
 
 }  // namespace
@@ -188,6 +271,8 @@ int main(int argc, char** argv) {
     std::cerr << "ddsim: " << error << "\n";
     return kBadInput;
   }
+  if (flags.swarm && flags.check_determinism)
+    return CheckDeterminism(flags, nullptr, range, fault);
   if (flags.swarm) return Swarm(flags, range, fault);
   dds::sim::ParseOutcome parsed = dds::sim::ParseScenarioFile(flags.scenario);
   if (auto* error = std::get_if<dds::sim::ParseError>(&parsed)) {
@@ -195,6 +280,7 @@ int main(int argc, char** argv) {
     return kBadInput;
   }
   auto scenario = std::get<dds::sim::Scenario>(parsed);
+  if (flags.check_determinism) return CheckDeterminism(flags, &scenario, range, fault);
   if (fault) scenario.test_faults.all = *fault;
   if (range) return Sweep(scenario, flags, *range);
   return RunOne(scenario, flags, flags.seed.value_or(scenario.seed), true).ok() ? 0 : 1;

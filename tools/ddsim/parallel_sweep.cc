@@ -95,9 +95,9 @@ class Dispatcher {
   }
 
   std::optional<uint64_t> Sequential() {
-    for (uint64_t seed = plan_.first;; ++seed) {
+    for (uint64_t seed = plan_.first;; seed += plan_.stride) {
       Done(seed, run_(seed));
-      if (lowest_failing_ || seed == plan_.last) return lowest_failing_;
+      if (lowest_failing_ || plan_.last - seed < plan_.stride) return lowest_failing_;
     }
   }
 
@@ -137,9 +137,14 @@ class Dispatcher {
   // Gives the worker its next seed, or tells it to stop.
   void Assign(Worker& w) {
     w.running.reset();
-    bool more = next_ <= plan_.last && (!lowest_failing_ || next_ < *lowest_failing_);
+    bool more = !dealt_all_ && (!lowest_failing_ || next_ < *lowest_failing_);
     if (more && WriteAll(w.requests, &next_, sizeof(next_))) {
-      w.running = next_++;
+      w.running = next_;
+      if (plan_.last - next_ < plan_.stride) {
+        dealt_all_ = true;
+      } else {
+        next_ += plan_.stride;
+      }
       return;
     }
     ::close(w.requests);
@@ -210,7 +215,7 @@ class Dispatcher {
                                       (!lowest_failing_ || it->first <= *lowest_failing_);
          it = finished_.erase(it)) {
       out_ << it->second.line;
-      ++print_next_;
+      print_next_ += plan_.stride;
     }
     out_.flush();
   }
@@ -220,6 +225,7 @@ class Dispatcher {
   std::ostream& out_;
   std::vector<Worker> workers_;
   uint64_t next_;
+  bool dealt_all_ = false;  // next_ was the last seed of the plan
   uint64_t print_next_;
   std::map<uint64_t, SeedReport> finished_;  // not yet printed
   std::optional<uint64_t> lowest_failing_;
@@ -231,7 +237,8 @@ std::optional<uint64_t> SweepSeeds(const SweepPlan& plan,
                                    const std::function<SeedReport(uint64_t)>& run,
                                    std::ostream& out) {
   Dispatcher dispatcher(plan, run, out);
-  if (plan.jobs <= 1 || plan.first == plan.last) return dispatcher.Sequential();
+  if (plan.jobs <= 1 || plan.last - plan.first < plan.stride)
+    return dispatcher.Sequential();
   return dispatcher.Go();
 }
 

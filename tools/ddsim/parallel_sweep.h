@@ -26,7 +26,8 @@ struct SeedReport {
 struct SweepPlan {
   uint64_t first = 1;
   uint64_t last = 1;
-  unsigned jobs = 1;  // worker processes; 1 runs the seeds in this process
+  unsigned jobs = 1;    // worker processes; 1 runs the seeds in this process
+  uint64_t stride = 1;  // every stride-th seed from first (a shard of a sweep)
 };
 
 // Runs every seed of `plan` with `run` (in a worker process when jobs > 1)

@@ -134,7 +134,7 @@ int RunSwarm(const SwarmFlags& flags) {
     return SeedReport{result.ok(), line.str()};
   };
   std::optional<uint64_t> failing =
-      SweepSeeds({flags.first, flags.last, flags.jobs}, run, std::cout);
+      SweepSeeds({flags.first, flags.last, flags.jobs, flags.stride}, run, std::cout);
   if (failing) {
     std::cout << "first failing seed: " << *failing << " ("
               << SwarmCommand(flags, *failing) << ")\n";
@@ -151,7 +151,7 @@ int RunSwarm(const SwarmFlags& flags) {
   }
   if (!flags.json) {
     std::cout << "verdict: all invariants held for swarm seeds " << flags.first << ".."
-              << flags.last << "\n";
+              << flags.last << flags.shard_note << "\n";
   }
   return 0;
 }

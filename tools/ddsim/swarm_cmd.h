@@ -14,7 +14,9 @@ namespace dds::sim {
 struct SwarmFlags {
   uint64_t first = 1;
   uint64_t last = 1;
-  bool single = false;  // --seed N: one seed, with its timeline
+  uint64_t stride = 1;     // --shard: every stride-th seed from first
+  std::string shard_note;  // " (shard I/N)" for the verdict, or empty
+  bool single = false;     // --seed N: one seed, with its timeline
   std::optional<TestFault> test_fault;
   std::string repro;  // reproducer path; empty: ddsim-repro-<seed>.toml
   uint64_t shrink_runs = 300;
