@@ -110,6 +110,7 @@ void ActionRunner::Execute(const Action& a) {
       return Partition(a);
     case ActionKind::kHeal:
       world_->network().Heal();
+      Record(a, "", "");
       return Log(a, "");
     case ActionKind::kMasterCrash:
     case ActionKind::kMasterRestart:
@@ -195,6 +196,8 @@ void ActionRunner::Crash(const Action& a) {
   if (a.from_faults && !MayCrashAnother()) return Log(a, "skipped: max_down reached");
   Host* host = PickNode(a, true);
   if (!host) return Log(a, "skipped: no node is up");
+  if (host->node && host->node->active_pulls() > 0)
+    ++world_->coverage().moments[std::string(kCrashDuringDownload)];
   if (a.in_publish_window) {
     Log(a, host->name + " (in its next publish window)");
     Record(a, host->name, "");
@@ -217,6 +220,7 @@ void ActionRunner::LoseWrites(const Action& a, Host& host) {
   };
   for (const auto& [path, now] :
        host.disk->LoseUnsynced(scenario_.unsynced_window, random, keep)) {
+    ++world_->coverage().moments[std::string(kUnsyncedWriteLost)];
     world_->trace().Notable(
         world_->loop().Now(),
         host.name + " lost an unsynced write: " + path +
@@ -304,9 +308,14 @@ void ActionRunner::Partition(const Action& a) {
       if (host) group_of[static_cast<size_t>(host->index)] = static_cast<int>(g) + 1;
     }
   }
-  if (a.groups.empty()) {  // a random cut; the master stays on side 0
-    for (size_t i = 1; i < group_of.size(); ++i)
+  if (a.groups.empty() && group_of.size() > 1) {  // a random cut; the master on side 0
+    bool cut = false;
+    for (size_t i = 1; i < group_of.size(); ++i) {
       group_of[i] = static_cast<int>(random_.Next() & 1);
+      cut = cut || group_of[i] == 1;
+    }
+    // All heads: one host crosses, so that the cut cuts something.
+    if (!cut) group_of[1 + UniformBelow(random_.Next(), group_of.size() - 1)] = 1;
   }
   Action done = a;
   done.groups.assign(1, {});
@@ -316,7 +325,7 @@ void ActionRunner::Partition(const Action& a) {
     if (a.groups.empty() && side == 1) done.groups[0].push_back(host->name);
   }
   if (a.groups.empty() && done.groups[0].empty()) {
-    return Log(a, "skipped: the random cut left everyone on one side");
+    return Log(a, "skipped: no host to cut off");
   }
   if (!a.groups.empty()) done.groups = a.groups;
   Log(a, "sides" + sides);

@@ -23,10 +23,14 @@ constexpr FaultKind kKinds[] = {
     {ActionKind::kDiskFull, &Faults::disk_full, &Faults::disk_full_max},
 };
 
-// A duration in (0, bound], in microseconds.
-Duration UpTo(SplitMix64& random, Duration bound) {
-  return Duration(1 + static_cast<int64_t>(UniformBelow(
-                          random.Next(), static_cast<uint64_t>(bound.count()))));
+// A duration in [bound / 10, bound], in microseconds: a fault much shorter
+// than its longest (a partition of a few milliseconds) would cut nothing and
+// test nothing (sim/coverage.h).
+Duration Lasting(SplitMix64& random, Duration bound) {
+  const Duration shortest = bound / 10;
+  return shortest +
+         Duration(static_cast<int64_t>(UniformBelow(
+             random.Next(), static_cast<uint64_t>((bound - shortest).count()) + 1)));
 }
 
 Action FaultAt(const Faults& faults, const FaultKind& k, Instant at, SplitMix64& random) {
@@ -43,7 +47,7 @@ Action FaultAt(const Faults& faults, const FaultKind& k, Instant at, SplitMix64&
   }
   if (k.longest) {
     Duration left = Instant(faults.safety_phase) - at;
-    a.undo_after = std::min(UpTo(random, faults.*k.longest), left);
+    a.undo_after = std::min(Lasting(random, faults.*k.longest), left);
   }
   return a;
 }
@@ -57,9 +61,11 @@ void PlanFaults(const Faults& faults, SplitMix64& random, std::vector<Action>* p
     if (rate <= 0) continue;
     const double mean =
         static_cast<double>(Duration(std::chrono::minutes(1)).count()) / rate;
+    // A lasting fault starts early enough to last its shortest.
+    const Instant last = k.longest ? end - (faults.*k.longest) / 10 : end;
     for (Instant at{};;) {
       at += Duration(static_cast<int64_t>(2 * mean * UniformUnit(random.Next())));
-      if (at >= end) break;
+      if (at >= last) break;
       plan->push_back(FaultAt(faults, k, at, random));
     }
   }

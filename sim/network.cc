@@ -147,6 +147,13 @@ void Network::Break(Pair pair) {
 }
 
 void Network::Drop(int from, int to, const Message& message, std::string_view why) {
+  auto counted = drops_.find(why);
+  if (counted == drops_.end()) counted = drops_.emplace(std::string(why), 0).first;
+  ++counted->second;
+  if (why == "partition" && (std::holds_alternative<Fetch>(message) ||
+                             std::holds_alternative<Chunks>(message))) {
+    ++transfers_cut_;
+  }
   if (!trace_->wanted()) return;
   trace_->Event(loop_->Now(), "drop " + endpoints_->NameOf(from) + "->" +
                                   endpoints_->NameOf(to) + " " + MessageName(message) +

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -64,6 +65,11 @@ class Network {
 
   uint64_t messages_sent() const { return sent_; }
   uint64_t bytes_sent() const { return bytes_; }
+  // Messages dropped, by why ("partition", "lost", "lost in a spike", "peer
+  // down"), and how many of those cut a transfer (a Fetch or its Chunks)
+  // because of a partition: fault coverage (sim/coverage.h).
+  const std::map<std::string, uint64_t, std::less<>>& drops() const { return drops_; }
+  uint64_t transfers_cut() const { return transfers_cut_; }
 
  private:
   using Pair = std::pair<int, int>;  // (smaller, larger) host index
@@ -101,6 +107,8 @@ class Network {
   Duration spike_delay_{};
   uint64_t sent_ = 0;
   uint64_t bytes_ = 0;
+  std::map<std::string, uint64_t, std::less<>> drops_;
+  uint64_t transfers_cut_ = 0;
 };
 
 }  // namespace dds::sim

@@ -46,6 +46,7 @@ class Run {
   void Finish();
   void CheckExpectedContents();
   RunResult Summary();
+  Coverage TakeCoverage(const std::vector<Action>& executed);
 
   const Scenario& scenario_;
   const uint64_t seed_;
@@ -57,6 +58,7 @@ class Run {
   SplitMix64 sampler_;
   Instant last_action_{};
   std::optional<Instant> converged_at_;
+  std::set<std::string> asked_;  // what the plan asked for: fault coverage
 };
 
 RunResult Run::Go() {
@@ -71,6 +73,7 @@ RunResult Run::Go() {
 void Run::Plan() {
   SplitMix64 planner(Fnv1a64("plan", seed_));
   std::vector<Action> plan = PlanActions(scenario_, planner);
+  asked_ = AskedKinds(scenario_, plan);
   for (const Action& action : plan) actions_.Schedule(action);
   last_action_ = std::max(LastActionTime(plan), Instant(scenario_.faults.safety_phase));
   // Strictly after the last action, and after any restart it schedules.
@@ -145,7 +148,32 @@ RunResult Run::Summary() {
   r.messages = world_.network().messages_sent();
   r.bytes = world_.network().bytes_sent();
   r.executed = actions_.executed();
+  r.coverage = TakeCoverage(r.executed);
   return r;
+}
+
+Coverage Run::TakeCoverage(const std::vector<Action>& executed) {
+  Coverage c = world_.coverage();
+  c.asked = asked_;
+  for (const Action& a : executed) ++c.fired[ActionName(a.kind)];
+  // These count what they cost: a partition no message crossed, or a full
+  // disk nothing was written to, tested nothing.
+  const auto& drops = world_.network().drops();
+  const auto dropped = [&](std::string_view why) {
+    auto it = drops.find(why);
+    return it == drops.end() ? uint64_t{0} : it->second;
+  };
+  c.fired["partition"] = dropped("partition");
+  c.fired["loss_spike"] = dropped("lost in a spike");
+  c.fired["loss"] = dropped("lost");
+  uint64_t refusals = 0;
+  for (const auto& host : world_.hosts()) {
+    if (host->disk) refusals += host->disk->space_refusals();
+  }
+  c.fired["disk_full"] = refusals;
+  c.moments[std::string(kCrashInPublishWindow)] = world_.publish_window_crashes();
+  c.moments[std::string(kPartitionCutTransfer)] = world_.network().transfers_cut();
+  return c;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sim/checkers/verdict.h"
+#include "sim/coverage.h"
 #include "sim/scenario.h"
 
 namespace dds::sim {
@@ -44,6 +45,8 @@ struct RunResult {
   // Every action carried out, with explicit targets (ActionRunner::executed):
   // the events of a reproducer.
   std::vector<Action> executed;
+  // What the actions and faults actually did.
+  Coverage coverage;
 
   bool ok() const { return !violation.has_value(); }
 };

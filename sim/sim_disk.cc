@@ -279,8 +279,9 @@ uint64_t SimDisk::used() const {
   return bytes;
 }
 
-Status SimDisk::Room(uint64_t more, std::string_view what) const {
+Status SimDisk::Room(uint64_t more, std::string_view what) {
   if (capacity_ == 0 || used() + more <= capacity_) return Status::Ok();
+  ++space_refusals_;
   return Status::NoSpace("no space left on " + node_ + " for " + std::string(what));
 }
 

@@ -140,6 +140,8 @@ class SimDisk final : public FileStore {
   // 0: unlimited.
   void set_capacity(uint64_t bytes) { capacity_ = bytes; }
   // Bytes held by visible files and stages.
+  // Writes refused for lack of space so far.
+  uint64_t space_refusals() const { return space_refusals_; }
   uint64_t used() const;
 
   const std::string& node() const { return node_; }
@@ -167,7 +169,8 @@ class SimDisk final : public FileStore {
   };
 
   // NoSpace if `more` bytes would not fit.
-  Status Room(uint64_t more, std::string_view what) const;
+  // Counts refusals: fault coverage of disk_full (sim/coverage.h).
+  Status Room(uint64_t more, std::string_view what);
   void TearStage(Stage& stage, SplitMix64& random);
   void Replace(const std::string& path, File file, ChangeCause cause);
   void Erase(std::map<std::string, File>::iterator it, ChangeCause cause);
@@ -192,6 +195,7 @@ class SimDisk final : public FileStore {
   // kHideDeletions: what the node still sees of files deleted from it.
   std::map<std::string, File> ghosts_;
   uint64_t capacity_ = 0;
+  uint64_t space_refusals_ = 0;
   uint64_t content_digest_ = 0;
   bool online_ = false;
 };

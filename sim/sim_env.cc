@@ -61,6 +61,8 @@ MetaStore& SimEnv::Meta() { return host_->meta; }
 uint64_t SimEnv::Random() { return host_->random.Next(); }
 
 void SimEnv::Note(std::string_view line) {
+  if (line.find(": corruption detected ") != std::string_view::npos)
+    ++world_->coverage().moments[std::string(kCorruptionFound)];
   if (!world_->trace().wanted() && !world_->trace().has_timeline()) return;
   // Per-file progress notes ("n1: installed a.txt v2") would drown the
   // timeline; they stay in the trace, and the convergence line sums them up.

@@ -19,6 +19,7 @@
 #include "core/node.h"
 #include "core/random.h"
 #include "sim/blob.h"
+#include "sim/coverage.h"
 #include "sim/event_loop.h"
 #include "sim/mem_meta.h"
 #include "sim/network.h"
@@ -106,6 +107,9 @@ class World final : private Endpoints {
   void CrashInPublishWindow(Host& host, Duration longest);
   // Crashes that landed in a publish window so far.
   uint64_t publish_window_crashes() const { return publish_window_crashes_; }
+  // Moments and effects counted as they happen (sim/coverage.h); the run
+  // adds the rest at its end.
+  Coverage& coverage() { return coverage_; }
 
   Host* Find(std::string_view name);
   Host& master() { return *hosts_.front(); }
@@ -150,6 +154,7 @@ class World final : private Endpoints {
   Network network_;
   std::vector<std::unique_ptr<Host>> hosts_;  // index 0 is the master
   uint64_t publish_window_crashes_ = 0;
+  Coverage coverage_;
   // Looked up on every message sent, never walked: hashed.
   struct NameHash {
     using is_transparent = void;

@@ -13,7 +13,11 @@ fail() {
 
 seen=()
 for i in 0 1 2; do
-  out=$("$DDSIM" --swarm --seeds 1..10 --shard "$i/3" --jobs 2)
+  # Exit 4 is a pass too: a shard of three seeds may leave a kind of fault
+  # it drew without effect (fault coverage, docs/scenarios.md).
+  code=0
+  out=$("$DDSIM" --swarm --seeds 1..10 --shard "$i/3" --jobs 2) || code=$?
+  [[ $code == 0 || $code == 4 ]] || fail "shard $i/3 exited $code: $out"
   grep -q "verdict: all invariants held for swarm seeds .* (shard $i/3 of 1..10)" <<<"$out" ||
     fail "shard $i/3: $out"
   mapfile -t mine < <(grep -oE '^seed [0-9]+' <<<"$out" | awk '{print $2}')

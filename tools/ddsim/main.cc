@@ -3,7 +3,8 @@
 // themselves (tools/ddsim/swarm_cmd.h); or, with --check-determinism, runs
 // each seed twice and compares the traces (sim/determinism.h). Exit 0: they
 // held; 1: one failed (the reproducing command is printed); 2: bad input;
-// 3: a seed's two runs traced differently.
+// 3: a seed's two runs traced differently; 4: they held, but a kind of fault
+// the scenario asked for never fired (sim/coverage.h).
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <fstream>
@@ -131,10 +132,14 @@ int Sweep(const dds::sim::Scenario& scenario, const Flags& flags, SeedRange rang
     } else if (!flags.quiet || !result.ok()) {
       dds::sim::PrintSweepLine(line, result);
     }
-    return dds::sim::SeedReport{result.ok(), line.str()};
+    return dds::sim::SeedReport{result.ok(), line.str(), result.coverage.Serialize()};
   };
-  std::optional<uint64_t> failing = dds::sim::SweepSeeds(
-      {range.first, range.last, flags.jobs, range.stride}, run, std::cout);
+  dds::sim::Coverage total;
+  std::optional<uint64_t> failing =
+      dds::sim::SweepSeeds({range.first, range.last, flags.jobs, range.stride}, run,
+                           std::cout, [&](const dds::sim::SeedReport& report) {
+                             total.Add(dds::sim::Coverage::Parse(report.data));
+                           });
   if (failing) {
     // Run again here (deterministic) for its trace file and full verdict; a
     // --json sweep printed its object already.
@@ -143,9 +148,12 @@ int Sweep(const dds::sim::Scenario& scenario, const Flags& flags, SeedRange rang
   }
   if (!flags.json) {
     std::cout << "verdict: all invariants held for seeds " << range.first << ".."
-              << range.last << ShardNote(range) << "\n";
+              << range.last << ShardNote(range) << "\n"
+              << "  " << dds::sim::FormatCoverage(total) << "\n";
   }
-  return 0;
+  return dds::sim::ReportCoverage(
+      flags.json ? std::cerr : std::cout, total,
+      "seeds " + std::to_string(range.first) + ".." + std::to_string(range.last));
 }
 
 void AddFlags(CLI::App& app, Flags& flags) {
@@ -283,5 +291,9 @@ int main(int argc, char** argv) {
   if (flags.check_determinism) return CheckDeterminism(flags, &scenario, range, fault);
   if (fault) scenario.test_faults.all = *fault;
   if (range) return Sweep(scenario, flags, *range);
-  return RunOne(scenario, flags, flags.seed.value_or(scenario.seed), true).ok() ? 0 : 1;
+  const uint64_t seed = flags.seed.value_or(scenario.seed);
+  const dds::sim::RunResult result = RunOne(scenario, flags, seed, true);
+  if (!result.ok()) return 1;
+  return dds::sim::ReportCoverage(flags.json ? std::cerr : std::cout, result.coverage,
+                                  "seed " + std::to_string(seed));
 }

@@ -1,8 +1,8 @@
 // Seed sweeps over forked workers; see parallel_sweep.h.
 //
 // Parent to worker: a seed as 8 bytes; end of file means "stop". Worker to
-// parent: the seed (8 bytes), ok (1 byte), the line's length (4 bytes) and
-// the line.
+// parent: the seed (8 bytes), ok (1 byte), then the line and the data, each
+// as its length (4 bytes) and its bytes.
 #include "tools/ddsim/parallel_sweep.h"
 
 #include <poll.h>
@@ -32,6 +32,11 @@ bool WriteAll(int fd, const void* data, size_t size) {
   return true;
 }
 
+bool WriteText(int fd, const std::string& text) {
+  auto length = static_cast<uint32_t>(text.size());
+  return WriteAll(fd, &length, sizeof(length)) && WriteAll(fd, text.data(), text.size());
+}
+
 // False at end of file or on an error before `size` bytes.
 bool ReadAll(int fd, void* data, size_t size) {
   char* p = static_cast<char*>(data);
@@ -45,16 +50,21 @@ bool ReadAll(int fd, void* data, size_t size) {
   return true;
 }
 
+bool ReadText(int fd, std::string* text) {
+  uint32_t length = 0;
+  if (!ReadAll(fd, &length, sizeof(length))) return false;
+  text->resize(length);
+  return ReadAll(fd, text->data(), length);
+}
+
 [[noreturn]] void WorkerLoop(int requests, int replies,
                              const std::function<SeedReport(uint64_t)>& run) {
   uint64_t seed = 0;
   while (ReadAll(requests, &seed, sizeof(seed))) {
     SeedReport report = run(seed);
     uint8_t ok = report.ok ? 1 : 0;
-    auto length = static_cast<uint32_t>(report.line.size());
     if (!WriteAll(replies, &seed, sizeof(seed)) || !WriteAll(replies, &ok, 1) ||
-        !WriteAll(replies, &length, sizeof(length)) ||
-        !WriteAll(replies, report.line.data(), report.line.size())) {
+        !WriteText(replies, report.line) || !WriteText(replies, report.data)) {
       break;
     }
   }
@@ -71,8 +81,13 @@ struct Worker {
 class Dispatcher {
  public:
   Dispatcher(const SweepPlan& plan, const std::function<SeedReport(uint64_t)>& run,
-             std::ostream& out)
-      : plan_(plan), run_(run), out_(out), next_(plan.first), print_next_(plan.first) {}
+             std::ostream& out, const std::function<void(const SeedReport&)>& collect)
+      : plan_(plan),
+        run_(run),
+        out_(out),
+        collect_(collect),
+        next_(plan.first),
+        print_next_(plan.first) {}
 
   std::optional<uint64_t> Go() {
     out_.flush();  // Or the workers inherit unwritten output and print it again.
@@ -175,17 +190,14 @@ class Dispatcher {
   void Collect(Worker& w) {
     uint64_t seed = 0;
     uint8_t ok = 0;
-    uint32_t length = 0;
     SeedReport report;
     if (ReadAll(w.replies, &seed, sizeof(seed)) && ReadAll(w.replies, &ok, 1) &&
-        ReadAll(w.replies, &length, sizeof(length))) {
-      report.line.resize(length);
-      if (ReadAll(w.replies, report.line.data(), length) && seed == *w.running) {
-        report.ok = ok == 1;
-        Done(seed, std::move(report));
-        Assign(w);
-        return;
-      }
+        ReadText(w.replies, &report.line) && ReadText(w.replies, &report.data) &&
+        seed == *w.running) {
+      report.ok = ok == 1;
+      Done(seed, std::move(report));
+      Assign(w);
+      return;
     }
     seed = *w.running;
     report = SeedReport{false, "seed " + std::to_string(seed) + ": the worker died (" +
@@ -208,6 +220,7 @@ class Dispatcher {
   void Done(uint64_t seed, SeedReport report) {
     if (!report.ok && (!lowest_failing_ || seed < *lowest_failing_))
       lowest_failing_ = seed;
+    if (collect_) collect_(report);
     finished_.emplace(seed, std::move(report));
     // Lines go out in seed order, up to the lowest failure, as a sequential
     // sweep prints them.
@@ -223,6 +236,7 @@ class Dispatcher {
   const SweepPlan plan_;
   const std::function<SeedReport(uint64_t)>& run_;
   std::ostream& out_;
+  const std::function<void(const SeedReport&)>& collect_;
   std::vector<Worker> workers_;
   uint64_t next_;
   bool dealt_all_ = false;  // next_ was the last seed of the plan
@@ -233,10 +247,10 @@ class Dispatcher {
 
 }  // namespace
 
-std::optional<uint64_t> SweepSeeds(const SweepPlan& plan,
-                                   const std::function<SeedReport(uint64_t)>& run,
-                                   std::ostream& out) {
-  Dispatcher dispatcher(plan, run, out);
+std::optional<uint64_t> SweepSeeds(
+    const SweepPlan& plan, const std::function<SeedReport(uint64_t)>& run,
+    std::ostream& out, const std::function<void(const SeedReport&)>& collect) {
+  Dispatcher dispatcher(plan, run, out, collect);
   if (plan.jobs <= 1 || plan.last - plan.first < plan.stride)
     return dispatcher.Sequential();
   return dispatcher.Go();

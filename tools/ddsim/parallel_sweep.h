@@ -21,6 +21,7 @@ namespace dds::sim {
 struct SeedReport {
   bool ok = false;
   std::string line;  // printed in seed order (may be empty)
+  std::string data;  // handed to the sweep's collector, never printed
 };
 
 struct SweepPlan {
@@ -33,9 +34,11 @@ struct SweepPlan {
 // Runs every seed of `plan` with `run` (in a worker process when jobs > 1)
 // and prints the lines to `out`. Returns the lowest failing seed, if any. A
 // worker that dies while running a seed (a crash, an assertion) fails it.
-std::optional<uint64_t> SweepSeeds(const SweepPlan& plan,
-                                   const std::function<SeedReport(uint64_t)>& run,
-                                   std::ostream& out);
+// `collect`, if given, sees every finished seed's report in the parent (in
+// the order they finish): for totals over a sweep.
+std::optional<uint64_t> SweepSeeds(
+    const SweepPlan& plan, const std::function<SeedReport(uint64_t)>& run,
+    std::ostream& out, const std::function<void(const SeedReport&)>& collect = nullptr);
 
 // The number of cores, for --jobs' default.
 unsigned DefaultJobs();

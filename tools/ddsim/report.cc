@@ -3,6 +3,8 @@
 
 #include <array>
 #include <cstdio>
+#include <map>
+#include <vector>
 
 #include "sim/units.h"
 
@@ -34,6 +36,15 @@ std::string Quoted(const std::string& text) {
   return out + "\"";
 }
 
+std::string JsonCounts(const std::map<std::string, uint64_t>& counts) {
+  std::string out = "{";
+  for (const auto& [name, count] : counts) {
+    if (out.size() > 1) out += ",";
+    out += Quoted(name) + ":" + std::to_string(count);
+  }
+  return out + "}";
+}
+
 std::string Convergence(const RunResult& r) {
   if (!r.convergence) return "did not converge";
   return "converged " + FormatSeconds(*r.convergence) + " after the last action (at " +
@@ -61,8 +72,23 @@ void PrintVerdict(std::ostream& out, const std::string& reproduce, const RunResu
       << " crashes in a publish window\n"
       << "  " << r.events << " events, " << r.messages << " messages (" << r.bytes
       << " bytes), " << r.reads << " reads checked; trace " << r.trace_lines
-      << " lines, digest " << Hex64(r.trace_digest) << "\n";
+      << " lines, digest " << Hex64(r.trace_digest) << "\n"
+      << "  " << FormatCoverage(r.coverage) << "\n";
   if (!r.ok()) out << "reproduce: " << reproduce << "\n";
+}
+
+int ReportCoverage(std::ostream& out, const Coverage& coverage,
+                   const std::string& scope) {
+  const std::vector<std::string> unfired = Unfired(coverage);
+  if (unfired.empty()) return 0;
+  std::string kinds;
+  for (const std::string& kind : unfired) kinds += (kinds.empty() ? "" : ", ") + kind;
+  const bool one = unfired.size() == 1;
+  out << "coverage: " << scope << " asked for " << kinds << " but "
+      << (one ? "it never fired, so nothing of it was"
+              : "they never fired, so nothing of them was")
+      << " tested (" << FormatCoverage(coverage) << ")\n";
+  return kExitUnfired;
 }
 
 void PrintSweepLine(std::ostream& out, const RunResult& r) {
@@ -91,7 +117,11 @@ void PrintJson(std::ostream& out, const std::string& scenario,
       << ",\"reads\":" << r.reads << ",\"events\":" << r.events
       << ",\"messages\":" << r.messages << ",\"bytes\":" << r.bytes
       << ",\"trace_lines\":" << r.trace_lines << ",\"trace_digest\":\""
-      << Hex64(r.trace_digest) << "\"}\n";
+      << Hex64(r.trace_digest) << "\",\"fired\":" << JsonCounts(r.coverage.fired)
+      << ",\"moments\":" << JsonCounts(r.coverage.moments) << ",\"unfired\":[";
+  const std::vector<std::string> unfired = Unfired(r.coverage);
+  for (size_t i = 0; i < unfired.size(); ++i) out << (i ? "," : "") << Quoted(unfired[i]);
+  out << "]}\n";
 }
 
 }  // namespace dds::sim

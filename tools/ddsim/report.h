@@ -19,4 +19,13 @@ void PrintSweepLine(std::ostream& out, const RunResult& result);
 void PrintJson(std::ostream& out, const std::string& scenario,
                const std::string& reproduce, const RunResult& result);
 
+// ddsim's exit status when every invariant held but a kind of fault the
+// scenario asked for never fired (sim/coverage.h).
+inline constexpr int kExitUnfired = 4;
+
+// Prints what the faults of a run (or a sweep, `scope` "seeds 1..50") did,
+// and the kinds asked for that never fired. The exit status that follows:
+// 0, or kExitUnfired.
+int ReportCoverage(std::ostream& out, const Coverage& coverage, const std::string& scope);
+
 }  // namespace dds::sim

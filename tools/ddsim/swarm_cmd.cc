@@ -111,7 +111,9 @@ int RunSingle(const SwarmFlags& flags) {
   } else {
     PrintVerdict(std::cout, SwarmCommand(flags, seed), result);
   }
-  if (result.ok()) return 0;
+  if (result.ok())
+    return ReportCoverage(std::cout, result.coverage,
+                          "swarm seed " + std::to_string(seed));
   std::cout << "first failing seed: " << seed << " (" << SwarmCommand(flags, seed)
             << ")\n";
   Reproduce(flags, scenario, result);
@@ -131,10 +133,12 @@ int RunSwarm(const SwarmFlags& flags) {
     } else if (!flags.quiet || !result.ok()) {
       PrintSweepLine(line, result);
     }
-    return SeedReport{result.ok(), line.str()};
+    return SeedReport{result.ok(), line.str(), result.coverage.Serialize()};
   };
-  std::optional<uint64_t> failing =
-      SweepSeeds({flags.first, flags.last, flags.jobs, flags.stride}, run, std::cout);
+  Coverage total;
+  std::optional<uint64_t> failing = SweepSeeds(
+      {flags.first, flags.last, flags.jobs, flags.stride}, run, std::cout,
+      [&total](const SeedReport& report) { total.Add(Coverage::Parse(report.data)); });
   if (failing) {
     std::cout << "first failing seed: " << *failing << " ("
               << SwarmCommand(flags, *failing) << ")\n";
@@ -151,9 +155,12 @@ int RunSwarm(const SwarmFlags& flags) {
   }
   if (!flags.json) {
     std::cout << "verdict: all invariants held for swarm seeds " << flags.first << ".."
-              << flags.last << flags.shard_note << "\n";
+              << flags.last << flags.shard_note << "\n"
+              << "  " << FormatCoverage(total) << "\n";
   }
-  return 0;
+  return ReportCoverage(
+      flags.json ? std::cerr : std::cout, total,
+      "swarm seeds " + std::to_string(flags.first) + ".." + std::to_string(flags.last));
 }
 
 }  // namespace dds::sim
