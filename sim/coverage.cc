@@ -75,6 +75,13 @@ std::vector<std::string> Unfired(const Coverage& coverage) {
   return unfired;
 }
 
+std::string FormatUnfired(const Coverage& coverage) {
+  std::string kinds;
+  for (const std::string& kind : Unfired(coverage))
+    kinds += (kinds.empty() ? "" : ", ") + kind;
+  return kinds;
+}
+
 std::string FormatCoverage(const Coverage& coverage) {
   return "fired: " + Listed(coverage.fired) + "; moments: " + Listed(coverage.moments);
 }

@@ -49,6 +49,8 @@ std::set<std::string> AskedKinds(const Scenario& scenario,
 
 // The asked kinds that never fired, in name order.
 std::vector<std::string> Unfired(const Coverage& coverage);
+// The same as "disk_full, partition" ("" when every asked kind fired).
+std::string FormatUnfired(const Coverage& coverage);
 
 // "fired: crash 3, write 40; moments: crash during a download 1" (or "none").
 std::string FormatCoverage(const Coverage& coverage);

@@ -36,10 +36,9 @@ BOOST_AUTO_TEST_CASE(scenario_holds_for_every_seed) {
     }
     if (!result.ok()) return;  // one reproducer is enough
   }
-  const std::vector<std::string> unfired = Unfired(total);
-  BOOST_TEST(unfired.empty(), "asked for but never fired over seeds 1.."
-                                  << seeds << ": " << unfired.front() << " ("
-                                  << FormatCoverage(total) << ")");
+  BOOST_TEST(Unfired(total).empty(), "asked for but never fired over seeds 1.."
+                                         << seeds << ": " << FormatUnfired(total) << " ("
+                                         << FormatCoverage(total) << ")");
 }
 
 }  // namespace

@@ -81,10 +81,8 @@ int ReportCoverage(std::ostream& out, const Coverage& coverage,
                    const std::string& scope) {
   const std::vector<std::string> unfired = Unfired(coverage);
   if (unfired.empty()) return 0;
-  std::string kinds;
-  for (const std::string& kind : unfired) kinds += (kinds.empty() ? "" : ", ") + kind;
   const bool one = unfired.size() == 1;
-  out << "coverage: " << scope << " asked for " << kinds << " but "
+  out << "coverage: " << scope << " asked for " << FormatUnfired(coverage) << " but "
       << (one ? "it never fired, so nothing of it was"
               : "they never fired, so nothing of them was")
       << " tested (" << FormatCoverage(coverage) << ")\n";
