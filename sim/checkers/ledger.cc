@@ -110,6 +110,7 @@ void Ledger::LiveChanged(const std::string& path, int before, int after) {
 
 void Ledger::NoteWrite(const std::string& path, const Digest& digest, Instant at) {
   writes_.insert_or_assign({path, digest}, at);
+  content_writes_.insert_or_assign(digest, at);
 }
 
 std::optional<Ledger::Replacement> Ledger::StaleElsewhere(const std::string& path,
@@ -117,8 +118,10 @@ std::optional<Ledger::Replacement> Ledger::StaleElsewhere(const std::string& pat
                                                           Instant now) const {
   auto it = replaced_.find(digest);
   if (it == replaced_.end()) return std::nullopt;
+  auto written = content_writes_.find(digest);
   for (const Replacement& r : it->second) {
-    if (r.path != path && r.at < now && !WrittenSince(r.path, digest, r.at)) return r;
+    bool written_since = written != content_writes_.end() && written->second >= r.at;
+    if (r.path != path && r.at < now && !written_since) return r;
   }
   return std::nullopt;
 }

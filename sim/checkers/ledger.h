@@ -54,8 +54,10 @@ class Ledger {
   std::optional<Replaced> ReplacedContent(const std::string& path, const Digest& digest,
                                           uint64_t below) const;
   // A path other than `path` whose latest version with content `digest`
-  // was replaced before `now` (by other content or a tombstone), and that
-  // the scenario has not written that content to since.
+  // was replaced before `now` (by other content or a tombstone), with no
+  // scenario write of that content, at any path, since. (A write anywhere
+  // makes the content current again: a crash that reverts a file to old
+  // content is such a write, and the file's conflict copy may carry it.)
   struct Replacement {
     std::string path;
     Instant at{};
@@ -105,6 +107,7 @@ class Ledger {
   size_t live_entries_ = 0;
   std::unordered_map<Key, Copies, KeyHash> copies_;
   std::unordered_map<Key, Instant, KeyHash> writes_;  // latest scenario write of each
+  std::map<Digest, Instant> content_writes_;          // ... of each content, anywhere
   // content -> where and when a live version with it was replaced
   std::map<Digest, std::vector<Replacement>> replaced_;
   std::function<void(const std::string&)> on_target_change_;

@@ -86,5 +86,63 @@ BOOST_AUTO_TEST_CASE(a_disk_keeping_removed_files_is_a_liveness_failure) {
   BOOST_TEST((failed == "Liveness" || failed == "Durability"), "failed: " << failed);
 }
 
+// Found by swarm seed 1790: n1's edit of a conflict copy is lost in a crash,
+// which reverts the copy to content f00001.bin had before a newer version
+// replaced it. The copy is removed while n1 is down, so n1's restart reports
+// the reverted content as an edit of a deleted file and the master keeps it
+// as a conflict copy of the conflict copy. The crash wrote that content
+// again, so this is not a replaced version coming back.
+BOOST_AUTO_TEST_CASE(content_a_crash_reverted_to_may_come_back_as_a_conflict_copy) {
+  Scenario s = Parse(R"(
+[cluster]
+nodes = 2
+unsynced_window = "5s"
+[workload]
+files = 1
+size = "1MiB"
+[node]
+scan_interval = "30s"
+[expect]
+converged_within = "90s"
+[[action]]
+at = "5s"
+do = "delay_spike"
+delay = "465ms"
+restore_after = "4s"
+[[action]]
+at = "6s"
+do = "modify"
+in_place = true
+node = "n2"
+path = "data/f00001.bin"
+size = 2000000
+[[action]]
+at = "7500ms"
+do = "modify"
+in_place = true
+node = "n1"
+path = "data/f00001.bin"
+size = 2000000
+[[action]]
+at = "18s"
+do = "modify"
+in_place = true
+node = "n1"
+path = "data/f00001.conflict-n2-d7e5a65a.bin"
+size = 2000000
+[[action]]
+at = "21s"
+do = "crash"
+lose_writes = true
+node = "n1"
+restart_after = "12s"
+[[action]]
+at = "23s"
+do = "remove"
+path = "data/f00001.conflict-n2-d7e5a65a.bin"
+)");
+  BOOST_TEST(Failure(s, TestFault::kNone) == "");
+}
+
 }  // namespace
 }  // namespace dds::sim
