@@ -28,9 +28,9 @@ void Master::Start() {
   LoadEpoch();
   LoadCatalog();
   LoadDecisions();
-  env_->Note("master: started (incarnation " + std::to_string(options_.incarnation) +
-             ", " + std::to_string(catalog_.size()) + " catalog entries, log at " +
-             std::to_string(head_) + ")");
+  Notable("started (incarnation " + std::to_string(options_.incarnation) + ", " +
+          std::to_string(catalog_.size()) + " catalog entries, log at " +
+          std::to_string(head_) + ")");
   env_->SetTimer(kFailureCheckTimer, options_.failure_check_interval);
 }
 
@@ -149,13 +149,14 @@ void Master::HandleRegister(const Address& from, const Register& m) {
   node.last_seen = env_->Now();
   node.cursor = m.cursor;
   node.check_in_flight = false;
+  node.lost_found.reset();
+  node.corrupt_found.reset();
   outbox_.Send(from, Welcome{options_.incarnation, head()});
   // Summaries are of (path, version, hash) facts, whichever catalog the
   // node follows: they compare with ours as they are.
   Reconcile(node, m.buckets);
-  env_->Note("master: node " + m.node + " registered (" +
-             std::to_string(node.view.count()) + " files agreed, " +
-             std::to_string(node.to_list.size()) + " buckets to list)");
+  Notable("node " + m.node + " registered (" + std::to_string(node.view.count()) +
+          " files agreed, " + std::to_string(node.to_list.size()) + " buckets to list)");
   if (membership_changed) {
     for (const auto& [name, other] : nodes_) {
       if (other.up) outbox_.Send(other.peer_address, AllMembers());
@@ -183,7 +184,9 @@ void Master::HandleHeartbeat(const Address& from, const Heartbeat& m) {
   node->last_seen = env_->Now();
   node->disk_full = m.disk_full;
   node->watch_incomplete = m.watch_incomplete;
+  node->transfers = m.transfers;
   node->cursor = m.cursor;
+  NoteDamage(*node, m);
   SettleDecisions(*node, m.settled_below);
   ForgetLostAnswers(*node);
   // Anti-entropy: compared only when the node has applied the whole log and
@@ -197,6 +200,28 @@ void Master::HandleHeartbeat(const Address& from, const Heartbeat& m) {
     outbox_.Send(from, HoldingsCheck{});
   }
   outbox_.Send(from, HeartbeatAck{head()});
+}
+
+void Master::NoteDamage(NodeRecord& node, const Heartbeat& m) {
+  // Counts since the node started: a first heartbeat sets the baseline.
+  auto rise = [](std::optional<uint64_t>& seen, uint64_t now) -> uint64_t {
+    const uint64_t found = seen && now >= *seen ? now - *seen : 0;
+    seen = now;
+    return found;
+  };
+  if (uint64_t lost = rise(node.lost_found, m.lost_found)) {
+    Notable("node " + node.name + " found " + std::to_string(lost) +
+            " file(s) gone from its disk; restoring from peers");
+  }
+  if (uint64_t corrupt = rise(node.corrupt_found, m.corrupt_found)) {
+    Notable("node " + node.name + " found " + std::to_string(corrupt) +
+            " corrupt file(s); repairing from peers");
+  }
+}
+
+void Master::Notable(std::string text) {
+  env_->Note("master: " + text);
+  events_.Add(env_->Now(), std::move(text));
 }
 
 void Master::ForgetLostAnswers(NodeRecord& node) {
@@ -220,8 +245,8 @@ void Master::CheckFailures() {
       node.to_list.clear();
       node.list_in_flight = false;
       node.check_in_flight = false;
-      env_->Note("master: node " + name + " is down (no heartbeat for " +
-                 std::to_string(ToMillis(now - node.last_seen)) + " ms)");
+      Notable("node " + name + " is down (no heartbeat for " +
+              std::to_string(ToMillis(now - node.last_seen)) + " ms)");
     }
   }
 }
@@ -246,6 +271,7 @@ NodeStatus Master::StatusOf(const NodeRecord& node) const {
       catalog_.live_bytes() - std::min(node.bytes_held, catalog_.live_bytes());
   s.synced = node.cursor == head();
   s.watch_incomplete = node.watch_incomplete;
+  s.transfers = node.up ? node.transfers : 0;
   return s;
 }
 

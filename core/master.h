@@ -26,6 +26,7 @@
 #include "core/env.h"
 #include "core/holdings.h"
 #include "core/outbox.h"
+#include "core/recent_events.h"
 #include "core/version_history.h"
 
 namespace dds {
@@ -55,6 +56,7 @@ struct NodeStatus {
   uint64_t bytes_behind = 0;  // their total size
   bool synced = false;        // its catalog is at the head of the log
   bool watch_incomplete = false;  // part of its data dir goes unwatched
+  uint64_t transfers = 0;         // files it is pulling
 };
 
 // Told about every entry the master records (used by the simulator's
@@ -92,6 +94,8 @@ class Master final : public Process {
   bool Converged() const;
   // Decisions kept for changes their nodes have not settled yet.
   size_t decisions_pending() const;
+  const RecentEvents& recent_events() const { return events_; }
+  Instant now() const { return env_->Now(); }
   void set_observer(CatalogObserver* observer) { observer_ = observer; }
 
  private:
@@ -118,6 +122,12 @@ class Master final : public Process {
     bool up = false;
     bool disk_full = false;
     bool watch_incomplete = false;
+    uint64_t transfers = 0;
+    // Damage counts its heartbeats carry, as last seen; unknown until the
+    // first heartbeat after a registration (a restarted node counts from 0,
+    // a restarted master has seen nothing yet).
+    std::optional<uint64_t> lost_found;
+    std::optional<uint64_t> corrupt_found;
     Instant last_seen{};
     Cursor cursor;                 // as its last heartbeat said
     BucketSums view;               // what we believe it holds
@@ -141,6 +151,10 @@ class Master final : public Process {
   // An answer the node owes for node_timeout, while its heartbeats come,
   // was lost on the way: the question may be asked again.
   void ForgetLostAnswers(NodeRecord& node);
+  // A rise in the node's damage counts becomes an event: repairs under way.
+  void NoteDamage(NodeRecord& node, const Heartbeat& m);
+  // Logs `text` (prefixed "master: ") and keeps it among the recent events.
+  void Notable(std::string text);
   Members AllMembers() const;
   void CheckFailures();
   NodeRecord* FindUp(const std::string& name);
@@ -200,6 +214,7 @@ class Master final : public Process {
   std::map<std::string, NodeRecord> nodes_;  // by name; ordered for determinism
   std::vector<NodeRecord*> by_slot_;         // records never move or go away
   VersionHistory history_;                   // replaced versions, durably
+  RecentEvents events_;
   CatalogObserver* observer_ = nullptr;
 };
 

@@ -120,8 +120,8 @@ ChangeAck Master::KeepAsConflictCopy(const CatalogEntry& loser, NodeRecord& node
     copy.version = existing == nullptr ? 1 : existing->version + 1;
     version = copy.version;
     Record(copy);
-    env_->Note("master: conflict on " + loser.path + ": content from " + loser.origin +
-               " kept as " + path);
+    Notable("conflict on " + loser.path + ": content from " + loser.origin + " kept as " +
+            path);
   }
   if (loser.origin == node.name && loser.hash == change.hash) {
     // The losing node holds the content and copies it into place at once.

@@ -90,8 +90,7 @@ Result<CatalogEntry> Master::Remove(const std::string& path) {
   if (current == nullptr || current->tombstone) return Status::NotFound(path);
   CatalogEntry tombstone{path, current->version + 1, Digest{}, 0, true, "admin", 0, {}};
   Record(tombstone);
-  env_->Note("master: removed " + path + " (tombstone v" +
-             std::to_string(tombstone.version) + ")");
+  Notable("removed " + path + " (tombstone v" + std::to_string(tombstone.version) + ")");
   return catalog_.EntryOf(*catalog_.Find(path));
 }
 

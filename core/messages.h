@@ -85,10 +85,16 @@ struct Heartbeat {
   // Some of the data dir goes unwatched (out of inotify watches): changes
   // there are found by the periodic scan only.
   bool watch_incomplete = false;
+  uint64_t transfers = 0;  // files being pulled right now
+  // Damage found since the node started, counted: files gone from the disk
+  // and files whose bytes no longer match (each is then pulled back).
+  uint64_t lost_found = 0;
+  uint64_t corrupt_found = 0;
   template <typename S>
   static auto Tie(S& s) {
     return std::tie(s.node, s.cursor, s.held_count, s.held_digest, s.undecided,
-                    s.settled_below, s.disk_full, s.watch_incomplete);
+                    s.settled_below, s.disk_full, s.watch_incomplete, s.transfers,
+                    s.lost_found, s.corrupt_found);
   }
 };
 

@@ -131,10 +131,19 @@ void Node::OnHeartbeatTick() {
   Instant now = env_->Now();
   if (registered_ && now - last_master_contact_ > options_.master_timeout) MasterLost();
   if (registered_) {
-    outbox_.Send(options_.master,
-                 Heartbeat{options_.name, log_.cursor(), index_.held().count(),
-                           index_.held().digest(), pending_changes_.size(),
-                           pending_changes_.SettledBelow(next_change_id_), disk_full_});
+    outbox_.Send(
+        options_.master,
+        Heartbeat{.node = options_.name,
+                  .cursor = log_.cursor(),
+                  .held_count = index_.held().count(),
+                  .held_digest = index_.held().digest(),
+                  .undecided = pending_changes_.size(),
+                  .settled_below = pending_changes_.SettledBelow(next_change_id_),
+                  .disk_full = disk_full_,
+                  .watch_incomplete = watch_incomplete_,
+                  .transfers = pulls_.size(),
+                  .lost_found = lost_found_,
+                  .corrupt_found = corrupt_found_});
     ResendChanges();
   } else {
     SendRegister();

@@ -255,6 +255,8 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   bool registered_ = false;
   bool disk_full_ = false;
   bool watch_incomplete_ = false;
+  uint64_t lost_found_ = 0;     // files found gone from disk, since Start
+  uint64_t corrupt_found_ = 0;  // files found with bytes changed, since Start
   Instant disk_full_since_{};
   Instant last_master_contact_{};
   uint64_t next_request_id_ = 1;

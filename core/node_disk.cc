@@ -130,6 +130,7 @@ void Node::FileMissing(const std::string& path) {
     return;
   }
   // Damage, not a delete: only `dds rm` deletes. Bring it back.
+  ++lost_found_;
   Trace("lost from disk", path, "restoring");
   ForgetLocal(path);
   SendDropped(path);
@@ -156,6 +157,7 @@ void Node::ScrubFile(const std::string& path, const LocalFile& f) {
   }
   // Same size and mtime, different bytes: silent corruption. Stop serving the
   // bad copy at once and repair it from a peer.
+  ++corrupt_found_;
   Trace("corruption detected", path, "expected " + f.hash.ShortHex());
   Status s = env_->Files().Remove(path);
   if (!s.ok() && !s.IsNotFound()) env_->Note(options_.name + ": " + s.ToString());

@@ -10,6 +10,7 @@ packages=(
   libcli11-dev libtomlplusplus-dev libbenchmark-dev
   libssl-dev openssl libsqlite3-dev libfmt-dev
   clang libclang-rt-14-dev
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "sim/faults.h"
+#include "sim/run_record.h"
 #include "sim/units.h"
 
 namespace dds::sim {
@@ -110,6 +111,7 @@ void ActionRunner::Execute(const Action& a) {
       return Partition(a);
     case ActionKind::kHeal:
       world_->network().Heal();
+      if (RunRecord* record = world_->record()) record->Heal(world_->loop().Now());
       Record(a, "", "");
       return Log(a, "");
     case ActionKind::kMasterCrash:
@@ -171,16 +173,26 @@ bool ActionRunner::LastCopy(const std::string& path, const Digest& digest) const
   return copies && copies->total <= 1;
 }
 
-void ActionRunner::Log(const Action& a, const std::string& what) {
-  world_->trace().Notable(world_->loop().Now(), std::string(ActionName(a.kind)) +
-                                                    (what.empty() ? "" : " " + what));
+void ActionRunner::Log(const Action& a, const std::string& what,
+                       const std::string& target, bool skipped) {
+  const std::string line =
+      std::string(ActionName(a.kind)) + (what.empty() ? "" : " " + what);
+  world_->trace().Notable(world_->loop().Now(), line);
+  if (RunRecord* record = world_->record())
+    record->Act(world_->loop().Now(), a.kind, target, line, skipped);
+}
+
+void ActionRunner::Skip(const Action& a, const std::string& why,
+                        const std::string& target) {
+  Log(a, "skipped: " + why, target, true);
 }
 
 void ActionRunner::AddNode(const Action& a) {
   std::string name = a.node.empty() ? NewNodeName() : a.node;
-  if (world_->Find(name)) return Log(a, name + ": skipped, it already exists");
+  if (world_->Find(name))
+    return Log(a, name + ": skipped, it already exists", name, true);
   Host& host = NewNode(name);
-  Log(a, name);
+  Log(a, name, name);
   Record(a, name, "");
   world_->Start(host);
 }
@@ -193,20 +205,20 @@ std::string ActionRunner::NewNodeName() {
 }
 
 void ActionRunner::Crash(const Action& a) {
-  if (a.from_faults && !MayCrashAnother()) return Log(a, "skipped: max_down reached");
+  if (a.from_faults && !MayCrashAnother()) return Skip(a, "max_down reached");
   Host* host = PickNode(a, true);
-  if (!host) return Log(a, "skipped: no node is up");
+  if (!host) return Skip(a, "no node is up");
   if (host->node && host->node->active_pulls() > 0)
     ++world_->coverage().moments[std::string(kCrashDuringDownload)];
   if (a.in_publish_window) {
-    Log(a, host->name + " (in its next publish window)");
+    Log(a, host->name + " (in its next publish window)", host->name);
     Record(a, host->name, "");
     world_->CrashInPublishWindow(*host, kPublishWindowWait);
     Action later = a;
     if (later.undo_after) *later.undo_after += kPublishWindowWait;
     return ScheduleUndo(later, ActionKind::kRestart, host->name);
   }
-  Log(a, host->name + (a.lose_writes ? " (losing unsynced writes)" : ""));
+  Log(a, host->name + (a.lose_writes ? " (losing unsynced writes)" : ""), host->name);
   Record(a, host->name, "");
   world_->Crash(*host);
   if (a.lose_writes) LoseWrites(a, *host);
@@ -221,18 +233,19 @@ void ActionRunner::LoseWrites(const Action& a, Host& host) {
   for (const auto& [path, now] :
        host.disk->LoseUnsynced(scenario_.unsynced_window, random, keep)) {
     ++world_->coverage().moments[std::string(kUnsyncedWriteLost)];
-    world_->trace().Notable(
-        world_->loop().Now(),
-        host.name + " lost an unsynced write: " + path +
-            (now ? " reverted to " + now->digest.ShortHex() : " gone"));
+    const std::string line = host.name + " lost an unsynced write: " + path +
+                             (now ? " reverted to " + now->digest.ShortHex() : " gone");
+    world_->trace().Notable(world_->loop().Now(), line);
+    if (RunRecord* record = world_->record())
+      record->Note(world_->loop().Now(), host.name, line);
     if (now) checkers_->OnScenarioWrite(path, now->digest);
   }
 }
 
 void ActionRunner::Restart(const Action& a) {
   Host* host = PickNode(a, false);
-  if (!host) return Log(a, "skipped: no node is down");
-  Log(a, host->name);
+  if (!host) return Skip(a, "no node is down");
+  Log(a, host->name, host->name);
   Record(a, host->name, "");
   world_->Start(*host);
 }
@@ -242,10 +255,10 @@ void ActionRunner::Delete(const Action& a) {
   std::string path = host ? PickFile(a, *host) : "";
   const SimDisk::File* file = path.empty() ? nullptr : host->disk->Find(path);
   if (file && a.from_faults && LastCopy(path, file->blob->digest)) {
-    return Log(a, "skipped: " + path + " on " + host->name + " is its last copy");
+    return Skip(a, path + " on " + host->name + " is its last copy", host->name);
   }
-  if (!file || !world_->DeleteFile(*host, path)) return Log(a, "skipped: no such file");
-  Log(a, host->name + " " + path);
+  if (!file || !world_->DeleteFile(*host, path)) return Skip(a, "no such file");
+  Log(a, host->name + " " + path, host->name);
   Record(a, host->name, path);
 }
 
@@ -254,21 +267,21 @@ void ActionRunner::Corrupt(const Action& a) {
   std::string path = host ? PickFile(a, *host) : "";
   const SimDisk::File* file = path.empty() ? nullptr : host->disk->Find(path);
   if (file && a.from_faults && LastCopy(path, file->blob->digest)) {
-    return Log(a, "skipped: " + path + " on " + host->name + " is its last copy");
+    return Skip(a, path + " on " + host->name + " is its last copy", host->name);
   }
   if (!file || !world_->CorruptFile(*host, path, StreamOf(a, host->name, path).Next())) {
-    return Log(a, "skipped: no such file, or it is empty");
+    return Skip(a, "no such file, or it is empty");
   }
-  Log(a, host->name + " " + path + " (silently)");
+  Log(a, host->name + " " + path + " (silently)", host->name);
   Record(a, host->name, path);
 }
 
 void ActionRunner::Write(const Action& a) {
   Host* host = PickNode(a, true);
-  if (!host) return Log(a, "skipped: no node");
+  if (!host) return Skip(a, "no node");
   std::string path = a.kind == ActionKind::kModify ? PickFile(a, *host) : a.path;
   const SimDisk::File* old = path.empty() ? nullptr : host->disk->Find(path);
-  if (a.kind == ActionKind::kModify && !old) return Log(a, "skipped: no such file");
+  if (a.kind == ActionKind::kModify && !old) return Skip(a, "no such file");
   if (path.empty()) path = "gen/w" + std::to_string(next_file_++) + ".bin";
   Action done = a;
   done.size = a.content ? std::nullopt
@@ -276,9 +289,10 @@ void ActionRunner::Write(const Action& a) {
                                                             : scenario_.file_size));
   SplitMix64 random = StreamOf(a, host->name, path);
   BlobRef blob = Content(done, done.size.value_or(0), random);
-  Log(a, host->name + " " + path + " (" + std::to_string(blob->bytes.size()) +
-             " bytes, " + blob->digest.ShortHex() + (a.in_place ? ", in place" : "") +
-             ")");
+  Log(a,
+      host->name + " " + path + " (" + std::to_string(blob->bytes.size()) + " bytes, " +
+          blob->digest.ShortHex() + (a.in_place ? ", in place" : "") + ")",
+      host->name);
   Record(done, host->name, path);
   checkers_->OnScenarioWrite(path, blob->digest);
   if (a.in_place) {
@@ -292,11 +306,13 @@ void ActionRunner::Remove(const Action& a) {
   Host& master = world_->master();
   std::string path = PickCatalogPath(a);
   if (!master.master || path.empty())
-    return Log(a, "skipped: master down or nothing to remove");
+    return Skip(a, "master down or nothing to remove", std::string(kMasterName));
   Record(a, "", path);
   Result<CatalogEntry> result = master.master->Remove(path);
-  Log(a, path + (result.ok() ? ": tombstone v" + std::to_string(result->version)
-                             : ": " + result.status().ToString()));
+  Log(a,
+      path + (result.ok() ? ": tombstone v" + std::to_string(result->version)
+                          : ": " + result.status().ToString()),
+      std::string(kMasterName));
 }
 
 void ActionRunner::Partition(const Action& a) {
@@ -319,16 +335,20 @@ void ActionRunner::Partition(const Action& a) {
   }
   Action done = a;
   done.groups.assign(1, {});
-  for (const auto& host : world_->hosts()) {  // hosts not named stay on side 0
+  std::vector<std::pair<std::string, int>> side_of;  // for the report
+  for (const auto& host : world_->hosts()) {         // hosts not named stay on side 0
     int side = group_of[static_cast<size_t>(host->index)];
     sides += " " + host->name + ":" + std::to_string(side);
+    side_of.emplace_back(host->name, side);
     if (a.groups.empty() && side == 1) done.groups[0].push_back(host->name);
   }
   if (a.groups.empty() && done.groups[0].empty()) {
-    return Log(a, "skipped: no host to cut off");
+    return Skip(a, "no host to cut off");
   }
   if (!a.groups.empty()) done.groups = a.groups;
   Log(a, "sides" + sides);
+  if (RunRecord* record = world_->record())
+    record->Partition(world_->loop().Now(), side_of);
   Record(done, "", "");
   world_->network().Partition(std::move(group_of));
   ScheduleUndo(a, ActionKind::kHeal, "");
@@ -338,8 +358,9 @@ void ActionRunner::MasterCrash(const Action& a) {
   Host& master = world_->master();
   bool crash = a.kind == ActionKind::kMasterCrash;
   if (master.up() != crash)
-    return Log(a, "skipped: the master is already " + std::string(crash ? "down" : "up"));
-  Log(a, "");
+    return Skip(a, "the master is already " + std::string(crash ? "down" : "up"),
+                std::string(kMasterName));
+  Log(a, "", std::string(kMasterName));
   Record(a, "", "");
   if (!crash) return world_->Start(master);
   world_->Crash(master);
@@ -364,22 +385,24 @@ void ActionRunner::Spike(const Action& a) {
 
 void ActionRunner::DiskFull(const Action& a) {
   Host* host = PickNode(a, a.kind == ActionKind::kDiskFull || a.node.empty());
-  if (!host) return Log(a, "skipped: no such node");
+  if (!host) return Skip(a, "no such node");
   Record(a, host->name, "");
   bool full = a.kind == ActionKind::kDiskFull;
   uint64_t capacity =
       full ? std::max<uint64_t>(host->disk->used(), 1) : scenario_.disk_capacity;
   host->disk->set_capacity(capacity);
-  Log(a, host->name + (full ? " (" + std::to_string(capacity) + " bytes)" : ""));
+  Log(a, host->name + (full ? " (" + std::to_string(capacity) + " bytes)" : ""),
+      host->name);
   ScheduleUndo(a, ActionKind::kDiskFree, host->name);
 }
 
 void ActionRunner::Read(const Action& a) {
   Host* host = PickNode(a, true);
   std::string path = PickCatalogPath(a);
-  if (!host || path.empty()) return Log(a, "skipped: no node up or nothing recorded");
+  if (!host || path.empty()) return Skip(a, "no node up or nothing recorded");
   Record(a, host->name, path);
-  Log(a, host->name + " " + path + ": " + checkers_->safety().Read(*host, path));
+  Log(a, host->name + " " + path + ": " + checkers_->safety().Read(*host, path),
+      host->name);
 }
 
 Host* ActionRunner::PickNode(const Action& a, bool want_up) {

@@ -84,7 +84,11 @@ class ActionRunner {
   BlobRef Content(const Action& a, uint64_t size, SplitMix64& random);
   BlobRef RandomBytes(uint64_t size, SplitMix64& random);
   std::string NewNodeName();
-  void Log(const Action& a, const std::string& what);
+  // The action's timeline line; `target` is the process it hit (empty: the
+  // cluster as a whole), for the report's lane.
+  void Log(const Action& a, const std::string& what, const std::string& target = {},
+           bool skipped = false);
+  void Skip(const Action& a, const std::string& why, const std::string& target = {});
 
   World* const world_;
   Checkers* const checkers_;

@@ -35,6 +35,7 @@ class Run {
     trace_.set_file(options.trace);
     trace_.set_timeline(options.timeline);
     trace_.set_digest(options.digest);
+    world_.set_record(options.record);
   }
 
   RunResult Go();

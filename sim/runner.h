@@ -16,6 +16,8 @@
 
 namespace dds::sim {
 
+class RunRecord;
+
 struct RunOptions {
   std::optional<uint64_t> seed;      // default: the scenario's
   std::ostream* trace = nullptr;     // every event, one per line
@@ -23,6 +25,8 @@ struct RunOptions {
   // Compute the trace digest (RunResult::trace_digest, trace_lines). Off,
   // and with no trace file, no trace text is built at all.
   bool digest = true;
+  // What a report draws (sim/run_record.h); not owned; null: nothing kept.
+  RunRecord* record = nullptr;
 };
 
 struct RunResult {

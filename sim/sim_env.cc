@@ -5,6 +5,7 @@
 #include <array>
 #include <string>
 
+#include "sim/run_record.h"
 #include "sim/world.h"
 
 namespace dds::sim {
@@ -63,7 +64,8 @@ uint64_t SimEnv::Random() { return host_->random.Next(); }
 void SimEnv::Note(std::string_view line) {
   if (line.find(": corruption detected ") != std::string_view::npos)
     ++world_->coverage().moments[std::string(kCorruptionFound)];
-  if (!world_->trace().wanted() && !world_->trace().has_timeline()) return;
+  if (!world_->trace().wanted() && !world_->trace().has_timeline() && !world_->record())
+    return;
   // Per-file progress notes ("n1: installed a.txt v2") would drown the
   // timeline; they stay in the trace, and the convergence line sums them up.
   static constexpr std::array<std::string_view, 3> kRoutine = {
@@ -73,9 +75,10 @@ void SimEnv::Note(std::string_view line) {
       [&](std::string_view verb) { return line.find(verb) != std::string_view::npos; });
   if (routine) {
     world_->trace().Event(Now(), line);
-  } else {
-    world_->trace().Notable(Now(), line);
+    return;
   }
+  world_->trace().Notable(Now(), line);
+  if (RunRecord* record = world_->record()) record->Note(Now(), host_->name, line);
 }
 
 }  // namespace dds::sim

@@ -87,4 +87,11 @@ std::string FormatSeconds(Duration d) {
 
 std::string FormatSeconds(Instant at) { return FormatSeconds(at.time_since_epoch()); }
 
+std::string Hex64(uint64_t value) {
+  std::array<char, 17> buf{};
+  std::snprintf(buf.data(), buf.size(), "%016llx",
+                static_cast<unsigned long long>(value));
+  return buf.data();
+}
+
 }  // namespace dds::sim

@@ -23,4 +23,7 @@ std::optional<uint64_t> ParseSize(std::string_view text);
 std::string FormatSeconds(Instant at);
 std::string FormatSeconds(Duration d);
 
+// 16 hex digits, as trace digests are shown.
+std::string Hex64(uint64_t value);
+
 }  // namespace dds::sim

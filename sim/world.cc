@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/check.h"
+#include "sim/run_record.h"
 #include "sim/sim_env.h"
 
 namespace dds::sim {
@@ -92,6 +93,7 @@ void World::Start(Host& host) {
     host.process = std::move(node);
   }
   Say(host, "up");
+  if (record_) record_->Up(loop_->Now(), host.name);
   if (host.disk) host.disk->set_online(true);
   observer_->OnHostChanged(host);
   host.process->Start();
@@ -100,6 +102,7 @@ void World::Start(Host& host) {
 void World::Crash(Host& host) {
   DDS_CHECK(host.up());
   Say(host, "down");
+  if (record_) record_->Down(loop_->Now(), host.name);
   host.crash_armed = false;
   if (host.disk) {
     host.meta.Rollback();

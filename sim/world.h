@@ -29,6 +29,7 @@
 
 namespace dds::sim {
 
+class RunRecord;
 class SimEnv;
 
 inline constexpr std::string_view kMasterName = "master";
@@ -90,6 +91,9 @@ class World final : private Endpoints {
   const EventLoop& loop() const { return *loop_; }
   Network& network() { return network_; }
   Trace& trace() { return *trace_; }
+  // What a report draws (sim/run_record.h); null unless one was asked for.
+  void set_record(RunRecord* record) { record_ = record; }
+  RunRecord* record() { return record_; }
   BlobPool& blobs() { return blobs_; }
 
   // Creates the master's machine (not started).
@@ -150,6 +154,7 @@ class World final : private Endpoints {
   EventLoop* const loop_;
   Trace* const trace_;
   WorldObserver* const observer_;
+  RunRecord* record_ = nullptr;
   BlobPool blobs_;
   Network network_;
   std::vector<std::unique_ptr<Host>> hosts_;  // index 0 is the master

@@ -17,6 +17,8 @@
 #include <utility>
 #include <variant>
 
+#include "core/html.h"
+
 namespace dds::http {
 
 namespace beast = boost::beast;
@@ -100,7 +102,6 @@ std::string JsonArray(const Items& items, Render render) {
   }
   return json + "]";
 }
-std::string HtmlEscape(std::string_view text);
 // Content-Type for a file name, by extension; application/octet-stream if unknown.
 std::string_view ContentTypeFor(std::string_view path);
 // RFC 9110 IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".

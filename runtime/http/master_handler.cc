@@ -39,7 +39,7 @@ std::string NodeJson(const NodeStatus& node, const std::optional<CertIdentity>& 
          ",\"bytes_behind\":" + std::to_string(node.bytes_behind) +
          ",\"synced\":" + (node.synced ? "true" : "false") +
          ",\"watch_incomplete\":" + (node.watch_incomplete ? "true" : "false") +
-         CertJson("", cert) + "}";
+         ",\"transfers\":" + std::to_string(node.transfers) + CertJson("", cert) + "}";
 }
 
 std::string EntryJson(std::string_view path, uint64_t version, uint64_t size,
@@ -53,6 +53,13 @@ std::string EntryJson(std::string_view path, uint64_t version, uint64_t size,
 
 std::string EntryJson(const CatalogEntry& e) {
   return EntryJson(e.path, e.version, e.size, e.hash, e.tombstone, e.origin);
+}
+
+std::string EventJson(const AgedEvent& event) {
+  return "{\"age_ms\":" +
+         std::to_string(
+             std::chrono::duration_cast<std::chrono::milliseconds>(event.age).count()) +
+         ",\"text\":" + JsonQuote(event.text) + "}";
 }
 
 struct Mirror {
@@ -90,6 +97,8 @@ MasterDecision MasterHandler::Handle(const Request& request) {
   target = target.substr(0, target.find('?'));
   using Route = Response (MasterHandler::*)(const Request&) const;
   static constexpr std::pair<std::string_view, Route> kRoutes[] = {
+      {"/", &MasterHandler::Dashboard},
+      {"/dashboard.js", &MasterHandler::DashboardScript},
       {"/api/status", &MasterHandler::ApiStatus},
       {"/api/files", &MasterHandler::ApiFiles},
       {"/mirrors", &MasterHandler::Mirrors},
@@ -201,7 +210,35 @@ Response MasterHandler::ApiStatus(const Request& request) const {
                              [&](const NodeStatus& node) {
                                return NodeJson(node, master_.CertificateOf(node.name));
                              }) +
-                   "}");
+                   ",\"events\":" + JsonArray(master_.RecentEvents(), EventJson) + "}");
+}
+
+Response MasterHandler::Dashboard(const Request& request) const {
+  DashboardFacts facts;
+  facts.converged = master_.Converged();
+  facts.files = master_.catalog().live_files();
+  facts.bytes = master_.catalog().live_bytes();
+  facts.master_cert = master_.OwnCertificate();
+  for (NodeStatus& node : master_.Nodes()) {
+    std::optional<CertIdentity> cert = master_.CertificateOf(node.name);
+    facts.nodes.push_back({std::move(node), std::move(cert)});
+  }
+  facts.events = master_.RecentEvents();
+  facts.now = std::chrono::system_clock::now();
+  StringResponse response = BodyResponse(
+      request, bhttp::status::ok, "text/html; charset=utf-8", RenderDashboard(facts));
+  response.set(bhttp::field::cache_control, "no-store");
+  response.set("Content-Security-Policy", std::string(kDashboardPolicy));
+  response.set("X-Content-Type-Options", "nosniff");
+  return response;
+}
+
+Response MasterHandler::DashboardScript(const Request& request) const {
+  StringResponse response =
+      BodyResponse(request, bhttp::status::ok, "text/javascript; charset=utf-8",
+                   std::string(kDashboardScript));
+  response.set("X-Content-Type-Options", "nosniff");
+  return response;
 }
 
 Response MasterHandler::ApiFiles(const Request& request) const {

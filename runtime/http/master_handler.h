@@ -1,8 +1,11 @@
 // The master's HTTP protocol logic, as a pure request -> decision function.
 //
 // Routes:
-//   GET /api/status      nodes (up/down, files current/behind, bytes behind)
-//                        and the converged flag, as JSON
+//   GET /                the dashboard (dashboard.h), HTML
+//   GET /dashboard.js    its refresh script
+//   GET /api/status      nodes (up/down, files current/behind, bytes behind,
+//                        transfers), the converged flag and the latest
+//                        notable events, as JSON
 //   GET /api/files       the catalog as JSON, tombstones included, in pages
 //                        (?prefix=P&after=PATH&limit=N; `next` continues,
 //                        "" at the end)
@@ -26,6 +29,7 @@
 #include "core/catalog.h"
 #include "core/master.h"
 #include "core/status.h"
+#include "runtime/http/dashboard.h"
 #include "runtime/http/http_common.h"
 #include "runtime/http/target.h"
 #include "runtime/http/url.h"
@@ -52,6 +56,8 @@ class MasterBackend {
   // connected with (none without TLS, or for a member not seen yet).
   virtual std::optional<CertIdentity> OwnCertificate() const = 0;
   virtual std::optional<CertIdentity> CertificateOf(const std::string& member) const = 0;
+  // The master's latest notable events, newest first.
+  virtual std::vector<AgedEvent> RecentEvents() const = 0;
 };
 
 // The handler's answer to an authorised upload: send the request body to
@@ -83,6 +89,8 @@ class MasterHandler {
   Response Delete(const Request& request, const DataTarget& target);
   // 401/403 unless the request carries the admin token; nullopt if it does.
   std::optional<Response> RefuseUnlessAdmin(const Request& request) const;
+  Response Dashboard(const Request& request) const;
+  Response DashboardScript(const Request& request) const;
   Response ApiStatus(const Request& request) const;
   Response ApiFiles(const Request& request) const;
   Response Mirrors(const Request& request) const;

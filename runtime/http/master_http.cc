@@ -43,6 +43,15 @@ class CoreMasterBackend final : public MasterBackend {
     if (it == transport_.members().end()) return std::nullopt;
     return it->second;
   }
+  std::vector<AgedEvent> RecentEvents() const override {
+    const auto& events = master_.recent_events().events();
+    std::vector<AgedEvent> aged;
+    aged.reserve(events.size());
+    for (auto it = events.rbegin(); it != events.rend(); ++it) {
+      aged.push_back({master_.now() - it->at, it->text});
+    }
+    return aged;
+  }
 
  private:
   dds::Master& master_;

@@ -309,6 +309,50 @@ BOOST_FIXTURE_TEST_CASE(a_node_out_of_watches_shows_in_the_status, Fixture) {
   for (const NodeStatus& n : master->Nodes()) BOOST_TEST(!n.watch_incomplete);
 }
 
+std::vector<std::string> EventTexts(const Master& master) {
+  std::vector<std::string> texts;
+  for (const RecentEvents::Event& e : master.recent_events().events())
+    texts.push_back(e.text);
+  return texts;
+}
+
+// Damage a node finds reaches the master as counts since the node started;
+// a rise is one event, and a count a heartbeat brings first (after a
+// registration: the node or the master restarted) is only a baseline.
+BOOST_FIXTURE_TEST_CASE(damage_a_node_finds_becomes_one_event_per_rise, Fixture) {
+  Heartbeat beat{"n2", master->head()};
+  beat.lost_found = 5;  // found before this master knew the node
+  Deliver("n2", beat);
+  const size_t before = EventTexts(*master).size();
+  beat.lost_found = 7;
+  beat.corrupt_found = 1;
+  Deliver("n2", beat);
+  Deliver("n2", beat);  // no rise, no event
+  std::vector<std::string> texts = EventTexts(*master);
+  BOOST_TEST_REQUIRE(texts.size() == before + 2);
+  BOOST_TEST(texts[before] ==
+             "node n2 found 2 file(s) gone from its disk; restoring from peers");
+  BOOST_TEST(texts[before + 1] ==
+             "node n2 found 1 corrupt file(s); repairing from peers");
+  Deliver("n2", Register{"n2", "", {}, {}});  // restarted: counts from 0 again
+  beat.lost_found = 1;
+  beat.corrupt_found = 0;
+  Deliver("n2", beat);
+  BOOST_TEST(EventTexts(*master).size() == before + 3);  // the registration only
+}
+
+BOOST_FIXTURE_TEST_CASE(recent_events_are_bounded_and_keep_the_newest, Fixture) {
+  for (int i = 0; i < 100; ++i) {
+    const std::string name = "m" + std::to_string(i);
+    Deliver(name, Register{name, "", {}, {}});
+  }
+  std::vector<std::string> texts = EventTexts(*master);
+  BOOST_TEST(texts.size() == RecentEvents::kKept);
+  BOOST_TEST(texts.back().starts_with("node m99 registered"));
+  BOOST_TEST(texts.front().starts_with(
+      "node m" + std::to_string(100 - RecentEvents::kKept) + " registered"));
+}
+
 BOOST_FIXTURE_TEST_CASE(decisions_are_kept_until_settled, Fixture) {
   ChangeAck first = Change("n1", 0, 'A');
   std::string value;

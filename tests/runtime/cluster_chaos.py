@@ -31,21 +31,20 @@ With DDS_CHAOS_KEEP=1 in the environment a failed run's directory is kept.
 """
 
 import argparse
-import ctypes
 import hashlib
 import json
 import os
 import random
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+
+from dds_procs import Proc, eventually, free_port, tls_flags
 
 NODES = 5
 TOKEN = "chaos-token"
@@ -59,25 +58,6 @@ class ChaosFailure(Exception):
     pass
 
 
-def die_with_parent():
-    """Runs in each child: SIGKILL it if this test dies (a runner's timeout)."""
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def free_port():
-    """A free port below Linux's ephemeral range (32768 up), so that while the
-    master is down no outgoing connection can be given its port."""
-    while True:
-        port = random.SystemRandom().randrange(15000, 32000)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-
-
 def sha256(data):
     return hashlib.sha256(data).hexdigest()
 
@@ -85,61 +65,6 @@ def sha256(data):
 def sha256_file(path):
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
-
-
-def eventually(seconds, check, what):
-    """Polls check() until it returns a falsy problem; raises with the last."""
-    deadline = time.monotonic() + seconds
-    while True:
-        problem = check()
-        if not problem:
-            return
-        if time.monotonic() > deadline:
-            raise ChaosFailure(f"{what}: {problem}")
-        time.sleep(0.05)
-
-
-@dataclass
-class Proc:
-    """One dds process, restartable, with its log appended across restarts."""
-    name: str
-    argv: list
-    log_path: str
-    popen: subprocess.Popen = None
-    http: str = ""  # host:port of its HTTP server while it runs
-
-    def start(self):
-        offset = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
-        with open(self.log_path, "ab") as log:
-            self.popen = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
-                                          stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
-        eventually(30, lambda: None if self._bound_http(offset) else "no HTTP address logged",
-                   f"{self.name} start")
-        self.http = self._bound_http(offset)
-
-    def _bound_http(self, offset):
-        if self.popen.poll() is not None:
-            raise ChaosFailure(f"{self.name} exited with {self.popen.returncode} at start")
-        with open(self.log_path, "rb") as log:
-            log.seek(offset)
-            for line in log.read().decode(errors="replace").splitlines():
-                if ": http http://" in line:
-                    return line.rsplit("http://", 1)[1].strip()
-        return ""
-
-    def alive(self):
-        return self.popen is not None and self.popen.poll() is None
-
-    def kill9(self):
-        self.popen.send_signal(signal.SIGKILL)
-        self.popen.wait()  # reaped: its ports, locks and files are released
-        self.popen = None
-        self.http = ""
-
-    def log_text(self, start=0):
-        with open(self.log_path, "rb") as log:
-            log.seek(start)
-            return log.read().decode(errors="replace")
 
 
 @dataclass
@@ -183,14 +108,7 @@ class Chaos:
         os.makedirs(f"{work}/tmp")
 
     def tls(self, name, role):
-        """Mutual TLS flags for member `name`, under a CA made for the run."""
-        ca = f"{self.work}/tls"
-        if not os.path.exists(f"{ca}/ca.crt"):
-            subprocess.run([self.dds, "ca", "init", ca], check=True, stdout=subprocess.DEVNULL)
-        subprocess.run([self.dds, "ca", "issue", name, "--role", role, "--ca", ca],
-                       check=True, stdout=subprocess.DEVNULL)
-        return ["--tls-ca", f"{ca}/ca.crt", "--tls-cert", f"{ca}/{name}.crt",
-                "--tls-key", f"{ca}/{name}.key"]
+        return tls_flags(self.dds, f"{self.work}/tls", name, role)
 
     # ---- the run ----------------------------------------------------------
 

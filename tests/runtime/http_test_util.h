@@ -52,8 +52,10 @@ inline unsigned Code(const Response& response) {
   return static_cast<unsigned>(StatusOf(response));
 }
 
-inline std::string Header(const Response& response, bhttp::field field) {
-  return std::visit([&](const auto& r) { return std::string(r[field]); }, response);
+// A header, by its enum or, for those Beast has none for, by name.
+template <typename Name>
+std::string Header(const Response& response, Name name) {
+  return std::visit([&](const auto& r) { return std::string(r[name]); }, response);
 }
 
 // The bytes the response would carry: the string body, or the file slice.

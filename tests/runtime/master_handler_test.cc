@@ -41,6 +41,7 @@ class FakeMaster final : public MasterBackend {
     if (it == certs_.end()) return std::nullopt;
     return it->second;
   }
+  std::vector<AgedEvent> RecentEvents() const override { return events_; }
   Result<CatalogEntry> Remove(const std::string& path) override {
     const Catalog::Slot* entry = catalog_.Find(path);
     if (entry == nullptr || entry->tombstone) return Status::NotFound(path);
@@ -54,6 +55,7 @@ class FakeMaster final : public MasterBackend {
   std::map<std::string, std::set<std::string>> holders_;
   std::optional<CertIdentity> own_cert_;
   std::map<std::string, CertIdentity> certs_;
+  std::vector<AgedEvent> events_;
 };
 
 NodeStatus MakeNode(std::string name, bool up, std::string http) {
@@ -118,13 +120,14 @@ BOOST_AUTO_TEST_CASE(status_and_catalog_json) {
   BOOST_TEST(json.starts_with(
       "{\"converged\":false,\"files\":2,\"bytes\":10,\"master_cert_expires\":\"\","
       "\"master_cert_expires_soon\":false,\"nodes\":[{"));
-  BOOST_TEST(
-      json.find("{\"name\":\"n2\",\"up\":false,\"peer_address\":\"127.0.0.1:1\","
-                "\"http_address\":\"127.0.0.1:8002\","
-                "\"http_url\":\"http://127.0.0.1:8002\",\"disk_full\":false,"
-                "\"files_current\":1,\"files_behind\":2,\"bytes_behind\":30,"
-                "\"synced\":false,\"watch_incomplete\":false,\"cert_expires\":\"\","
-                "\"cert_expires_soon\":false}") != std::string::npos);
+  BOOST_TEST(json.find("{\"name\":\"n2\",\"up\":false,\"peer_address\":\"127.0.0.1:1\","
+                       "\"http_address\":\"127.0.0.1:8002\","
+                       "\"http_url\":\"http://127.0.0.1:8002\",\"disk_full\":false,"
+                       "\"files_current\":1,\"files_behind\":2,\"bytes_behind\":30,"
+                       "\"synced\":false,\"watch_incomplete\":false,\"transfers\":0,"
+                       "\"cert_expires\":\"\",\"cert_expires_soon\":false}") !=
+             std::string::npos);
+  BOOST_TEST(json.ends_with(",\"events\":[]}\n"));
   const std::string files = Body(Get("/api/files"));
   BOOST_TEST(files.find("{\"path\":\"gone\",\"version\":3,\"size\":0,\"hash\":\"\","
                         "\"tombstone\":true,\"origin\":\"n1\"}") != std::string::npos);
@@ -228,6 +231,58 @@ BOOST_AUTO_TEST_CASE(delete_needs_the_token) {
   MasterDecision d =
       no_token.Handle(Make("DELETE", "/data/orphan", "Authorization: Bearer \r\n"));
   BOOST_TEST(Code(std::get<Response>(d)) == 403u);
+}
+
+BOOST_AUTO_TEST_CASE(status_lists_the_latest_events_newest_first) {
+  master.events_ = {{std::chrono::milliseconds(1500), "node n2 is down"},
+                    {std::chrono::seconds(90), "conflict on \"a\""}};
+  BOOST_TEST(Body(Get("/api/status"))
+                 .ends_with(",\"events\":[{\"age_ms\":1500,\"text\":\"node n2 is down\"},"
+                            "{\"age_ms\":90000,\"text\":\"conflict on \\\"a\\\"\"}]}\n"));
+}
+
+// The page is the state, rendered on the server: a reader without
+// JavaScript sees the same tables. Names and paths are escaped, and the
+// page forbids inline script besides.
+BOOST_AUTO_TEST_CASE(the_dashboard_renders_nodes_and_events_escaped) {
+  master.nodes_[0].transfers = 3;
+  master.nodes_[2].disk_full = true;
+  master.events_ = {{std::chrono::seconds(4), "conflict on <script>alert(1)</script>&"}};
+  Response page = Get("/");
+  BOOST_TEST(Code(page) == 200u);
+  BOOST_TEST(Header(page, "Content-Type") == "text/html; charset=utf-8");
+  BOOST_TEST(Header(page, "Content-Security-Policy").find("script-src 'self'") !=
+             std::string::npos);
+  const std::string html = Body(page);
+  BOOST_TEST(html.find("<tr data-node=\"n1\" class=\"node up\"><td>n1</td>"
+                       "<td class=\"state ok\">up</td><td class=\"num\">1</td>"
+                       "<td class=\"num\">2</td><td class=\"num\">30 B</td>"
+                       "<td class=\"num\">3</td><td class=\"disk\">ok</td>") !=
+             std::string::npos);
+  BOOST_TEST(html.find("<tr data-node=\"n2\" class=\"node down\"><td>n2</td>"
+                       "<td class=\"state bad\">down</td>") != std::string::npos);
+  BOOST_TEST(html.find("<td class=\"disk bad\">full</td>") != std::string::npos);
+  BOOST_TEST(html.find("2 files, 10 B") != std::string::npos);
+  BOOST_TEST(html.find("2 of 3 nodes up") != std::string::npos);
+  BOOST_TEST(html.find("<td class=\"muted\">4 s ago</td><td>conflict on "
+                       "&lt;script&gt;alert(1)&lt;/script&gt;&amp;</td>") !=
+             std::string::npos);
+  BOOST_TEST(html.find("<script>alert") == std::string::npos);
+  Response script = Get("/dashboard.js");
+  BOOST_TEST(Code(script) == 200u);
+  BOOST_TEST(Body(script).find("replaceWith") != std::string::npos);
+  BOOST_TEST(Code(Answer(Make("POST", "/"))) == 405u);
+}
+
+BOOST_AUTO_TEST_CASE(sizes_and_ages_read_as_people_read_them) {
+  BOOST_TEST(HumanBytes(0) == "0 B");
+  BOOST_TEST(HumanBytes(1023) == "1023 B");
+  BOOST_TEST(HumanBytes(1536) == "1.5 KiB");
+  BOOST_TEST(HumanBytes(5ull << 40) == "5.0 TiB");
+  BOOST_TEST(HumanDuration(std::chrono::seconds(119)) == "119 s");
+  BOOST_TEST(HumanDuration(std::chrono::seconds(600)) == "10 min");
+  BOOST_TEST(HumanDuration(std::chrono::hours(5)) == "5 h");
+  BOOST_TEST(HumanDuration(std::chrono::hours(72)) == "3 d");
 }
 
 BOOST_AUTO_TEST_CASE(health_metrics_and_methods) {

@@ -16,6 +16,7 @@
 #include "sim/determinism.h"
 #include "sim/runner.h"
 #include "sim/scenario_parser.h"
+#include "sim/scenario_writer.h"
 #include "sim/swarm.h"
 #include "tools/ddsim/parallel_sweep.h"
 #include "tools/ddsim/report.h"
@@ -23,7 +24,7 @@
 
 namespace {
 
-constexpr int kBadInput = 2;
+constexpr int kBadInput = dds::sim::kExitBadInput;
 constexpr int kNotDeterministic = 3;
 
 struct SeedRange {
@@ -92,7 +93,12 @@ struct Flags {
   unsigned jobs = dds::sim::DefaultJobs();
   std::string repro;
   uint64_t shrink_runs = 300;
+  std::string report;  // --report FILE.html
+  std::string script;  // --script FILE.toml
 };
+
+// Where lines that are not the verdict go: stderr when stdout is JSON.
+std::ostream& Say(const Flags& flags) { return flags.json ? std::cerr : std::cout; }
 
 std::string Reproduce(const Flags& flags, const dds::sim::RunResult& result) {
   std::string command = dds::sim::ReproduceCommand(flags.scenario, result);
@@ -100,10 +106,32 @@ std::string Reproduce(const Flags& flags, const dds::sim::RunResult& result) {
   return command;
 }
 
-// Runs one seed, writing its trace if asked, and prints its timeline and
-// verdict as the flags say.
-dds::sim::RunResult RunOne(const dds::sim::Scenario& scenario, const Flags& flags,
-                           uint64_t seed, bool timeline) {
+// What RunOne prints besides its coverage.
+struct Show {
+  bool timeline = true;
+  bool verdict = true;
+};
+
+// --script: the run's actions as a scenario of explicit actions.
+bool WriteScript(const Flags& flags, const dds::sim::Scenario& scenario,
+                 const dds::sim::RunResult& result) {
+  std::ofstream out(flags.script, std::ios::trunc);
+  out << dds::sim::ScenarioToml(dds::sim::Reproducer(scenario, result),
+                                "The actions a run of " + flags.scenario + " (seed " +
+                                    std::to_string(result.seed) + ") carried out.");
+  out.close();
+  if (!out) {
+    std::cerr << "ddsim: --script: cannot write " << flags.script << "\n";
+    return false;
+  }
+  return true;
+}
+
+// Runs one seed, writing its trace and report if asked, and prints its
+// timeline and verdict as the flags say. The exit status: 1 if an invariant
+// failed, kBadInput if the report could not be written, else the coverage's.
+int RunOne(const dds::sim::Scenario& scenario, const Flags& flags, uint64_t seed,
+           Show show) {
   dds::sim::RunOptions options;
   options.seed = seed;
   std::ofstream trace;
@@ -111,14 +139,25 @@ dds::sim::RunResult RunOne(const dds::sim::Scenario& scenario, const Flags& flag
     trace.open(flags.trace, std::ios::trunc);
     options.trace = &trace;
   }
-  if (timeline && !flags.quiet && !flags.json) options.timeline = &std::cout;
-  dds::sim::RunResult result = dds::sim::RunScenario(scenario, options);
-  if (flags.json) {
+  dds::sim::RunRecord record;
+  if (!flags.report.empty()) options.record = &record;
+  if (show.timeline && !flags.quiet && !flags.json) options.timeline = &std::cout;
+  const dds::sim::RunResult result = dds::sim::RunScenario(scenario, options);
+  if (show.verdict && flags.json) {
     dds::sim::PrintJson(std::cout, flags.scenario, Reproduce(flags, result), result);
-  } else {
+  } else if (show.verdict) {
     dds::sim::PrintVerdict(std::cout, Reproduce(flags, result), result);
   }
-  return result;
+  if (!flags.report.empty() &&
+      !dds::sim::WriteReportFile(flags.report, record, result,
+                                 {flags.scenario, Reproduce(flags, result)},
+                                 Say(flags))) {
+    return kBadInput;
+  }
+  if (!flags.script.empty() && !WriteScript(flags, scenario, result)) return kBadInput;
+  if (!result.ok()) return 1;
+  return dds::sim::ReportCoverage(Say(flags), result.coverage,
+                                  "seed " + std::to_string(seed));
 }
 
 int Sweep(const dds::sim::Scenario& scenario, const Flags& flags, SeedRange range) {
@@ -141,18 +180,20 @@ int Sweep(const dds::sim::Scenario& scenario, const Flags& flags, SeedRange rang
                              total.Add(dds::sim::Coverage::Parse(report.data));
                            });
   if (failing) {
-    // Run again here (deterministic) for its trace file and full verdict; a
-    // --json sweep printed its object already.
-    if (!flags.json) RunOne(scenario, flags, *failing, /*timeline=*/false);
-    return 1;
+    // Run again here (deterministic) for its trace file, report and full
+    // verdict; a --json sweep printed its object already.
+    if (flags.json && flags.report.empty()) return 1;
+    const int status = RunOne(scenario, flags, *failing, Show{false, !flags.json});
+    return status == kBadInput ? kBadInput : 1;
   }
   if (!flags.json) {
     std::cout << "verdict: all invariants held for seeds " << range.first << ".."
               << range.last << ShardNote(range) << "\n"
               << "  " << dds::sim::FormatCoverage(total) << "\n";
   }
+  dds::sim::SayNoReport(flags.report, Say(flags));
   return dds::sim::ReportCoverage(
-      flags.json ? std::cerr : std::cout, total,
+      Say(flags), total,
       "seeds " + std::to_string(range.first) + ".." + std::to_string(range.last));
 }
 
@@ -176,9 +217,15 @@ void AddFlags(CLI::App& app, Flags& flags) {
       ->check(CLI::Range(1u, 256u));
   app.add_flag("--swarm", flags.swarm,
                "swarm testing: each seed draws its own cluster, workload and faults");
-  app.add_flag("--check-determinism", flags.check_determinism,
-               "run each seed twice and compare the traces; print the first line "
-               "that differs (exit 3)");
+  auto* determinism =
+      app.add_flag("--check-determinism", flags.check_determinism,
+                   "run each seed twice and compare the traces; print the first line "
+                   "that differs (exit 3)");
+  app.add_option("--report", flags.report,
+                 "write the run's timeline and verdict as one HTML page to FILE; with "
+                 "--seeds, of the first failing seed; with --swarm, of a failure's "
+                 "shrunk reproducer")
+      ->excludes(determinism);
   app.add_option("--test-fault", flags.test_fault,
                  "TEST ONLY: give every node a lying disk or Env, to prove the "
                  "checkers catch it (" +
@@ -188,6 +235,9 @@ void AddFlags(CLI::App& app, Flags& flags) {
                  "(default ddsim-repro-SEED.toml)");
   app.add_option("--shrink-runs", flags.shrink_runs,
                  "--swarm: runs spent shrinking the reproducer, at most (default 300)");
+  app.add_option("--script", flags.script,
+                 "write the actions this run carried out, with explicit targets and "
+                 "times, as a scenario FILE (tools/replay plays it on real processes)");
 }
 
 // Checks the flags that depend on each other; a message if they are wrong.
@@ -208,6 +258,18 @@ std::string Validate(const Flags& flags, std::optional<SeedRange>* range,
   if (flags.swarm == !flags.scenario.empty()) {
     return flags.swarm ? "--swarm takes no scenario file" : "a scenario file is required";
   }
+  if (!flags.report.empty()) {
+    if (std::string why = dds::sim::OutputPathProblem(flags.report); !why.empty())
+      return "--report: cannot write " + flags.report + ": " + why;
+  }
+  if (!flags.script.empty()) {
+    if (flags.swarm || *range || flags.check_determinism) {
+      return "--script: one run of a scenario file only (a failing swarm seed writes its "
+             "reproducer, a script, already)";
+    }
+    if (std::string why = dds::sim::OutputPathProblem(flags.script); !why.empty())
+      return "--script: cannot write " + flags.script + ": " + why;
+  }
   return {};
 }
 
@@ -226,6 +288,7 @@ int Swarm(const Flags& flags, std::optional<SeedRange> range,
   swarm.json = flags.json;
   swarm.quiet = flags.quiet;
   swarm.jobs = flags.jobs;
+  swarm.report = flags.report;
   return dds::sim::RunSwarm(swarm);
 }
 
@@ -291,9 +354,5 @@ int main(int argc, char** argv) {
   if (flags.check_determinism) return CheckDeterminism(flags, &scenario, range, fault);
   if (fault) scenario.test_faults.all = *fault;
   if (range) return Sweep(scenario, flags, *range);
-  const uint64_t seed = flags.seed.value_or(scenario.seed);
-  const dds::sim::RunResult result = RunOne(scenario, flags, seed, true);
-  if (!result.ok()) return 1;
-  return dds::sim::ReportCoverage(flags.json ? std::cerr : std::cout, result.coverage,
-                                  "seed " + std::to_string(seed));
+  return RunOne(scenario, flags, flags.seed.value_or(scenario.seed), Show{});
 }

@@ -2,7 +2,12 @@
 #include "tools/ddsim/report.h"
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
 #include <map>
 #include <vector>
 
@@ -10,13 +15,6 @@
 
 namespace dds::sim {
 namespace {
-
-std::string Hex64(uint64_t value) {
-  std::array<char, 17> buf{};
-  std::snprintf(buf.data(), buf.size(), "%016llx",
-                static_cast<unsigned long long>(value));
-  return buf.data();
-}
 
 // A JSON string literal (quotes, backslashes and control characters escaped).
 std::string Quoted(const std::string& text) {
@@ -52,6 +50,37 @@ std::string Convergence(const RunResult& r) {
 }
 
 }  // namespace
+
+std::string OutputPathProblem(const std::string& path) {
+  std::error_code ec;
+  const bool existed = std::filesystem::exists(path, ec);
+  if (std::filesystem::is_directory(path, ec)) return "it is a directory";
+  {
+    // Appending changes nothing in a file that exists.
+    std::ofstream probe(path, std::ios::app);
+    if (!probe) return std::strerror(errno);
+  }
+  if (!existed) std::filesystem::remove(path, ec);
+  return {};
+}
+
+bool WriteReportFile(const std::string& path, const RunRecord& record,
+                     const RunResult& result, const ReportInfo& info, std::ostream& say) {
+  std::ofstream out(path, std::ios::trunc);
+  WriteHtmlReport(out, record, result, info);
+  out.close();
+  if (!out) {
+    std::cerr << "ddsim: --report: cannot write " << path << ": " << std::strerror(errno)
+              << "\n";
+    return false;
+  }
+  say << "report: " << path << "\n";
+  return true;
+}
+
+void SayNoReport(const std::string& path, std::ostream& say) {
+  if (!path.empty()) say << "report: none written to " << path << ", every seed held\n";
+}
 
 std::string ReproduceCommand(const std::string& scenario_file, const RunResult& result) {
   return "ddsim " + scenario_file + " --seed " + std::to_string(result.seed);

@@ -28,10 +28,34 @@ Scenario SwarmFor(const SwarmFlags& flags, uint64_t seed) {
   return s;
 }
 
-// Writes `scenario` to `path`, loads it back and runs it: the run, or
-// nothing (with a message) if the file could not be written or read.
+// Runs `scenario` with the trace file the flags ask for, and the record
+// for their report.
+RunResult RunTraced(const SwarmFlags& flags, const Scenario& scenario,
+                    std::ostream* timeline, RunRecord* record) {
+  RunOptions options;
+  std::ofstream trace;
+  if (!flags.trace.empty()) {
+    trace.open(flags.trace, std::ios::trunc);
+    options.trace = &trace;
+  }
+  options.timeline = timeline;
+  if (!flags.report.empty()) options.record = record;
+  return RunScenario(scenario, options);
+}
+
+// --report: writes the report of a run, if asked for; false if it could not.
+bool Report(const SwarmFlags& flags, const RunRecord& record, const RunResult& result,
+            const ReportInfo& info) {
+  return flags.report.empty() ||
+         WriteReportFile(flags.report, record, result, info, std::cout);
+}
+
+// Writes `scenario` to `path`, loads it back and runs it (into `record`, if
+// given): the run, or nothing (with a message) if the file could not be
+// written or read.
 std::optional<RunResult> WriteAndRerun(const Scenario& scenario, const std::string& path,
-                                       const std::string& header) {
+                                       const std::string& header,
+                                       RunRecord* record = nullptr) {
   {
     std::ofstream out(path, std::ios::trunc);
     out << ScenarioToml(scenario, header);
@@ -45,7 +69,9 @@ std::optional<RunResult> WriteAndRerun(const Scenario& scenario, const std::stri
     std::cout << "the reproducer does not load: " << error->ToString() << "\n";
     return std::nullopt;
   }
-  return RunScenario(std::get<Scenario>(parsed), RunOptions{});
+  RunOptions options;
+  options.record = record;
+  return RunScenario(std::get<Scenario>(parsed), options);
 }
 
 bool SameFailure(const std::optional<RunResult>& rerun, const RunResult& original) {
@@ -65,9 +91,15 @@ std::string ShrunkPath(const std::string& path) {
                                   : path.substr(0, dot) + "-shrunk" + path.substr(dot);
 }
 
-// The failing seed: reproducer, shrinking, commands.
-void Reproduce(const SwarmFlags& flags, const Scenario& scenario,
-               const RunResult& failed) {
+// The failing seed: reproducer, shrinking, commands, and the report of the
+// shrunk reproducer (of the failed run itself, `record`, if shrinking could
+// not be done). The exit status: 1, or kExitBadInput if the report could
+// not be written.
+int Reproduce(const SwarmFlags& flags, const Scenario& scenario, const RunResult& failed,
+              const RunRecord& record) {
+  const ReportInfo failed_info{"swarm seed " + std::to_string(failed.seed),
+                               SwarmCommand(flags, failed.seed)};
+  const auto status = [](bool reported) { return reported ? 1 : kExitBadInput; };
   std::string path = flags.repro.empty()
                          ? "ddsim-repro-" + std::to_string(failed.seed) + ".toml"
                          : flags.repro;
@@ -78,46 +110,52 @@ void Reproduce(const SwarmFlags& flags, const Scenario& scenario,
   std::optional<RunResult> rerun = WriteAndRerun(repro, path, header);
   std::cout << "reproducer: " << path << " (" << repro.actions.size()
             << " actions): " << Verdict(rerun) << "\n";
-  if (!SameFailure(rerun, failed)) return;
+  if (!SameFailure(rerun, failed))
+    return status(Report(flags, record, failed, failed_info));
   std::cout << "  reproduce: ddsim " << path << "\n";
   Shrunk shrunk = Shrink(repro, *rerun, ShrinkLimits{flags.shrink_runs}, {});
   std::string shrunk_path = ShrunkPath(path);
+  RunRecord shrunk_record;
   std::optional<RunResult> rerun_shrunk = WriteAndRerun(
       shrunk.scenario, shrunk_path,
       "Shrunk from " + path + " (" + std::to_string(repro.actions.size()) + " to " +
           std::to_string(shrunk.scenario.actions.size()) + " actions, " +
           std::to_string(shrunk.runs) + " runs tried), failing with\n" +
-          shrunk.result.violation->invariant + ": " + shrunk.result.violation->why);
+          shrunk.result.violation->invariant + ": " + shrunk.result.violation->why,
+      &shrunk_record);
   std::cout << "shrunk: " << shrunk_path << " (" << shrunk.scenario.actions.size()
             << " actions, " << shrunk.runs << " runs): " << Verdict(rerun_shrunk) << "\n"
             << "  reproduce: ddsim " << shrunk_path << "\n";
+  if (!SameFailure(rerun_shrunk, failed))
+    return status(Report(flags, record, failed, failed_info));
+  return status(
+      Report(flags, shrunk_record, *rerun_shrunk, {shrunk_path, "ddsim " + shrunk_path}));
 }
 
 // One seed with its timeline (--seed N).
 int RunSingle(const SwarmFlags& flags) {
   const uint64_t seed = flags.first;
   Scenario scenario = SwarmFor(flags, seed);
-  RunOptions options;
-  std::ofstream trace;
-  if (!flags.trace.empty()) {
-    trace.open(flags.trace, std::ios::trunc);
-    options.trace = &trace;
-  }
-  if (!flags.quiet && !flags.json) options.timeline = &std::cout;
-  RunResult result = RunScenario(scenario, options);
+  RunRecord record;
+  RunResult result = RunTraced(flags, scenario,
+                               flags.quiet || flags.json ? nullptr : &std::cout, &record);
   if (flags.json) {
     PrintJson(std::cout, "swarm seed " + std::to_string(seed), SwarmCommand(flags, seed),
               result);
   } else {
     PrintVerdict(std::cout, SwarmCommand(flags, seed), result);
   }
-  if (result.ok())
+  if (result.ok()) {
+    if (!Report(flags, record, result,
+                {"swarm seed " + std::to_string(seed), SwarmCommand(flags, seed)})) {
+      return kExitBadInput;
+    }
     return ReportCoverage(std::cout, result.coverage,
                           "swarm seed " + std::to_string(seed));
+  }
   std::cout << "first failing seed: " << seed << " (" << SwarmCommand(flags, seed)
             << ")\n";
-  Reproduce(flags, scenario, result);
-  return 1;
+  return Reproduce(flags, scenario, result, record);
 }
 
 }  // namespace
@@ -144,20 +182,16 @@ int RunSwarm(const SwarmFlags& flags) {
               << SwarmCommand(flags, *failing) << ")\n";
     // Run again here (deterministic) for the trace file and the reproducer.
     Scenario scenario = SwarmFor(flags, *failing);
-    RunOptions options;
-    std::ofstream trace;
-    if (!flags.trace.empty()) {
-      trace.open(flags.trace, std::ios::trunc);
-      options.trace = &trace;
-    }
-    Reproduce(flags, scenario, RunScenario(scenario, options));
-    return 1;
+    RunRecord record;
+    const RunResult result = RunTraced(flags, scenario, nullptr, &record);
+    return Reproduce(flags, scenario, result, record);
   }
   if (!flags.json) {
     std::cout << "verdict: all invariants held for swarm seeds " << flags.first << ".."
               << flags.last << flags.shard_note << "\n"
               << "  " << FormatCoverage(total) << "\n";
   }
+  SayNoReport(flags.report, flags.json ? std::cerr : std::cout);
   return ReportCoverage(
       flags.json ? std::cerr : std::cout, total,
       "swarm seeds " + std::to_string(flags.first) + ".." + std::to_string(flags.last));

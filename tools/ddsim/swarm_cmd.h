@@ -24,9 +24,13 @@ struct SwarmFlags {
   bool json = false;
   bool quiet = false;
   unsigned jobs = 1;  // worker processes for a sweep
+  // --report: an HTML page of the run (--seed N), or of a failure's shrunk
+  // reproducer; empty: none.
+  std::string report;
 };
 
-// The exit status: 0 all seeds held, 1 one failed.
+// The exit status: 0 all seeds held, 1 one failed, 2 the report could not
+// be written.
 int RunSwarm(const SwarmFlags& flags);
 
 }  // namespace dds::sim
