@@ -27,38 +27,11 @@ print(next(n["http_address"] for n in json.load(sys.stdin)["nodes"] if n["name"]
 }
 n1_address=$(n1_http)
 
-intruder_data() {
-  rm -rf "$WORK/intruder" && mkdir -p "$WORK/intruder"
-  echo "taken over" >"$WORK/intruder/README.txt"
-  touch -d '+1 hour' "$WORK/intruder/README.txt"
-  echo "<script>alert(1)</script>" >"$WORK/intruder/injected.html"
-}
-
-refusals() { grep -c "closed: .*\(TLS handshake\|refused\)" "$WORK/master.log" || true; }
-
-# intrude WHAT ARGS...: starts `dds node ARGS` as n1's impostor, waits for
-# the master to log one more refusal, and stops it.
-intrude() {
-  local what=$1
-  shift
-  step "an intruder named n1: $what"
-  intruder_data
-  local before
-  before=$(refusals)
-  "$DDS" node --name n1 --master "$MASTER_CONTROL" --data-dir "$WORK/intruder" \
-    --listen 127.0.0.1:0 --http 127.0.0.1:0 "$@" >"$WORK/intruder.log" 2>&1 &
-  PID[intruder]=$!
-  disown
-  more_refusals() { (($(refusals) > before)); }
-  eventually 15 more_refusals || fail "the master did not refuse $what"
-  kill9 intruder
-  grep "closed: .*\(TLS handshake\|refused\)" "$WORK/master.log" | tail -n 1
-}
-
-intrude "no certificate" --insecure
+intrude "$WORK/master.log" n1 "$MASTER_CONTROL" "no certificate" --insecure
 "$DDS" ca init "$WORK/other-ca" >/dev/null
 "$DDS" ca issue n1 --role node --ca "$WORK/other-ca" >/dev/null
-intrude "a certificate of another CA" --tls-ca "$WORK/other-ca/ca.crt" \
+intrude "$WORK/master.log" n1 "$MASTER_CONTROL" "a certificate of another CA" \
+  --tls-ca "$WORK/other-ca/ca.crt" \
   --tls-cert "$WORK/other-ca/n1.crt" --tls-key "$WORK/other-ca/n1.key"
 
 step "an intruder with member n3's certificate, named n1, is refused at start"

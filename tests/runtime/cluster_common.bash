@@ -159,3 +159,31 @@ expect_code() {
   got=$(http_code "$@")
   [[ $got == "$want" ]] || fail "curl $* gave $got, expected $want"
 }
+
+# How many connections the master's log LOG shows it refused (TLS handshake
+# failures and admission refusals).
+refusals_in() { grep -c "closed: .*\(TLS handshake\|refused\)" "$1" || true; }
+
+# intrude LOG NAME CONTROL WHAT ARGS...: starts `dds node ARGS` named NAME
+# against the master at CONTROL, with a data dir holding a newer README.txt
+# and an injected.html (issue 9's intruder), waits for the master's log LOG
+# to show one more refusal, and stops it.
+intrude() {
+  local log=$1 name=$2 control=$3 what=$4
+  shift 4
+  step "an intruder named $name: $what"
+  rm -rf "$WORK/intruder" && mkdir -p "$WORK/intruder"
+  echo "taken over" >"$WORK/intruder/README.txt"
+  touch -d '+1 hour' "$WORK/intruder/README.txt"
+  echo "<script>alert(1)</script>" >"$WORK/intruder/injected.html"
+  local before
+  before=$(refusals_in "$log")
+  "$DDS" node --name "$name" --master "$control" --data-dir "$WORK/intruder" \
+    --listen 127.0.0.1:0 --http 127.0.0.1:0 "$@" >"$WORK/intruder.log" 2>&1 &
+  PID[intruder]=$!
+  disown
+  more_refusals() { (($(refusals_in "$log") > before)); }
+  eventually 15 more_refusals || fail "the master did not refuse $what"
+  kill9 intruder
+  grep "closed: .*\(TLS handshake\|refused\)" "$log" | tail -n 1
+}
