@@ -10,15 +10,15 @@
 //      (BM_Transport/0 plaintext, BM_Transport/1 TLS; alternate them with
 //      --benchmark_repetitions=5 --benchmark_enable_random_interleaving)
 #include <benchmark/benchmark.h>
-#include <stdlib.h>
 
 #include <boost/asio/io_context.hpp>
-#include <filesystem>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "runtime/memory.h"
+#include "runtime/tests/test_util.h"
 #include "runtime/tls/certs.h"
 #include "runtime/tls/credentials.h"
 #include "runtime/transport.h"
@@ -34,26 +34,20 @@ constexpr uint64_t kWindow = 16;           // pieces in flight: under kMaxQueued
 class Credentials {
  public:
   Credentials() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "dds-transport-bench-XXXXXX").string();
-    dir_ = ::mkdtemp(pattern.data());
-    if (!InitCa(dir_).ok()) std::abort();
-  }
-  ~Credentials() {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
+    if (!InitCa(dir_.path()).ok()) std::abort();
   }
   std::shared_ptr<TlsCredentials> Node(const std::string& name) {
-    if (!IssueCert(dir_, name, Role::kNode, 1, dir_, true).ok()) std::abort();
-    auto loaded =
-        TlsCredentials::Load({CaPaths::Cert(dir_), CaPaths::MemberCert(dir_, name),
-                              CaPaths::MemberKey(dir_, name)});
+    if (!IssueCert(dir_.path(), name, Role::kNode, 1, dir_.path(), true).ok())
+      std::abort();
+    auto loaded = TlsCredentials::Load({CaPaths::Cert(dir_.path()),
+                                        CaPaths::MemberCert(dir_.path(), name),
+                                        CaPaths::MemberKey(dir_.path(), name)});
     if (!loaded.ok()) std::abort();
     return *loaded;
   }
 
  private:
-  std::filesystem::path dir_;
+  testing::TempDir dir_;
 };
 
 // The receiving end counts pieces and, like a node asking for the next
