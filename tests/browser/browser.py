@@ -11,35 +11,17 @@ import sys
 
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chrome.service import Service
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "runtime"))
-from dds_procs import Proc, free_port, listening  # noqa: E402
 from dds_procs import eventually as until_no_problem  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
-class _Browser(webdriver.Remote):
-    """A session of our own chromedriver process, which quit() also stops."""
-
-    def __init__(self, chromedriver, port, options):
-        self._chromedriver = chromedriver
-        super().__init__(command_executor=f"http://127.0.0.1:{port}", options=options)
-
-    def quit(self):
-        try:
-            super().quit()
-        finally:
-            self._chromedriver.stop()
-
-
 def open_browser(width=1280, height=900, javascript=True):
-    """A headless Chromium window of the given size.
-
-    chromedriver is started here, on a free loopback port addressed as
-    127.0.0.1, rather than by Selenium's Service, which polls "localhost":
-    a bare system may have no /etc/hosts to resolve it."""
+    """A headless Chromium window of the given size."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     if not javascript:
@@ -53,16 +35,7 @@ def open_browser(width=1280, height=900, javascript=True):
         f"--window-size={width},{height}",
     ):
         options.add_argument(arg)
-    port = free_port()
-    chromedriver = Proc("chromedriver", [CHROMEDRIVER, f"--port={port}"], os.devnull)
-    chromedriver.launch()
-    until_no_problem(30, lambda: None if listening(port) else "not listening yet",
-                     "chromedriver start")
-    try:
-        return _Browser(chromedriver, port, options)
-    except Exception:
-        chromedriver.stop()
-        raise
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
 def screenshot(driver, name):

@@ -39,12 +39,6 @@ def free_port():
                 continue
 
 
-def listening(port):
-    """True if something accepts connections on 127.0.0.1:port."""
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
 def eventually(seconds, check, what):
     """Polls check() until it returns a falsy problem; raises with the last.
     For states that other processes reach in their own time: there is no
@@ -79,16 +73,11 @@ class Proc:
     popen: subprocess.Popen = None
     http: str = ""  # host:port of its HTTP server while it runs
 
-    def launch(self):
-        """Starts it, its output appended to its log; returns at once."""
+    def start(self):
+        offset = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
         with open(self.log_path, "ab") as log:
             self.popen = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
                                           stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
-
-    def start(self):
-        """Starts a dds process and waits for it to log its HTTP address."""
-        offset = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
-        self.launch()
         eventually(30, lambda: None if self._bound_http(offset) else "no HTTP address logged",
                    f"{self.name} start")
         self.http = self._bound_http(offset)
