@@ -20,13 +20,20 @@ for p in "${packages[@]}"; do
   fi
 done
 
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+
+# chromedriver (the browser tests) reaches Chromium through "localhost",
+# which a bare system (a debootstrap root) has no /etc/hosts to resolve.
+if ! getent hosts localhost >/dev/null; then
+  echo "setup: localhost does not resolve; adding it to /etc/hosts"
+  printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n' | $sudo tee -a /etc/hosts >/dev/null
+fi
+
 if ((${#missing[@]} == 0)); then
   echo "setup: all ${#packages[@]} packages present"
   exit 0
 fi
-
-sudo=""
-if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
 echo "setup: installing ${missing[*]}"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
