@@ -15,7 +15,7 @@ constexpr std::array<const char*, std::variant_size_v<Message>> kNames = {
     "HoldingsSummary", "Welcome",        "CatalogPage",    "EntryUpdates",
     "ChangeAcks",      "HeartbeatAck",   "RegisterPlease", "Holders",
     "Members",         "HoldingsWanted", "HoldingsCheck",  "Fetch",
-    "Chunks"};
+    "Chunks",          "IgnoreRules"};
 
 // Builds the alternative with index I of the variant from the reader.
 template <size_t I>

@@ -16,7 +16,7 @@
 
 namespace dds {
 
-inline constexpr uint8_t kProtocolVersion = 2;
+inline constexpr uint8_t kProtocolVersion = 3;
 // The largest encoded message either side accepts, and the most Encode
 // builds: bulk exchanges page (core/batch.h) instead of growing a message.
 inline constexpr uint64_t kMaxMessageBytes = 8ull << 20;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -31,6 +32,12 @@ struct FileDigest {
   std::vector<Digest> chunks;  // empty when the file has at most one chunk
   bool operator==(const FileDigest&) const = default;
 };
+
+// The origin of a tombstone the master records because an ignore pattern
+// now covers its path. Never a node's name (those hold no '/'): a node
+// applying it leaves the file on its disk, since dds never deletes an
+// ignored file.
+inline constexpr std::string_view kIgnoredOrigin = "ignore/";
 
 // One version of one path. Versions of a path are numbered 1, 2, 3, ... by
 // the master; a tombstone is a version too, so a deleted path never goes back

@@ -46,7 +46,9 @@ class FileStore {
 
   // Visible regular files with a path after `after` ("" for the first),
   // in path order, at most `max` of them: a walk over the data directory in
-  // pages. Fewer than `max` means the walk reached the end.
+  // pages. Fewer than `max` means the walk reached the end. Names that
+  // ValidatePath refuses are listed too (a directory as its own path, not
+  // entered), so the core can report them; every other call refuses them.
   virtual Status List(const std::string& after, size_t max,
                       std::vector<FileInfo>* files) = 0;
   virtual Result<FileInfo> Stat(const std::string& path) = 0;
@@ -70,6 +72,9 @@ class FileStore {
                                     std::string_view data) = 0;
   // Replaces the stage's content with a copy of a visible file.
   virtual Status CopyToStage(const std::string& path, const std::string& stage) = 0;
+  // Makes a visible file the stage's content (a rename: no bytes copied);
+  // `path` is gone afterwards. For a file moved to another path.
+  virtual Status MoveToStage(const std::string& path, const std::string& stage) = 0;
   // The SHA-256 of bytes [offset, offset + length) of the stage; NotFound if
   // the stage is missing or shorter than offset + length.
   virtual Result<Digest> HashStageRange(const std::string& stage, uint64_t offset,

@@ -27,9 +27,9 @@ void LogFollower::OnPage(const CatalogPage& page, Instant now) {
     Ask(now);  // An answer to an older request: ask again.
     return;
   }
-  std::vector<std::string> changed;
+  Changes changed;
   for (const CatalogEntry& entry : page.entries) {
-    if (catalog_->Apply(entry)) changed.push_back(entry.path);
+    if (catalog_->Apply(entry)) changed.emplace_back(entry.path, entry.tombstone);
   }
   cursor_ = page.last;
   if (page.last == page.head) {
@@ -42,23 +42,36 @@ void LogFollower::OnPage(const CatalogPage& page, Instant now) {
     if (!snapshot_) catalog_->SaveCursor(cursor_);
     Ask(now);
   }
-  for (const std::string& path : changed) catalog_->Changed(path, /*pushed=*/false);
+  Announce(changed, /*pushed=*/false);
+}
+
+void LogFollower::Announce(const Changes& changed, bool pushed) {
+  // New versions before tombstones: a path moved (a new path with the old
+  // one's content, and the old one's tombstone) is renamed on the disk, not
+  // deleted and pulled again.
+  for (const auto& [path, tombstone] : changed) {
+    if (!tombstone) catalog_->Changed(path, pushed);
+  }
+  for (const auto& [path, tombstone] : changed) {
+    if (tombstone) catalog_->Changed(path, pushed);
+  }
 }
 
 void LogFollower::OnUpdates(const EntryUpdates& updates, Instant now) {
   if (updates.epoch != cursor_.epoch) return;  // Not our master's log.
   bool moved = false;
   bool gap = false;
+  Changes changed;
   for (const CatalogEntry& entry : updates.entries) {
-    const bool changed = catalog_->Apply(entry);
+    if (catalog_->Apply(entry)) changed.emplace_back(entry.path, entry.tombstone);
     if (!asking_ && entry.seq == cursor_.seq + 1) {
       cursor_.seq = entry.seq;
       moved = true;
     } else if (entry.seq > cursor_.seq + 1) {
       gap = true;
     }
-    if (changed) catalog_->Changed(entry.path, /*pushed=*/true);
   }
+  Announce(changed, /*pushed=*/true);
   if (moved && !snapshot_) catalog_->SaveCursor(cursor_);
   if (gap && !asking_) Ask(now);
 }

@@ -16,6 +16,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/entry.h"
 #include "core/messages.h"
@@ -32,6 +34,8 @@ class LogFollower {
     // Applies one entry of the log; true if the copy changed.
     virtual bool Apply(const CatalogEntry& entry) = 0;
     // `path` changed in the copy (`pushed`: as news, from EntryUpdates).
+    // Called once a page or push is applied whole, for its new versions
+    // first and its tombstones after.
     virtual void Changed(const std::string& path, bool pushed) = 0;
     // A snapshot begins (every entry is unmarked; `replacing`: the copy
     // came from another master state) or is whole (the unmarked go).
@@ -61,7 +65,10 @@ class LogFollower {
   void OnUpdates(const EntryUpdates& updates, Instant now);
 
  private:
+  // (path, is a tombstone) of the entries a page or push changed.
+  using Changes = std::vector<std::pair<std::string, bool>>;
   void Ask(Instant now);
+  void Announce(const Changes& changed, bool pushed);
 
   CatalogCopy* const catalog_;
   const Duration stall_after_;

@@ -26,6 +26,7 @@ Master::Master(Env* env, MasterOptions options)
 
 void Master::Start() {
   LoadEpoch();
+  LoadIgnoreRules();
   LoadCatalog();
   LoadDecisions();
   Notable("started (incarnation " + std::to_string(options_.incarnation) + ", " +
@@ -151,6 +152,8 @@ void Master::HandleRegister(const Address& from, const Register& m) {
   node.check_in_flight = false;
   node.lost_found.reset();
   node.corrupt_found.reset();
+  // The patterns first: the node applies them before anything the log says.
+  outbox_.Send(from, ignore_);
   outbox_.Send(from, Welcome{options_.incarnation, head()});
   // Summaries are of (path, version, hash) facts, whichever catalog the
   // node follows: they compare with ours as they are.
@@ -185,7 +188,9 @@ void Master::HandleHeartbeat(const Address& from, const Heartbeat& m) {
   node->disk_full = m.disk_full;
   node->watch_incomplete = m.watch_incomplete;
   node->transfers = m.transfers;
+  node->refused_names = m.refused_names;
   node->cursor = m.cursor;
+  if (m.ignore_version != ignore_.version) outbox_.Send(from, ignore_);
   NoteDamage(*node, m);
   SettleDecisions(*node, m.settled_below);
   ForgetLostAnswers(*node);
@@ -272,6 +277,7 @@ NodeStatus Master::StatusOf(const NodeRecord& node) const {
   s.synced = node.cursor == head();
   s.watch_incomplete = node.watch_incomplete;
   s.transfers = node.up ? node.transfers : 0;
+  s.refused_names = node.refused_names;
   return s;
 }
 

@@ -25,6 +25,7 @@
 #include "core/catalog.h"
 #include "core/env.h"
 #include "core/holdings.h"
+#include "core/ignore_filter.h"
 #include "core/outbox.h"
 #include "core/recent_events.h"
 #include "core/version_history.h"
@@ -57,6 +58,7 @@ struct NodeStatus {
   bool synced = false;        // its catalog is at the head of the log
   bool watch_incomplete = false;  // part of its data dir goes unwatched
   uint64_t transfers = 0;         // files it is pulling
+  uint64_t refused_names = 0;     // files in its data dir whose names dds refuses
 };
 
 // Told about every entry the master records (used by the simulator's
@@ -82,6 +84,23 @@ class Master final : public Process {
   // Client operation: explicit delete. Records a tombstone and pushes it.
   // NotFound if the path has no live version; InvalidArgument for a bad path.
   Result<CatalogEntry> Remove(const std::string& path);
+  // Client operation: the content of `from` moves to `to` (a new version of
+  // `to`, recorded first, then a tombstone for `from`), so nodes rename the
+  // file they hold instead of pulling it. NotFound if `from` has no live
+  // version; InvalidArgument for a bad or ignored path, or a live `to`.
+  Result<CatalogEntry> Move(const std::string& from, const std::string& to);
+
+  // Client operations on the ignore patterns (core/ignore_filter.h). Each
+  // persists the new list under a new version and pushes it to every live
+  // node. Adding a pattern also tombstones the live entries it covers, with
+  // origin kIgnoredOrigin: nodes leave those files on their disks. Removing
+  // one lets nodes report the files it covered. Adding a pattern already
+  // listed changes nothing. InvalidArgument for a bad pattern or a full
+  // list; NotFound for removing a pattern that is not listed.
+  Result<IgnoreRules> AddIgnore(const std::string& pattern);
+  Result<IgnoreRules> RemoveIgnore(const std::string& pattern);
+  const IgnoreRules& ignore_rules() const { return ignore_; }
+  bool Ignored(std::string_view path) const { return ignore_filter_.Ignored(path); }
 
   const Catalog& catalog() const { return catalog_; }
   // The head of the log: the cursor of the last change recorded.
@@ -123,6 +142,7 @@ class Master final : public Process {
     bool disk_full = false;
     bool watch_incomplete = false;
     uint64_t transfers = 0;
+    uint64_t refused_names = 0;
     // Damage counts its heartbeats carry, as last seen; unknown until the
     // first heartbeat after a registration (a restarted node counts from 0,
     // a restarted master has seen nothing yet).
@@ -139,6 +159,12 @@ class Master final : public Process {
     Instant check_sent{};
     std::map<uint64_t, Decision> decisions;  // by change id, not yet settled
   };
+
+  // The ignore patterns (master_ignore.cc).
+  void LoadIgnoreRules();
+  Result<IgnoreRules> SetIgnoreRules(std::vector<std::string> patterns);
+  // Tombstones the live entries the patterns now ignore.
+  void TombstoneIgnored();
 
   // Loading durable state (master.cc).
   void LoadEpoch();
@@ -172,6 +198,9 @@ class Master final : public Process {
   void HandleChanges(const Address& from, const Changes& m);
   ChangeAck DecideChange(NodeRecord& node, const Change& change);
   ChangeAck DecideNew(NodeRecord& node, const Change& change);
+  // A source node's delete: a tombstone, unless a newer version from
+  // elsewhere is recorded (an edit wins over a delete).
+  ChangeAck DecideRemoval(NodeRecord& node, const Change& change);
   ChangeAck KeepAsConflictCopy(const CatalogEntry& loser, NodeRecord& node,
                                const Change& change);
   bool SupersedesOwnChange(const NodeRecord& node, const Change& change,
@@ -214,6 +243,8 @@ class Master final : public Process {
   std::map<std::string, NodeRecord> nodes_;  // by name; ordered for determinism
   std::vector<NodeRecord*> by_slot_;         // records never move or go away
   VersionHistory history_;                   // replaced versions, durably
+  IgnoreRules ignore_;
+  IgnoreFilter ignore_filter_{{}};
   RecentEvents events_;
   CatalogObserver* observer_ = nullptr;
 };

@@ -25,7 +25,13 @@ void Master::HandleChanges(const Address& from, const Changes& m) {
     if (!ValidatePath(change.path).ok()) continue;
     CatalogEntry shape{change.path, 1,      change.hash,  change.size,
                        false,       m.node, change.mtime, change.chunks};
-    if (!shape.WellFormed()) continue;
+    if (!shape.WellFormed() || (change.removed && change.size != 0)) continue;
+    if (Ignored(change.path)) {
+      // A node whose patterns are behind ours: refused, not decided (if
+      // the pattern goes, the change is welcome when sent again).
+      acks.push_back(ChangeAck{change.id, change.path, change.hash, false, 0, "", 0});
+      continue;
+    }
     acks.push_back(DecideChange(*node, change));
   }
   for (ChangeAck& ack : acks) outbox_.Add(from, ChangeAcks{}, std::move(ack));
@@ -55,7 +61,28 @@ void Master::SettleDecisions(NodeRecord& node, uint64_t settled_below) {
   node.decisions.erase(node.decisions.begin(), end);
 }
 
+ChangeAck Master::DecideRemoval(NodeRecord& node, const Change& change) {
+  const Catalog::Slot* current = catalog_.Find(change.path);
+  if (current == nullptr || current->tombstone) {
+    // Nothing live to delete (never recorded, or deleted already).
+    const uint64_t version = current == nullptr ? 0 : current->version;
+    return ChangeAck{change.id, change.path, change.hash, true, version, "", 0};
+  }
+  if (change.base_version < current->version &&
+      !SupersedesOwnChange(node, change, *current)) {
+    return ChangeAck{change.id, change.path, change.hash, false, 0, "", 0};
+  }
+  CatalogEntry tombstone{change.path, std::max(current->version, change.base_version) + 1,
+                         Digest{},    0,
+                         true,        node.name,
+                         0,           {}};
+  tombstone.base_version = change.base_version;
+  Record(tombstone);
+  return ChangeAck{change.id, change.path, change.hash, true, tombstone.version, "", 0};
+}
+
 ChangeAck Master::DecideNew(NodeRecord& node, const Change& change) {
+  if (change.removed) return DecideRemoval(node, change);
   const Catalog::Slot* current = catalog_.Find(change.path);
   CatalogEntry candidate{change.path, 0,         change.hash,  change.size,
                          false,       node.name, change.mtime, change.chunks};
@@ -93,9 +120,10 @@ bool Master::SupersedesOwnChange(const NodeRecord& node, const Change& change,
                                  const Catalog::Slot& current) const {
   // A node that edits a file again before hearing the fate of its previous
   // change sends the same base twice (a file reported while still being
-  // written, then complete). If the current version is that previous change,
-  // the new one follows it rather than competing with it.
-  return !current.tombstone && catalog_.OriginOf(current) == node.name &&
+  // written, then complete; a source's file deleted, then written again).
+  // If the current version is that previous change, the new one follows it
+  // rather than competing with it.
+  return catalog_.OriginOf(current) == node.name &&
          current.base_version == change.base_version;
 }
 

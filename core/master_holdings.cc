@@ -115,7 +115,7 @@ void Master::HandleHoldingsSummary(const HoldingsSummary& m) {
 }
 
 void Master::AcceptHolding(NodeRecord& node, const Holding& h) {
-  if (!ValidatePath(h.path).ok()) return;
+  if (!ValidatePath(h.path).ok() || Ignored(h.path)) return;
   CatalogEntry shape{h.path, h.version, h.hash, h.size, false, node.name, 0, h.chunks};
   if (h.version == 0 || !shape.WellFormed()) return;
   const Catalog::Slot* current = catalog_.Find(h.path);

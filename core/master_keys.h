@@ -6,6 +6,8 @@
 //                          digits), until the node says it is settled
 //   superseded/<path>      the versions of the path replaced lately
 //                          (core/version_history.h)
+//   ignore                 the ignore patterns and their version (an
+//                          IgnoreRules record); absent: the defaults
 #pragma once
 
 #include <cstdint>
@@ -20,6 +22,7 @@ inline constexpr std::string_view kEpochKey = "epoch";
 inline constexpr std::string_view kCatalogKeyPrefix = "catalog/";
 inline constexpr std::string_view kDecisionKeyPrefix = "decided/";
 inline constexpr std::string_view kSupersededKeyPrefix = "superseded/";
+inline constexpr std::string_view kIgnoreKey = "ignore";
 
 inline std::string SupersededKey(std::string_view path) {
   return std::string(kSupersededKeyPrefix) + std::string(path);

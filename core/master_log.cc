@@ -94,4 +94,30 @@ Result<CatalogEntry> Master::Remove(const std::string& path) {
   return catalog_.EntryOf(*catalog_.Find(path));
 }
 
+Result<CatalogEntry> Master::Move(const std::string& from, const std::string& to) {
+  for (const std::string* path : {&from, &to}) {
+    if (Status valid = ValidatePath(*path); !valid.ok()) return valid;
+    if (Ignored(*path))
+      return Status::InvalidArgument("the ignore patterns cover " + *path);
+  }
+  if (from == to) return Status::InvalidArgument("a move needs two different paths");
+  const Catalog::Slot* source = catalog_.Find(from);
+  if (source == nullptr || source->tombstone) return Status::NotFound(from);
+  const Catalog::Slot* target = catalog_.Find(to);
+  if (target != nullptr && target->live())
+    return Status::InvalidArgument(to + " exists; remove it first");
+  CatalogEntry moved = catalog_.EntryOf(*source);
+  moved.path = to;
+  moved.version = target == nullptr ? 1 : target->version + 1;
+  moved.base_version = 0;
+  const CatalogEntry tombstone{from, source->version + 1, Digest{}, 0, true, "admin", 0,
+                               {}};
+  // The new path first: a node that applies one without the other still
+  // has the content somewhere.
+  Record(moved);
+  Record(tombstone);
+  Notable("moved " + from + " to " + to);
+  return catalog_.EntryOf(*catalog_.Find(to));
+}
+
 }  // namespace dds

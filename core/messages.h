@@ -90,18 +90,25 @@ struct Heartbeat {
   // and files whose bytes no longer match (each is then pulled back).
   uint64_t lost_found = 0;
   uint64_t corrupt_found = 0;
+  // The version of the ignore patterns the node applies (IgnoreRules); the
+  // master sends its own again when they differ.
+  uint64_t ignore_version = 0;
+  // Files in the data dir whose names dds cannot take (core/path.h), as
+  // last counted: they are never replicated (core/refused_names.h).
+  uint64_t refused_names = 0;
   template <typename S>
   static auto Tie(S& s) {
     return std::tie(s.node, s.cursor, s.held_count, s.held_digest, s.undecided,
                     s.settled_below, s.disk_full, s.watch_incomplete, s.transfers,
-                    s.lost_found, s.corrupt_found);
+                    s.lost_found, s.corrupt_found, s.ignore_version, s.refused_names);
   }
 };
 
-// A file appeared or changed on the node's disk. `base_version` is the
-// version the node's previous content corresponded to (0: none). `id`
-// numbers the node's changes (durably, never reused), so that a change sent
-// again gets the answer it got the first time.
+// A file appeared or changed on the node's disk, or, with `removed`, was
+// deleted from a source node's disk (hash zero, no size, no chunks).
+// `base_version` is the version the node's previous content corresponded
+// to (0: none). `id` numbers the node's changes (durably, never reused), so
+// that a change sent again gets the answer it got the first time.
 struct Change {
   uint64_t id = 0;
   std::string path;
@@ -110,9 +117,11 @@ struct Change {
   uint64_t size = 0;
   int64_t mtime = 0;
   std::vector<Digest> chunks;  // as in CatalogEntry
+  bool removed = false;
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.id, s.path, s.base_version, s.hash, s.size, s.mtime, s.chunks);
+    return std::tie(s.id, s.path, s.base_version, s.hash, s.size, s.mtime, s.chunks,
+                    s.removed);
   }
   bool operator==(const Change&) const = default;
 };
@@ -245,6 +254,8 @@ struct EntryUpdates {
 // The master's decision on one change. If the change lost the conflict
 // rule, its content is kept at `conflict_path` (version `conflict_version`)
 // and the node must copy it there before letting the winner replace `path`.
+// Not accepted and no conflict path: refused (the path is ignored, say);
+// the node forgets the change and leaves its file alone.
 struct ChangeAck {
   uint64_t id = 0;  // the change's
   std::string path;
@@ -332,6 +343,20 @@ struct HoldingsCheck {
   }
 };
 
+// The cluster's ignore patterns (core/ignore_filter.h), sent before the
+// Welcome of every registration, to every live node when they change, and
+// again to a node whose heartbeat names another version. At most
+// IgnoreFilter::kMaxPatterns of at most kMaxPatternBytes each.
+struct IgnoreRules {
+  uint64_t version = 0;
+  std::vector<std::string> patterns;
+  template <typename S>
+  static auto Tie(S& s) {
+    return std::tie(s.version, s.patterns);
+  }
+  bool operator==(const IgnoreRules&) const = default;
+};
+
 // ---- node -> node ----
 
 // One chunk asked of a peer.
@@ -392,7 +417,7 @@ using Message =
     std::variant<Register, Heartbeat, Changes, Haves, Dropped, WhoHas, CatalogRequest,
                  HoldingsList, HoldingsSummary, Welcome, CatalogPage, EntryUpdates,
                  ChangeAcks, HeartbeatAck, RegisterPlease, Holders, Members,
-                 HoldingsWanted, HoldingsCheck, Fetch, Chunks>;
+                 HoldingsWanted, HoldingsCheck, Fetch, Chunks, IgnoreRules>;
 
 // The type tag of message type T (its index in the variant).
 template <typename T, typename... Ts>
@@ -404,7 +429,7 @@ constexpr size_t IndexIn(const std::variant<Ts...>*) {
 template <typename T>
 inline constexpr size_t kMessageIndex = IndexIn<T>(static_cast<const Message*>(nullptr));
 static_assert(kMessageIndex<Register> == 0 &&
-              kMessageIndex<Chunks> == std::variant_size_v<Message> - 1);
+              kMessageIndex<IgnoreRules> == std::variant_size_v<Message> - 1);
 
 // The message's type name, for logs and traces ("Fetch").
 const char* MessageName(const Message& message);

@@ -29,6 +29,7 @@ Node::Node(Env* env, NodeOptions options)
 }
 
 void Node::Start() {
+  LoadIgnoreRules();
   LoadCatalogAndPeers();
   LoadIndex();
   DiscardStrayStages();
@@ -79,6 +80,8 @@ void Node::OnMessage(const Address& from, const Message& message) {
           HandleMembers(m);
         } else if constexpr (std::is_same_v<T, HoldingsWanted>) {
           HandleHoldingsWanted(m);
+        } else if constexpr (std::is_same_v<T, IgnoreRules>) {
+          HandleIgnoreRules(m);
         } else if constexpr (std::is_same_v<T, HoldingsCheck>) {
           outbox_.Send(options_.master,
                        HoldingsSummary{options_.name, index_.held().NonEmpty()});
@@ -143,7 +146,9 @@ void Node::OnHeartbeatTick() {
                   .watch_incomplete = watch_incomplete_,
                   .transfers = pulls_.size(),
                   .lost_found = lost_found_,
-                  .corrupt_found = corrupt_found_});
+                  .corrupt_found = corrupt_found_,
+                  .ignore_version = ignore_.version,
+                  .refused_names = refused_.count()});
     ResendChanges();
   } else {
     SendRegister();
@@ -160,7 +165,7 @@ void Node::OnHeartbeatTick() {
 
 std::optional<Holding> Node::Servable(std::string_view path) const {
   const NodeIndex::Slot* slot = index_.Find(path);
-  if (slot == nullptr || !slot->held()) return std::nullopt;
+  if (slot == nullptr || !slot->held() || Ignored(path)) return std::nullopt;
   return Holding{std::string(path), slot->local_version(), slot->local_hash(),
                  slot->local_size(), slot->local_chunks()};
 }
@@ -193,6 +198,42 @@ void Node::HandleWelcome(const Welcome& m) {
   log_.OnHead(m.head, env_->Now());
   pending_changes_.ForEach(
       [&](PendingChanges::Pending& pending) { SendChange(pending); });
+}
+
+void Node::HandleIgnoreRules(const IgnoreRules& m) {
+  if (m == ignore_) return;
+  if (m.patterns.size() > IgnoreFilter::kMaxPatterns) {
+    env_->Note(options_.name + ": refusing ignore patterns: too many");
+    return;
+  }
+  Status s = env_->Meta().Put(kIgnoreKey, EncodeRecord(m));
+  if (!s.ok())
+    env_->Note(options_.name + ": cannot persist ignore patterns: " + s.ToString());
+  ignore_ = m;
+  ignore_filter_ = IgnoreFilter(ignore_.patterns);
+  env_->Note(options_.name + ": ignore patterns v" + std::to_string(m.version) + " (" +
+             std::to_string(m.patterns.size()) + ")");
+  // Reports and pulls of paths now ignored stop. The master tombstones
+  // their entries; files a pattern no longer covers are found by a scan.
+  std::vector<std::string> dropped;
+  pending_changes_.ForEach([&](PendingChanges::Pending& pending) {
+    if (Ignored(pending.change.path)) dropped.push_back(pending.change.path);
+  });
+  for (const auto& [path, pull] : pulls_) {
+    if (Ignored(path)) dropped.push_back(path);
+  }
+  for (const std::string& path : dropped) LetGo(path);
+  scan_.ScanSoon();
+}
+
+void Node::LetGo(const std::string& path) {
+  CancelPull(path);
+  pending_changes_.Erase(path);
+  const NodeIndex::Slot* slot = index_.Find(path);
+  if (slot == nullptr || !slot->has_local()) return;
+  const bool held = slot->held();
+  ForgetLocal(path);
+  if (held) SendDropped(path);
 }
 
 void Node::HandleMembers(const Members& m) {
@@ -231,11 +272,15 @@ void Node::HandleHeartbeatAck(const HeartbeatAck& m) {
   log_.OnHead(m.head, env_->Now());
 }
 
+Change Node::ChangeOf(const std::string& path, const LocalFile& local) {
+  // A deletion is recorded as a local file with no content (hash zero).
+  return Change{local.change_id, path,        local.version, local.hash,
+                local.size,      local.mtime, local.chunks,  local.hash == Digest{}};
+}
+
 void Node::ReportChange(const std::string& path, const LocalFile& local) {
   PendingChanges::Pending& pending =
-      pending_changes_.Set(Change{local.change_id, path, local.version, local.hash,
-                                  local.size, local.mtime, local.chunks},
-                           env_->Now());
+      pending_changes_.Set(ChangeOf(path, local), env_->Now());
   Trace("reported", path,
         "v" + std::to_string(local.version) + "+ " + local.hash.ShortHex());
   if (registered_) SendChange(pending);
@@ -266,8 +311,26 @@ void Node::HandleChangeAck(const ChangeAck& m) {
   const NodeIndex::Slot* slot = index_.Find(m.path);
   bool ours = slot != nullptr && slot->undecided() && slot->change_id() == m.id;
   // An ack for an older change must not drop the newer one still pending.
-  if (!ours || m.accepted) pending_changes_.EraseIf(m.path, m.id);
+  if (!ours || m.accepted || m.conflict_path.empty())
+    pending_changes_.EraseIf(m.path, m.id);
   if (!ours) return;
+  if (!m.accepted && m.conflict_path.empty()) {
+    // Refused: the master ignores the path (our patterns are behind; its
+    // heartbeat answer brings them), and the file stays where it is; or a
+    // source's delete lost to a newer version, which comes back.
+    LetGo(m.path);
+    Reconcile(m.path);
+    return;
+  }
+  if (m.accepted && slot->local_hash() == Digest{}) {
+    // A delete, recorded as version m.version. Its tombstone is pushed
+    // before this answer; if our copy of the log is behind, it comes later
+    // (and nothing is pulled back meanwhile).
+    const bool applied = slot->version() >= m.version;
+    ForgetLocal(m.path);
+    if (applied) Reconcile(m.path);
+    return;
+  }
   if (m.accepted) {
     LocalFile f = index_.LocalOf(*slot);
     f.version = m.version;
@@ -355,9 +418,7 @@ void Node::LoadIndex() {
     if (!f.acked) {
       // A change the master had not decided when we stopped: report it again,
       // under the same id, so that it gets the same answer.
-      pending_changes_.Set(
-          Change{f.change_id, path, f.version, f.hash, f.size, f.mtime, f.chunks},
-          Instant{});
+      pending_changes_.Set(ChangeOf(path, f), Instant{});
     }
     return true;
   });
@@ -366,6 +427,18 @@ void Node::LoadIndex() {
     Result<Cursor> next = DecodeRecord<Cursor>(value);
     if (next.ok()) next_change_id_ = std::max(next_change_id_, next->seq);
   }
+}
+
+void Node::LoadIgnoreRules() {
+  std::string value;
+  if (!env_->Meta().Get(kIgnoreKey, &value).ok()) return;  // The defaults, then.
+  Result<IgnoreRules> stored = DecodeRecord<IgnoreRules>(value);
+  if (!stored.ok() || stored->patterns.size() > IgnoreFilter::kMaxPatterns) {
+    env_->Note(options_.name + ": unreadable ignore patterns; using the defaults");
+    return;
+  }
+  ignore_ = std::move(*stored);
+  ignore_filter_ = IgnoreFilter(ignore_.patterns);
 }
 
 void Node::LoadCatalogAndPeers() {

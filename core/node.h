@@ -8,10 +8,13 @@
 //    the cursor of its catalog copy in the master's log;
 //  * registered: catches up on the log in pages (CatalogRequest ->
 //    CatalogPage) and answers the master's questions about its holdings;
-//  * a file appears or changes on disk: hashes it and reports it at once;
-//  * a file disappears from disk: damage; it is pulled back from a peer;
+//  * a file appears or changes on disk: hashes it and reports it at once,
+//    unless the cluster's ignore patterns cover it (core/ignore_filter.h);
+//  * a file disappears from disk: damage; it is pulled back from a peer (on
+//    a source node, NodeOptions::source, it is a delete for the cluster);
 //  * the catalog moves (pushed by the master, in sequence): pulls the new
-//    version, in chunks, from any live holder; verifies the digest before
+//    version, in chunks, from any live holder (or renames a file it holds
+//    whose path was deleted in the same move); verifies the digest before
 //    publishing; applies tombstones;
 //  * a peer asks for chunks: serves them from verified, recorded files only;
 //  * timers: heartbeats (with its cursor and a digest of what it holds, the
@@ -35,11 +38,13 @@
 #include "core/download.h"
 #include "core/env.h"
 #include "core/holdings.h"
+#include "core/ignore_filter.h"
 #include "core/log_follower.h"
 #include "core/node_index.h"
 #include "core/outbox.h"
 #include "core/pending_changes.h"
 #include "core/pull_queue.h"
+#include "core/refused_names.h"
 #include "core/scrubber.h"
 
 namespace dds {
@@ -78,6 +83,10 @@ struct NodeOptions {
   Duration disk_full_retry = std::chrono::seconds(5);
   // Changes the master has not acknowledged are re-sent after this long.
   Duration change_resend = std::chrono::seconds(2);
+  // An authoritative source: a file deleted from its data dir is deleted
+  // from the cluster (reported, then tombstoned), and a rename is a move.
+  // On a mirror (the default) a vanished file is damage: it comes back.
+  bool source = false;
 };
 
 class Node final : public Process, private LogFollower::CatalogCopy {
@@ -100,7 +109,12 @@ class Node final : public Process, private LogFollower::CatalogCopy {
 
   // The verified, recorded version this node may serve for `path`, if any.
   // Never an unacknowledged local change, never a partial download.
+  // Never an ignored path.
   std::optional<Holding> Servable(std::string_view path) const;
+  // The cluster's ignore patterns (as the master last said) cover `path`:
+  // the node never reports, serves, restores or deletes it.
+  bool Ignored(std::string_view path) const { return ignore_filter_.Ignored(path); }
+  uint64_t refused_names() const { return refused_.count(); }
   const NodeIndex& index() const { return index_; }
   bool registered() const { return registered_; }
   size_t active_pulls() const { return pulls_.size(); }
@@ -131,6 +145,9 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   // next change id (a Cursor record too: epoch 0, seq = the id).
   static constexpr std::string_view kCursorKey = "cursor";
   static constexpr std::string_view kNextChangeKey = "next-change";
+  // The ignore patterns (an IgnoreRules record), so a restarted node applies
+  // them before it hears from the master.
+  static constexpr std::string_view kIgnoreKey = "ignore";
 
   using LocalFile = NodeIndex::Local;
   // The master link (node.cc).
@@ -141,8 +158,15 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   void HandleWelcome(const Welcome& m);
   void HandleHeartbeatAck(const HeartbeatAck& m);
   void HandleMembers(const Members& m);
+  void HandleIgnoreRules(const IgnoreRules& m);
+  // The path's file stays on disk, out of dds's hands: no longer recorded,
+  // reported or held.
+  void LetGo(const std::string& path);
   void ReportChange(const std::string& path, const LocalFile& local);
+  // A source's file is gone from its disk: the delete goes to the master.
+  void ReportDeletion(const std::string& path);
   void SendChange(PendingChanges::Pending& pending);
+  static Change ChangeOf(const std::string& path, const LocalFile& local);
   void ResendChanges();
   // The next change id, persisted so that ids are never reused.
   uint64_t NewChangeId();
@@ -167,6 +191,7 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   // The local index (node.cc).
   void LoadIndex();
   void LoadCatalogAndPeers();
+  void LoadIgnoreRules();
   void SaveEntry(const CatalogEntry& entry);
   void SaveLocal(const std::string& path, const LocalFile& f);
   void ForgetLocal(const std::string& path);
@@ -182,6 +207,8 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   // the recorded ones gone among them; true once the pass is done.
   bool ScanSome(size_t budget);
   void RecheckFile(const std::string& path);
+  // `path` is a name dds cannot take: logged once, counted.
+  void Refuse(const std::string& path, const Status& why);
   void Examine(const FileInfo& info);
   uint64_t BaseVersionFor(const std::string& path) const;
   // Records the file at `path` as the catalog's `entry`, whose content it is.
@@ -242,6 +269,9 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   LogFollower log_;    // where that catalog stands in the master's log
   Scrubber scrubber_;  // which held files to re-hash, and when
   DiskScan scan_;      // which files to list at each tick
+  IgnoreRules ignore_{0, IgnoreFilter::Defaults()};  // durable; the master's
+  IgnoreFilter ignore_filter_{ignore_.patterns};
+  RefusedNames refused_;
   uint64_t next_change_id_ = 1;
   std::map<std::string, Address> peers_;        // every node the master told us of
   PendingChanges pending_changes_;              // reported, not yet answered

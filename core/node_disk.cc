@@ -28,6 +28,7 @@ void Node::ScanTick() {
 }
 
 bool Node::ScanSome(size_t budget) {
+  if (scan_.cursor().empty()) refused_.PassBegins();
   std::vector<FileInfo> files;
   Status s = env_->Files().List(scan_.cursor(), budget, &files);
   if (!s.ok()) {
@@ -38,15 +39,29 @@ bool Node::ScanSome(size_t budget) {
   const std::vector<std::string> missing = scan_.Walk(index_, files, budget);
   const bool end = scan_.cursor().empty();
   for (const FileInfo& info : files) {
-    if (ValidatePath(info.path).ok()) Examine(info);
+    if (Status valid = ValidatePath(info.path); valid.ok()) {
+      Examine(info);
+    } else {
+      Refuse(info.path, valid);
+    }
   }
   for (const std::string& path : missing) FileMissing(path);
+  if (end) refused_.PassEnds();
   return end;
 }
 
 void Node::OnFileEvent(const std::string& path) {
-  if (!ValidatePath(path).ok()) return;
+  if (Status valid = ValidatePath(path); !valid.ok()) {
+    Refuse(path, valid);
+    return;
+  }
   RecheckFile(path);
+}
+
+void Node::Refuse(const std::string& path, const Status& why) {
+  if (refused_.Found(path)) {
+    env_->Note(options_.name + ": not replicated, " + why.message());
+  }
 }
 
 void Node::RecheckFile(const std::string& path) {
@@ -60,6 +75,7 @@ void Node::RecheckFile(const std::string& path) {
 
 void Node::Examine(const FileInfo& info) {
   const std::string& path = info.path;
+  if (Ignored(path)) return;  // Never reported; a recorded one, the master tombstones.
   const NodeIndex::Slot* slot = index_.Find(path);
   bool known = slot != nullptr && slot->has_local();
   // Unchanged size and mtime: trust the index rather than re-hash (the scrub
@@ -87,8 +103,11 @@ void Node::Examine(const FileInfo& info) {
     SaveLocal(path, f);
     return;
   }
-  if (slot != nullptr && slot->live() && slot->hash() == hash->whole) {
+  const bool deleting =
+      slot != nullptr && slot->undecided() && slot->local_hash() == Digest{};
+  if (slot != nullptr && slot->live() && slot->hash() == hash->whole && !deleting) {
     // Exactly the recorded current version (copied in by hand, say): hold it.
+    // (Not when our delete of it is under way: then it is written anew.)
     AdoptAsCurrent(path, info.size, info.mtime, index_.EntryOf(*slot));
     return;
   }
@@ -96,6 +115,19 @@ void Node::Examine(const FileInfo& info) {
   LocalFile f{BaseVersionFor(path),    hash->whole,  info.size, info.mtime, false,
               std::move(hash->chunks), NewChangeId()};
   SaveLocal(path, f);
+  ReportChange(path, f);
+}
+
+void Node::ReportDeletion(const std::string& path) {
+  const NodeIndex::Slot* slot = index_.Find(path);
+  const bool held = slot->held();
+  CancelPull(path);
+  // The version the delete replaces: what we held, or the base of a change
+  // of ours still undecided (the delete follows it).
+  const LocalFile f{slot->local_version(), Digest{}, 0, 0, false, {}, NewChangeId()};
+  SaveLocal(path, f);
+  if (held) SendDropped(path);
+  Trace("deleted at the source", path);
   ReportChange(path, f);
 }
 
@@ -121,6 +153,15 @@ void Node::AdoptAsCurrent(const std::string& path, uint64_t size, int64_t mtime,
 void Node::FileMissing(const std::string& path) {
   const NodeIndex::Slot* slot = index_.Find(path);
   if (slot == nullptr || !slot->has_local()) return;
+  if (Ignored(path)) {
+    LetGo(path);  // Never restored.
+    return;
+  }
+  if (slot->undecided() && slot->local_hash() == Digest{}) return;  // Our delete: gone.
+  if (options_.source) {
+    ReportDeletion(path);
+    return;
+  }
   if (slot->undecided()) {
     // A local change that vanished before the master decided on it: what
     // the catalog holds for the path, if anything, comes back.

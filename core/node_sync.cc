@@ -14,6 +14,10 @@ namespace dds {
 void Node::Reconcile(const std::string& path, bool pushed) {
   const NodeIndex::Slot* slot = index_.Find(path);
   if (slot == nullptr || !slot->has_entry()) return;
+  if (Ignored(path)) {
+    CancelPull(path);  // Never pulled, restored or deleted.
+    return;
+  }
   if (slot->undecided()) {
     // A local change the master has not decided on is never overwritten. If
     // the catalog has recorded the same content meanwhile (from another
@@ -27,7 +31,14 @@ void Node::Reconcile(const std::string& path, bool pushed) {
   }
   if (slot->tombstone()) {
     CancelPull(path);
-    if (slot->has_local()) ApplyTombstone(path);
+    if (!slot->has_local()) return;
+    // Tombstoned because a pattern covers it: our patterns may be behind,
+    // but the file is ignored all the same, so it stays.
+    if (index_.OriginOf(*slot) == kIgnoredOrigin) {
+      LetGo(path);
+    } else {
+      ApplyTombstone(path);
+    }
     return;
   }
   if (slot->held() && slot->local_version() >= slot->version()) {
@@ -64,10 +75,18 @@ bool Node::TryLocalCopy(const CatalogEntry& entry) {
   // A copy: publishing changes the index, which may free the name it holds.
   const std::string source(same->path());
   std::string stage = StageName(entry);
-  if (!env_->Files().CopyToStage(source, stage).ok()) return false;
+  // The content's path is deleted (a move: the log brings the new path and
+  // the old one's tombstone together): rename it rather than copy it.
+  const bool moved = same->tombstone() && env_->Files().MoveToStage(source, stage).ok();
+  if (moved) {
+    ForgetLocal(source);
+    SendDropped(source);
+  } else if (!env_->Files().CopyToStage(source, stage).ok()) {
+    return false;
+  }
   TrackStage(entry.path, stage);
   if (!Publish(stage, entry, /*chunks_verified=*/false)) return false;
-  Trace("copied", entry.path, "from " + source);
+  Trace(moved ? "moved" : "copied", entry.path, "from " + source);
   return true;
 }
 
@@ -116,7 +135,7 @@ void Node::PumpPulls() {
     std::optional<PullQueue::Next> next = wanted_.Take();
     if (!next) break;
     const NodeIndex::Slot* slot = index_.Find(next->path);
-    if (slot == nullptr || !slot->live()) continue;
+    if (slot == nullptr || !slot->live() || Ignored(next->path)) continue;
     StartPull(index_.EntryOf(*slot), next->pushed);
   }
 }

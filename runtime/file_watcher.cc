@@ -26,6 +26,11 @@ std::string Join(const std::string& dir, const std::string& name) {
   return dir.empty() ? name : dir + "/" + name;
 }
 
+// dds's own files: ".dds" names at the top of the data dir (staging, state).
+bool IsOwn(const std::string& dir, std::string_view name) {
+  return dir.empty() && name.starts_with(kReservedPrefix);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<FileWatcher>> FileWatcher::Start(boost::asio::io_context& io,
@@ -102,15 +107,16 @@ void FileWatcher::WatchTree(const std::string& dir, bool report,
   if (handle == nullptr) return;
   while (const dirent* entry = ::readdir(handle)) {
     const std::string name = entry->d_name;
-    if (name == "." || name == ".." || name.starts_with(kReservedPrefix)) continue;
+    if (name == "." || name == ".." || IsOwn(dir, name)) continue;
     const std::string path = Join(dir, name);
     struct stat st {};
     if (::fstatat(::dirfd(handle), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
       continue;
-    if (S_ISDIR(st.st_mode)) {
-      if (ValidatePath(path).ok()) WatchTree(path, report, found);
-    } else if (report && S_ISREG(st.st_mode)) {
-      found->push_back(path);
+    const bool valid = ValidatePath(path).ok();
+    if (S_ISDIR(st.st_mode) && valid) {
+      WatchTree(path, report, found);
+    } else if (report && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+      found->push_back(path);  // A refused directory is reported, not entered.
     }
   }
   ::closedir(handle);
@@ -163,9 +169,13 @@ void FileWatcher::Handle(int wd, uint32_t mask, const std::string& name,
     return;
   }
   auto dir = dirs_.find(wd);
-  if (dir == dirs_.end() || name.empty() || name.starts_with(kReservedPrefix)) return;
+  if (dir == dirs_.end() || name.empty() || IsOwn(dir->second, name)) return;
   const std::string path = Join(dir->second, name);
-  if (!ValidatePath(path).ok()) return;
+  if (!ValidatePath(path).ok()) {
+    // Not entered, never replicated: the node reports the name.
+    if (mask & (IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE)) paths->push_back(path);
+    return;
+  }
   if (mask & IN_ISDIR) {
     // A directory moved or created inside the tree: (re)watch it and report
     // what it holds. One moved out or deleted: drop its watches.

@@ -4,7 +4,9 @@
 // writing, moved in, deleted or moved out, on the io_context, so the node
 // hears of changes at once. New subdirectories are watched as they appear, and
 // the files already inside them reported (they may have been written before
-// the watch existed). Names starting with ".dds" are ignored.
+// the watch existed). Names starting with ".dds" at the top of the data dir
+// are dds's own and ignored; any other name ValidatePath refuses is reported
+// as it is (a directory is not entered), for the node to report it.
 //
 // What it cannot see, it says: a directory it could not watch for lack of
 // inotify watches (fs.inotify.max_user_watches) makes the watch incomplete

@@ -212,7 +212,7 @@ bool PosixFileStore::PushFrame(const std::string& prefix, UniqueFd fd) {
   if (dir == nullptr) return false;
   while (const dirent* entry = ::readdir(dir)) {
     const std::string_view name = entry->d_name;
-    if (name == "." || name == ".." || IsReserved(name)) continue;
+    if (name == "." || name == ".." || (prefix.empty() && IsReserved(name))) continue;
     bool directory = entry->d_type == DT_DIR;
     if (entry->d_type == DT_UNKNOWN) {
       struct stat st {};
@@ -261,14 +261,16 @@ bool PosixFileStore::Walk(size_t max, std::vector<FileInfo>* files) {
     const WalkEntry& entry = frame.entries[frame.next++];
     const std::string path = frame.prefix + entry.key;
     if (entry.directory) {
-      if (!ValidatePath(path.substr(0, path.size() - 1)).ok())
-        continue;  // not replicable
+      const std::string dir = path.substr(0, path.size() - 1);
+      if (!ValidatePath(dir).ok()) {
+        files->push_back(FileInfo{dir, 0, 0});  // Not entered: reported as refused.
+        continue;
+      }
       const std::string name = entry.key.substr(0, entry.key.size() - 1);
       // Unreadable (or gone since it was listed): skipped; the next pass sees it.
       PushFrame(path, UniqueFd(OpenDirAt(frame.fd.get(), name.c_str())));
       continue;
     }
-    if (!ValidatePath(path).ok()) continue;
     struct stat st {};
     // Gone since it was listed, or not a regular file: not there.
     if (::fstatat(frame.fd.get(), entry.key.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
@@ -378,6 +380,24 @@ Status PosixFileStore::CopyToStage(const std::string& path, const std::string& s
     }
     offset += data->size();
   }
+}
+
+Status PosixFileStore::MoveToStage(const std::string& path, const std::string& stage) {
+  if (Status s = ValidateStage(stage); !s.ok()) return s;
+  // Not yet renamed into place itself: the caller copies instead.
+  if (pending_.contains(path)) return Status::IOError(path + ": its publish is pending");
+  std::string leaf;
+  auto parent = OpenParent(path, /*create=*/false, &leaf);
+  if (!parent.ok()) return parent.status();
+  struct stat st {};
+  if (::fstatat(parent->get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return StatusFromErrno(path, errno);
+  if (!S_ISREG(st.st_mode)) return Status::NotFound(path + ": not a regular file");
+  // The stage dir is inside the data dir: one file system, unless a mount
+  // point splits them (EXDEV), and then the caller copies.
+  if (::renameat(parent->get(), leaf.c_str(), stage_fd_.get(), stage.c_str()) != 0)
+    return StatusFromErrno("move " + path + " to stage " + stage, errno);
+  return Status::Ok();
 }
 
 Result<Digest> PosixFileStore::HashStageRange(const std::string& stage, uint64_t offset,

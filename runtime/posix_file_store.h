@@ -3,7 +3,10 @@
 // Every path is checked with dds::ValidatePath and then resolved one
 // component at a time from a directory fd with O_NOFOLLOW, so neither a ".."
 // nor a symlink planted in the data dir can lead outside it. Names starting
-// with ".dds" are dds's own (staging, state): never listed, never served.
+// with ".dds" at the top of the data dir are dds's own (staging, state):
+// never listed, never served. Any other name ValidatePath refuses (below
+// the top, a ".dds" name too) is listed as it is, a directory as a path
+// without its files, so the node can report it (core/refused_names.h).
 // Partial downloads live in <data-dir>/.dds-stage/ and survive restarts.
 //
 // Group commit: Publish only moves the stage aside under a private name and
@@ -61,6 +64,7 @@ class PosixFileStore final : public FileStore {
   Result<Digest> WriteStage(const std::string& stage, uint64_t offset,
                             std::string_view data) override;
   Status CopyToStage(const std::string& path, const std::string& stage) override;
+  Status MoveToStage(const std::string& path, const std::string& stage) override;
   Result<Digest> HashStageRange(const std::string& stage, uint64_t offset,
                                 uint64_t length) override;
   Status ListStages(std::vector<std::string>* stages) override;

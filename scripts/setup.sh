@@ -11,6 +11,7 @@ packages=(
   libssl-dev openssl libsqlite3-dev libfmt-dev
   clang libclang-rt-14-dev
   chromium chromium-driver python3-selenium
+  rsync
 )
 
 missing=()

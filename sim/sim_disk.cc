@@ -137,6 +137,13 @@ Status SimDisk::CopyToStage(const std::string& path, const std::string& stage) {
   return Status::Ok();
 }
 
+Status SimDisk::MoveToStage(const std::string& path, const std::string& stage) {
+  const File* file = Seen(path);
+  if (file == nullptr) return NoFile(path);
+  stages_[stage] = Stage{{}, file->blob};
+  return Remove(path);
+}
+
 Result<Digest> SimDisk::HashStageRange(const std::string& stage, uint64_t offset,
                                        uint64_t length) {
   auto it = stages_.find(stage);

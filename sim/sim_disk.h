@@ -86,6 +86,7 @@ class SimDisk final : public FileStore {
   Result<Digest> WriteStage(const std::string& stage, uint64_t offset,
                             std::string_view data) override;
   Status CopyToStage(const std::string& path, const std::string& stage) override;
+  Status MoveToStage(const std::string& path, const std::string& stage) override;
   Result<Digest> HashStageRange(const std::string& stage, uint64_t offset,
                                 uint64_t length) override;
   Status ListStages(std::vector<std::string>* stages) override;

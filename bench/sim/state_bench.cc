@@ -99,6 +99,9 @@ class ListedDisk final : public FileStore {
   Status CopyToStage(const std::string&, const std::string&) override {
     return Status::IOError("no stages");
   }
+  Status MoveToStage(const std::string&, const std::string&) override {
+    return Status::IOError("no stages");
+  }
   Result<Digest> HashStageRange(const std::string& stage, uint64_t, uint64_t) override {
     return Status::NotFound(stage);
   }

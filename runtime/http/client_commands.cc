@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "core/ignore_filter.h"
 #include "core/path.h"
 #include "runtime/http/client.h"
 #include "runtime/http/master_handler.h"
@@ -122,7 +123,12 @@ void PrintStatus(const pt::ptree& status) {
   std::printf("%-16s %-5s %8s %8s %14s  %-10s  %s\n", "NODE", "STATE", "FILES", "BEHIND",
               "BYTES BEHIND", "CERT UNTIL", "HTTP");
   for (const auto& [unused, node] : status.get_child("nodes")) {
-    std::printf("%-16s %-5s %8s %8s %14s  %-10s  %s%s%s\n",
+    const uint64_t refused = node.get<uint64_t>("refused_names", 0);
+    const std::string refused_note =
+        refused == 0 ? ""
+                     : "  (" + std::to_string(refused) +
+                           " files with names dds refuses: see the node's log)";
+    std::printf("%-16s %-5s %8s %8s %14s  %-10s  %s%s%s%s\n",
                 node.get<std::string>("name").c_str(),
                 node.get<bool>("up") ? "up" : "down",
                 node.get<std::string>("files_current").c_str(),
@@ -132,7 +138,7 @@ void PrintStatus(const pt::ptree& status) {
                 node.get<bool>("watch_incomplete", false)
                     ? "  (out of inotify watches: changes found by scan only)"
                     : "",
-                CertWarning(node, ""));
+                refused_note.c_str(), CertWarning(node, ""));
   }
   std::printf(
       "catalog: %s files, %s bytes; converged: %s; master certificate until %s%s\n",
@@ -205,6 +211,48 @@ void RunRm(const ClientOptions& options) {
               entry.get<std::string>("version").c_str());
 }
 
+void PrintIgnore(const pt::ptree& rules) {
+  for (const auto& [unused, pattern] : rules.get_child("patterns")) {
+    std::printf("%s\n", pattern.get_value<std::string>().c_str());
+  }
+}
+
+void RunIgnoreLs(const ClientOptions& options) {
+  PrintIgnore(ParseJson(
+      Call(options, bhttp::verb::get, "/api/ignore", {bhttp::status::ok}).body()));
+}
+
+void ChangeIgnore(const ClientOptions& options, const char* how) {
+  if (Status s = IgnoreFilter::CheckPattern(options.path); !s.ok())
+    Fail(kExitBadInput, s.message());
+  const std::string target =
+      "/api/ignore?" + std::string(how) + "=" + PercentEncodePath(options.path);
+  ParseJson(Call(options, bhttp::verb::post, target, {bhttp::status::ok}).body());
+}
+
+void RunIgnoreAdd(const ClientOptions& options) {
+  ChangeIgnore(options, "add");
+  std::printf("ignoring %s on every node\n", options.path.c_str());
+}
+
+void RunIgnoreRm(const ClientOptions& options) {
+  ChangeIgnore(options, "remove");
+  std::printf("no longer ignoring %s\n", options.path.c_str());
+}
+
+void RunMv(const ClientOptions& options) {
+  ValidTargetFor(options.path);
+  ValidTargetFor(options.file);
+  const pt::ptree entry =
+      ParseJson(Call(options, bhttp::verb::post,
+                     "/api/mv?from=" + PercentEncodePath(options.path) +
+                         "&to=" + PercentEncodePath(options.file),
+                     {bhttp::status::ok})
+                    .body());
+  std::printf("moved %s to %s (version %s)\n", options.path.c_str(), options.file.c_str(),
+              entry.get<std::string>("version").c_str());
+}
+
 // Polls /api/status until converged with at least `options.nodes` nodes up.
 // An unreachable master counts as "not yet" until the deadline.
 void RunWait(const ClientOptions& options) {
@@ -244,8 +292,9 @@ void RunWait(const ClientOptions& options) {
 
 void AddClientCommands(CLI::App& app) {
   auto options = std::make_shared<ClientOptions>();
-  auto add = [&](const char* name, const char* help, void (*run)(const ClientOptions&)) {
-    CLI::App* verb = app.add_subcommand(name, help);
+  auto add_to = [&](CLI::App& parent, const char* name, const char* help,
+                    void (*run)(const ClientOptions&)) {
+    CLI::App* verb = parent.add_subcommand(name, help);
     verb->add_option("--master", options->master_url, "Master HTTP base URL")
         ->envname("DDS_MASTER_URL")
         ->capture_default_str();
@@ -257,6 +306,9 @@ void AddClientCommands(CLI::App& app) {
     verb->callback([options, run] { run(*options); });
     return verb;
   };
+  auto add = [&](const char* name, const char* help, void (*run)(const ClientOptions&)) {
+    return add_to(app, name, help, run);
+  };
   add("status", "Show nodes, their state and how far behind they are", RunStatus);
   add("ls", "List live files in the catalog", RunLs)
       ->add_option("prefix", options->path, "Only paths starting with this");
@@ -265,7 +317,26 @@ void AddClientCommands(CLI::App& app) {
   put->add_option("path", options->path, "Path in the store");
   CLI::App* rm = add("rm", "Delete PATH everywhere (a tombstone)", RunRm);
   rm->add_option("path", options->path, "Path in the store")->required();
-  for (CLI::App* admin : {put, rm}) {
+  CLI::App* mv =
+      add("mv", "Move SRC to DST everywhere: nodes rename, nothing is copied", RunMv);
+  mv->add_option("src", options->path, "Path in the store")->required();
+  mv->add_option("dst", options->file, "New path (must not exist)")->required();
+  CLI::App* ignore = app.add_subcommand(
+      "ignore",
+      "The cluster's ignore patterns: paths no node reports, serves or restores");
+  ignore->require_subcommand(1);
+  add_to(*ignore, "ls", "List the ignore patterns", RunIgnoreLs);
+  CLI::App* ignore_add = add_to(*ignore, "add",
+                                "Ignore paths matching PATTERN on every node "
+                                "(gitignore-like syntax, docs/ignore.md)",
+                                RunIgnoreAdd);
+  CLI::App* ignore_rm =
+      add_to(*ignore, "rm", "Remove PATTERN from the list", RunIgnoreRm);
+  for (CLI::App* verb : {ignore_add, ignore_rm}) {
+    verb->add_option("pattern", options->path, "The pattern, quoted for the shell")
+        ->required();
+  }
+  for (CLI::App* admin : {put, rm, mv, ignore_add, ignore_rm}) {
     admin->add_option("--token", options->token, "Admin token")
         ->envname("DDS_ADMIN_TOKEN");
   }

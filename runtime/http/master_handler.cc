@@ -39,7 +39,15 @@ std::string NodeJson(const NodeStatus& node, const std::optional<CertIdentity>& 
          ",\"bytes_behind\":" + std::to_string(node.bytes_behind) +
          ",\"synced\":" + (node.synced ? "true" : "false") +
          ",\"watch_incomplete\":" + (node.watch_incomplete ? "true" : "false") +
-         ",\"transfers\":" + std::to_string(node.transfers) + CertJson("", cert) + "}";
+         ",\"transfers\":" + std::to_string(node.transfers) +
+         ",\"refused_names\":" + std::to_string(node.refused_names) + CertJson("", cert) +
+         "}";
+}
+
+std::string IgnoreJson(const IgnoreRules& rules) {
+  return "{\"version\":" + std::to_string(rules.version) + ",\"patterns\":" +
+         JsonArray(rules.patterns, [](const std::string& p) { return JsonQuote(p); }) +
+         "}";
 }
 
 std::string EntryJson(std::string_view path, uint64_t version, uint64_t size,
@@ -94,6 +102,10 @@ MasterDecision MasterHandler::Handle(const Request& request) {
   if (target == "/data" || target.starts_with("/data/") || target.starts_with("/data?")) {
     return HandleData(request);
   }
+  if (target == "/api/ignore" || target.starts_with("/api/ignore?")) {
+    return ApiIgnore(request);
+  }
+  if (target == "/api/mv" || target.starts_with("/api/mv?")) return ApiMove(request);
   target = target.substr(0, target.find('?'));
   using Route = Response (MasterHandler::*)(const Request&) const;
   static constexpr std::pair<std::string_view, Route> kRoutes[] = {
@@ -176,6 +188,11 @@ MasterDecision MasterHandler::Upload(const Request& request, const DataTarget& t
     return TextResponse(request, bhttp::status::bad_request,
                         "cannot upload to a directory");
   }
+  if (master_.Ignored(target.path)) {
+    return TextResponse(
+        request, bhttp::status::bad_request,
+        "the cluster's ignore patterns cover " + target.path + " (dds ignore ls)");
+  }
   // The master itself carries the upload to the node, over either scheme.
   const std::vector<Mirror> nodes = LiveMirrors(master_.Nodes(), false);
   if (nodes.empty()) return Unavailable(request, "no live node to store the upload");
@@ -210,7 +227,58 @@ Response MasterHandler::ApiStatus(const Request& request) const {
                              [&](const NodeStatus& node) {
                                return NodeJson(node, master_.CertificateOf(node.name));
                              }) +
-                   ",\"events\":" + JsonArray(master_.RecentEvents(), EventJson) + "}");
+                   ",\"events\":" + JsonArray(master_.RecentEvents(), EventJson) +
+                   ",\"ignore\":" + IgnoreJson(master_.ignore_rules()) + "}");
+}
+
+Response MasterHandler::ApiMove(const Request& request) {
+  if (request.method() != bhttp::verb::post) return MethodNotAllowed(request, "POST");
+  if (std::optional<Response> refusal = RefuseUnlessAdmin(request))
+    return std::move(*refusal);
+  std::string_view target(request.target().data(), request.target().size());
+  const size_t question = target.find('?');
+  const std::string_view query = question == std::string_view::npos
+                                     ? std::string_view()
+                                     : target.substr(question + 1);
+  Result<std::optional<std::string>> from = QueryParam(query, "from");
+  Result<std::optional<std::string>> to = QueryParam(query, "to");
+  if (!from.ok() || !to.ok() || !from->has_value() || !to->has_value()) {
+    return TextResponse(request, bhttp::status::bad_request, "give ?from=PATH&to=PATH");
+  }
+  Result<CatalogEntry> moved = master_.Move(**from, **to);
+  if (moved.status().IsNotFound()) {
+    return TextResponse(request, bhttp::status::not_found, "not found: /data/" + **from);
+  }
+  if (!moved.ok())
+    return TextResponse(request, bhttp::status::bad_request, moved.status().message());
+  return JsonResponse(request, EntryJson(*moved));
+}
+
+Response MasterHandler::ApiIgnore(const Request& request) {
+  if (request.method() == bhttp::verb::get || request.method() == bhttp::verb::head)
+    return JsonResponse(request, IgnoreJson(master_.ignore_rules()));
+  if (request.method() != bhttp::verb::post)
+    return MethodNotAllowed(request, "GET, HEAD, POST");
+  if (std::optional<Response> refusal = RefuseUnlessAdmin(request))
+    return std::move(*refusal);
+  std::string_view target(request.target().data(), request.target().size());
+  const size_t question = target.find('?');
+  const std::string_view query = question == std::string_view::npos
+                                     ? std::string_view()
+                                     : target.substr(question + 1);
+  Result<std::optional<std::string>> add = QueryParam(query, "add");
+  Result<std::optional<std::string>> remove = QueryParam(query, "remove");
+  if (!add.ok() || !remove.ok() || add->has_value() == remove->has_value()) {
+    return TextResponse(request, bhttp::status::bad_request,
+                        "give one of ?add=PATTERN or ?remove=PATTERN");
+  }
+  Result<IgnoreRules> rules =
+      add->has_value() ? master_.AddIgnore(**add) : master_.RemoveIgnore(**remove);
+  if (rules.status().IsNotFound())
+    return TextResponse(request, bhttp::status::not_found, rules.status().message());
+  if (!rules.ok())
+    return TextResponse(request, bhttp::status::bad_request, rules.status().message());
+  return JsonResponse(request, IgnoreJson(*rules));
 }
 
 Response MasterHandler::Dashboard(const Request& request) const {

@@ -10,12 +10,20 @@
 //                        (?prefix=P&after=PATH&limit=N; `next` continues,
 //                        "" at the end)
 //   GET /mirrors         base URLs of live mirrors, as JSON
+//   GET /api/ignore      the cluster's ignore patterns and their version
+//   POST /api/ignore?add=P | ?remove=P
+//                        admin: adds or removes one pattern
+//                        (core/ignore_filter.h); answers the new list
 //   GET/HEAD /data/<p>   302 to a live node holding the current version;
 //                        503 if none is live, 404 if unknown or deleted.
 //                        Over HTTPS, only to mirrors that serve HTTPS.
 //   PUT /data/<p>        admin upload: forwarded to a live node (the session
-//                        does the forwarding; this handler picks the node)
+//                        does the forwarding; this handler picks the node);
+//                        400 for a path the ignore patterns cover
 //   DELETE /data/<p>     admin delete: Master::Remove (a tombstone)
+//   POST /api/mv?from=A&to=B
+//                        admin move: Master::Move (nodes rename, nothing is
+//                        copied); answers B's new entry
 //   GET /healthz, /metrics
 // docs/http.md describes every status code and header.
 #pragma once
@@ -51,6 +59,7 @@ class MasterBackend {
   virtual const Catalog& catalog() const = 0;
   virtual std::vector<NodeStatus> LiveHolders(const std::string& path) const = 0;
   virtual Result<CatalogEntry> Remove(const std::string& path) = 0;
+  virtual Result<CatalogEntry> Move(const std::string& from, const std::string& to) = 0;
   virtual size_t decisions_pending() const = 0;
   // TLS: the master's own certificate, and the last one each member
   // connected with (none without TLS, or for a member not seen yet).
@@ -58,6 +67,11 @@ class MasterBackend {
   virtual std::optional<CertIdentity> CertificateOf(const std::string& member) const = 0;
   // The master's latest notable events, newest first.
   virtual std::vector<AgedEvent> RecentEvents() const = 0;
+  // The ignore patterns (Master::AddIgnore and friends).
+  virtual const IgnoreRules& ignore_rules() const = 0;
+  virtual bool Ignored(std::string_view path) const = 0;
+  virtual Result<IgnoreRules> AddIgnore(const std::string& pattern) = 0;
+  virtual Result<IgnoreRules> RemoveIgnore(const std::string& pattern) = 0;
 };
 
 // The handler's answer to an authorised upload: send the request body to
@@ -94,6 +108,8 @@ class MasterHandler {
   Response ApiStatus(const Request& request) const;
   Response ApiFiles(const Request& request) const;
   Response Mirrors(const Request& request) const;
+  Response ApiIgnore(const Request& request);
+  Response ApiMove(const Request& request);
   Response Metrics(const Request& request) const;
 
   MasterBackend& master_;

@@ -33,6 +33,9 @@ class CoreMasterBackend final : public MasterBackend {
   Result<CatalogEntry> Remove(const std::string& path) override {
     return master_.Remove(path);
   }
+  Result<CatalogEntry> Move(const std::string& from, const std::string& to) override {
+    return master_.Move(from, to);
+  }
   size_t decisions_pending() const override { return master_.decisions_pending(); }
   std::optional<CertIdentity> OwnCertificate() const override {
     if (!transport_.tls()) return std::nullopt;
@@ -51,6 +54,14 @@ class CoreMasterBackend final : public MasterBackend {
       aged.push_back({master_.now() - it->at, it->text});
     }
     return aged;
+  }
+  const IgnoreRules& ignore_rules() const override { return master_.ignore_rules(); }
+  bool Ignored(std::string_view path) const override { return master_.Ignored(path); }
+  Result<IgnoreRules> AddIgnore(const std::string& pattern) override {
+    return master_.AddIgnore(pattern);
+  }
+  Result<IgnoreRules> RemoveIgnore(const std::string& pattern) override {
+    return master_.RemoveIgnore(pattern);
   }
 
  private:
@@ -72,11 +83,12 @@ class MasterHttpServer::Service final : public HttpService {
         admin_token_(admin_token),
         node_tls_(node_tls) {}
 
-  // A delete changes the catalog: it goes through the Env like any message
-  // and is answered once the tombstone is durable.
+  // A delete, a move or a change of the ignore patterns changes the master's state:
+  // it goes through the Env like any message and is answered once durable.
   net::awaitable<Response> Handle(Request request) override {
     std::optional<MasterDecision> decided;
-    if (request.method() == bhttp::verb::delete_) {
+    if (request.method() == bhttp::verb::delete_ ||
+        request.method() == bhttp::verb::post) {
       co_await CallDurably(env_, [&] { decided = handler_.Handle(request); });
     } else {
       decided = handler_.Handle(request);

@@ -246,6 +246,11 @@ Response NodeHandler::Upload(const Request& request, const DataTarget& target) {
     return TextResponse(request, bhttp::status::bad_request,
                         "cannot upload to a directory");
   }
+  if (node_.Ignored(target.path)) {
+    return TextResponse(
+        request, bhttp::status::bad_request,
+        "the cluster's ignore patterns cover " + target.path + " (dds ignore ls)");
+  }
   Result<Digest> stored = node_.Store(target.path, request.body());
   if (!stored.ok()) {
     const auto status = stored.status().IsNoSpace()
@@ -279,6 +284,9 @@ Response NodeHandler::Metrics(const Request& request) const {
                   gauges.wanted_paths) +
       GaugeMetric("dds_node_registered", "1 if registered with the master.",
                   gauges.registered ? 1 : 0) +
+      GaugeMetric("dds_node_refused_names",
+                  "Files in the data dir whose names dds refuses (see the log).",
+                  gauges.refused_names) +
       CounterMetrics("dds_node", counters_);
   return BodyResponse(request, bhttp::status::ok, "text/plain; version=0.0.4",
                       std::move(text));

@@ -6,7 +6,8 @@
 //                           partial download or an unacknowledged change
 //   GET/HEAD /data/<dir>/   directory listing, HTML or ?format=json
 //   PUT /data/<path>        admin upload (bearer token): staged, published
-//                           into the data dir, then reported to the node
+//                           into the data dir, then reported to the node;
+//                           400 for a path the ignore patterns cover
 //   GET /healthz, /metrics
 // docs/http.md describes every status code and header.
 //
@@ -42,6 +43,7 @@ struct NodeGauges {
   size_t active_pulls = 0;
   size_t wanted_paths = 0;
   bool registered = false;
+  uint64_t refused_names = 0;  // files whose names dds refuses (never replicated)
 };
 
 // What the node's HTTP front end needs from the node. Implemented over
@@ -52,6 +54,8 @@ class NodeBackend {
   virtual std::optional<Holding> Servable(std::string_view path) const = 0;
   virtual const NodeIndex& index() const = 0;
   virtual NodeGauges Gauges() const = 0;
+  // The cluster's ignore patterns cover `path` (Node::Ignored).
+  virtual bool Ignored(std::string_view path) const = 0;
   // The bytes on disk at `path`, as the node's FileStore sees them (a
   // publish not yet renamed into place included). REQUIRES: a valid path.
   virtual Result<OpenedFile> Open(const std::string& path) = 0;

@@ -30,9 +30,10 @@ class CoreNodeBackend final : public NodeBackend {
   }
   const NodeIndex& index() const override { return node_.index(); }
   NodeGauges Gauges() const override {
-    return {node_.held_files(), node_.held_bytes(), node_.active_pulls(),
-            node_.wanted_paths(), node_.registered()};
+    return {node_.held_files(),   node_.held_bytes(), node_.active_pulls(),
+            node_.wanted_paths(), node_.registered(), node_.refused_names()};
   }
+  bool Ignored(std::string_view path) const override { return node_.Ignored(path); }
 
   Result<OpenedFile> Open(const std::string& path) override {
     Result<UniqueFd> fd = files_.OpenForRead(path);

@@ -9,6 +9,7 @@
 #include <boost/test/unit_test.hpp>
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
 
 #include "runtime/sha256.h"
 #include "runtime/tests/test_util.h"
@@ -39,6 +40,28 @@ Status Sync(PosixFileStore& store) {
 }
 
 BOOST_AUTO_TEST_SUITE(posix_file_store)
+
+BOOST_AUTO_TEST_CASE(refused_names_are_listed_for_the_core_to_report) {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  std::filesystem::create_directories(dir / "data/ok");
+  std::filesystem::create_directories(dir / "data/bad\tdir");
+  std::ofstream(dir / "data/ok/line\nbreak.txt") << "x";
+  std::ofstream(dir / "data/ok/.dds-mine") << "x";
+  std::ofstream(dir / "data/bad\tdir/inside.txt") << "x";
+  std::ofstream(dir / "data/ok/fine.txt") << "x";
+  std::vector<FileInfo> files;
+  BOOST_REQUIRE(store->List("", SIZE_MAX, &files).ok());
+  std::vector<std::string> paths;
+  for (const FileInfo& f : files) paths.push_back(f.path);
+  // The store's own .dds names at the top stay out; a refused directory is
+  // listed, not entered.
+  const std::vector<std::string> expected = {"bad\tdir", "ok/.dds-mine", "ok/fine.txt",
+                                             "ok/line\nbreak.txt"};
+  BOOST_TEST(paths == expected, boost::test_tools::per_element());
+  BOOST_TEST((store->Stat("ok/line\nbreak.txt").status().code() ==
+              Status::Code::kInvalidArgument));
+}
 
 BOOST_AUTO_TEST_CASE(stage_is_invisible_until_published) {
   TempDir dir;
@@ -333,7 +356,7 @@ BOOST_AUTO_TEST_CASE(list_walks_in_path_order_in_pages) {
   BOOST_TEST(next_pass.size() == paths.size() + 2);
 }
 
-BOOST_AUTO_TEST_CASE(list_skips_reserved_names_and_sorts) {
+BOOST_AUTO_TEST_CASE(list_skips_its_own_names_and_sorts) {
   TempDir dir;
   auto store = OpenStore(dir);
   WriteFile(dir / "data/b.txt", "b");
@@ -343,9 +366,11 @@ BOOST_AUTO_TEST_CASE(list_skips_reserved_names_and_sorts) {
   ::mkfifo((dir / "data/fifo").c_str(), 0600);
   std::vector<FileInfo> files;
   BOOST_REQUIRE(store->List("", SIZE_MAX, &files).ok());
-  BOOST_REQUIRE_EQUAL(files.size(), 2u);
+  // .dds-state is the store's; sub/.dds-tmp a user's file the node refuses.
+  BOOST_REQUIRE_EQUAL(files.size(), 3u);
   BOOST_TEST(files[0].path == "a/z.txt");
   BOOST_TEST(files[1].path == "b.txt");
+  BOOST_TEST(files[2].path == "sub/.dds-tmp");
   BOOST_TEST(!store->Read("fifo", 0, 10).ok());  // and it did not hang
 }
 

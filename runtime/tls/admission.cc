@@ -12,7 +12,7 @@ constexpr bool kOneOf = (std::is_same_v<T, Ts> || ...);
 template <typename T>
 constexpr bool kFromMaster =
     kOneOf<T, Welcome, CatalogPage, EntryUpdates, ChangeAcks, HeartbeatAck,
-           RegisterPlease, Holders, Members, HoldingsWanted, HoldingsCheck>;
+           RegisterPlease, Holders, Members, HoldingsWanted, HoldingsCheck, IgnoreRules>;
 template <typename T>
 constexpr bool kFromNode =
     kOneOf<T, Register, Heartbeat, Changes, Haves, Dropped, WhoHas, CatalogRequest,

@@ -53,7 +53,8 @@ std::vector<Message> Samples() {
           HoldingsCheck{},
           Fetch{{FetchItem{1, "p", 2, {}, 0, 1 << 20}}},
           Chunks{{ChunkData{7, 1 << 20, std::string(1000, '\0')}},
-                 {FetchFailure{3, "not held"}}}};
+                 {FetchFailure{3, "not held"}}},
+          IgnoreRules{2, {"*.tmp", "!keep.tmp"}}};
 }
 
 BOOST_AUTO_TEST_SUITE(codec)

@@ -117,7 +117,7 @@ BOOST_FIXTURE_TEST_CASE(pushes_move_the_cursor_and_a_gap_asks_once, Fixture) {
   follower.Restore({7, 10});
   follower.OnUpdates(EntryUpdates{7, {Entry("a", 11), Entry("b", 12)}}, At(0));
   BOOST_TEST(catalog.Take() ==
-             (Log{"apply a", "pushed a", "apply b", "pushed b", "save 7:12"}));
+             (Log{"apply a", "apply b", "pushed a", "pushed b", "save 7:12"}));
   follower.OnUpdates(EntryUpdates{7, {Entry("d", 14)}}, At(10));  // 13 was lost
   BOOST_TEST(catalog.Take() == (Log{"apply d", "pushed d", "ask after 7:12"}));
   follower.OnUpdates(EntryUpdates{7, {Entry("e", 15)}}, At(20));  // asked already
@@ -125,6 +125,25 @@ BOOST_FIXTURE_TEST_CASE(pushes_move_the_cursor_and_a_gap_asks_once, Fixture) {
   follower.OnUpdates(EntryUpdates{8, {Entry("z", 1)}}, At(30));  // another master's log
   BOOST_TEST(catalog.Take().empty());
   BOOST_TEST(follower.cursor().seq == 12u);
+}
+
+// A move is a new path and the old one's tombstone: the node must hear of
+// the new path first, so it renames the file instead of deleting it.
+BOOST_FIXTURE_TEST_CASE(new_versions_are_announced_before_tombstones, Fixture) {
+  follower.Restore({7, 10});
+  CatalogEntry gone = Entry("old", 11);
+  gone.tombstone = true;
+  follower.OnUpdates(EntryUpdates{7, {gone, Entry("new", 12)}}, At(0));
+  BOOST_TEST(catalog.Take() ==
+             (Log{"apply old", "apply new", "pushed new", "pushed old", "save 7:12"}));
+  follower.OnHead({7, 14}, At(10));
+  catalog.Take();
+  CatalogEntry also_gone = Entry("x", 13);
+  also_gone.tombstone = true;
+  follower.OnPage(Page({7, 12}, {7, 14}, {7, 14}, false, {also_gone, Entry("y", 14)}),
+                  At(20));
+  BOOST_TEST(catalog.Take() ==
+             (Log{"apply x", "apply y", "save 7:14", "changed y", "changed x"}));
 }
 
 BOOST_FIXTURE_TEST_CASE(a_lost_request_is_asked_again_after_the_stall_time, Fixture) {

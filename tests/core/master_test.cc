@@ -387,5 +387,147 @@ BOOST_FIXTURE_TEST_CASE(pushes_and_answers_are_split_under_the_bound, Fixture) {
   BOOST_TEST(acks.size() >= 3u);
 }
 
+// ---- ignore patterns ----
+
+// The position of the first message of type T among those sent to `to`.
+template <typename T>
+size_t FirstOf(const std::vector<Message>& sent) {
+  for (size_t i = 0; i < sent.size(); ++i) {
+    if (std::holds_alternative<T>(sent[i])) return i;
+  }
+  return sent.size();
+}
+
+BOOST_FIXTURE_TEST_CASE(a_registration_gets_the_patterns_before_its_welcome, Fixture) {
+  const std::vector<Message>& sent = env.sent["n1"];
+  BOOST_TEST(FirstOf<IgnoreRules>(sent) < FirstOf<Welcome>(sent));
+  const IgnoreRules rules = SentTo<IgnoreRules>("n1").front();
+  BOOST_TEST(rules.version == 1u);
+  BOOST_TEST(rules.patterns == IgnoreFilter::Defaults());
+}
+
+BOOST_FIXTURE_TEST_CASE(a_change_on_an_ignored_path_is_refused_not_recorded, Fixture) {
+  Deliver(
+      "n1",
+      Changes{"n1", {dds::Change{1, "up/.f1.bin.qrcHkS", 0, Content('A'), 10, 0, {}}}});
+  const ChangeAck ack = env.acks["n1"].back();
+  BOOST_TEST(!ack.accepted);
+  BOOST_TEST(ack.conflict_path.empty());
+  BOOST_TEST(master->catalog().Find("up/.f1.bin.qrcHkS") == nullptr);
+  // Nor does a node claiming to hold it put it in the catalog.
+  Deliver("n1", HoldingsList{"n1", {Holding{"a.tmp", 3, Content('B'), 10, {}}}, true});
+  BOOST_TEST(master->catalog().Find("a.tmp") == nullptr);
+}
+
+BOOST_FIXTURE_TEST_CASE(adding_a_pattern_tombstones_what_it_covers_after_telling_nodes,
+                        Fixture) {
+  Change("n1", 0, 'A');  // p.txt
+  Deliver(
+      "n1",
+      Changes{"n1", {dds::Change{next_id++, "logs/x.log", 0, Content('L'), 10, 0, {}}}});
+  env.sent.clear();
+  Result<IgnoreRules> rules = master->AddIgnore("*.log");
+  BOOST_REQUIRE(rules.ok());
+  BOOST_TEST(rules->version == 2u);
+  Pump();
+  const Catalog::Slot* log = master->catalog().Find("logs/x.log");
+  BOOST_REQUIRE(log != nullptr);
+  BOOST_TEST(log->tombstone);
+  BOOST_TEST(master->catalog().OriginOf(*log) == std::string(kIgnoredOrigin));
+  BOOST_TEST(master->catalog().Find("p.txt")->live());
+  for (const char* n : {"n1", "n2", "n3"}) {
+    const std::vector<Message>& sent = env.sent[n];
+    BOOST_TEST(FirstOf<IgnoreRules>(sent) < FirstOf<EntryUpdates>(sent), n);
+  }
+  // Idempotent, durable, and the new version outlives a restart.
+  BOOST_TEST(master->AddIgnore("*.log")->version == 2u);
+  Restart();
+  BOOST_TEST(master->ignore_rules().version == 2u);
+  BOOST_TEST(master->Ignored("a/b.log"));
+}
+
+BOOST_FIXTURE_TEST_CASE(removing_a_pattern_lets_its_paths_be_recorded_again, Fixture) {
+  BOOST_REQUIRE(master->RemoveIgnore("*.tmp").ok());
+  BOOST_TEST(!master->Ignored("a.tmp"));
+  Deliver("n1", Changes{"n1", {dds::Change{1, "a.tmp", 0, Content('T'), 10, 0, {}}}});
+  BOOST_TEST(env.acks["n1"].back().accepted);
+  BOOST_TEST(master->RemoveIgnore("*.tmp").status().IsNotFound());
+}
+
+BOOST_FIXTURE_TEST_CASE(bad_patterns_change_nothing, Fixture) {
+  for (const char* bad : {"", "#x", "a//b", "a\nb"}) {
+    Result<IgnoreRules> r = master->AddIgnore(bad);
+    BOOST_TEST(!r.ok(), bad);
+    BOOST_TEST((r.status().code() == Status::Code::kInvalidArgument));
+  }
+  BOOST_TEST(master->ignore_rules().version == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_heartbeat_with_other_patterns_gets_the_masters, Fixture) {
+  env.sent.clear();
+  Heartbeat beat{.node = "n2", .cursor = master->head(), .ignore_version = 1};
+  Deliver("n2", beat);
+  BOOST_TEST(SentTo<IgnoreRules>("n2").empty());
+  beat.ignore_version = 7;  // from an earlier master state, say
+  Deliver("n2", beat);
+  BOOST_TEST(SentTo<IgnoreRules>("n2").size() == 1u);
+}
+
+// ---- deletes from a source node, and moves ----
+
+dds::Change Removal(uint64_t id, const std::string& path, uint64_t base) {
+  dds::Change c{id, path, base, {}, 0, 0, {}};
+  c.removed = true;
+  return c;
+}
+
+BOOST_FIXTURE_TEST_CASE(a_sources_delete_is_a_tombstone_unless_an_edit_came_first,
+                        Fixture) {
+  Change("n1", 0, 'A');  // p.txt v1
+  Deliver("n1", Changes{"n1", {Removal(next_id++, "p.txt", 1)}});
+  BOOST_TEST(env.acks["n1"].back().accepted);
+  BOOST_TEST(env.acks["n1"].back().version == 2u);
+  const Catalog::Slot* p = master->catalog().Find("p.txt");
+  BOOST_TEST(p->tombstone);
+  BOOST_TEST(master->catalog().OriginOf(*p) == "n1");
+  // Written again before it heard the answer (same base): a new version.
+  BOOST_TEST(Change("n1", 1, 'B').version == 3u);
+  // n2 deletes v1 while v3 is current: the edit wins, nothing is recorded.
+  Deliver("n2", Changes{"n2", {Removal(next_id++, "p.txt", 1)}});
+  const ChangeAck lost = env.acks["n2"].back();
+  BOOST_TEST(!lost.accepted);
+  BOOST_TEST(lost.conflict_path.empty());
+  BOOST_TEST(master->catalog().Find("p.txt")->live());
+  // A delete of what is not there is settled as it is.
+  Deliver("n2", Changes{"n2", {Removal(next_id++, "never.txt", 0)}});
+  BOOST_TEST(env.acks["n2"].back().accepted);
+  BOOST_TEST(master->catalog().Find("never.txt") == nullptr);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_move_records_the_new_path_then_the_tombstone, Fixture) {
+  Change("n1", 0, 'A');  // p.txt v1
+  Change("n1", 1, 'B');  // v2
+  env.sent.clear();
+  Result<CatalogEntry> moved = master->Move("p.txt", "d/q.txt");
+  BOOST_REQUIRE(moved.ok());
+  BOOST_TEST((moved->hash == Content('B')));
+  BOOST_TEST(moved->version == 1u);
+  Pump();
+  const std::vector<EntryUpdates> pushed = SentTo<EntryUpdates>("n2");
+  BOOST_REQUIRE(!pushed.empty());
+  const std::vector<CatalogEntry>& entries = pushed.back().entries;
+  BOOST_REQUIRE(entries.size() == 2u);
+  BOOST_TEST(entries[0].path == "d/q.txt");
+  BOOST_TEST(entries[1].path == "p.txt");
+  BOOST_TEST(entries[1].tombstone);
+  BOOST_TEST(master->Move("p.txt", "x").status().IsNotFound());
+  Change("n1", 3, 'C');  // p.txt again, after its tombstone: v4
+  for (const char* bad_target : {"d/q.txt", "x.tmp", "../x", "p.txt"}) {
+    Result<CatalogEntry> r = master->Move("p.txt", bad_target);
+    BOOST_TEST(!r.ok(), bad_target);
+    BOOST_TEST((r.status().code() == Status::Code::kInvalidArgument), bad_target);
+  }
+}
+
 }  // namespace
 }  // namespace dds

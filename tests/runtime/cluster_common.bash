@@ -89,16 +89,18 @@ start_master() {
   eventually 10 curl -sf -o /dev/null "$MASTER_URL/healthz" || fail "master HTTP not up"
 }
 
-# start_node NAME: data dir $WORK/NAME (kept across restarts), free ports.
+# start_node NAME [FLAGS...]: data dir $WORK/NAME (kept across restarts),
+# free ports, FLAGS added (--source, say).
 start_node() {
   local name=$1
+  shift
   mkdir -p "$WORK/$name"
   : >"$WORK/$name.log"
   local tls
   tls=$(tls_flags "$name" node)
   # shellcheck disable=SC2086 # $tls is flags and paths without spaces
   "$DDS" node --name "$name" --master "$MASTER_CONTROL" --data-dir "$WORK/$name" \
-    --listen 127.0.0.1:0 --http 127.0.0.1:0 --admin-token "$TOKEN" $tls \
+    --listen 127.0.0.1:0 --http 127.0.0.1:0 --admin-token "$TOKEN" $tls "$@" \
     >>"$WORK/$name.log" 2>&1 &
   PID[$name]=$!
   disown

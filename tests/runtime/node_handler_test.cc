@@ -39,7 +39,8 @@ class FakeNode final : public NodeBackend {
     return it->second;
   }
   const NodeIndex& index() const override { return index_; }
-  NodeGauges Gauges() const override { return {2, 1013, 2, 3, true}; }
+  NodeGauges Gauges() const override { return {2, 1013, 2, 3, true, 4}; }
+  bool Ignored(std::string_view path) const override { return path.ends_with(".tmp"); }
   Result<OpenedFile> Open(const std::string& path) override {
     Result<UniqueFd> fd = files->OpenForRead(path);
     if (!fd.ok()) return fd.status();
@@ -213,6 +214,11 @@ BOOST_AUTO_TEST_CASE(uploads_need_the_token) {
   BOOST_TEST(Code(handler.Handle(Make("PUT", "/data/%2e%2e/x",
                                       "Authorization: Bearer s3cret\r\n", "abc"))) ==
              400u);
+  // The cluster ignores it: refused, not stored where it would never replicate.
+  BOOST_TEST(Code(handler.Handle(Make("PUT", "/data/x.tmp",
+                                      "Authorization: Bearer s3cret\r\n", "abc"))) ==
+             400u);
+  BOOST_TEST(!node.stored_.contains("x.tmp"));
 
   HttpCounters none;
   NodeHandler disabled(node, {""}, none);
@@ -228,6 +234,7 @@ BOOST_AUTO_TEST_CASE(health_metrics_and_methods) {
   BOOST_TEST(text.find("dds_node_files_held 2\n") != std::string::npos);
   BOOST_TEST(text.find("dds_node_bytes_held 1013\n") != std::string::npos);
   BOOST_TEST(text.find("dds_node_pulls_active 2\n") != std::string::npos);
+  BOOST_TEST(text.find("dds_node_refused_names 4\n") != std::string::npos);
   BOOST_TEST(text.find("dds_node_http_responses_total{code=\"200\"} 7\n") !=
              std::string::npos);
   BOOST_TEST(Code(handler.Handle(Make("DELETE", "/data/hello.txt"))) == 405u);

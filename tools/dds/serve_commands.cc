@@ -59,6 +59,7 @@ struct NodeFlags {
   std::string state_dir;
   std::string admin_token;
   uint64_t scrub_rate = NodeOptions{}.scrub_bytes_per_second;
+  bool source = false;
   TlsFlags tls;
   HttpsFlags https;
 };
@@ -197,6 +198,7 @@ void RunNode(NodeFlags flags) {
   config.listen = flags.listen;
   config.advertise = flags.advertise;
   config.options.scrub_bytes_per_second = flags.scrub_rate;
+  config.options.source = flags.source;
 #ifdef DDS_HAVE_HTTP
   const std::optional<http::HttpsFiles> https = HttpsOf(flags.https);
 #endif
@@ -267,6 +269,10 @@ void AddNodeCommand(CLI::App& app) {
                   "bytes per second (8M = 8 MiB/s; 0 turns it off)")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
+  cmd->add_flag("--source", flags->source,
+                "an authoritative source: a file deleted from DIR is deleted everywhere, "
+                "a rename is a move (default: a mirror, where a vanished file is "
+                "damage and comes back)");
   AddTlsFlags(cmd, &flags->tls);
 #ifdef DDS_HAVE_HTTP
   AddHttpFlags(cmd, &flags->http, &flags->admin_token, &flags->https);
