@@ -46,6 +46,7 @@
 #include "core/pull_queue.h"
 #include "core/refused_names.h"
 #include "core/scrubber.h"
+#include "core/settle_queue.h"
 
 namespace dds {
 
@@ -87,6 +88,10 @@ struct NodeOptions {
   // from the cluster (reported, then tombstoned), and a rename is a move.
   // On a mirror (the default) a vanished file is damage: it comes back.
   bool source = false;
+  // A file is examined once nothing has happened to it for this long: not
+  // while a writer is at work (its size or mtime moves), and not at all if
+  // it lives for less (a writer's probe or temp file). 0: at once.
+  Duration settle_time = std::chrono::milliseconds(250);
 };
 
 class Node final : public Process, private LogFollower::CatalogCopy {
@@ -100,7 +105,11 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   void OnTimer(TimerId id) override;
   void OnPeerLost(const Address& peer) override;
   // Something happened to `path` in the data dir (created, written, removed).
+  // It is examined once it has settled (NodeOptions::settle_time).
   void OnFileEvent(const std::string& path);
+  // `path` was written whole by a writer known to be done (an upload the
+  // node stored itself): examined at once.
+  void OnFileComplete(const std::string& path);
   // The environment cannot report every file event: `complete` is false
   // while part of the data dir goes unwatched (shown in heartbeats, so in
   // the master's status); `lost` means events were dropped, and a scan pass
@@ -109,7 +118,7 @@ class Node final : public Process, private LogFollower::CatalogCopy {
 
   // The verified, recorded version this node may serve for `path`, if any.
   // Never an unacknowledged local change, never a partial download.
-  // Never an ignored path.
+  // Never an ignored path, nor one settling (core/settle_queue.h).
   std::optional<Holding> Servable(std::string_view path) const;
   // The cluster's ignore patterns (as the master last said) cover `path`:
   // the node never reports, serves, restores or deletes it.
@@ -129,11 +138,14 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   static constexpr TimerId kScanTimer = 2;
   static constexpr TimerId kScrubTimer = 3;
   static constexpr TimerId kOutboxTimer = 4;
+  static constexpr TimerId kSettleTimer = 5;
   // Paths CheckStranded looks at a heartbeat, at least.
   static constexpr size_t kStrandedSlice = 4096;
   // The scan works in ticks of this, and the start-up pass (all at once) in
   // pages of kScanPage files.
   static constexpr Duration kScanTick = std::chrono::seconds(1);
+  // Settling paths due within this of each other are examined together.
+  static constexpr Duration kSettleTogether = std::chrono::milliseconds(5);
   static constexpr size_t kScanPage = 65536;
   // Durable state in the MetaStore: the local index, the last catalog heard
   // and the known peers (the last two let the node repair itself while the
@@ -203,10 +215,18 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   void ScanDisk();
   // The periodic scan's share of a tick.
   void ScanTick();
-  // Lists and examines up to `budget` files after the scan's cursor, and finds
-  // the recorded ones gone among them; true once the pass is done.
+  // Lists up to `budget` files after the scan's cursor, examines the changed
+  // ones once they have settled, and finds the recorded ones gone among
+  // them; true once the pass is done.
   bool ScanSome(size_t budget);
   void RecheckFile(const std::string& path);
+  // Settling (settle_queue.h): what the disk shows at a path, a path to
+  // examine once settled, and the paths that have.
+  SettleQueue::Look LookAt(const std::string& path);
+  void Settle(const std::string& path, const SettleQueue::Look& look);
+  void SettleDue();
+  // The index already holds `info`'s file as it is (same size and mtime).
+  bool Unchanged(const FileInfo& info) const;
   // `path` is a name dds cannot take: logged once, counted.
   void Refuse(const std::string& path, const Status& why);
   void Examine(const FileInfo& info);
@@ -272,6 +292,7 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   IgnoreRules ignore_{0, IgnoreFilter::Defaults()};  // durable; the master's
   IgnoreFilter ignore_filter_{ignore_.patterns};
   RefusedNames refused_;
+  SettleQueue settling_;
   uint64_t next_change_id_ = 1;
   std::map<std::string, Address> peers_;        // every node the master told us of
   PendingChanges pending_changes_;              // reported, not yet answered

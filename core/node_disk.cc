@@ -39,13 +39,15 @@ bool Node::ScanSome(size_t budget) {
   const std::vector<std::string> missing = scan_.Walk(index_, files, budget);
   const bool end = scan_.cursor().empty();
   for (const FileInfo& info : files) {
-    if (Status valid = ValidatePath(info.path); valid.ok()) {
-      Examine(info);
-    } else {
+    if (Status valid = ValidatePath(info.path); !valid.ok()) {
       Refuse(info.path, valid);
+    } else if (!Unchanged(info)) {
+      // A writer may be at work on it, even at start-up: examined once settled.
+      Settle(info.path, {true, info.size, info.mtime});
     }
   }
-  for (const std::string& path : missing) FileMissing(path);
+  // Gone, or renamed: examined once settled, with the other half of a rename.
+  for (const std::string& path : missing) Settle(path, {});
   if (end) refused_.PassEnds();
   return end;
 }
@@ -55,7 +57,59 @@ void Node::OnFileEvent(const std::string& path) {
     Refuse(path, valid);
     return;
   }
-  RecheckFile(path);
+  Settle(path, LookAt(path));
+}
+
+void Node::OnFileComplete(const std::string& path) {
+  if (ValidatePath(path).ok()) RecheckFile(path);
+}
+
+SettleQueue::Look Node::LookAt(const std::string& path) {
+  Result<FileInfo> info = env_->Files().Stat(path);
+  if (!info.ok()) return {};
+  return {true, info->size, info->mtime};
+}
+
+void Node::Settle(const std::string& path, const SettleQueue::Look& look) {
+  if (options_.settle_time == Duration::zero()) {
+    RecheckFile(path);
+    return;
+  }
+  settling_.Touch(path, look, env_->Now());
+  if (std::optional<Instant> due = settling_.NextDue()) {
+    env_->SetTimer(kSettleTimer, std::max(Duration::zero(), *due - env_->Now()));
+  }
+}
+
+void Node::SettleDue() {
+  // Paths touched together (the halves of a rename, in one read of the
+  // event queue) come due microseconds apart: take them together, and
+  // report what is there before what is gone, so a move reaches the master
+  // in one batch with its new path first.
+  std::vector<std::string> gone;
+  for (const auto& [path, look] : settling_.TakeDue(env_->Now() + kSettleTogether)) {
+    const SettleQueue::Look now = LookAt(path);
+    if (!(now == look)) {
+      settling_.Touch(path, now, env_->Now());  // Still moving.
+    } else if (look.present) {
+      RecheckFile(path);  // Quiet for the whole settle time.
+    } else {
+      gone.push_back(path);
+    }
+  }
+  for (const std::string& path : gone) RecheckFile(path);
+  if (std::optional<Instant> due = settling_.NextDue()) {
+    env_->SetTimer(kSettleTimer, std::max(Duration::zero(), *due - env_->Now()));
+  }
+}
+
+bool Node::Unchanged(const FileInfo& info) const {
+  // Only for recorded content: a file still being written can change twice
+  // within one mtime tick ("racy clean"), so an unacknowledged change is
+  // always re-hashed (the scrub catches corruption that keeps both).
+  const NodeIndex::Slot* slot = index_.Find(info.path);
+  return slot != nullptr && slot->held() && slot->local_size() == info.size &&
+         slot->local_mtime() == info.mtime;
 }
 
 void Node::Refuse(const std::string& path, const Status& why) {
@@ -75,27 +129,18 @@ void Node::RecheckFile(const std::string& path) {
 
 void Node::Examine(const FileInfo& info) {
   const std::string& path = info.path;
-  if (Ignored(path)) return;  // Never reported; a recorded one, the master tombstones.
-  const NodeIndex::Slot* slot = index_.Find(path);
-  bool known = slot != nullptr && slot->has_local();
-  // Unchanged size and mtime: trust the index rather than re-hash (the scrub
-  // catches corruption that keeps both). Only for recorded content: a file
-  // still being written can change twice within one mtime tick ("racy
-  // clean"), so an unacknowledged change is always re-hashed.
-  if (known && slot->held() && slot->local_size() == info.size &&
-      slot->local_mtime() == info.mtime) {
-    return;
-  }
+  if (Ignored(path)) return;    // Never reported; a recorded one, the master tombstones.
+  if (Unchanged(info)) return;  // Trust the index rather than re-hash.
   Result<FileDigest> hash = env_->Files().Hash(path);
   if (!hash.ok()) {
-    if (hash.status().IsNotFound()) FileMissing(path);
+    if (hash.status().IsNotFound()) Settle(path, {});  // Gone meanwhile.
     return;
   }
   // Still being written: the bytes hashed may not be those `info` describes.
   // The write that moved it has its own file event, examined then.
   Result<FileInfo> after = env_->Files().Stat(path);
   if (!after.ok() || after->size != info.size || after->mtime != info.mtime) return;
-  slot = index_.Find(path);  // Hash and Stat change nothing, but be plain about it.
+  const NodeIndex::Slot* slot = index_.Find(path);
   if (slot != nullptr && slot->has_local() && slot->local_hash() == hash->whole) {
     LocalFile f = index_.LocalOf(*slot);  // Touched, not changed.
     f.size = info.size;
@@ -187,7 +232,7 @@ void Node::ScrubSome() {
 void Node::ScrubFile(const std::string& path, const LocalFile& f) {
   Result<FileDigest> hash = env_->Files().Hash(path);
   if (!hash.ok()) {
-    if (hash.status().IsNotFound()) FileMissing(path);
+    if (hash.status().IsNotFound()) Settle(path, {});  // Gone meanwhile.
     return;
   }
   if (hash->whole == f.hash) return;

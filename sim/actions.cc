@@ -59,6 +59,8 @@ void ActionRunner::BuildCluster() {
 
 Host& ActionRunner::NewNode(const std::string& name) {
   Host& host = world_->AddNode(name, scenario_.test_faults.For(name));
+  host.node_options.source = std::find(scenario_.sources.begin(), scenario_.sources.end(),
+                                       name) != scenario_.sources.end();
   host.disk->set_capacity(scenario_.disk_capacity);
   return host;
 }
@@ -126,6 +128,12 @@ void ActionRunner::Execute(const Action& a) {
     case ActionKind::kDiskFull:
     case ActionKind::kDiskFree:
       return DiskFull(a);
+    case ActionKind::kMove:
+      return Move(a);
+    case ActionKind::kSlowWrite:
+      return SlowWrite(a);
+    case ActionKind::kTempWrite:
+      return TempWrite(a);
   }
 }
 
@@ -257,9 +265,12 @@ void ActionRunner::Delete(const Action& a) {
   if (file && a.from_faults && LastCopy(path, file->blob->digest)) {
     return Skip(a, path + " on " + host->name + " is its last copy", host->name);
   }
+  const Digest digest = file ? file->blob->digest : Digest{};
   if (!file || !world_->DeleteFile(*host, path)) return Skip(a, "no such file");
-  Log(a, host->name + " " + path, host->name);
+  Log(a, host->name + " " + path + (host->node_options.source ? " (at a source)" : ""),
+      host->name);
   Record(a, host->name, path);
+  if (host->node_options.source) checkers_->OnSourceDelete(path, digest);
 }
 
 void ActionRunner::Corrupt(const Action& a) {
@@ -300,6 +311,94 @@ void ActionRunner::Write(const Action& a) {
   } else {
     world_->WriteFile(*host, path, std::move(blob));
   }
+}
+
+void ActionRunner::Move(const Action& a) {
+  Host* host = PickNode(a, true);
+  const std::string from = host ? PickFile(a, *host) : "";
+  const SimDisk::File* file = from.empty() ? nullptr : host->disk->Find(from);
+  if (!file) return Skip(a, "no such file");
+  Action done = a;
+  done.to = a.to.empty() ? from + ".moved" : a.to;
+  if (done.to == from || host->disk->Find(done.to)) return Skip(a, done.to + " exists");
+  const Digest digest = file->blob->digest;
+  Log(a, host->name + " " + from + " -> " + done.to, host->name);
+  Record(done, host->name, from);
+  checkers_->OnScenarioWrite(done.to, digest);
+  if (host->node_options.source) checkers_->OnSourceDelete(from, digest);
+  world_->MoveFile(*host, from, done.to);
+}
+
+std::optional<ActionRunner::Writing> ActionRunner::StartWriting(const Action& a,
+                                                                const char* prefix) {
+  Host* host = PickNode(a, true);
+  if (!host) return std::nullopt;
+  Writing w{host, a.path, a, nullptr};
+  if (w.path.empty())
+    w.path = "gen/" + std::string(prefix) + std::to_string(next_file_++) + ".bin";
+  w.done.size = a.size.value_or(scenario_.file_size);
+  SplitMix64 random = StreamOf(a, host->name, w.path);
+  w.blob = Content(w.done, *w.done.size, random);
+  return w;
+}
+
+void ActionRunner::SlowWrite(const Action& a) {
+  std::optional<Writing> w = StartWriting(a, "s");
+  if (!w) return Skip(a, "no node");
+  Host* host = w->host;
+  const std::string& path = w->path;
+  Action& done = w->done;
+  const BlobRef& blob = w->blob;
+  done.takes = a.takes.value_or(std::chrono::seconds(1));
+  Log(a,
+      host->name + " " + path + " (" + std::to_string(blob->bytes.size()) + " bytes in " +
+          std::to_string(kSlowWriteSteps) + " steps)",
+      host->name);
+  Record(done, host->name, path);
+  // The file grows a step at a time; a node that waits longer than a step
+  // before looking must never record a partial one while the writer works.
+  const Duration step = *done.takes / kSlowWriteSteps;
+  const Instant done_at = world_->loop().Now() + step * (kSlowWriteSteps - 1);
+  const bool settles_slower = host->node_options.settle_time > step;
+  for (uint64_t k = 1; k <= kSlowWriteSteps; ++k) {
+    BlobRef part = k == kSlowWriteSteps
+                       ? blob
+                       : world_->blobs().Intern(blob->bytes.substr(
+                             0, blob->bytes.size() * k / kSlowWriteSteps));
+    if (k < kSlowWriteSteps && settles_slower)
+      checkers_->safety().OnPartialWrite(path, part->digest, done_at);
+    auto land = [this, node = host->name, path, part] {
+      Host* h = world_->Find(node);
+      if (h == nullptr) return;
+      checkers_->OnScenarioWrite(path, part->digest);
+      world_->WriteFile(*h, path, part);
+    };
+    world_->loop().After(step * (k - 1), land);
+  }
+}
+
+void ActionRunner::TempWrite(const Action& a) {
+  std::optional<Writing> w = StartWriting(a, "t");
+  if (!w) return Skip(a, "no node");
+  Host* host = w->host;
+  const std::string& path = w->path;
+  const BlobRef& blob = w->blob;
+  SplitMix64 random = StreamOf(a, host->name, "." + path);
+  // rsync's temp name: ".NAME.XXXXXX" in the same directory.
+  static constexpr char kAlnum[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const size_t slash = path.rfind('/');
+  const size_t leaf = slash == std::string::npos ? 0 : slash + 1;
+  std::string temp = path.substr(0, leaf) + "." + path.substr(leaf) + ".";
+  for (int i = 0; i < 6; ++i) temp += kAlnum[UniformBelow(random.Next(), 62)];
+  Log(a, host->name + " " + path + " (via " + temp + ")", host->name);
+  Record(w->done, host->name, path);
+  checkers_->OnScenarioWrite(path, blob->digest);
+  world_->WriteFile(*host, temp, blob);
+  world_->loop().After(kTempRenameAfter, [this, node = host->name, temp, path] {
+    Host* h = world_->Find(node);
+    if (h != nullptr) world_->MoveFile(*h, temp, path);
+  });
 }
 
 void ActionRunner::Remove(const Action& a) {
@@ -410,6 +509,8 @@ Host* ActionRunner::PickNode(const Action& a, bool want_up) {
     Host* host = world_->Find(a.node);
     bool disk_only = a.kind == ActionKind::kDelete || a.kind == ActionKind::kCorrupt ||
                      a.kind == ActionKind::kWrite || a.kind == ActionKind::kModify ||
+                     a.kind == ActionKind::kMove || a.kind == ActionKind::kSlowWrite ||
+                     a.kind == ActionKind::kTempWrite ||
                      a.kind == ActionKind::kDiskFull || a.kind == ActionKind::kDiskFree;
     return host && (disk_only || host->up() == want_up) ? host : nullptr;
   }

@@ -26,6 +26,10 @@ namespace dds::sim {
 // A crash in a publish window waits this long at most for the node's next
 // flush with publishes, then lands anyway.
 inline constexpr Duration kPublishWindowWait = std::chrono::seconds(2);
+// slow_write: the steps the file grows in; temp_write: how long the temp
+// name lives before the rename.
+inline constexpr uint64_t kSlowWriteSteps = 4;
+inline constexpr Duration kTempRenameAfter = std::chrono::milliseconds(20);
 
 // The explicit actions plus one concrete action per period of each random
 // generator and the [faults] arrivals, sorted by time (stable).
@@ -55,6 +59,18 @@ class ActionRunner {
   void Delete(const Action& a);
   void Corrupt(const Action& a);
   void Write(const Action& a);
+  void Move(const Action& a);
+  void SlowWrite(const Action& a);
+  void TempWrite(const Action& a);
+  // A writer's node, path (a new gen/<prefix>K.bin if the action names
+  // none) and content; nullopt if no node is up.
+  struct Writing {
+    Host* host = nullptr;
+    std::string path;
+    Action done;  // the action as recorded: its size filled in
+    BlobRef blob;
+  };
+  std::optional<Writing> StartWriting(const Action& a, const char* prefix);
   void Remove(const Action& a);
   void Partition(const Action& a);
   void MasterCrash(const Action& a);

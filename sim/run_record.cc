@@ -51,6 +51,9 @@ MarkClass MarkClassOf(ActionKind kind) {
       return MarkClass::kNetwork;
     case ActionKind::kWrite:
     case ActionKind::kModify:
+    case ActionKind::kMove:
+    case ActionKind::kSlowWrite:
+    case ActionKind::kTempWrite:
       return MarkClass::kWrite;
     case ActionKind::kRemove:
       return MarkClass::kRemove;

@@ -44,6 +44,12 @@ const char* ActionName(ActionKind kind) {
       return "disk_full";
     case ActionKind::kDiskFree:
       return "disk_free";
+    case ActionKind::kMove:
+      return "move";
+    case ActionKind::kSlowWrite:
+      return "slow_write";
+    case ActionKind::kTempWrite:
+      return "temp_write";
   }
   return "?";
 }

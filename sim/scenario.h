@@ -36,6 +36,9 @@ enum class ActionKind {
   kCalm,           // the network is back to its [network] settings
   kDiskFull,       // a node's disk has no room left beyond what it holds now
   kDiskFree,       // a node's disk is back to its configured capacity
+  kMove,           // a file on a node's disk is renamed (`to`)
+  kSlowWrite,      // a writer that takes a while: the file grows in steps
+  kTempWrite,      // rsync's way: a temp name (.NAME.XXXXXX), then a rename
 };
 
 // Name used in scenarios ("crash") and traces.
@@ -46,6 +49,9 @@ struct Action {
   ActionKind kind = ActionKind::kWrite;
   std::string node;  // empty: chosen at random among `candidates` (or all)
   std::string path;  // empty for write/delete/...: chosen at random
+  std::string to;    // move: the new path (empty: the path and ".moved")
+  // slow_write: how long the writer takes (kSlowWriteSteps steps).
+  std::optional<Duration> takes;
   std::optional<uint64_t> size;
   std::optional<std::string> content;            // literal bytes for write/modify
   std::vector<std::vector<std::string>> groups;  // partition
@@ -144,11 +150,21 @@ struct Scenario {
   uint64_t nodes = 3;
   uint64_t file_size = 4096;   // default size of written files
   uint64_t disk_capacity = 0;  // bytes per node disk; 0: unlimited
+  // Nodes started as authoritative sources (NodeOptions::source): a file
+  // deleted or renamed on their disks is deleted or moved everywhere.
+  std::vector<std::string> sources;
   // How long a user's write stays unsynced: a crash with lose_writes may
   // revert it (sim_disk.h).
   Duration unsynced_window = std::chrono::seconds(5);
   NetworkOptions network;
-  NodeOptions node;
+  // As the runtime's, but files settle at once unless `settle_time` says
+  // otherwise: the simulated writers put a file down whole unless a
+  // scenario models one that takes a while (slow_write).
+  NodeOptions node = [] {
+    NodeOptions n;
+    n.settle_time = Duration::zero();
+    return n;
+  }();
   MasterOptions master;
   Workload workload;
   Expect expect;

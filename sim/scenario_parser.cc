@@ -29,6 +29,8 @@ enum ActionKey : unsigned {
   kLoseWritesKey = 1u << 11,
   kPublishWindowKey = 1u << 12,
   kInPlaceKey = 1u << 13,
+  kToKey = 1u << 14,
+  kTakesKey = 1u << 15,
 };
 
 struct ActionSpec {
@@ -38,7 +40,7 @@ struct ActionSpec {
 };
 
 constexpr unsigned kTarget = kNodeKey | kNodesKey;
-constexpr std::array<ActionSpec, 19> kSpecs = {{
+constexpr std::array<ActionSpec, 22> kSpecs = {{
     {"join", ActionKind::kAddNode, kNodeKey},
     {"add_node", ActionKind::kAddNode, kNodeKey},
     {"crash", ActionKind::kCrash,
@@ -61,6 +63,9 @@ constexpr std::array<ActionSpec, 19> kSpecs = {{
     {"calm", ActionKind::kCalm, 0},
     {"disk_full", ActionKind::kDiskFull, kTarget | kRestoreAfterKey},
     {"disk_free", ActionKind::kDiskFree, kTarget},
+    {"move", ActionKind::kMove, kTarget | kPathKey | kToKey},
+    {"slow_write", ActionKind::kSlowWrite, kTarget | kPathKey | kSizeKey | kTakesKey},
+    {"temp_write", ActionKind::kTempWrite, kTarget | kPathKey | kSizeKey},
 }};
 
 const ActionSpec& SpecOf(Fields& f) {
@@ -122,6 +127,10 @@ void ParseActionKeys(Fields& f, const ActionSpec& spec, const Names& names, Acti
   if (spec.keys & kPublishWindowKey)
     a->in_publish_window = f.Flag("in_publish_window").value_or(false);
   if (spec.keys & kInPlaceKey) a->in_place = f.Flag("in_place").value_or(false);
+  if (spec.keys & kToKey) {
+    if (auto to = f.Text("to")) a->to = CheckedPath(f, "to", *to);
+  }
+  if (spec.keys & kTakesKey) a->takes = f.Time("takes");
   f.RejectUnknown(" for do = \"" + std::string(spec.name) + "\"");
 }
 
@@ -172,6 +181,10 @@ void ParseCluster(const toml::table& table, Scenario* s) {
   s->seed = f.Count("seed", 0, UINT64_MAX >> 1).value_or(s->seed);
   s->file_size = f.Bytes("file_size").value_or(s->file_size);
   s->disk_capacity = f.Bytes("disk_capacity").value_or(s->disk_capacity);
+  s->sources = f.Texts("sources").value_or(s->sources);
+  for (const std::string& name : s->sources) {
+    if (!ValidNodeName(name)) f.Fail("sources", "\"" + name + "\" is not a node name");
+  }
   s->unsynced_window = f.Time("unsynced_window").value_or(s->unsynced_window);
   f.RejectUnknown("");
 }
@@ -204,6 +217,7 @@ void ParseNodeOptions(const toml::table& table, NodeOptions* n) {
   n->retry_delay = f.Time("retry_delay").value_or(n->retry_delay);
   n->disk_full_retry = f.Time("disk_full_retry").value_or(n->disk_full_retry);
   n->change_resend = f.Time("change_resend").value_or(n->change_resend);
+  n->settle_time = f.Time("settle_time").value_or(n->settle_time);
   f.RejectUnknown("");
 }
 

@@ -19,11 +19,17 @@ std::string Micros(Duration d) {
 int64_t Int(uint64_t value) { return static_cast<int64_t>(value); }
 
 toml::table ClusterTable(const Scenario& s) {
-  return toml::table{{"nodes", Int(s.nodes)},
-                     {"seed", Int(s.seed)},
-                     {"file_size", Int(s.file_size)},
-                     {"disk_capacity", Int(s.disk_capacity)},
-                     {"unsynced_window", Micros(s.unsynced_window)}};
+  toml::table t{{"nodes", Int(s.nodes)},
+                {"seed", Int(s.seed)},
+                {"file_size", Int(s.file_size)},
+                {"disk_capacity", Int(s.disk_capacity)},
+                {"unsynced_window", Micros(s.unsynced_window)}};
+  if (!s.sources.empty()) {
+    toml::array sources;
+    for (const std::string& name : s.sources) sources.push_back(name);
+    t.insert("sources", std::move(sources));
+  }
+  return t;
 }
 
 toml::table NetworkTable(const NetworkOptions& n) {
@@ -46,7 +52,8 @@ toml::table NodeTable(const NodeOptions& n) {
                      {"fetch_timeout", Micros(n.fetch_timeout)},
                      {"retry_delay", Micros(n.retry_delay)},
                      {"disk_full_retry", Micros(n.disk_full_retry)},
-                     {"change_resend", Micros(n.change_resend)}};
+                     {"change_resend", Micros(n.change_resend)},
+                     {"settle_time", Micros(n.settle_time)}};
 }
 
 toml::table MasterTable(const MasterOptions& m) {
@@ -103,6 +110,8 @@ toml::table ActionTable(const Action& a) {
   if (a.lose_writes) t.insert("lose_writes", true);
   if (a.in_publish_window) t.insert("in_publish_window", true);
   if (a.in_place) t.insert("in_place", true);
+  if (!a.to.empty()) t.insert("to", a.to);
+  if (a.takes) t.insert("takes", Micros(*a.takes));
   if (!a.groups.empty()) {
     toml::array groups;
     for (const auto& group : a.groups) {

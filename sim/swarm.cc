@@ -46,6 +46,8 @@ void DrawCluster(Draw& d, Scenario* s) {
   s->network.bandwidth = d.OneOf(std::array<uint64_t, 2>{100ull << 20, 10ull << 20});
   s->node.scrub_bytes_per_second =
       d.OneOf(std::array<uint64_t, 3>{32ull << 20, 1ull << 20, 64ull << 10});
+  // Half the runs examine files at once, half once they have settled.
+  s->node.settle_time = milliseconds(d.OneOf(std::array<uint64_t, 4>{0, 0, 100, 500}));
   Workload& w = s->workload;
   bool big = d.Between(0, 3) == 0;  // files of more than one chunk
   w.files = big ? d.Between(1, 8) : d.Between(5, 60);
@@ -55,18 +57,26 @@ void DrawCluster(Draw& d, Scenario* s) {
   s->file_size = d.OneOf(std::array<uint64_t, 3>{512, 8192, 1500000});
 }
 
-// Writes, edits and explicit deletes by users during the safety phase.
+// Writes, edits, renames and explicit deletes by users during the safety
+// phase, by quick writers, slow ones and rsync-like ones; a third of the
+// clusters have a source node, where a delete or rename is one for all.
 void DrawUsers(Draw& d, Scenario* s) {
   const Instant end(s->faults.safety_phase);
-  for (ActionKind kind : {ActionKind::kWrite, ActionKind::kModify, ActionKind::kRemove}) {
+  for (ActionKind kind :
+       {ActionKind::kWrite, ActionKind::kModify, ActionKind::kRemove, ActionKind::kMove,
+        ActionKind::kTempWrite, ActionKind::kSlowWrite}) {
     if (d.Between(0, 3) == 0) continue;
     RandomActions r;
     r.action.kind = kind;
-    r.action.in_place = kind != ActionKind::kRemove && d.Coin();
+    r.action.in_place =
+        (kind == ActionKind::kWrite || kind == ActionKind::kModify) && d.Coin();
+    if (kind == ActionKind::kSlowWrite)
+      r.action.takes = milliseconds(d.Between(100, 2000));
     r.every = d.Seconds(2, kind == ActionKind::kRemove ? 30 : 10);
     r.until = end;
     s->random.push_back(r);
   }
+  if (d.Between(0, 2) == 0) s->sources = {"n1"};
 }
 
 void DrawFaults(Draw& d, Scenario* s) {

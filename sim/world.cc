@@ -182,6 +182,19 @@ bool World::DeleteFile(Host& host, const std::string& path) {
   return true;
 }
 
+bool World::MoveFile(Host& host, const std::string& from, const std::string& to) {
+  const SimDisk::File* file = host.disk->Find(from);
+  if (file == nullptr) return false;
+  BlobRef blob = file->blob;
+  host.disk->WriteFile(to, std::move(blob));
+  host.disk->DeleteFile(from);
+  if (host.node) {
+    host.node->OnFileEvent(from);
+    host.node->OnFileEvent(to);
+  }
+  return true;
+}
+
 bool World::CorruptFile(Host& host, const std::string& path, uint64_t where) {
   const SimDisk::File* file = host.disk->Find(path);
   if (!file || file->blob->bytes.empty()) return false;

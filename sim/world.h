@@ -128,6 +128,9 @@ class World final : private Endpoints {
   void WriteInPlace(Host& host, const std::string& path, BlobRef content);
   // Scenario deletes a file from a node's disk; the node hears of it.
   bool DeleteFile(Host& host, const std::string& path);
+  // A rename on the host's disk (the content moves; the node hears of both
+  // paths, as inotify tells of both halves).
+  bool MoveFile(Host& host, const std::string& from, const std::string& to);
   // Scenario flips bytes of a file, keeping size and mtime; no file event.
   // `where` picks the byte (modulo the size). False for a missing or empty file.
   bool CorruptFile(Host& host, const std::string& path, uint64_t where);

@@ -328,7 +328,7 @@ void AddClientCommands(CLI::App& app) {
   add_to(*ignore, "ls", "List the ignore patterns", RunIgnoreLs);
   CLI::App* ignore_add = add_to(*ignore, "add",
                                 "Ignore paths matching PATTERN on every node "
-                                "(gitignore-like syntax, docs/ignore.md)",
+                                "(gitignore-like syntax, docs/data-dir.md)",
                                 RunIgnoreAdd);
   CLI::App* ignore_rm =
       add_to(*ignore, "rm", "Remove PATTERN from the list", RunIgnoreRm);

@@ -54,7 +54,7 @@ class CoreNodeBackend final : public NodeBackend {
     if (digest.ok()) {
       Result<FileInfo> published = files_.Publish(stage, path);
       if (published.ok()) {
-        node_.OnFileEvent(path);
+        node_.OnFileComplete(path);
         return digest;
       }
       digest = published.status();

@@ -30,6 +30,7 @@ void Checkers::OnFileChanged(const FileChange& change) {
 }
 
 void Checkers::OnRecorded(const CatalogEntry& entry) {
+  safety_.OnRecorded(entry, loop_->Now());
   durability_.BeforeRecord(entry, loop_->Now());
   ledger_.Record(entry, loop_->Now());
 }
@@ -44,6 +45,10 @@ void Checkers::OnHostChanged(const Host& host) {
 
 void Checkers::OnScenarioWrite(const std::string& path, const Digest& digest) {
   ledger_.NoteWrite(path, digest, loop_->Now());
+}
+
+void Checkers::OnSourceDelete(const std::string& path, const Digest& digest) {
+  durability_.NoteSourceDelete(path, digest, loop_->Now());
 }
 
 }  // namespace dds::sim

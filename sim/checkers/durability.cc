@@ -56,7 +56,24 @@ void Durability::BeforeRecord(const CatalogEntry& entry, Instant now) {
   }
 }
 
+void Durability::NoteSourceDelete(const std::string& path, const Digest& digest,
+                                  Instant now) {
+  source_deletes_.push_back({path, digest, now});
+}
+
+void Durability::CheckSourceDeletes() {
+  for (const SourceDelete& d : source_deletes_) {
+    const CatalogEntry* entry = ledger_->Latest(d.path);
+    if (entry == nullptr || entry->tombstone || entry->hash != d.digest) continue;
+    if (ledger_->WrittenSince(d.path, d.digest, d.at)) continue;
+    verdict_->Fail("Durability", "a delete on a source came back: " + d.path + " v" +
+                                     std::to_string(entry->version) + " holds " +
+                                     d.digest.ShortHex() + ", deleted at the source");
+  }
+}
+
 void Durability::Finish(const World& world) {
+  CheckSourceDeletes();
   CheckCopies();
   const Host& master = *world.hosts().front();
   if (master.master) CheckMasterCatalog(*master.master);

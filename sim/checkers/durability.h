@@ -14,10 +14,17 @@
 //      wrote to P (a conflict copy) does not carry content that another
 //      path had and lost to a newer version before, unless the scenario
 //      wrote it there again. Either would be a node's late copy of a
-//      version it installed, taken for an edit of its own.
+//      version it installed, taken for an edit of its own;
+//  (d) a delete on a source node never comes back: at the end, a path the
+//      scenario deleted on a source does not hold the content it deleted,
+//      unless the scenario wrote that content there again since (a newer
+//      version from elsewhere may win over the delete; that is an edit).
+//      A delete on a mirror is damage: the liveness checker requires it
+//      back on every disk.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "sim/checkers/ledger.h"
 #include "sim/checkers/verdict.h"
@@ -33,6 +40,7 @@ class Durability {
   // REQUIRES: called before the ledger records `entry`, recorded `now`.
   void BeforeRecord(const CatalogEntry& entry, Instant now);
   void Finish(const World& world);
+  void NoteSourceDelete(const std::string& path, const Digest& digest, Instant now);
 
   // Live entries whose every copy the scenario destroyed (not a violation).
   size_t lost_to_faults() const { return lost_to_faults_; }
@@ -40,10 +48,18 @@ class Durability {
  private:
   void CheckCopies();
   void CheckMasterCatalog(const Master& master);
+  void CheckSourceDeletes();
+
+  struct SourceDelete {
+    std::string path;
+    Digest digest;
+    Instant at{};
+  };
 
   const Ledger* const ledger_;
   Verdict* const verdict_;
   size_t lost_to_faults_ = 0;
+  std::vector<SourceDelete> source_deletes_;
 };
 
 }  // namespace dds::sim

@@ -13,6 +13,28 @@ void Safety::OnPublished(const std::string& node, const std::string& path,
                                ", which the master never recorded for that path");
 }
 
+void Safety::OnRecorded(const CatalogEntry& entry, Instant now) {
+  if (entry.tombstone) return;
+  if (ignored_.Ignored(entry.path)) {
+    verdict_->Fail("Safety",
+                   "the master recorded " + entry.path + " v" +
+                       std::to_string(entry.version) +
+                       ", which the ignore patterns cover (a writer's temp file)");
+  }
+  auto partial = partial_.find({entry.path, entry.hash});
+  if (partial != partial_.end() && now <= partial->second) {
+    verdict_->Fail("Safety", "the master recorded " + entry.path + " v" +
+                                 std::to_string(entry.version) + " with content " +
+                                 entry.hash.ShortHex() +
+                                 ", a partial state its writer was still working on");
+  }
+}
+
+void Safety::OnPartialWrite(const std::string& path, const Digest& digest,
+                            Instant until) {
+  partial_[{path, digest}] = until;
+}
+
 std::string Safety::Read(const Host& host, const std::string& path) {
   ++reads_;
   if (!host.node) return "not up";

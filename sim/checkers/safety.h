@@ -4,11 +4,21 @@
 //  (b) a client read (Node::Servable, as the HTTP server would use it) must
 //      find bytes on that node's disk that hash to a digest recorded for the
 //      path; the one excuse is a file the scenario corrupted silently that
-//      the node has not re-hashed since (it cannot know yet).
+//      the node has not re-hashed since (it cannot know yet);
+//  (c) the master never records a live entry at a path the default ignore
+//      patterns cover (core/ignore_filter.h): no writer's temp file ever
+//      reaches the catalog (simulated clusters keep the defaults);
+//  (d) no partial content of a slow writer (sim/actions.h, slow_write) is
+//      recorded while the writer is still at work, when the nodes wait
+//      longer than its pauses before they look (NodeOptions::settle_time).
 #pragma once
 
+#include <map>
+#include <set>
 #include <string>
+#include <utility>
 
+#include "core/ignore_filter.h"
 #include "core/random.h"
 #include "sim/checkers/ledger.h"
 #include "sim/checkers/verdict.h"
@@ -22,6 +32,10 @@ class Safety {
 
   void OnPublished(const std::string& node, const std::string& path,
                    const Digest& digest);
+  void OnRecorded(const CatalogEntry& entry, Instant now);
+  // `digest` is a partial state of `path` that a writer works on until
+  // `until`: the master must not record it before then.
+  void OnPartialWrite(const std::string& path, const Digest& digest, Instant until);
   // Reads `path` from `host` as a client would; returns what happened, for
   // the trace.
   std::string Read(const Host& host, const std::string& path);
@@ -34,6 +48,8 @@ class Safety {
   const Ledger* const ledger_;
   Verdict* const verdict_;
   uint64_t reads_ = 0;
+  const IgnoreFilter ignored_{IgnoreFilter::Defaults()};
+  std::map<std::pair<std::string, Digest>, Instant> partial_;  // -> the writer's end
 };
 
 }  // namespace dds::sim

@@ -127,6 +127,30 @@ step "removing the pattern: the files it covered are reported again"
 everywhere 15 up/f3.txt "$(sha_of "$WORK/n1/up/f3.txt")" "${NODES[@]}"
 everywhere 15 up/f3.bin "$(sha_of "$WORK/n1/up/f3.bin")" "${NODES[@]}"
 
+step "a large write still in progress: not reported, nor served, before it is done"
+# served_whole NODE PATH: whatever NODE serves for PATH hashes to its ETag.
+served_whole() {
+  local code etag
+  code=$(curl -s -D "$WORK/headers" -o "$WORK/body" -w '%{http_code}' "http://${HTTP[$1]}/data/$2")
+  [[ $code == 200 ]] || return 0
+  etag=$(tr -d '\r' <"$WORK/headers" | awk -F': ' 'tolower($1) == "etag" {print $2}')
+  [[ $etag == "\"$(sha_of "$WORK/body")\"" ]] || fail "$1 served $2 not matching its ETag"
+}
+# Into a new directory, so the watcher's walk of it may find the file at its
+# first bytes; the writer pauses (100 ms) less than the settle time (250 ms).
+(
+  mkdir -p "$WORK/n1/big"
+  for _ in $(seq 1 12); do head -c 1048576 /dev/urandom; sleep 0.1; done >"$WORK/n1/big/slow.bin"
+) &
+writer=$!
+while kill -0 "$writer" 2>/dev/null; do
+  for n in "${NODES[@]}"; do served_whole "$n" big/slow.bin; done
+done
+wait "$writer"
+everywhere 15 big/slow.bin "$(sha_of "$WORK/n1/big/slow.bin")" "${NODES[@]}"
+[[ $("$DDS" ls --master "$MASTER_URL" big/ | awk '{print $2}') == v1 ]] ||
+  fail "a partial big/slow.bin was recorded: $("$DDS" ls --master "$MASTER_URL" big/)"
+
 step "a name dds cannot take is reported once, counted, and left alone"
 printf 'x' >"$WORK/n1/up/line"$'\n'"break.txt"
 refused_logged() { grep -q 'not replicated, path "up/line?break.txt": control character' "$WORK/n1.log"; }

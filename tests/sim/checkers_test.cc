@@ -2,6 +2,8 @@
 // same small cluster once healthy (must pass) and once with a node whose disk
 // lies to it (sim::TestFault), with the fault's trigger scripted.
 #define BOOST_TEST_MODULE sim_checkers
+#include "sim/checkers/checkers.h"
+
 #include <boost/test/unit_test.hpp>
 #include <string>
 #include <variant>
@@ -92,6 +94,36 @@ BOOST_AUTO_TEST_CASE(a_disk_keeping_removed_files_is_a_liveness_failure) {
 // the reverted content as an edit of a deleted file and the master keeps it
 // as a conflict copy of the conflict copy. The crash wrote that content
 // again, so this is not a replaced version coming back.
+// The writers' invariants, fed straight to the checkers: a temp file in
+// the catalog, and a slow writer's partial state recorded while it works.
+CatalogEntry Live(const std::string& path, uint8_t content) {
+  CatalogEntry e{path, 1, {}, 1, false, "n1", 0, {}};
+  e.hash.bytes[0] = content;
+  return e;
+}
+
+BOOST_AUTO_TEST_CASE(a_temp_file_in_the_catalog_is_a_safety_failure) {
+  EventLoop loop;
+  Checkers checkers(&loop);
+  checkers.OnRecorded(Live("up/f1.bin", 1));
+  BOOST_TEST(checkers.verdict().ok());
+  checkers.OnRecorded(Live("up/.f1.bin.qrcHkS", 1));
+  BOOST_REQUIRE(!checkers.verdict().ok());
+  BOOST_TEST(checkers.verdict().violation()->invariant == "Safety");
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_partial_write_recorded_while_its_writer_works_is_a_safety_failure) {
+  EventLoop loop;
+  Checkers checkers(&loop);
+  const CatalogEntry partial = Live("big.bin", 7);
+  checkers.safety().OnPartialWrite("big.bin", partial.hash,
+                                   Instant(std::chrono::seconds(0)));
+  checkers.OnRecorded(partial);  // at 0: the writer's last step is now
+  BOOST_REQUIRE(!checkers.verdict().ok());
+  BOOST_TEST(checkers.verdict().violation()->invariant == "Safety");
+}
+
 BOOST_AUTO_TEST_CASE(content_a_crash_reverted_to_may_come_back_as_a_conflict_copy) {
   Scenario s = Parse(R"(
 [cluster]
