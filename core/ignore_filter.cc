@@ -100,6 +100,8 @@ IgnoreFilter::Rule IgnoreFilter::Compile(std::string_view pattern) {
   }
   for (std::string_view part : Split(pattern)) rule.components.emplace_back(part);
   if (rule.components.size() > 1) rule.anchored = true;
+  rule.literal_first = rule.anchored && rule.components.front().find_first_of("*?[\\") ==
+                                            std::string::npos;
   return rule;
 }
 
@@ -127,6 +129,7 @@ bool IgnoreFilter::Matches(const Rule& rule,
                            const std::vector<std::string_view>& components, size_t length,
                            bool directory) {
   if (rule.directories_only && !directory) return false;
+  if (rule.literal_first && components.front() != rule.components.front()) return false;
   if (rule.anchored) return ComponentsMatch(rule.components, components, length);
   return GlobMatches(rule.components.front(), components[length - 1]);
 }

@@ -50,6 +50,9 @@ class IgnoreFilter {
     bool negated = false;
     bool directories_only = false;
     bool anchored = false;
+    // Anchored, and its first component has no wildcard: a path whose first
+    // component differs cannot match (most anchored patterns are "dir/...").
+    bool literal_first = false;
   };
   static Rule Compile(std::string_view pattern);
   // The verdict of the rules on one prefix of a path (its first `length`
