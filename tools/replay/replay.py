@@ -22,6 +22,10 @@ Supported actions and what they do here (docs/scenarios.md, "Replay"):
   partition / heal           cut connections between the groups: every
                              control and peer port sits behind a TCP proxy
                              the runner starts and advertises
+  move                       rename the file in the node's data directory
+  slow_write                 the file grows in 4 steps over `takes`
+  temp_write                 written to .NAME.XXXXXX, renamed 20 ms later
+[cluster] sources start those nodes with --source.
 Skipped, with a line saying so: read, loss_spike, delay_spike, calm,
 disk_full, disk_free (the kernel decides those on real processes), and
 lose_writes / in_publish_window on crash (a SIGKILL'd process loses nothing
@@ -38,6 +42,7 @@ import os
 import random
 import shutil
 import signal
+import string
 import subprocess
 import sys
 import tempfile
@@ -57,7 +62,10 @@ SKIPPED = {"read", "loss_spike", "delay_spike", "calm", "disk_full", "disk_free"
 # What an action must name to be replayed as it was simulated.
 NEEDS = {"crash": ["node"], "restart": ["node"], "join": ["node"], "add_node": ["node"],
          "write": ["node"], "modify": ["node", "path"], "delete": ["node", "path"],
-         "corrupt": ["node", "path"], "remove": ["path"], "partition": ["groups"]}
+         "corrupt": ["node", "path"], "remove": ["path"], "partition": ["groups"],
+         "move": ["node", "path"], "slow_write": ["node"], "temp_write": ["node"]}
+SLOW_WRITE_STEPS = 4  # as the simulator's slow_write (sim/actions.h)
+TEMP_RENAME_AFTER_S = 0.02  # temp_write: the temp name lives this long
 SETTLE_MARGIN_S = 30  # real processes start, connect and hash: slower than virtual ones
 
 
@@ -94,6 +102,8 @@ class Replay:
         self.rng = random.Random(scenario.get("cluster", {}).get("seed", 1))
         cluster = scenario.get("cluster", {})
         self.file_size = parse_size(cluster.get("file_size", 4096))
+        self.sources = set(cluster.get("sources", []))
+        self.growing = {}  # (node, path) -> the whole content a slow_write is writing
         self.workload = scenario.get("workload", {})
         self.expect_s = parse_duration(scenario.get("expect", {}).get("converged_within", "60s"))
         self.actions = sorted(self.schedule(scenario.get("action", [])), key=lambda a: a["_at"])
@@ -123,7 +133,8 @@ class Replay:
         self.nodes[name] = Proc(name, [
             self.dds, "node", "--master", self.master_front, "--data-dir", data, "--listen",
             f"127.0.0.1:{port}", "--advertise", front, "--http", "127.0.0.1:0",
-            "--admin-token", TOKEN] + self.tls(name, "node"), f"{self.work}/{name}.log")
+            "--admin-token", TOKEN] + (["--source"] if name in self.sources else [])
+            + self.tls(name, "node"), f"{self.work}/{name}.log")
         return self.nodes[name]
 
     def schedule(self, actions):
@@ -137,6 +148,12 @@ class Replay:
                     "targets (ddsim SCENARIO --script OUT.toml makes them)")
             a = dict(a)
             a["_at"] = parse_duration(a["at"])
+            if a["do"] == "slow_write":
+                a.setdefault("path", f"gen/s{int(a['_at'] * 1e6)}.bin")
+                step = parse_duration(a.get("takes", "1s")) / SLOW_WRITE_STEPS
+                for k in range(2, SLOW_WRITE_STEPS + 1):
+                    yield {"do": "slow_write_step", "node": a["node"], "path": a["path"],
+                           "_part": k, "_at": a["_at"] + step * (k - 1)}
             yield a
             undo = {"crash": "restart", "master_crash": "master_restart", "partition": "heal"}
             for key in ("restart_after", "heal_after"):
@@ -255,6 +272,47 @@ class Replay:
         with open(temp, "wb") as f:
             f.write(data)
         os.rename(temp, full)  # appears whole, as a writer that renames makes it
+
+    def do_move(self, a):
+        full = self.node_path(a)
+        to = a.get("to") or a["path"] + ".moved"
+        target = os.path.join(self.work, a["node"], to)
+        if not os.path.exists(full) or os.path.exists(target):
+            return f"skipped: {a['node']} has no {a['path']}, or {to} exists"
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.rename(full, target)
+        return f"{a['node']} {a['path']} -> {to}"
+
+    def do_temp_write(self, a):
+        node = a["node"]
+        path = a.get("path") or f"gen/t{len(self.log)}.bin"
+        full = os.path.join(self.work, node, path)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        suffix = "".join(self.rng.choice(string.ascii_letters + string.digits) for _ in range(6))
+        temp = os.path.join(os.path.dirname(full), f".{os.path.basename(full)}.{suffix}")
+        data = self.rng.randbytes(parse_size(a.get("size", self.file_size)))
+        with open(temp, "wb") as f:
+            f.write(data)
+        time.sleep(TEMP_RENAME_AFTER_S)  # rsync's pace, not a wait for a state
+        os.rename(temp, full)
+        return f"{node} {path} (via {os.path.basename(temp)})"
+
+    def do_slow_write(self, a):
+        data = self.rng.randbytes(parse_size(a.get("size", self.file_size)))
+        self.growing[(a["node"], a["path"])] = data
+        return self.grow(a["node"], a["path"], 1) + f" of {len(data)} bytes"
+
+    def do_slow_write_step(self, a):
+        return self.grow(a["node"], a["path"], a["_part"])
+
+    def grow(self, node, path, part):
+        """The slow writer's file holds `part` quarters of its content."""
+        data = self.growing[(node, path)]
+        full = os.path.join(self.work, node, path)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "r+b" if part > 1 and os.path.exists(full) else "wb") as f:
+            f.write(data[:len(data) * part // SLOW_WRITE_STEPS])
+        return f"{node} {path} step {part}/{SLOW_WRITE_STEPS}"
 
     def do_delete(self, a):
         full = self.node_path(a)
