@@ -270,7 +270,17 @@ void ActionRunner::Delete(const Action& a) {
   Log(a, host->name + " " + path + (host->node_options.source ? " (at a source)" : ""),
       host->name);
   Record(a, host->name, path);
-  if (host->node_options.source) checkers_->OnSourceDelete(path, digest);
+  if (KnownToSource(*host, path, digest)) checkers_->OnSourceDelete(path, digest);
+}
+
+bool ActionRunner::KnownToSource(const Host& host, const std::string& path,
+                                 const Digest& digest) const {
+  // A source deletes what it has picked up (recorded or reported): a file
+  // it never looked at, gone before it settled, is no delete of its own,
+  // and the same content from another node stands.
+  if (!host.node_options.source || !host.node) return false;
+  const NodeIndex::Slot* slot = host.node->index().Find(path);
+  return slot != nullptr && slot->has_local() && slot->local_hash() == digest;
 }
 
 void ActionRunner::Corrupt(const Action& a) {
@@ -325,7 +335,7 @@ void ActionRunner::Move(const Action& a) {
   Log(a, host->name + " " + from + " -> " + done.to, host->name);
   Record(done, host->name, from);
   checkers_->OnScenarioWrite(done.to, digest);
-  if (host->node_options.source) checkers_->OnSourceDelete(from, digest);
+  if (KnownToSource(*host, from, digest)) checkers_->OnSourceDelete(from, digest);
   world_->MoveFile(*host, from, done.to);
 }
 

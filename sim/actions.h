@@ -71,6 +71,10 @@ class ActionRunner {
     BlobRef blob;
   };
   std::optional<Writing> StartWriting(const Action& a, const char* prefix);
+  // `host` is a running source that has picked up `path` with `digest`:
+  // deleting it there is a delete for the cluster (Durability checks it).
+  bool KnownToSource(const Host& host, const std::string& path,
+                     const Digest& digest) const;
   void Remove(const Action& a);
   void Partition(const Action& a);
   void MasterCrash(const Action& a);

@@ -181,6 +181,11 @@ Response NodeHandler::HandleData(const Request& request) {
 
 Response NodeHandler::ServeFile(const Request& request, const DataTarget& target) {
   const std::optional<Holding> holding = node_.Servable(target.path);
+  const NodeIndex::Slot* slot = node_.index().Find(target.path);
+  if (!holding && slot != nullptr && slot->held() && !node_.Ignored(target.path)) {
+    // Held, but something happened to the file: served again once examined.
+    return Unavailable(request, "changed on disk; being re-examined");
+  }
   if (!holding) {
     if (ListServable(node_, target.path).empty()) {
       return TextResponse(request, bhttp::status::not_found,

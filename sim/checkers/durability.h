@@ -16,7 +16,8 @@
 //      wrote it there again. Either would be a node's late copy of a
 //      version it installed, taken for an edit of its own;
 //  (d) a delete on a source node never comes back: at the end, a path the
-//      scenario deleted on a source does not hold the content it deleted,
+//      scenario deleted on a running source that had picked the file up
+//      (recorded or reported it) does not hold the content it deleted,
 //      unless the scenario wrote that content there again since (a newer
 //      version from elsewhere may win over the delete; that is an edit).
 //      A delete on a mirror is damage: the liveness checker requires it

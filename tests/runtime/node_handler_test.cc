@@ -58,6 +58,7 @@ class FakeNode final : public NodeBackend {
     const CatalogEntry entry = testing::MakeEntry(path, 1, size, false, DigestOf(1));
     index_.ApplyEntry(entry);
     if (!servable) return;
+    index_.SetLocal(path, NodeIndex::Local{1, entry.hash, size, 0, true, {}, 0});
     Holding& holding = servable_[path];
     holding.path = path;
     holding.version = 1;
@@ -156,6 +157,9 @@ BOOST_AUTO_TEST_CASE(never_serves_what_is_not_servable) {
   node.Add("gone.txt", 5);  // Servable, but not on disk (being restored).
   BOOST_TEST(Code(Get("/data/gone.txt")) == 503u);
   Write("hello.txt", "changed under the node");  // Size no longer matches.
+  BOOST_TEST(Code(Get("/data/hello.txt")) == 503u);
+  // Held, but settling (Node::Servable says no): a retry will do, not a 404.
+  node.servable_.erase("hello.txt");
   BOOST_TEST(Code(Get("/data/hello.txt")) == 503u);
 }
 
