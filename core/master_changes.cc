@@ -68,8 +68,12 @@ ChangeAck Master::DecideRemoval(NodeRecord& node, const Change& change) {
     const uint64_t version = current == nullptr ? 0 : current->version;
     return ChangeAck{change.id, change.path, change.hash, true, version, "", 0};
   }
+  // The delete is of the current version if it follows the node's own
+  // change, or if the node holds that version (its report of the same
+  // content as another node's was answered with it, say).
   if (change.base_version < current->version &&
-      !SupersedesOwnChange(node, change, *current)) {
+      !SupersedesOwnChange(node, change, *current) &&
+      !current->holders.Contains(node.slot)) {
     return ChangeAck{change.id, change.path, change.hash, false, 0, "", 0};
   }
   CatalogEntry tombstone{change.path, std::max(current->version, change.base_version) + 1,

@@ -88,10 +88,16 @@ struct NodeOptions {
   // from the cluster (reported, then tombstoned), and a rename is a move.
   // On a mirror (the default) a vanished file is damage: it comes back.
   bool source = false;
-  // A file is examined once nothing has happened to it for this long: not
-  // while a writer is at work (its size or mtime moves), and not at all if
-  // it lives for less (a writer's probe or temp file). 0: at once.
-  Duration settle_time = std::chrono::milliseconds(250);
+  // A file event (closed after writing, moved in, gone: its writer is done)
+  // is acted on once the path has been quiet this long, so that both halves
+  // of a rename are seen together and a file that lives a moment (an
+  // editor's probe) is not seen at all. 0: at once.
+  Duration settle_time = std::chrono::milliseconds(5);
+  // A change found otherwise (by the scan, or in a directory that just
+  // appeared) may be a writer still at work, with no event yet to say it is
+  // done: it is examined once its size and mtime have not moved for this
+  // long. 0: at once.
+  Duration found_settle_time = std::chrono::seconds(1);
 };
 
 class Node final : public Process, private LogFollower::CatalogCopy {
@@ -110,6 +116,9 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   // `path` was written whole by a writer known to be done (an upload the
   // node stored itself): examined at once.
   void OnFileComplete(const std::string& path);
+  // `path` was found in a directory that just appeared: a writer may still
+  // be at work on it (NodeOptions::found_settle_time).
+  void OnFileFound(const std::string& path);
   // The environment cannot report every file event: `complete` is false
   // while part of the data dir goes unwatched (shown in heartbeats, so in
   // the master's status); `lost` means events were dropped, and a scan pass
@@ -216,15 +225,16 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   // The periodic scan's share of a tick.
   void ScanTick();
   // Lists up to `budget` files after the scan's cursor, examines the changed
-  // ones once they have settled, and finds the recorded ones gone among
-  // them; true once the pass is done.
-  bool ScanSome(size_t budget);
+  // ones (with `settle`, once they have settled), and finds the recorded
+  // ones gone among them; true once the pass is done.
+  bool ScanSome(size_t budget, bool settle);
   void RecheckFile(const std::string& path);
   // Settling (settle_queue.h): what the disk shows at a path, a path to
   // examine once settled, and the paths that have.
   SettleQueue::Look LookAt(const std::string& path);
-  void Settle(const std::string& path, const SettleQueue::Look& look);
+  void Settle(SettleQueue& queue, const std::string& path, const SettleQueue::Look& look);
   void SettleDue();
+  void ArmSettleTimer();
   // The index already holds `info`'s file as it is (same size and mtime).
   bool Unchanged(const FileInfo& info) const;
   // `path` is a name dds cannot take: logged once, counted.
@@ -292,7 +302,8 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   IgnoreRules ignore_{0, IgnoreFilter::Defaults()};  // durable; the master's
   IgnoreFilter ignore_filter_{ignore_.patterns};
   RefusedNames refused_;
-  SettleQueue settling_;
+  SettleQueue settling_;  // after file events
+  SettleQueue found_;     // changes found by the scan or a new directory's walk
   uint64_t next_change_id_ = 1;
   std::map<std::string, Address> peers_;        // every node the master told us of
   PendingChanges pending_changes_;              // reported, not yet answered

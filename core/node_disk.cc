@@ -8,8 +8,12 @@
 namespace dds {
 
 void Node::ScanDisk() {
+  // At start-up the node examines at once: it must know what it holds
+  // before it follows the catalog (a file it has not recorded, at a path
+  // deleted meanwhile, would look like a new one). A writer at work then
+  // may have a state of its file recorded before the final one.
   scan_.BeginWholePass(env_->Now());
-  while (!ScanSome(kScanPage)) {
+  while (!ScanSome(kScanPage, /*settle=*/false)) {
   }
 }
 
@@ -24,10 +28,10 @@ void Node::OnFileEventsMissed(bool complete, bool lost) {
 }
 
 void Node::ScanTick() {
-  if (size_t budget = scan_.Due(env_->Now())) ScanSome(budget);
+  if (size_t budget = scan_.Due(env_->Now())) ScanSome(budget, /*settle=*/true);
 }
 
-bool Node::ScanSome(size_t budget) {
+bool Node::ScanSome(size_t budget, bool settle) {
   if (scan_.cursor().empty()) refused_.PassBegins();
   std::vector<FileInfo> files;
   Status s = env_->Files().List(scan_.cursor(), budget, &files);
@@ -41,13 +45,21 @@ bool Node::ScanSome(size_t budget) {
   for (const FileInfo& info : files) {
     if (Status valid = ValidatePath(info.path); !valid.ok()) {
       Refuse(info.path, valid);
+    } else if (!settle) {
+      Examine(info);
     } else if (!Unchanged(info)) {
-      // A writer may be at work on it, even at start-up: examined once settled.
-      Settle(info.path, {true, info.size, info.mtime});
+      // A writer may be at work on it: examined once settled.
+      Settle(found_, info.path, {true, info.size, info.mtime});
     }
   }
   // Gone, or renamed: examined once settled, with the other half of a rename.
-  for (const std::string& path : missing) Settle(path, {});
+  for (const std::string& path : missing) {
+    if (settle) {
+      Settle(found_, path, {});
+    } else {
+      FileMissing(path);
+    }
+  }
   if (end) refused_.PassEnds();
   return end;
 }
@@ -57,11 +69,20 @@ void Node::OnFileEvent(const std::string& path) {
     Refuse(path, valid);
     return;
   }
-  Settle(path, LookAt(path));
+  found_.Erase(path);  // An event says the writer is done: it settles quickly.
+  Settle(settling_, path, LookAt(path));
 }
 
 void Node::OnFileComplete(const std::string& path) {
   if (ValidatePath(path).ok()) RecheckFile(path);
+}
+
+void Node::OnFileFound(const std::string& path) {
+  if (Status valid = ValidatePath(path); !valid.ok()) {
+    Refuse(path, valid);
+    return;
+  }
+  Settle(found_, path, LookAt(path));
 }
 
 SettleQueue::Look Node::LookAt(const std::string& path) {
@@ -70,15 +91,21 @@ SettleQueue::Look Node::LookAt(const std::string& path) {
   return {true, info->size, info->mtime};
 }
 
-void Node::Settle(const std::string& path, const SettleQueue::Look& look) {
-  if (options_.settle_time == Duration::zero()) {
+void Node::Settle(SettleQueue& queue, const std::string& path,
+                  const SettleQueue::Look& look) {
+  if (queue.quiet() == Duration::zero()) {
     RecheckFile(path);
     return;
   }
-  settling_.Touch(path, look, env_->Now());
-  if (std::optional<Instant> due = settling_.NextDue()) {
-    env_->SetTimer(kSettleTimer, std::max(Duration::zero(), *due - env_->Now()));
-  }
+  queue.Touch(path, look, env_->Now());
+  ArmSettleTimer();
+}
+
+void Node::ArmSettleTimer() {
+  std::optional<Instant> due = settling_.NextDue();
+  if (std::optional<Instant> found = found_.NextDue(); found && (!due || *found < *due))
+    due = found;
+  if (due) env_->SetTimer(kSettleTimer, std::max(Duration::zero(), *due - env_->Now()));
 }
 
 void Node::SettleDue() {
@@ -87,20 +114,20 @@ void Node::SettleDue() {
   // report what is there before what is gone, so a move reaches the master
   // in one batch with its new path first.
   std::vector<std::string> gone;
-  for (const auto& [path, look] : settling_.TakeDue(env_->Now() + kSettleTogether)) {
-    const SettleQueue::Look now = LookAt(path);
-    if (!(now == look)) {
-      settling_.Touch(path, now, env_->Now());  // Still moving.
-    } else if (look.present) {
-      RecheckFile(path);  // Quiet for the whole settle time.
-    } else {
-      gone.push_back(path);
+  for (SettleQueue* queue : {&settling_, &found_}) {
+    for (const auto& [path, look] : queue->TakeDue(env_->Now() + kSettleTogether)) {
+      const SettleQueue::Look now = LookAt(path);
+      if (!(now == look)) {
+        queue->Touch(path, now, env_->Now());  // Still moving.
+      } else if (look.present) {
+        RecheckFile(path);  // Quiet for the whole settle time.
+      } else {
+        gone.push_back(path);
+      }
     }
   }
   for (const std::string& path : gone) RecheckFile(path);
-  if (std::optional<Instant> due = settling_.NextDue()) {
-    env_->SetTimer(kSettleTimer, std::max(Duration::zero(), *due - env_->Now()));
-  }
+  ArmSettleTimer();
 }
 
 bool Node::Unchanged(const FileInfo& info) const {
@@ -133,7 +160,7 @@ void Node::Examine(const FileInfo& info) {
   if (Unchanged(info)) return;  // Trust the index rather than re-hash.
   Result<FileDigest> hash = env_->Files().Hash(path);
   if (!hash.ok()) {
-    if (hash.status().IsNotFound()) Settle(path, {});  // Gone meanwhile.
+    if (hash.status().IsNotFound()) Settle(settling_, path, {});  // Gone meanwhile.
     return;
   }
   // Still being written: the bytes hashed may not be those `info` describes.
@@ -232,13 +259,15 @@ void Node::ScrubSome() {
 void Node::ScrubFile(const std::string& path, const LocalFile& f) {
   Result<FileDigest> hash = env_->Files().Hash(path);
   if (!hash.ok()) {
-    if (hash.status().IsNotFound()) Settle(path, {});  // Gone meanwhile.
+    if (hash.status().IsNotFound()) Settle(found_, path, {});  // Gone meanwhile.
     return;
   }
   if (hash->whole == f.hash) return;
   Result<FileInfo> info = env_->Files().Stat(path);
   if (info.ok() && (info->size != f.size || info->mtime != f.mtime)) {
-    Examine(*info);  // An edit whose file event we missed.
+    // An edit whose file event we missed (or that has none yet: a writer
+    // still at work): examined once settled.
+    Settle(found_, path, {true, info->size, info->mtime});
     return;
   }
   // Same size and mtime, different bytes: silent corruption. Stop serving the

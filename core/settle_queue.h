@@ -44,7 +44,12 @@ class SettleQueue {
   // they leave the queue.
   std::vector<std::pair<std::string, Look>> TakeDue(Instant now);
   size_t size() const { return waiting_.size(); }
+  Duration quiet() const { return quiet_; }
   bool Contains(std::string_view path) const { return waiting_.contains(path); }
+  // `path` waits no more (its queue entry goes stale).
+  void Erase(std::string_view path) {
+    if (auto it = waiting_.find(path); it != waiting_.end()) waiting_.erase(it);
+  }
 
  private:
   struct Wait {

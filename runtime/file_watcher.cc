@@ -84,7 +84,7 @@ void FileWatcher::Stop() {
 }
 
 void FileWatcher::WatchTree(const std::string& dir, bool report,
-                            std::vector<std::string>* found) {
+                            std::vector<WatchedPath>* found) {
   const std::string absolute = dir.empty() ? root_ : root_ + "/" + dir;
   const bool over_limit =
       options_.test_watch_limit != 0 && dirs_.size() >= options_.test_watch_limit;
@@ -116,7 +116,7 @@ void FileWatcher::WatchTree(const std::string& dir, bool report,
     if (S_ISDIR(st.st_mode) && valid) {
       WatchTree(path, report, found);
     } else if (report && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
-      found->push_back(path);  // A refused directory is reported, not entered.
+      found->push_back({path, true});  // A refused directory: reported, not entered.
     }
   }
   ::closedir(handle);
@@ -143,7 +143,7 @@ void FileWatcher::Read() {
           Log("inotify read: " + ec.message() + "; relying on periodic scans");
           return;
         }
-        std::vector<std::string> paths;
+        std::vector<WatchedPath> paths;
         for (size_t offset = 0; offset + sizeof(inotify_event) <= bytes;) {
           inotify_event event;
           std::memcpy(&event, buffer_.data() + offset, sizeof event);
@@ -158,7 +158,7 @@ void FileWatcher::Read() {
 }
 
 void FileWatcher::Handle(int wd, uint32_t mask, const std::string& name,
-                         std::vector<std::string>* paths) {
+                         std::vector<WatchedPath>* paths) {
   if (mask & IN_Q_OVERFLOW) {
     Log("inotify queue overflowed: events were lost; scanning the data dir");
     on_gap_(complete(), /*lost=*/true);
@@ -173,7 +173,7 @@ void FileWatcher::Handle(int wd, uint32_t mask, const std::string& name,
   const std::string path = Join(dir->second, name);
   if (!ValidatePath(path).ok()) {
     // Not entered, never replicated: the node reports the name.
-    if (mask & (IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE)) paths->push_back(path);
+    if (mask & (IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE)) paths->push_back({path});
     return;
   }
   if (mask & IN_ISDIR) {
@@ -184,7 +184,7 @@ void FileWatcher::Handle(int wd, uint32_t mask, const std::string& name,
     return;
   }
   if (mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM)) {
-    paths->push_back(path);
+    paths->push_back({path});
   }
 }
 

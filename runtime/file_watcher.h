@@ -33,11 +33,20 @@ struct WatchOptions {
   size_t test_watch_limit = 0;
 };
 
+// A path the watcher reports: an event's (closed after writing, moved in,
+// deleted, moved out: its writer is done with it), or `found` in a directory
+// that just appeared (a writer may still be at work on it).
+struct WatchedPath {
+  std::string path;
+  bool found = false;
+  bool operator==(const WatchedPath&) const = default;
+};
+
 class FileWatcher {
  public:
   // Paths reported by one read of the inotify queue, in order (a burst of
   // writes arrives together, so the node handles it in one callback).
-  using Callback = std::function<void(const std::vector<std::string>& paths)>;
+  using Callback = std::function<void(const std::vector<WatchedPath>& paths)>;
   // Events were or may be missed: `complete` is false while some directory
   // has no watch; `lost` is set when the queue overflowed.
   using GapCallback = std::function<void(bool complete, bool lost)>;
@@ -67,11 +76,11 @@ class FileWatcher {
   // Watches `dir` (relative, "" for the root) and its subdirectories. With
   // `report`, also adds every file found to `found` (a directory that just
   // appeared).
-  void WatchTree(const std::string& dir, bool report, std::vector<std::string>* found);
+  void WatchTree(const std::string& dir, bool report, std::vector<WatchedPath>* found);
   void Unwatch(const std::string& dir);
   void Read();
   void Handle(int wd, uint32_t mask, const std::string& name,
-              std::vector<std::string>* paths);
+              std::vector<WatchedPath>* paths);
 
   const std::string root_;
   boost::asio::posix::stream_descriptor inotify_;

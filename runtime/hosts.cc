@@ -208,9 +208,15 @@ Status NodeHost::Start(const std::string& http_url) {
   // missed; events are only delivered once the io_context runs.
   auto watcher = FileWatcher::Start(
       io_, config_.data_dir,
-      [this](const std::vector<std::string>& paths) {
+      [this](const std::vector<WatchedPath>& paths) {
         env_->Call([&] {
-          for (const std::string& path : paths) node_->OnFileEvent(path);
+          for (const WatchedPath& p : paths) {
+            if (p.found) {
+              node_->OnFileFound(p.path);
+            } else {
+              node_->OnFileEvent(p.path);
+            }
+          }
         });
       },
       [this](bool complete, bool lost) {

@@ -365,23 +365,30 @@ void ActionRunner::SlowWrite(const Action& a) {
           std::to_string(kSlowWriteSteps) + " steps)",
       host->name);
   Record(done, host->name, path);
-  // The file grows a step at a time; a node that waits longer than a step
-  // before looking must never record a partial one while the writer works.
+  // The file grows a step at a time, open all along: no event tells the node
+  // until the last step closes it, but a scan may find it half written. A
+  // node that waits longer than a step before examining what a scan found
+  // must never record a partial state while the writer works.
   const Duration step = *done.takes / kSlowWriteSteps;
   const Instant done_at = world_->loop().Now() + step * (kSlowWriteSteps - 1);
-  const bool settles_slower = host->node_options.settle_time > step;
+  const bool settles_slower = host->node_options.found_settle_time > step;
   for (uint64_t k = 1; k <= kSlowWriteSteps; ++k) {
     BlobRef part = k == kSlowWriteSteps
                        ? blob
                        : world_->blobs().Intern(blob->bytes.substr(
                              0, blob->bytes.size() * k / kSlowWriteSteps));
     if (k < kSlowWriteSteps && settles_slower)
-      checkers_->safety().OnPartialWrite(path, part->digest, done_at);
-    auto land = [this, node = host->name, path, part] {
+      checkers_->safety().OnPartialWrite(path, part->digest, host->name,
+                                         world_->loop().Now(), done_at);
+    auto land = [this, node = host->name, path, part, closes = k == kSlowWriteSteps] {
       Host* h = world_->Find(node);
       if (h == nullptr) return;
       checkers_->OnScenarioWrite(path, part->digest);
-      world_->WriteFile(*h, path, part);
+      if (closes) {
+        world_->WriteFile(*h, path, part);
+      } else {
+        h->disk->WriteFile(path, part);  // No event: the file is still open.
+      }
     };
     world_->loop().After(step * (k - 1), land);
   }

@@ -163,6 +163,7 @@ struct Scenario {
   NodeOptions node = [] {
     NodeOptions n;
     n.settle_time = Duration::zero();
+    n.found_settle_time = Duration::zero();
     return n;
   }();
   MasterOptions master;

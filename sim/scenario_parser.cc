@@ -218,6 +218,7 @@ void ParseNodeOptions(const toml::table& table, NodeOptions* n) {
   n->disk_full_retry = f.Time("disk_full_retry").value_or(n->disk_full_retry);
   n->change_resend = f.Time("change_resend").value_or(n->change_resend);
   n->settle_time = f.Time("settle_time").value_or(n->settle_time);
+  n->found_settle_time = f.Time("found_settle_time").value_or(n->found_settle_time);
   f.RejectUnknown("");
 }
 

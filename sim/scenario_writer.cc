@@ -53,7 +53,8 @@ toml::table NodeTable(const NodeOptions& n) {
                      {"retry_delay", Micros(n.retry_delay)},
                      {"disk_full_retry", Micros(n.disk_full_retry)},
                      {"change_resend", Micros(n.change_resend)},
-                     {"settle_time", Micros(n.settle_time)}};
+                     {"settle_time", Micros(n.settle_time)},
+                     {"found_settle_time", Micros(n.found_settle_time)}};
 }
 
 toml::table MasterTable(const MasterOptions& m) {

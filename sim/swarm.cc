@@ -47,7 +47,9 @@ void DrawCluster(Draw& d, Scenario* s) {
   s->node.scrub_bytes_per_second =
       d.OneOf(std::array<uint64_t, 3>{32ull << 20, 1ull << 20, 64ull << 10});
   // Half the runs examine files at once, half once they have settled.
-  s->node.settle_time = milliseconds(d.OneOf(std::array<uint64_t, 4>{0, 0, 100, 500}));
+  s->node.settle_time = milliseconds(d.OneOf(std::array<uint64_t, 4>{0, 0, 5, 100}));
+  s->node.found_settle_time =
+      milliseconds(d.OneOf(std::array<uint64_t, 4>{0, 0, 500, 1000}));
   Workload& w = s->workload;
   bool big = d.Between(0, 3) == 0;  // files of more than one chunk
   w.files = big ? d.Between(1, 8) : d.Between(5, 60);

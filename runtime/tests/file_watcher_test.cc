@@ -30,8 +30,8 @@ std::unique_ptr<FileWatcher> Watch(boost::asio::io_context& io, const std::strin
   options.test_watch_limit = limit;
   auto watcher = FileWatcher::Start(
       io, root,
-      [seen](const std::vector<std::string>& paths) {
-        seen->paths.insert(paths.begin(), paths.end());
+      [seen](const std::vector<WatchedPath>& paths) {
+        for (const WatchedPath& p : paths) seen->paths.insert(p.path);
       },
       [seen](bool complete, bool lost) { seen->gaps.emplace_back(complete, lost); },
       options);

@@ -37,6 +37,7 @@ void Checkers::OnRecorded(const CatalogEntry& entry) {
 
 void Checkers::OnHostChanged(const Host& host) {
   if (!host.disk) return;
+  if (host.up()) safety_.OnNodeStarted(host.name, loop_->Now());
   int delta = host.up() ? 1 : -1;
   for (const auto& [path, file] : host.disk->files()) {
     ledger_.CopyOnline(path, file.blob->digest, delta);

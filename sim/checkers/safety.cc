@@ -22,7 +22,11 @@ void Safety::OnRecorded(const CatalogEntry& entry, Instant now) {
                        ", which the ignore patterns cover (a writer's temp file)");
   }
   auto partial = partial_.find({entry.path, entry.hash});
-  if (partial != partial_.end() && now <= partial->second) {
+  auto started =
+      partial == partial_.end() ? started_.end() : started_.find(partial->second.node);
+  const bool restarted =
+      started != started_.end() && started->second >= partial->second.since;
+  if (partial != partial_.end() && now <= partial->second.until && !restarted) {
     verdict_->Fail("Safety", "the master recorded " + entry.path + " v" +
                                  std::to_string(entry.version) + " with content " +
                                  entry.hash.ShortHex() +
@@ -31,8 +35,8 @@ void Safety::OnRecorded(const CatalogEntry& entry, Instant now) {
 }
 
 void Safety::OnPartialWrite(const std::string& path, const Digest& digest,
-                            Instant until) {
-  partial_[{path, digest}] = until;
+                            const std::string& node, Instant since, Instant until) {
+  partial_[{path, digest}] = Partial{node, since, until};
 }
 
 std::string Safety::Read(const Host& host, const std::string& path) {
@@ -43,6 +47,11 @@ std::string Safety::Read(const Host& host, const std::string& path) {
   const SimDisk::File* file = host.disk->Find(path);
   if (!file)
     return "servable v" + std::to_string(holding->version) + " but missing on disk";
+  // As the HTTP server does (runtime/http/node_handler.cc): a file whose
+  // size is not the held version's is not served (503), whatever changed it
+  // (a writer still at work raises no event until it closes the file).
+  if (file->blob->bytes.size() != holding->size)
+    return "changed size on disk: not served";
   const Digest& digest = file->blob->digest;
   if (file->corrupt_unhashed) return "corrupted on disk, not yet detected (excused)";
   if (!ledger_->WasRecorded(path, digest)) {

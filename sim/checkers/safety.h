@@ -1,10 +1,11 @@
 // Safety: a node only ever publishes, and only ever serves, content that the
 // master recorded for that path.
 //  (a) every Publish on any disk must carry a digest recorded for its path;
-//  (b) a client read (Node::Servable, as the HTTP server would use it) must
-//      find bytes on that node's disk that hash to a digest recorded for the
-//      path; the one excuse is a file the scenario corrupted silently that
-//      the node has not re-hashed since (it cannot know yet);
+//  (b) a client read (Node::Servable, as the HTTP server would use it, with
+//      its size check) must find bytes on that node's disk that hash to a
+//      digest recorded for the path; the one excuse is a file the scenario
+//      corrupted silently that the node has not re-hashed since (it cannot
+//      know yet);
 //  (c) the master never records a live entry at a path the default ignore
 //      patterns cover (core/ignore_filter.h): no writer's temp file ever
 //      reaches the catalog (simulated clusters keep the defaults);
@@ -33,9 +34,13 @@ class Safety {
   void OnPublished(const std::string& node, const std::string& path,
                    const Digest& digest);
   void OnRecorded(const CatalogEntry& entry, Instant now);
-  // `digest` is a partial state of `path` that a writer works on until
-  // `until`: the master must not record it before then.
-  void OnPartialWrite(const std::string& path, const Digest& digest, Instant until);
+  // `digest` is a partial state of `path` that a writer on `node` works on
+  // from `since` until `until`: the master must not record it before then,
+  // unless the node (re)started meanwhile (its start-up pass examines at
+  // once, core/node_disk.cc).
+  void OnPartialWrite(const std::string& path, const Digest& digest,
+                      const std::string& node, Instant since, Instant until);
+  void OnNodeStarted(const std::string& node, Instant now) { started_[node] = now; }
   // Reads `path` from `host` as a client would; returns what happened, for
   // the trace.
   std::string Read(const Host& host, const std::string& path);
@@ -49,7 +54,13 @@ class Safety {
   Verdict* const verdict_;
   uint64_t reads_ = 0;
   const IgnoreFilter ignored_{IgnoreFilter::Defaults()};
-  std::map<std::pair<std::string, Digest>, Instant> partial_;  // -> the writer's end
+  struct Partial {
+    std::string node;
+    Instant since{};
+    Instant until{};
+  };
+  std::map<std::pair<std::string, Digest>, Partial> partial_;
+  std::map<std::string, Instant> started_;  // node -> its last start
 };
 
 }  // namespace dds::sim

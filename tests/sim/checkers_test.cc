@@ -117,7 +117,7 @@ BOOST_AUTO_TEST_CASE(
   EventLoop loop;
   Checkers checkers(&loop);
   const CatalogEntry partial = Live("big.bin", 7);
-  checkers.safety().OnPartialWrite("big.bin", partial.hash,
+  checkers.safety().OnPartialWrite("big.bin", partial.hash, "n1", Instant{},
                                    Instant(std::chrono::seconds(0)));
   checkers.OnRecorded(partial);  // at 0: the writer's last step is now
   BOOST_REQUIRE(!checkers.verdict().ok());
