@@ -29,6 +29,13 @@ void Node::Reconcile(const std::string& path, bool pushed) {
     }
     return;
   }
+  if (slot->held() && slot->local_version() > slot->version()) {
+    // Newer than this copy of the catalog, tombstone included: a version
+    // of ours the master accepted, whose push was lost. The log catches up;
+    // applying the older tombstone would delete the only copy.
+    CancelPull(path);
+    return;
+  }
   if (slot->tombstone()) {
     CancelPull(path);
     if (!slot->has_local()) return;

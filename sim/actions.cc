@@ -372,6 +372,7 @@ void ActionRunner::SlowWrite(const Action& a) {
   const Duration step = *done.takes / kSlowWriteSteps;
   const Instant done_at = world_->loop().Now() + step * (kSlowWriteSteps - 1);
   const bool settles_slower = host->node_options.found_settle_time > step;
+  std::optional<Digest> before;  // what the previous step left at the path
   for (uint64_t k = 1; k <= kSlowWriteSteps; ++k) {
     BlobRef part = k == kSlowWriteSteps
                        ? blob
@@ -380,9 +381,14 @@ void ActionRunner::SlowWrite(const Action& a) {
     if (k < kSlowWriteSteps && settles_slower)
       checkers_->safety().OnPartialWrite(path, part->digest, host->name,
                                          world_->loop().Now(), done_at);
-    auto land = [this, node = host->name, path, part, closes = k == kSlowWriteSteps] {
+    auto land = [this, node = host->name, path, part, before,
+                 closes = k == kSlowWriteSteps] {
       Host* h = world_->Find(node);
       if (h == nullptr) return;
+      // Deleted or replaced meanwhile: the writer goes on writing a file no
+      // longer at the path (an unlinked inode); nothing reappears there.
+      const SimDisk::File* now = h->disk->Find(path);
+      if (before && (now == nullptr || now->blob->digest != *before)) return;
       checkers_->OnScenarioWrite(path, part->digest);
       if (closes) {
         world_->WriteFile(*h, path, part);
@@ -391,6 +397,7 @@ void ActionRunner::SlowWrite(const Action& a) {
       }
     };
     world_->loop().After(step * (k - 1), land);
+    before = part->digest;
   }
 }
 
