@@ -44,6 +44,14 @@ std::string NodeJson(const NodeStatus& node, const std::optional<CertIdentity>& 
          "}";
 }
 
+// The query string of the request's target ("" if it has none).
+std::string_view QueryOf(const Request& request) {
+  const std::string_view target(request.target().data(), request.target().size());
+  const size_t question = target.find('?');
+  return question == std::string_view::npos ? std::string_view()
+                                            : target.substr(question + 1);
+}
+
 std::string IgnoreJson(const IgnoreRules& rules) {
   return "{\"version\":" + std::to_string(rules.version) + ",\"patterns\":" +
          JsonArray(rules.patterns, [](const std::string& p) { return JsonQuote(p); }) +
@@ -235,11 +243,7 @@ Response MasterHandler::ApiMove(const Request& request) {
   if (request.method() != bhttp::verb::post) return MethodNotAllowed(request, "POST");
   if (std::optional<Response> refusal = RefuseUnlessAdmin(request))
     return std::move(*refusal);
-  std::string_view target(request.target().data(), request.target().size());
-  const size_t question = target.find('?');
-  const std::string_view query = question == std::string_view::npos
-                                     ? std::string_view()
-                                     : target.substr(question + 1);
+  const std::string_view query = QueryOf(request);
   Result<std::optional<std::string>> from = QueryParam(query, "from");
   Result<std::optional<std::string>> to = QueryParam(query, "to");
   if (!from.ok() || !to.ok() || !from->has_value() || !to->has_value()) {
@@ -261,11 +265,7 @@ Response MasterHandler::ApiIgnore(const Request& request) {
     return MethodNotAllowed(request, "GET, HEAD, POST");
   if (std::optional<Response> refusal = RefuseUnlessAdmin(request))
     return std::move(*refusal);
-  std::string_view target(request.target().data(), request.target().size());
-  const size_t question = target.find('?');
-  const std::string_view query = question == std::string_view::npos
-                                     ? std::string_view()
-                                     : target.substr(question + 1);
+  const std::string_view query = QueryOf(request);
   Result<std::optional<std::string>> add = QueryParam(query, "add");
   Result<std::optional<std::string>> remove = QueryParam(query, "remove");
   if (!add.ok() || !remove.ok() || add->has_value() == remove->has_value()) {
@@ -313,11 +313,7 @@ Response MasterHandler::ApiFiles(const Request& request) const {
   // Paged: a catalog of a million entries is never one answer. `prefix`
   // narrows it, `after` (a path) continues it, `limit` sizes the page; the
   // answer's `next` is the `after` of the next page, "" at the end.
-  std::string_view target(request.target().data(), request.target().size());
-  const size_t question = target.find('?');
-  const std::string_view query = question == std::string_view::npos
-                                     ? std::string_view()
-                                     : target.substr(question + 1);
+  const std::string_view query = QueryOf(request);
   Result<std::optional<std::string>> prefix = QueryParam(query, "prefix");
   Result<std::optional<std::string>> after = QueryParam(query, "after");
   Result<std::optional<std::string>> limit_text = QueryParam(query, "limit");
