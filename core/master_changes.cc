@@ -69,11 +69,13 @@ ChangeAck Master::DecideRemoval(NodeRecord& node, const Change& change) {
     return ChangeAck{change.id, change.path, change.hash, true, version, "", 0};
   }
   // The delete is of the current version if it follows the node's own
-  // change, or if the node holds that version (its report of the same
-  // content as another node's was answered with it, say).
+  // change, if the node holds that version (its report of the same content
+  // as another node's was answered with it, say), or if what it deletes is
+  // that version's content (recorded from another node before the node's
+  // own report of it arrived). Otherwise a newer edit wins over the delete.
   if (change.base_version < current->version &&
       !SupersedesOwnChange(node, change, *current) &&
-      !current->holders.Contains(node.slot)) {
+      !current->holders.Contains(node.slot) && change.hash != current->hash) {
     return ChangeAck{change.id, change.path, change.hash, false, 0, "", 0};
   }
   CatalogEntry tombstone{change.path, std::max(current->version, change.base_version) + 1,

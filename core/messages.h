@@ -105,7 +105,8 @@ struct Heartbeat {
 };
 
 // A file appeared or changed on the node's disk, or, with `removed`, was
-// deleted from a source node's disk (hash zero, no size, no chunks).
+// deleted from a source node's disk (`hash` the content deleted; no size,
+// no chunks).
 // `base_version` is the version the node's previous content corresponded
 // to (0: none). `id` numbers the node's changes (durably, never reused), so
 // that a change sent again gets the answer it got the first time.

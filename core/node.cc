@@ -281,16 +281,16 @@ void Node::HandleHeartbeatAck(const HeartbeatAck& m) {
 }
 
 Change Node::ChangeOf(const std::string& path, const LocalFile& local) {
-  // A deletion is recorded as a local file with no content (hash zero).
   return Change{local.change_id, path,        local.version, local.hash,
-                local.size,      local.mtime, local.chunks,  local.hash == Digest{}};
+                local.size,      local.mtime, local.chunks,  local.removed};
 }
 
 void Node::ReportChange(const std::string& path, const LocalFile& local) {
   PendingChanges::Pending& pending =
       pending_changes_.Set(ChangeOf(path, local), env_->Now());
   Trace("reported", path,
-        "v" + std::to_string(local.version) + "+ " + local.hash.ShortHex());
+        "v" + std::to_string(local.version) + (local.removed ? "- " : "+ ") +
+            local.hash.ShortHex());
   if (registered_) SendChange(pending);
 }
 
@@ -330,7 +330,7 @@ void Node::HandleChangeAck(const ChangeAck& m) {
     Reconcile(m.path);
     return;
   }
-  if (m.accepted && slot->local_hash() == Digest{}) {
+  if (m.accepted && slot->removing()) {
     // A delete, recorded as version m.version. Its tombstone is pushed
     // before this answer; if our copy of the log is behind, it comes later
     // (and nothing is pulled back meanwhile).

@@ -168,16 +168,16 @@ void Node::Examine(const FileInfo& info) {
   Result<FileInfo> after = env_->Files().Stat(path);
   if (!after.ok() || after->size != info.size || after->mtime != info.mtime) return;
   const NodeIndex::Slot* slot = index_.Find(path);
-  if (slot != nullptr && slot->has_local() && slot->local_hash() == hash->whole) {
+  if (slot != nullptr && slot->has_local() && !slot->removing() &&
+      slot->local_hash() == hash->whole) {
     LocalFile f = index_.LocalOf(*slot);  // Touched, not changed.
     f.size = info.size;
     f.mtime = info.mtime;
     SaveLocal(path, f);
     return;
   }
-  const bool deleting =
-      slot != nullptr && slot->undecided() && slot->local_hash() == Digest{};
-  if (slot != nullptr && slot->live() && slot->hash() == hash->whole && !deleting) {
+  if (slot != nullptr && slot->live() && slot->hash() == hash->whole &&
+      !slot->removing()) {
     // Exactly the recorded current version (copied in by hand, say): hold it.
     // (Not when our delete of it is under way: then it is written anew.)
     AdoptAsCurrent(path, info.size, info.mtime, index_.EntryOf(*slot));
@@ -195,8 +195,11 @@ void Node::ReportDeletion(const std::string& path) {
   const bool held = slot->held();
   CancelPull(path);
   // The version the delete replaces: what we held, or the base of a change
-  // of ours still undecided (the delete follows it).
-  const LocalFile f{slot->local_version(), Digest{}, 0, 0, false, {}, NewChangeId()};
+  // of ours still undecided (the delete follows it). The content it deletes
+  // goes with it: if the master recorded that very content meanwhile (from
+  // another node, say), the delete is of what it recorded.
+  const LocalFile f{slot->local_version(), slot->local_hash(), 0, 0, false, {},
+                    NewChangeId(),         /*removed=*/true};
   SaveLocal(path, f);
   if (held) SendDropped(path);
   Trace("deleted at the source", path);
@@ -229,7 +232,7 @@ void Node::FileMissing(const std::string& path) {
     LetGo(path);  // Never restored.
     return;
   }
-  if (slot->undecided() && slot->local_hash() == Digest{}) return;  // Our delete: gone.
+  if (slot->removing()) return;  // Our delete: gone.
   if (options_.source) {
     ReportDeletion(path);
     return;

@@ -152,7 +152,9 @@ void NodeIndex::SetLocal(std::string_view path, const Local& local) {
   }
   const Slot& slot = *it;
   Change(slot, [&] {
-    slot.local_ = local.acked ? Slot::LocalKind::kHeld : Slot::LocalKind::kUndecided;
+    slot.local_ = local.acked     ? Slot::LocalKind::kHeld
+                  : local.removed ? Slot::LocalKind::kRemoving
+                                  : Slot::LocalKind::kUndecided;
     slot.local_version_ = local.version;
     slot.local_size_ = local.size;
     slot.local_mtime_ = local.mtime;
@@ -177,7 +179,7 @@ void NodeIndex::ClearLocal(std::string_view path) {
 NodeIndex::Local NodeIndex::LocalOf(const Slot& slot) const {
   return Local{slot.local_version_, slot.local_hash(), slot.local_size_,
                slot.local_mtime_,   slot.held(),       slot.local_chunks(),
-               slot.change_id()};
+               slot.change_id(),    slot.removing()};
 }
 
 // ---- the content table ----

@@ -47,9 +47,12 @@ class NodeIndex {
     bool acked = false;          // false: a local change the master has not decided yet
     std::vector<Digest> chunks;  // chunk digests, kept for reporting a change
     uint64_t change_id = 0;      // !acked: the id the change was reported with
+    // !acked: a source's delete of the content `hash` (no file on disk).
+    bool removed = false;
     template <typename S>
     static auto Tie(S& s) {
-      return std::tie(s.version, s.hash, s.size, s.mtime, s.acked, s.chunks, s.change_id);
+      return std::tie(s.version, s.hash, s.size, s.mtime, s.acked, s.chunks, s.change_id,
+                      s.removed);
     }
     bool operator==(const Local&) const = default;
   };
@@ -71,7 +74,12 @@ class NodeIndex {
     // The disk's file.
     bool has_local() const { return local_ != LocalKind::kNone; }
     bool held() const { return local_ == LocalKind::kHeld; }  // verified, recorded
-    bool undecided() const { return local_ == LocalKind::kUndecided; }
+    // A local change the master has not decided yet (an edit or a delete).
+    bool undecided() const {
+      return local_ == LocalKind::kUndecided || local_ == LocalKind::kRemoving;
+    }
+    // Of those, a source's delete: local_hash() is the content it deletes.
+    bool removing() const { return local_ == LocalKind::kRemoving; }
     uint64_t local_version() const { return local_version_; }
     uint64_t local_size() const { return local_size_; }
     int64_t local_mtime() const { return local_mtime_; }
@@ -85,7 +93,7 @@ class NodeIndex {
 
    private:
     friend class NodeIndex;
-    enum class LocalKind : uint8_t { kNone, kHeld, kUndecided };
+    enum class LocalKind : uint8_t { kNone, kHeld, kUndecided, kRemoving };
     // The local file's content when it is not the entry's.
     struct Own {
       Digest hash;

@@ -15,13 +15,19 @@ void Ledger::Record(const CatalogEntry& entry, Instant at) {
   }
   auto [it, inserted] = latest_.try_emplace(entry.path, entry);
   if (!inserted && it->second.version > entry.version) return;
-  if (!inserted && !it->second.tombstone) --live_entries_;
+  if (!inserted && !it->second.tombstone) {
+    --live_entries_;
+    if (--live_contents_[it->second.hash] == 0) live_contents_.erase(it->second.hash);
+  }
   if (!inserted && !it->second.tombstone &&
       (entry.tombstone || entry.hash != it->second.hash)) {
     replaced_[it->second.hash].push_back({entry.path, at});
   }
   it->second = entry;
-  if (!entry.tombstone) ++live_entries_;
+  if (!entry.tombstone) {
+    ++live_entries_;
+    ++live_contents_[entry.hash];
+  }
   if (on_target_change_) on_target_change_(entry.path);
 }
 
@@ -117,7 +123,7 @@ std::optional<Ledger::Replacement> Ledger::StaleElsewhere(const std::string& pat
                                                           const Digest& digest,
                                                           Instant now) const {
   auto it = replaced_.find(digest);
-  if (it == replaced_.end()) return std::nullopt;
+  if (it == replaced_.end() || live_contents_.contains(digest)) return std::nullopt;
   auto written = content_writes_.find(digest);
   for (const Replacement& r : it->second) {
     bool written_since = written != content_writes_.end() && written->second >= r.at;

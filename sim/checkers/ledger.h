@@ -55,9 +55,11 @@ class Ledger {
                                           uint64_t below) const;
   // A path other than `path` whose latest version with content `digest`
   // was replaced before `now` (by other content or a tombstone), with no
-  // scenario write of that content, at any path, since. (A write anywhere
-  // makes the content current again: a crash that reverts a file to old
-  // content is such a write, and the file's conflict copy may carry it.)
+  // scenario write of that content, at any path, since, and no path's latest
+  // version holding it now. (A write anywhere makes the content current
+  // again: a crash that reverts a file to old content is such a write, and
+  // the file's conflict copy may carry it. A path whose latest version holds
+  // it, a mirror's rename say, may lose a conflict and keep it as a copy.)
   struct Replacement {
     std::string path;
     Instant at{};
@@ -105,6 +107,7 @@ class Ledger {
   std::map<std::string, CatalogEntry> latest_;
   std::vector<std::string> paths_;
   size_t live_entries_ = 0;
+  std::map<Digest, int> live_contents_;  // content -> latest live entries with it
   std::unordered_map<Key, Copies, KeyHash> copies_;
   std::unordered_map<Key, Instant, KeyHash> writes_;  // latest scenario write of each
   std::map<Digest, Instant> content_writes_;          // ... of each content, anywhere

@@ -475,8 +475,9 @@ BOOST_FIXTURE_TEST_CASE(a_heartbeat_with_other_patterns_gets_the_masters, Fixtur
 
 // ---- deletes from a source node, and moves ----
 
-dds::Change Removal(uint64_t id, const std::string& path, uint64_t base) {
-  dds::Change c{id, path, base, {}, 0, 0, {}};
+dds::Change Removal(uint64_t id, const std::string& path, uint64_t base,
+                    Digest deleted = {}) {
+  dds::Change c{id, path, base, deleted, 0, 0, {}};
   c.removed = true;
   return c;
 }
@@ -502,6 +503,19 @@ BOOST_FIXTURE_TEST_CASE(a_sources_delete_is_a_tombstone_unless_an_edit_came_firs
   Deliver("n2", Changes{"n2", {Removal(next_id++, "never.txt", 0)}});
   BOOST_TEST(env.acks["n2"].back().accepted);
   BOOST_TEST(master->catalog().Find("never.txt") == nullptr);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_sources_delete_of_the_recorded_content_applies, Fixture) {
+  // n2 recorded p.txt v1 before n1's report of the same content arrived; n1
+  // then deleted its file (its delete's base is still 0). It deletes what
+  // is recorded, so it applies; a delete of other content does not.
+  Change("n2", 0, 'A');
+  Deliver("n1", Changes{"n1", {Removal(next_id++, "p.txt", 0, Content('B'))}});
+  BOOST_TEST(!env.acks["n1"].back().accepted);
+  BOOST_TEST(master->catalog().Find("p.txt")->live());
+  Deliver("n1", Changes{"n1", {Removal(next_id++, "p.txt", 0, Content('A'))}});
+  BOOST_TEST(env.acks["n1"].back().accepted);
+  BOOST_TEST(master->catalog().Find("p.txt")->tombstone);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_move_records_the_new_path_then_the_tombstone, Fixture) {

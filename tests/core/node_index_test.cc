@@ -67,7 +67,15 @@ BOOST_AUTO_TEST_CASE(undecided_files_are_neither_claimed_nor_copied_from) {
   const NodeIndex::Slot* s = index.Find("new");
   BOOST_TEST(s->undecided());
   BOOST_TEST(s->change_id() == 42u);
+  BOOST_TEST(!s->removing());
   BOOST_TEST(index.held().count() == 0u);
+  BOOST_TEST(index.FindHeld(Content(3)) == nullptr);
+  // A source's delete keeps the content it deletes, and says it is one.
+  const NodeIndex::Local removal{0, Content(3), 0, 0, false, {}, 43, true};
+  index.SetLocal("new", removal);
+  BOOST_TEST(s->undecided());
+  BOOST_TEST(s->removing());
+  BOOST_TEST((index.LocalOf(*s) == removal));
   BOOST_TEST(index.FindHeld(Content(3)) == nullptr);
   // A file newer than the catalog (no entry yet) is claimed once acked.
   index.SetLocal("new", Held(4, 3));
