@@ -1,12 +1,30 @@
 // The durability checker; see durability.h.
 #include "sim/checkers/durability.h"
 
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/conflict.h"
+
 namespace dds::sim {
 namespace {
 
 std::string Name(const CatalogEntry& entry) {
   return entry.path + " v" + std::to_string(entry.version) +
          (entry.tombstone ? " (tombstone)" : " " + entry.hash.ShortHex());
+}
+
+// The path whose losing version `entry` keeps, if it is a conflict copy
+// (core/conflict.h).
+std::optional<std::string> ConflictSource(const CatalogEntry& entry) {
+  const std::string marker = ".conflict-" + entry.origin + "-" + entry.hash.ShortHex();
+  const size_t at = entry.path.rfind(marker);
+  if (at == std::string::npos) return std::nullopt;
+  CatalogEntry source = entry;
+  source.path = entry.path.substr(0, at) + entry.path.substr(at + marker.size());
+  if (ConflictPath(source) != entry.path) return std::nullopt;
+  return source.path;
 }
 
 }  // namespace
@@ -31,7 +49,22 @@ void Durability::BeforeRecord(const CatalogEntry& entry, Instant now) {
                                        "wrote it again since");
       return;
     }
-    if (!ledger_->WrittenSince(entry.path, entry.hash, Instant{})) {
+    const std::optional<std::string> source = ConflictSource(entry);
+    if (source && ledger_->WrittenSince(*source, entry.hash, Instant{})) {
+      // A conflict copy of content written at its source path (a write whose
+      // report lost to a concurrent one there): stale only if that path's
+      // own version with it was replaced, and it was not written again since.
+      std::optional<Ledger::Replaced> replaced =
+          ledger_->ReplacedContent(*source, entry.hash, UINT64_MAX);
+      if (replaced && !ledger_->WrittenSince(*source, entry.hash, replaced->recorded)) {
+        verdict_->Fail("Durability", "an old version came back as a conflict copy: " +
+                                         Name(entry) + " has the content of " + *source +
+                                         " v" + std::to_string(replaced->version) +
+                                         ", which a newer version replaced, and nobody "
+                                         "wrote it again since");
+        return;
+      }
+    } else if (!ledger_->WrittenSince(entry.path, entry.hash, Instant{})) {
       std::optional<Ledger::Replacement> stale =
           ledger_->StaleElsewhere(entry.path, entry.hash, now);
       if (stale) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <variant>
 
+#include "core/conflict.h"
 #include "sim/runner.h"
 #include "sim/scenario_parser.h"
 #include "tests/sim/parse_or_fail.h"
@@ -149,6 +150,46 @@ BOOST_AUTO_TEST_CASE(replaced_content_still_current_elsewhere_may_be_kept_as_a_c
   at(40, Live("elsewhere.bin", 1));
   BOOST_REQUIRE(!checkers.verdict().ok());
   BOOST_TEST(checkers.verdict().violation()->invariant == "Durability");
+}
+
+// Found by swarm seed 2517: a mirror renamed t.bin (content 1) to t.moved
+// while cut off; t.bin was then edited elsewhere, and t.moved recorded from
+// another node. The renamed file's late report loses at t.moved and is kept
+// as a conflict copy: a user's write, not t.bin's replaced version. A copy
+// of t.moved's own replaced version would be one.
+BOOST_AUTO_TEST_CASE(a_conflict_copy_keeps_a_write_at_its_source_path) {
+  EventLoop loop;
+  Checkers checkers(&loop);
+  auto at = [&](int ms, const CatalogEntry& entry) {
+    loop.RunUntil(Instant(std::chrono::milliseconds(ms)));
+    checkers.OnRecorded(entry);
+  };
+  at(0, Live("t.bin", 1));
+  loop.RunUntil(Instant(std::chrono::milliseconds(5)));
+  checkers.OnScenarioWrite("t.moved", Live("t.moved", 1).hash);
+  CatalogEntry edited = Live("t.bin", 2);
+  edited.version = 2;
+  at(10, edited);
+  at(20, Live("t.moved", 3));
+  CatalogEntry kept = Live("t.moved", 1);
+  kept.path = ConflictPath(kept);
+  at(30, kept);
+  BOOST_TEST(checkers.verdict().ok());
+  checkers.OnScenarioWrite("t.moved", Live("t.moved", 5).hash);
+  CatalogEntry written = Live("t.moved", 5);
+  written.version = 2;
+  at(35, written);
+  CatalogEntry replaced = Live("t.moved", 4);
+  replaced.version = 3;
+  at(40, replaced);
+  CatalogEntry stale = Live("t.moved", 5);
+  stale.origin = "n2";
+  stale.path = ConflictPath(stale);
+  at(50, stale);
+  BOOST_REQUIRE(!checkers.verdict().ok());
+  BOOST_TEST(checkers.verdict().violation()->invariant == "Durability");
+  BOOST_TEST(checkers.verdict().violation()->why.find("as a conflict copy") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(content_a_crash_reverted_to_may_come_back_as_a_conflict_copy) {
