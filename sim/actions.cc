@@ -270,7 +270,8 @@ void ActionRunner::Delete(const Action& a) {
   Log(a, host->name + " " + path + (host->node_options.source ? " (at a source)" : ""),
       host->name);
   Record(a, host->name, path);
-  if (KnownToSource(*host, path, digest)) checkers_->OnSourceDelete(path, digest);
+  if (KnownToSource(*host, path, digest))
+    checkers_->OnSourceDelete(host->name, path, digest);
 }
 
 bool ActionRunner::KnownToSource(const Host& host, const std::string& path,
@@ -335,7 +336,8 @@ void ActionRunner::Move(const Action& a) {
   Log(a, host->name + " " + from + " -> " + done.to, host->name);
   Record(done, host->name, from);
   checkers_->OnScenarioWrite(done.to, digest);
-  if (KnownToSource(*host, from, digest)) checkers_->OnSourceDelete(from, digest);
+  if (KnownToSource(*host, from, digest))
+    checkers_->OnSourceDelete(host->name, from, digest);
   world_->MoveFile(*host, from, done.to);
 }
 

@@ -48,8 +48,9 @@ void Checkers::OnScenarioWrite(const std::string& path, const Digest& digest) {
   ledger_.NoteWrite(path, digest, loop_->Now());
 }
 
-void Checkers::OnSourceDelete(const std::string& path, const Digest& digest) {
-  durability_.NoteSourceDelete(path, digest, loop_->Now());
+void Checkers::OnSourceDelete(const std::string& node, const std::string& path,
+                              const Digest& digest) {
+  durability_.NoteSourceDelete(node, path, digest, loop_->Now());
 }
 
 }  // namespace dds::sim

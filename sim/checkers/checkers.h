@@ -28,7 +28,8 @@ class Checkers final : public WorldObserver {
   // The scenario wrote `digest` to `path` somewhere.
   void OnScenarioWrite(const std::string& path, const Digest& digest);
   // The scenario deleted `path` (holding `digest`) on a source node.
-  void OnSourceDelete(const std::string& path, const Digest& digest);
+  void OnSourceDelete(const std::string& node, const std::string& path,
+                      const Digest& digest);
 
   Ledger& ledger() { return ledger_; }
   Safety& safety() { return safety_; }

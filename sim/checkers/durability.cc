@@ -15,6 +15,13 @@ std::string Name(const CatalogEntry& entry) {
          (entry.tombstone ? " (tombstone)" : " " + entry.hash.ShortHex());
 }
 
+bool IsUp(const World& world, const std::string& name) {
+  for (const auto& host : world.hosts()) {
+    if (host->name == name) return host->up();
+  }
+  return false;
+}
+
 // The path whose losing version `entry` keeps, if it is a conflict copy
 // (core/conflict.h).
 std::optional<std::string> ConflictSource(const CatalogEntry& entry) {
@@ -89,13 +96,16 @@ void Durability::BeforeRecord(const CatalogEntry& entry, Instant now) {
   }
 }
 
-void Durability::NoteSourceDelete(const std::string& path, const Digest& digest,
-                                  Instant now) {
-  source_deletes_.push_back({path, digest, now});
+void Durability::NoteSourceDelete(const std::string& node, const std::string& path,
+                                  const Digest& digest, Instant now) {
+  source_deletes_.push_back({node, path, digest, now});
 }
 
-void Durability::CheckSourceDeletes() {
+void Durability::CheckSourceDeletes(const World& world) {
   for (const SourceDelete& d : source_deletes_) {
+    // A source that is down has not told anyone yet (a crash may have undone
+    // its report): it reports the delete when it is back (seed 6015).
+    if (!IsUp(world, d.node)) continue;
     const CatalogEntry* entry = ledger_->Latest(d.path);
     if (entry == nullptr || entry->tombstone || entry->hash != d.digest) continue;
     if (ledger_->WrittenSince(d.path, d.digest, d.at)) continue;
@@ -106,7 +116,7 @@ void Durability::CheckSourceDeletes() {
 }
 
 void Durability::Finish(const World& world) {
-  CheckSourceDeletes();
+  CheckSourceDeletes(world);
   CheckCopies();
   const Host& master = *world.hosts().front();
   if (master.master) CheckMasterCatalog(*master.master);

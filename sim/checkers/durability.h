@@ -41,7 +41,9 @@ class Durability {
   // REQUIRES: called before the ledger records `entry`, recorded `now`.
   void BeforeRecord(const CatalogEntry& entry, Instant now);
   void Finish(const World& world);
-  void NoteSourceDelete(const std::string& path, const Digest& digest, Instant now);
+  // `node`, a source, deleted `path` holding `digest` at `now`.
+  void NoteSourceDelete(const std::string& node, const std::string& path,
+                        const Digest& digest, Instant now);
 
   // Live entries whose every copy the scenario destroyed (not a violation).
   size_t lost_to_faults() const { return lost_to_faults_; }
@@ -49,9 +51,10 @@ class Durability {
  private:
   void CheckCopies();
   void CheckMasterCatalog(const Master& master);
-  void CheckSourceDeletes();
+  void CheckSourceDeletes(const World& world);
 
   struct SourceDelete {
+    std::string node;
     std::string path;
     Digest digest;
     Instant at{};
