@@ -27,6 +27,12 @@ inline uint64_t ChunkCount(uint64_t size) {
 
 // A file's content digest and, for files of more than one chunk, the digest of
 // every chunk (so each chunk can be verified as it arrives, from any holder).
+// A chunk's digest is the SHA-256 of its bytes. The whole-file digest is the
+// SHA-256 of the bytes for a file of at most one chunk, and for a longer one
+// the SHA-256 of its chunk digests in order (32 bytes each): each byte is
+// hashed once, and a file whose chunks were verified needs no rehash. It is
+// the file's identity and its HTTP ETag (runtime/sha256.h computes it;
+// `dds digest FILE` prints it).
 struct FileDigest {
   Digest whole;
   std::vector<Digest> chunks;  // empty when the file has at most one chunk

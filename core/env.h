@@ -52,8 +52,7 @@ class FileStore {
   virtual Status List(const std::string& after, size_t max,
                       std::vector<FileInfo>* files) = 0;
   virtual Result<FileInfo> Stat(const std::string& path) = 0;
-  // The SHA-256 of the whole file and, if it is longer than kChunkBytes, of
-  // every kChunkBytes chunk, computed in one pass (see FileDigest).
+  // The file's FileDigest (core/entry.h), each byte read and hashed once.
   virtual Result<FileDigest> Hash(const std::string& path) = 0;
   // Up to `length` bytes from `offset`; shorter only at end of file.
   virtual Result<std::string> Read(const std::string& path, uint64_t offset,
@@ -75,10 +74,12 @@ class FileStore {
   // Makes a visible file the stage's content (a rename: no bytes copied);
   // `path` is gone afterwards. For a file moved to another path.
   virtual Status MoveToStage(const std::string& path, const std::string& stage) = 0;
-  // The SHA-256 of bytes [offset, offset + length) of the stage; NotFound if
-  // the stage is missing or shorter than offset + length.
+  // The SHA-256 of bytes [offset, offset + length) of the stage (a chunk);
+  // NotFound if the stage is missing or shorter than offset + length.
   virtual Result<Digest> HashStageRange(const std::string& stage, uint64_t offset,
                                         uint64_t length) = 0;
+  // The whole-file digest (FileDigest::whole) of all of the stage.
+  virtual Result<Digest> HashStage(const std::string& stage) = 0;
   // Every stage present, sorted (so leftovers of abandoned pulls are found).
   virtual Status ListStages(std::vector<std::string>* stages) = 0;
   // Makes the stage visible as `path` (fsync, then rename). The stage is gone

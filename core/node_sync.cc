@@ -312,11 +312,10 @@ void Node::FinishPull(std::string path) {
 bool Node::Publish(const std::string& stage, const CatalogEntry& entry,
                    bool chunks_verified) {
   if (!chunks_verified) {
-    Result<Digest> hash = env_->Files().HashStageRange(stage, 0, entry.size);
-    // Exactly those bytes: a copy of a file that has grown since it was held
-    // starts with them and goes on.
-    const bool longer = env_->Files().HashStageRange(stage, entry.size, 1).ok();
-    if (!hash.ok() || *hash != entry.hash || longer) {
+    // All of the stage: a copy of a file that has grown since it was held
+    // starts with the right bytes and goes on.
+    Result<Digest> hash = env_->Files().HashStage(stage);
+    if (!hash.ok() || *hash != entry.hash) {
       ForgetStage(entry.path, stage);
       env_->Files().DiscardStage(stage);
       Trace("rejected copy", entry.path, "digest mismatch");

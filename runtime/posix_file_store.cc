@@ -407,6 +407,14 @@ Result<Digest> PosixFileStore::HashStageRange(const std::string& stage, uint64_t
   return HashRange(fd->get(), offset, length);
 }
 
+Result<Digest> PosixFileStore::HashStage(const std::string& stage) {
+  auto fd = OpenStage(stage, O_RDONLY);
+  if (!fd.ok()) return fd.status();
+  Result<FileDigest> digest = HashFile(fd->get());
+  if (!digest.ok()) return digest.status();
+  return digest->whole;
+}
+
 Status PosixFileStore::ListStages(std::vector<std::string>* stages) {
   stages->clear();
   UniqueFd dir(OpenDirAt(stage_fd_.get(), "."));

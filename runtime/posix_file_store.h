@@ -67,6 +67,7 @@ class PosixFileStore final : public FileStore {
   Status MoveToStage(const std::string& path, const std::string& stage) override;
   Result<Digest> HashStageRange(const std::string& stage, uint64_t offset,
                                 uint64_t length) override;
+  Result<Digest> HashStage(const std::string& stage) override;
   Status ListStages(std::vector<std::string>* stages) override;
   Result<FileInfo> Publish(const std::string& stage, const std::string& path) override;
   void DiscardStage(const std::string& stage) override;

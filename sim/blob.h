@@ -1,7 +1,7 @@
 // File content in the simulator: immutable, hashed once, shared.
 //
 // A 100-node cluster holds the same file 100 times; the simulated disks share
-// one Blob per distinct content instead of copying it, and its SHA-256 is
+// one Blob per distinct content instead of copying it, and its digest is
 // computed once, when the blob is made.
 #pragma once
 
@@ -14,32 +14,30 @@
 
 #include "core/entry.h"
 #include "core/types.h"
+#include "runtime/sha256.h"
 
 namespace dds::sim {
 
 struct Blob {
   std::string bytes;
-  Digest digest;               // SHA-256 of bytes
+  Digest digest;               // the file digest of bytes (runtime/sha256.h)
   std::vector<Digest> chunks;  // of every kChunkBytes chunk, if more than one
 
   FileDigest file_digest() const { return FileDigest{digest, chunks}; }
 };
 using BlobRef = std::shared_ptr<const Blob>;
 
-// SHA-256 with OpenSSL, as the runtime computes it.
-Digest Sha256(std::string_view bytes);
-// The per-chunk digests FileStore::Hash reports (empty for one chunk or less).
-std::vector<Digest> ChunkDigests(std::string_view bytes);
-
 // Hands out one shared Blob per distinct content.
 class BlobPool {
  public:
   BlobRef Intern(std::string bytes);
-  // The same, when the caller has hashed the bytes already.
-  // REQUIRES: digest == Sha256(bytes).
-  BlobRef Intern(std::string bytes, const Digest& digest);
+  // The same, when the caller has the file digest already.
+  // REQUIRES: whole == DigestOf(bytes).whole.
+  BlobRef Intern(std::string bytes, const Digest& whole);
 
  private:
+  BlobRef Find(const Digest& whole) const;
+  BlobRef Add(std::string bytes, FileDigest digest);
   void DropExpired();
 
   // Looked up, never walked in an order that matters (DropExpired only

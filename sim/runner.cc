@@ -117,7 +117,7 @@ void Run::Finish() {
 
 void Run::CheckExpectedContents() {
   for (const std::string& content : scenario_.expect.catalog_contains) {
-    Digest digest = Sha256(content);
+    Digest digest = DigestOf(content).whole;
     bool found = false;
     for (const auto& [path, entry] : checkers_.ledger().latest()) {
       found = found || (!entry.tombstone && entry.hash == digest);

@@ -119,9 +119,9 @@ Result<Digest> SimDisk::WriteStage(const std::string& stage, uint64_t offset,
   }
   if (s.bytes.size() < offset + data.size()) s.bytes.resize(offset + data.size());
   s.bytes.replace(offset, data.size(), data);
-  Digest written = Sha256(data);
-  // A write of the whole stage (a one-chunk file) hashed it whole too.
-  if (offset == 0 && data.size() == s.bytes.size()) {
+  Digest written = Sha256Of(data);
+  // A write of the whole stage of a one-chunk file hashed it whole too.
+  if (offset == 0 && data.size() == s.bytes.size() && data.size() <= kChunkBytes) {
     s.hashed = written;
   } else {
     s.hashed.reset();
@@ -153,9 +153,15 @@ Result<Digest> SimDisk::HashStageRange(const std::string& stage, uint64_t offset
   if (offset > bytes.size() || length > bytes.size() - offset) {
     return Status::NotFound("stage " + stage + " is shorter than the range");
   }
-  if (offset != 0 || length != bytes.size()) return Sha256(bytes.substr(offset, length));
+  return Sha256Of(bytes.substr(offset, length));
+}
+
+Result<Digest> SimDisk::HashStage(const std::string& stage) {
+  auto it = stages_.find(stage);
+  if (it == stages_.end()) return NoStage(stage);
+  Stage& s = it->second;
   if (s.whole) return s.whole->digest;
-  if (!s.hashed) s.hashed = Sha256(bytes);
+  if (!s.hashed) s.hashed = DigestOf(s.bytes).whole;
   return *s.hashed;
 }
 

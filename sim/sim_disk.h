@@ -89,6 +89,7 @@ class SimDisk final : public FileStore {
   Status MoveToStage(const std::string& path, const std::string& stage) override;
   Result<Digest> HashStageRange(const std::string& stage, uint64_t offset,
                                 uint64_t length) override;
+  Result<Digest> HashStage(const std::string& stage) override;
   Status ListStages(std::vector<std::string>* stages) override;
   Result<FileInfo> Publish(const std::string& stage, const std::string& path) override;
   void DiscardStage(const std::string& stage) override;
@@ -159,8 +160,9 @@ class SimDisk final : public FileStore {
   struct Stage {
     std::string bytes;
     BlobRef whole;  // set while the stage is an untouched copy of a file
-    // SHA-256 of all of `bytes`, once a node has hashed them whole (it does
-    // before publishing); cleared by any change. Spares Publish a rehash.
+    // The file digest of all of `bytes`, once a node has hashed them whole
+    // (it does before publishing); cleared by any change. Spares Publish a
+    // rehash.
     std::optional<Digest> hashed;
   };
 

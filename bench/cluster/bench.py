@@ -23,7 +23,6 @@ Control connections are mutual TLS (a CA made for the run) unless --insecure.
 Only the Python standard library. See README.md for the goals.
 """
 import argparse
-import hashlib
 import json
 import http.client
 import os
@@ -36,6 +35,10 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "tests", "runtime"))
+from dds_procs import dds_digest  # noqa: E402
 
 TOKEN = "bench-token"
 POLL_S = 0.0005
@@ -207,8 +210,9 @@ def write_file(path, data):
         f.write(data)
 
 
-def quoted_sha(data):
-    return '"' + hashlib.sha256(data).hexdigest() + '"'
+def quoted_digest(data):
+    """The ETag a node serves `data` with."""
+    return '"' + dds_digest(data) + '"'
 
 
 def report(name, samples_s, goal_p50_ms=None, goal_p99_ms=None):
@@ -227,7 +231,7 @@ def bench_sync(cluster, files):
     samples = []
     for i in range(files):
         data = os.urandom(4096)
-        path, etag = f"sync/f{i:05d}.bin", quoted_sha(data)
+        path, etag = f"sync/f{i:05d}.bin", quoted_digest(data)
         start = time.monotonic()
         write_file(f"{cluster.data(source)}/{path}", data)
         for node in others:
@@ -242,10 +246,10 @@ def bench_restore(cluster, files):
     for path, data in blobs.items():
         write_file(f"{cluster.data(source)}/{path}", data)
     for path, data in blobs.items():
-        wait_until(lambda: cluster.etag(victim, path) == quoted_sha(data), 60, path)
+        wait_until(lambda: cluster.etag(victim, path) == quoted_digest(data), 60, path)
     samples = []
     for path, data in blobs.items():
-        etag = quoted_sha(data)
+        etag = quoted_digest(data)
         start = time.monotonic()
         os.remove(f"{cluster.data(victim)}/{path}")
         wait_until(lambda: cluster.etag(victim, path) == etag and
@@ -281,7 +285,7 @@ def bench_scrub(cluster, corruptions):
     log = f"{cluster.root}/{victim}.log"
     detected, repaired = [], []
     for path in list(blobs)[::max(1, len(blobs) // corruptions)][:corruptions]:
-        etag = quoted_sha(blobs[path])
+        etag = quoted_digest(blobs[path])
         log_offset = os.path.getsize(log)
         start = time.monotonic()
         corrupt_one_byte(cluster, victim, path)
@@ -309,9 +313,9 @@ def bench_big(cluster, size):
     with open(staging, "wb") as f:
         for _ in range(size // (1 << 20)):
             f.write(os.urandom(1 << 20))
-    with open(staging, "rb") as f:
-        digest = hashlib.file_digest(f, "sha256")
-    etag = '"' + digest.hexdigest() + '"'
+    digest = subprocess.run([cluster.dds, "digest", staging], check=True,
+                            capture_output=True, text=True).stdout.split()[0]
+    etag = '"' + digest + '"'
     os.sync()
     cpu_before = cluster.total_cpu_seconds()
     start = time.monotonic()
@@ -346,7 +350,7 @@ def bench_many(cluster, files):
             raise SystemExit(f"bench: {node} does not list {files} files in many/")
     for i in range(0, files, max(1, files // 50)):
         for node in others:
-            if cluster.etag(node, f"many/f{i:05d}.bin") != quoted_sha(blobs[i]):
+            if cluster.etag(node, f"many/f{i:05d}.bin") != quoted_digest(blobs[i]):
                 raise SystemExit(f"bench: many/f{i:05d}.bin wrong on {node}")
     # The baseline, on the same machine in the same run: four copies of the
     # directory with cp -a, then sync.

@@ -105,6 +105,9 @@ class ListedDisk final : public FileStore {
   Result<Digest> HashStageRange(const std::string& stage, uint64_t, uint64_t) override {
     return Status::NotFound(stage);
   }
+  Result<Digest> HashStage(const std::string& stage) override {
+    return Status::NotFound(stage);
+  }
   Status ListStages(std::vector<std::string>* stages) override {
     stages->clear();
     return Status::Ok();

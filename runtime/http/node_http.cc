@@ -80,7 +80,7 @@ class CoreNodeBackend final : public NodeBackend {
                    .status();
     }
     if (!status.ok()) return status;
-    return files_.HashStageRange(stage, 0, content.size());
+    return files_.HashStage(stage);
   }
 
   dds::Node& node_;

@@ -21,12 +21,6 @@ using testing::ReadFile;
 using testing::TempDir;
 using testing::WriteFile;
 
-Digest DigestOf(std::string_view data) {
-  Sha256 sha;
-  sha.Update(data);
-  return sha.Finish();
-}
-
 std::unique_ptr<PosixFileStore> OpenStore(const TempDir& dir) {
   auto store = PosixFileStore::Open(dir / "data");
   BOOST_REQUIRE(store.ok());
@@ -72,8 +66,8 @@ BOOST_AUTO_TEST_CASE(stage_is_invisible_until_published) {
   std::vector<FileInfo> files;
   BOOST_REQUIRE(store->List("", SIZE_MAX, &files).ok());
   BOOST_TEST(files.empty());
-  BOOST_TEST((store->HashStageRange("abc123", 0, 11).value() == DigestOf("hello world")));
-  BOOST_TEST((store->HashStageRange("abc123", 6, 5).value() == DigestOf("world")));
+  BOOST_TEST((store->HashStageRange("abc123", 0, 11).value() == Sha256Of("hello world")));
+  BOOST_TEST((store->HashStageRange("abc123", 6, 5).value() == Sha256Of("world")));
   BOOST_TEST(store->HashStageRange("abc123", 6, 6).status().IsNotFound());
 
   auto published = store->Publish("abc123", "a/b/greeting.txt");
@@ -87,7 +81,7 @@ BOOST_AUTO_TEST_CASE(stage_is_invisible_until_published) {
   BOOST_TEST(files[0].mtime == published->mtime);
   BOOST_TEST(!store->HashStageRange("abc123", 0, 0).ok());  // the stage is gone
   const FileDigest digest = store->Hash("a/b/greeting.txt").value();
-  BOOST_TEST((digest.whole == DigestOf("hello world")));
+  BOOST_TEST((digest.whole == Sha256Of("hello world")));
   BOOST_TEST(digest.chunks.empty());
 }
 
@@ -123,7 +117,7 @@ BOOST_AUTO_TEST_CASE(deferred_publish_lands_on_sync) {
   BOOST_TEST(ReadFile(dir / "data/d/f.txt") == "old");
   BOOST_TEST(store->Read("d/f.txt", 0, 10).value() == "new!");
   BOOST_TEST(store->Stat("d/f.txt").value().size == 4u);
-  BOOST_TEST((store->Hash("g.txt").value().whole == DigestOf("other")));
+  BOOST_TEST((store->Hash("g.txt").value().whole == Sha256Of("other")));
   std::vector<FileInfo> files;
   BOOST_REQUIRE(store->List("", SIZE_MAX, &files).ok());
   BOOST_REQUIRE_EQUAL(files.size(), 2u);
@@ -240,15 +234,28 @@ BOOST_AUTO_TEST_CASE(large_files_get_chunk_digests) {
   content[kChunkBytes] = 'y';
   WriteFile(dir / "data/big", content);
   const FileDigest digest = store->Hash("big").value();
-  BOOST_TEST((digest.whole == DigestOf(content)));
   BOOST_REQUIRE_EQUAL(digest.chunks.size(), 3u);
+  std::string chunk_digests;
   for (uint64_t i = 0; i < 3; ++i) {
     const std::string_view chunk =
         std::string_view(content).substr(i * kChunkBytes, kChunkBytes);
-    BOOST_TEST((digest.chunks[i] == DigestOf(chunk)));
+    BOOST_TEST((digest.chunks[i] == Sha256Of(chunk)));
+    chunk_digests.append(reinterpret_cast<const char*>(digest.chunks[i].bytes.data()),
+                         digest.chunks[i].bytes.size());
   }
-  WriteFile(dir / "data/one-chunk", std::string(kChunkBytes, 'z'));
-  BOOST_TEST(store->Hash("one-chunk").value().chunks.empty());
+  // The whole-file digest of a file of several chunks is that of its chunk
+  // digests (core/entry.h), and the whole stage hashes to it.
+  BOOST_TEST((digest.whole == Sha256Of(chunk_digests)));
+  BOOST_TEST((digest == DigestOf(content)));
+  BOOST_REQUIRE(store->BeginStage("00000000000000c3").ok());
+  BOOST_REQUIRE(store->WriteStage("00000000000000c3", 0, content).ok());
+  BOOST_TEST((store->HashStage("00000000000000c3").value() == digest.whole));
+  const std::string one_chunk(kChunkBytes, 'z');
+  WriteFile(dir / "data/one-chunk", one_chunk);
+  const FileDigest one = store->Hash("one-chunk").value();
+  BOOST_TEST(one.chunks.empty());
+  BOOST_TEST((one.whole == Sha256Of(one_chunk)));
+  BOOST_TEST((store->Hash("big").value() == digest));  // hashed the same again
 }
 
 // A pull resumes after a crash: BeginStage keeps what was written.
@@ -263,7 +270,7 @@ BOOST_AUTO_TEST_CASE(stages_survive_reopen_and_begin_keeps_them) {
   auto store = OpenStore(dir);
   BOOST_REQUIRE(store->BeginStage("00000000000000a1").ok());
   BOOST_TEST(
-      (store->HashStageRange("00000000000000a1", 0, 4).value() == DigestOf("half")));
+      (store->HashStageRange("00000000000000a1", 0, 4).value() == Sha256Of("half")));
   std::vector<std::string> stages;
   BOOST_REQUIRE(store->ListStages(&stages).ok());
   BOOST_TEST(

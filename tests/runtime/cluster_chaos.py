@@ -31,7 +31,6 @@ With DDS_CHAOS_KEEP=1 in the environment a failed run's directory is kept.
 """
 
 import argparse
-import hashlib
 import json
 import os
 import random
@@ -44,7 +43,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 
-from dds_procs import Proc, eventually, free_port, tls_flags
+from dds_procs import Proc, dds_digest, dds_digest_file, eventually, free_port, tls_flags
 
 NODES = 5
 TOKEN = "chaos-token"
@@ -56,15 +55,6 @@ SETTLE_SECONDS = 240  # the whole end phase; generous for sanitizer builds
 
 class ChaosFailure(Exception):
     pass
-
-
-def sha256(data):
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path):
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 @dataclass
@@ -177,7 +167,7 @@ class Chaos:
             with open(tmp, "wb") as f:
                 f.write(data)
             os.rename(tmp, target)
-        model.sha = sha256(data)
+        model.sha = dds_digest(data)
         model.versions[model.sha] = data
 
     def write_new(self):
@@ -253,7 +243,7 @@ class Chaos:
         if not model.in_place and etag.strip('"') not in model.versions:
             raise ChaosFailure(f"{node} served {path} with ETag {etag}, never written")
         if status == 200:
-            got = sha256(body)
+            got = dds_digest(body)
             if f'"{got}"' != etag:
                 self.check_excused_corrupt_read(node, path, got, offsets.get(node, 0))
         elif status == 206:
@@ -262,7 +252,7 @@ class Chaos:
                 return f"read {path} from {node}: range of an unknown version"
             first, last = map(int, content_range.split(" ")[1].split("/")[0].split("-"))
             if body != content[first:last + 1]:
-                self.check_excused_corrupt_read(node, path, sha256(body), offsets.get(node, 0))
+                self.check_excused_corrupt_read(node, path, dds_digest(body), offsets.get(node, 0))
         else:
             raise ChaosFailure(f"GET {url}: unexpected {status}")
         key = f"reads checked ({status})"
@@ -414,7 +404,7 @@ class Chaos:
             return f"{name}: extra files {extra[:5]}, missing {missing[:5]}"
         for path, full in found.items():
             try:
-                if sha256_file(full) != expected[path]:
+                if dds_digest_file(full) != expected[path]:
                     return f"{name}: {path} has the wrong content"
             except FileNotFoundError:  # the node is still at work
                 return f"{name}: {path} vanished while being checked"

@@ -125,7 +125,8 @@ wait_converged() {
     fail "cluster did not converge with $1 nodes"
 }
 
-sha_of() { sha256sum "$1" | awk '{print $1}'; }
+# A file's dds digest: the ETag nodes serve it with (core/entry.h).
+sha_of() { "$DDS" digest "$1" | awk '{print $1}'; }
 
 # serves NODE PATH SHA: NODE's HTTP answers HEAD /data/PATH with ETag "SHA".
 serves() {

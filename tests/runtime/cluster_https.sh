@@ -73,8 +73,9 @@ for _ in 1 2 3 4 5 6; do
   [[ $location == "${HTTP[n1]}/data/up.bin" || $location == "${HTTP[n2]}/data/up.bin" ]] ||
     fail "redirected to $location"
 done
-[[ $(curl -sfL --cacert "$CA" "$MASTER_URL/data/up.bin" | sha256sum | awk '{print $1}') == "$sha" ]] ||
-  fail "the redirected download differs"
+curl -sfL --cacert "$CA" -o "$WORK/down.bin" "$MASTER_URL/data/up.bin" ||
+  fail "the redirected download failed"
+[[ $(sha_of "$WORK/down.bin") == "$sha" ]] || fail "the redirected download differs"
 curl -sf --cacert "$CA" "$MASTER_URL/mirrors" | grep -q "${HTTP[n3]}" &&
   fail "/mirrors over HTTPS lists a plain HTTP mirror"
 

@@ -1,12 +1,14 @@
 """Real dds processes for the Python tests (cluster_chaos.py, the browser
 tests): start, find the HTTP address each logs, SIGKILL, restart; free
-loopback ports; member certificates under a CA made for the run.
+loopback ports; member certificates under a CA made for the run; dds's
+file digest, the ETag nodes serve.
 
 Every child dies with the test (PR_SET_PDEATHSIG), so a runner's timeout
 leaves no process behind; tests stop their processes by PID.
 """
 
 import ctypes
+import hashlib
 import os
 import random
 import signal
@@ -18,6 +20,34 @@ from dataclasses import dataclass
 
 class ClusterFailure(Exception):
     pass
+
+
+CHUNK_BYTES = 1 << 20  # core/entry.h, kChunkBytes
+
+
+def dds_digest(data):
+    """dds's digest of `data` in hex (core/entry.h, FileDigest): its SHA-256
+    up to one chunk; beyond, the SHA-256 of its chunks' SHA-256s."""
+    if len(data) <= CHUNK_BYTES:
+        return hashlib.sha256(data).hexdigest()
+    chunks = hashlib.sha256()
+    for offset in range(0, len(data), CHUNK_BYTES):
+        chunks.update(hashlib.sha256(data[offset:offset + CHUNK_BYTES]).digest())
+    return chunks.hexdigest()
+
+
+def dds_digest_file(path):
+    """dds_digest of a file's content, read a chunk at a time."""
+    with open(path, "rb") as f:
+        first = f.read(CHUNK_BYTES)
+        rest = f.read(CHUNK_BYTES)
+        if not rest:
+            return hashlib.sha256(first).hexdigest()
+        chunks = hashlib.sha256(hashlib.sha256(first).digest())
+        while rest:
+            chunks.update(hashlib.sha256(rest).digest())
+            rest = f.read(CHUNK_BYTES)
+        return chunks.hexdigest()
 
 
 def die_with_parent():

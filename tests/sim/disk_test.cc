@@ -36,14 +36,14 @@ struct Fixture {
 
 BOOST_FIXTURE_TEST_CASE(publish_is_atomic_and_reported, Fixture) {
   BOOST_TEST(disk.BeginStage("s1").ok());
-  BOOST_TEST((disk.WriteStage("s1", 0, "hello ").value() == Sha256("hello ")));
+  BOOST_TEST((disk.WriteStage("s1", 0, "hello ").value() == Sha256Of("hello ")));
   BOOST_TEST(disk.Stat("a.txt").status().IsNotFound());  // staging is invisible
   BOOST_TEST(disk.WriteStage("s1", 6, "world").ok());
   Result<FileInfo> info = disk.Publish("s1", "a.txt");
   BOOST_REQUIRE(info.ok());
   BOOST_TEST(info->size == 11u);
   BOOST_TEST(*disk.Read("a.txt", 6, 100) == "world");
-  BOOST_TEST(disk.Hash("a.txt")->whole == Sha256("hello world"));
+  BOOST_TEST(disk.Hash("a.txt")->whole == Sha256Of("hello world"));
   BOOST_TEST(disk.stage_count() == 0u);
   BOOST_TEST(recorder.log == std::vector<std::string>{"a.txt + 0"});
 }
@@ -81,7 +81,7 @@ BOOST_FIXTURE_TEST_CASE(stages_resume_and_hash_ranges, Fixture) {
   BOOST_TEST(disk.BeginStage("s").ok());
   BOOST_TEST(disk.WriteStage("s", 0, "abcdef").ok());
   BOOST_TEST(disk.BeginStage("s").value() == 6u);  // keeps what was written
-  BOOST_TEST(*disk.HashStageRange("s", 2, 3) == Sha256("cde"));
+  BOOST_TEST(*disk.HashStageRange("s", 2, 3) == Sha256Of("cde"));
   BOOST_TEST(disk.HashStageRange("s", 4, 3).status().IsNotFound());  // too short
   std::vector<std::string> stages;
   BOOST_TEST(disk.ListStages(&stages).ok());
@@ -95,11 +95,11 @@ BOOST_FIXTURE_TEST_CASE(publish_after_a_whole_hash_keeps_later_writes, Fixture) 
   // not publish under the stale digest.
   BOOST_TEST(disk.BeginStage("s").ok());
   BOOST_TEST(disk.WriteStage("s", 0, "abc").ok());
-  BOOST_TEST(*disk.HashStageRange("s", 0, 3) == Sha256("abc"));
+  BOOST_TEST(*disk.HashStage("s") == Sha256Of("abc"));
   BOOST_TEST(disk.WriteStage("s", 1, "X").ok());
-  BOOST_TEST(*disk.HashStageRange("s", 0, 3) == Sha256("aXc"));
+  BOOST_TEST(*disk.HashStage("s") == Sha256Of("aXc"));
   BOOST_TEST(disk.Publish("s", "a").ok());
-  BOOST_TEST(disk.Find("a")->blob->digest == Sha256("aXc"));
+  BOOST_TEST(disk.Find("a")->blob->digest == Sha256Of("aXc"));
   BOOST_TEST(pool.Intern("aXc") == disk.Find("a")->blob);
 }
 
@@ -116,8 +116,14 @@ BOOST_FIXTURE_TEST_CASE(large_files_have_chunk_digests, Fixture) {
   disk.WriteFile("big", pool.Intern(bytes));
   FileDigest digest = *disk.Hash("big");
   BOOST_REQUIRE(digest.chunks.size() == 2u);
-  BOOST_TEST(digest.chunks[1] == Sha256(std::string(10, 'x')));
-  BOOST_TEST(digest.whole == Sha256(bytes));
+  BOOST_TEST(digest.chunks[1] == Sha256Of(std::string(10, 'x')));
+  BOOST_TEST(digest.whole == DigestOfChunks(digest.chunks));  // as the runtime's
+  BOOST_TEST((digest == DigestOf(bytes)));
+  // A stage of it, written chunk by chunk, hashes whole to the same.
+  BOOST_TEST(disk.BeginStage("s").ok());
+  BOOST_TEST(disk.WriteStage("s", 0, bytes.substr(0, kChunkBytes)).ok());
+  BOOST_TEST(disk.WriteStage("s", kChunkBytes, bytes.substr(kChunkBytes)).ok());
+  BOOST_TEST(*disk.HashStage("s") == digest.whole);
 }
 
 BOOST_FIXTURE_TEST_CASE(corruption_is_silent_until_hashed, Fixture) {
@@ -129,7 +135,7 @@ BOOST_FIXTURE_TEST_CASE(corruption_is_silent_until_hashed, Fixture) {
   BOOST_TEST(disk.Stat("a")->size == before.size);
   BOOST_TEST(disk.Find("a")->corrupt_unhashed);
   BOOST_TEST(disk.content_digest() != digest_before);
-  BOOST_TEST(disk.Hash("a")->whole == Sha256("0123X56789"));
+  BOOST_TEST(disk.Hash("a")->whole == Sha256Of("0123X56789"));
   BOOST_TEST(!disk.Find("a")->corrupt_unhashed);
   BOOST_TEST(!disk.CorruptFile("a", pool.Intern("short")));  // size must match
 }
@@ -138,7 +144,7 @@ BOOST_FIXTURE_TEST_CASE(a_racing_write_lands_inside_the_next_hash, Fixture) {
   disk.WriteFile("a", pool.Intern(""));  // truncated by the writer
   disk.WriteDuringNextHash("a", pool.Intern("full content"));
   BOOST_TEST(disk.Stat("a")->size == 0u);  // the node's first look
-  BOOST_TEST(disk.Hash("a")->whole == Sha256("full content"));
+  BOOST_TEST(disk.Hash("a")->whole == Sha256Of("full content"));
   BOOST_TEST(disk.Stat("a")->size == 12u);
   disk.LandRacingWrite("a");  // landed already: nothing more happens
   disk.WriteDuringNextHash("b", pool.Intern("no hash came"));
@@ -152,7 +158,7 @@ BOOST_FIXTURE_TEST_CASE(content_digest_tracks_visible_files, Fixture) {
   disk.WriteFile("a", pool.Intern("x"));
   disk.WriteFile("b", pool.Intern("y"));
   BOOST_TEST(disk.content_digest() ==
-             (ContentMix("a", Sha256("x")) ^ ContentMix("b", Sha256("y"))));
+             (ContentMix("a", Sha256Of("x")) ^ ContentMix("b", Sha256Of("y"))));
   BOOST_TEST(disk.Remove("a").ok());
   BOOST_TEST(disk.DeleteFile("b"));
   BOOST_TEST(disk.content_digest() == 0u);

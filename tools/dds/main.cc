@@ -1,5 +1,6 @@
 // The `dds` command: master, node and cluster (serve_commands.cc,
-// cluster.cc), plus the client verbs when built with the HTTP library.
+// cluster.cc), the CA and file digests, plus the client verbs when built
+// with the HTTP library.
 //
 // Exit codes: 0 ok, 1 runtime failure, 2 bad usage. Every error is one line
 // on stderr; a command that fails throws CLI::RuntimeError(code) after
@@ -11,6 +12,7 @@
 #include "runtime/memory.h"
 #include "tools/dds/ca_command.h"
 #include "tools/dds/cluster.h"
+#include "tools/dds/digest_command.h"
 #include "tools/dds/serve_commands.h"
 #include "tools/dds/toml_config.h"
 
@@ -56,6 +58,7 @@ int main(int argc, char** argv) {
   dds::tool::AddNodeCommand(app);
   dds::tool::AddClusterCommand(app);
   dds::tool::AddCaCommand(app);
+  dds::tool::AddDigestCommand(app);
 #ifdef DDS_HAVE_HTTP
   dds::http::AddClientCommands(app);
 #endif

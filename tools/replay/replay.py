@@ -36,7 +36,6 @@ Usage: replay.py DDS SCENARIO.toml [--ddsim DDSIM] [--keep]
 """
 
 import argparse
-import hashlib
 import json
 import os
 import random
@@ -54,7 +53,8 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "tests", "runtime"))
-from dds_procs import ClusterFailure, Proc, eventually, free_port, tls_flags  # noqa: E402
+from dds_procs import (ClusterFailure, Proc, dds_digest_file, eventually,  # noqa: E402
+                       free_port, tls_flags)
 from proxy import Proxies  # noqa: E402
 
 TOKEN = "replay-token"
@@ -88,11 +88,6 @@ def parse_size(value):
         if value.endswith(unit) and number.isdigit():
             return int(number) * scale
     raise ClusterFailure(f"bad size {value!r}")
-
-
-def sha256_file(path):
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 class Replay:
@@ -388,7 +383,7 @@ class Replay:
                         return f"{name} still holds deleted {entry['path']}"
                 elif not os.path.exists(full):
                     return f"{name} lacks {entry['path']}"
-                elif sha256_file(full) != entry["hash"]:
+                elif dds_digest_file(full) != entry["hash"]:
                     return f"{name}'s {entry['path']} differs from the catalog"
         return None
 
