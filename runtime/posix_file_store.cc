@@ -20,6 +20,9 @@ namespace {
 
 constexpr size_t kCopyBufferBytes = 1 << 20;
 constexpr size_t kMaxStageNameBytes = 128;
+// A stage written past this many bytes is flushed in steps as it grows, one
+// window behind the writer (PaceWriteback).
+constexpr uint64_t kWritebackWindow = 8 << 20;
 
 }  // namespace
 
@@ -98,6 +101,26 @@ Result<std::string> ReadAt(int fd, uint64_t offset, uint64_t length,
   }
   out.resize(filled);
   return out;
+}
+
+// Called after [offset, offset + length) of a stage was written. Left to
+// itself the kernel keeps gigabytes of a large download dirty, and the next
+// journal commit on the file system (any process's fsync: the master's
+// SQLite commit, a small file's publish) waits behind all of it, for
+// seconds. So writeback of what was just written starts now, and the range
+// written one window earlier is waited for: a stage never holds much more
+// than a window of dirty data, and the fsync at publish finds little left.
+// Small stages (within one window) are left to the group commit's syncfs or
+// fsync, which flushes many of them at once. Errors are ignored here: the
+// fsync at publish reports them.
+void PaceWriteback(int fd, uint64_t offset, uint64_t length) {
+  if (offset + length <= kWritebackWindow) return;
+  ::sync_file_range(fd, static_cast<off_t>(offset), static_cast<off_t>(length),
+                    SYNC_FILE_RANGE_WRITE);
+  if (offset < kWritebackWindow) return;
+  ::sync_file_range(
+      fd, static_cast<off_t>(offset - kWritebackWindow), static_cast<off_t>(length),
+      SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
 }
 
 Status FsyncFd(int fd, const std::string& what) {
@@ -360,6 +383,7 @@ Result<Digest> PosixFileStore::WriteStage(const std::string& stage, uint64_t off
   if (!fd.ok()) return fd.status();
   if (Status s = WriteAll(fd->get(), data, offset, "write stage " + stage); !s.ok())
     return s;
+  PaceWriteback(fd->get(), offset, data.size());
   Sha256 hash;
   hash.Update(data);
   return hash.Finish();
@@ -378,6 +402,7 @@ Status PosixFileStore::CopyToStage(const std::string& path, const std::string& s
         !s.ok()) {
       return s;
     }
+    PaceWriteback(dst->get(), offset, data->size());
     offset += data->size();
   }
 }

@@ -125,6 +125,21 @@ class Cluster:
     def data(self, name):
         return f"{self.root}/{name}"
 
+    def log_sizes(self):
+        return {name: os.path.getsize(f"{self.root}/{name}.log") for name in self.procs}
+
+    def stalls_since(self, sizes):
+        """What the logs written since `sizes` (log_sizes) say about stalled
+        event loops: nodes the master marked down, masters nodes lost."""
+        down = lost = 0
+        for name, size in sizes.items():
+            with open(f"{self.root}/{name}.log", "rb") as f:
+                f.seek(size)
+                text = f.read()
+            down += len(re.findall(rb"node \S+ is down", text))
+            lost += text.count(b"lost the master")
+        return f"{down} node(s) marked down, master lost {lost} time(s)"
+
     def tls(self, name, role):
         """The TLS flags of member `name`, issuing its certificate on first use."""
         if self.insecure:
@@ -317,6 +332,7 @@ def bench_big(cluster, size):
                             capture_output=True, text=True).stdout.split()[0]
     etag = '"' + digest + '"'
     os.sync()
+    logs_before = cluster.log_sizes()
     cpu_before = cluster.total_cpu_seconds()
     start = time.monotonic()
     subprocess.run(["cp", staging, f"{cluster.data(source)}/big.bin"], check=True)
@@ -324,6 +340,7 @@ def bench_big(cluster, size):
         wait_until(lambda: cluster.etag(node, "big.bin") == etag, 600, f"big.bin on {node}")
     replicated = time.monotonic() - start
     cpu = cluster.total_cpu_seconds() - cpu_before
+    stalls = cluster.stalls_since(logs_before)
     os.sync()
     start = time.monotonic()
     for i in range(len(others)):
@@ -332,7 +349,7 @@ def bench_big(cluster, size):
     baseline = time.monotonic() - start
     print(f"{size >> 20} MiB to {len(others)} nodes: {replicated:.2f} s (cluster CPU "
           f"{cpu:.2f} s); cp+sync of {len(others)} copies: {baseline:.2f} s; ratio "
-          f"{replicated / baseline:.2f} (goal <= 2)")
+          f"{replicated / baseline:.2f} (goal <= 2); {stalls}")
 
 
 def bench_many(cluster, files):
