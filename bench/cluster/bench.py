@@ -17,8 +17,8 @@
            right bytes again
   all      all of the above, each on a fresh cluster
 
-Usage: bench.py DDS_BINARY [sync|restore|big|many|scrub|huge|startup|all] [--files N] [--dir D]
-                [--insecure]
+Usage: bench.py DDS_BINARY [sync|restore|big|many|scrub|huge|startup|huge-file|http|all]
+                [--files N] [--dir D] [--insecure]
 Control connections are mutual TLS (a CA made for the run) unless --insecure.
 Only the Python standard library. See README.md for the goals.
 """
@@ -352,6 +352,140 @@ def bench_big(cluster, size):
           f"{replicated / baseline:.2f} (goal <= 2); {stalls}")
 
 
+def bench_huge_file(cluster, size):
+    """One very large file moved into node 1's data dir (a rename, as a user
+    finishing a download would), until node 2 serves it; what the logs say
+    about stalled event loops meanwhile is the point (issue 14)."""
+    source, other = cluster.names[0], cluster.names[1]
+    staging = f"{cluster.root}/huge-source.bin"
+    block = bytearray(os.urandom(1 << 20))
+    with open(staging, "wb") as f:
+        for i in range(size >> 20):
+            block[:8] = i.to_bytes(8, "little")  # every chunk distinct
+            f.write(block)
+    digest = subprocess.run([cluster.dds, "digest", staging], check=True,
+                            capture_output=True, text=True).stdout.split()[0]
+    os.sync()
+    logs_before = cluster.log_sizes()
+    start = time.monotonic()
+    os.rename(staging, f"{cluster.data(source)}/huge.bin")
+    wait_until(lambda: cluster.etag(other, "huge.bin") == f'"{digest}"', 3600,
+               f"huge.bin on {other}")
+    replicated = time.monotonic() - start
+    print(f"{size >> 30} GiB file to 1 node: {replicated:.2f} s "
+          f"({size / replicated / 1e6:.0f} MB/s); {cluster.stalls_since(logs_before)} "
+          f"(goal: none)")
+
+
+NGINX_CONF = """
+daemon off;
+{user}
+worker_processes auto;
+pid {root}/nginx.pid;
+error_log {root}/nginx-error.log;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    client_body_temp_path {root}/nginx-tmp;
+    proxy_temp_path {root}/nginx-tmp;
+    fastcgi_temp_path {root}/nginx-tmp;
+    uwsgi_temp_path {root}/nginx-tmp;
+    scgi_temp_path {root}/nginx-tmp;
+    server {{
+        listen 127.0.0.1:{port};
+        location /data/ {{ alias {data}/; }}
+    }}
+}}
+"""
+
+WRK_PATHS = """
+local paths = {{{paths}}}
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", "/data/" .. paths[(n % #paths) + 1])
+end
+"""
+
+
+def wrk(url, connections, seconds, script=None):
+    """wrk's figures for GETs of `url`: requests/s, p99 latency (ms), bytes/s
+    and errors (socket errors plus non-2xx answers)."""
+    argv = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if script:
+        argv[1:1] = ["-s", script]
+    out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\b", out, re.M)
+    p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
+    transfer = re.search(r"Transfer/sec:\s+([\d.]+)(B|KB|MB|GB)", out)
+    scale = {"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}[transfer.group(2)]
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors += int(non2xx.group(1)) if non2xx else 0
+    return rate, p99_ms, float(transfer.group(1)) * scale, errors
+
+
+def bench_http(cluster, seconds):
+    """GETs from node 1's HTTP server against nginx serving the same files
+    at the same URLs, alternately in one run: 4 KiB files at 64 and 256
+    connections, and a 100 MiB file (issue 14)."""
+    for tool in ("nginx", "wrk"):
+        if shutil.which(tool) is None and not os.path.exists(f"/usr/sbin/{tool}"):
+            raise SystemExit(f"bench: http needs {tool} (apt-get install nginx-light wrk)")
+    source = cluster.names[0]
+    small = [f"http/f{i:04d}.bin" for i in range(1000)]
+    for path in small:
+        write_file(f"{cluster.data(source)}/{path}", os.urandom(4096))
+    write_file(f"{cluster.data(source)}/http/big.bin", os.urandom(100 << 20))
+    wait_until(lambda: cluster.files_current().get(source, 0) >= len(small) + 1, 120,
+               "the files held", MASTER_POLL_S)
+    script = f"{cluster.root}/paths.lua"
+    with open(script, "w") as f:
+        f.write(WRK_PATHS.format(paths=", ".join(f'"{p}"' for p in small)))
+    port = free_port()
+    os.makedirs(f"{cluster.root}/nginx-tmp", exist_ok=True)
+    with open(f"{cluster.root}/nginx.conf", "w") as f:
+        # As root, nginx's workers would drop to www-data, which cannot read
+        # the run's private temp dir.
+        user = "user root;" if os.geteuid() == 0 else ""
+        f.write(NGINX_CONF.format(user=user, root=cluster.root, port=port,
+                                  data=cluster.data(source)))
+    nginx_bin = shutil.which("nginx") or "/usr/sbin/nginx"
+    nginx = subprocess.Popen([nginx_bin, "-c", f"{cluster.root}/nginx.conf", "-e",
+                              f"{cluster.root}/nginx-error.log"], stderr=subprocess.DEVNULL)
+    try:
+        servers = {"dds": f"http://{cluster.http[source]}", "nginx": f"http://127.0.0.1:{port}"}
+        wait_until(lambda: subprocess.run(["curl", "-sf", "-o", "/dev/null",
+                                           f"{servers['nginx']}/data/{small[0]}"]).returncode == 0,
+                   10, "nginx to answer")
+        for name, connections, url, use_script in (
+                ("4 KiB", 64, "/", True), ("4 KiB", 256, "/", True),
+                ("100 MiB", 4, "/data/http/big.bin", False)):
+            figures = {"dds": [], "nginx": []}
+            for _ in range(2):
+                for server in ("dds", "nginx"):
+                    figures[server].append(wrk(servers[server] + url, connections, seconds,
+                                               script if use_script else None))
+            best = {k: max(v, key=lambda f: f[0]) for k, v in figures.items()}
+            d, n = best["dds"], best["nginx"]
+            if name == "100 MiB":
+                print(f"{name} GETs, {connections} connections: dds {d[2] / 1e9:.2f} GB/s, "
+                      f"nginx {n[2] / 1e9:.2f} GB/s: {d[2] / n[2]:.2f}x (goal >= 1); "
+                      f"errors {d[3]} / {n[3]}")
+            else:
+                print(f"{name} GETs, {connections} connections: dds {d[0]:.0f}/s p99 "
+                      f"{d[1]:.1f} ms, nginx {n[0]:.0f}/s p99 {n[1]:.1f} ms: "
+                      f"{d[0] / n[0]:.2f}x the rate (goal >= 0.8), p99 {d[1] / n[1]:.1f}x "
+                      f"(goal <= 2); errors {d[3]} / {n[3]}")
+    finally:
+        nginx.terminate()
+        nginx.wait()
+
+
 def bench_many(cluster, files):
     source, others = cluster.names[0], cluster.names[1:]
     blobs = [os.urandom(4096) for _ in range(files)]
@@ -478,13 +612,15 @@ def main():
     parser.add_argument("dds")
     parser.add_argument("which", nargs="?", default="all",
                         choices=["sync", "restore", "big", "many", "scrub", "huge", "startup",
-                                 "all"])
+                                 "huge-file", "http", "all"])
     parser.add_argument("--files", type=int, default=200, help="files for sync/restore")
     parser.add_argument("--corruptions", type=int, default=16, help="corruptions for scrub")
     parser.add_argument("--many", type=int, default=10000, help="files for many")
     parser.add_argument("--huge", type=int, default=200000, help="files for huge")
     parser.add_argument("--startup", type=int, default=1000000, help="files for startup")
     parser.add_argument("--big-mib", type=int, default=1024, help="size for big")
+    parser.add_argument("--huge-file-gib", type=int, default=10, help="size for huge-file")
+    parser.add_argument("--http-seconds", type=int, default=10, help="each wrk run of http")
     parser.add_argument("--dir", default=None, help="work directory (default: a temp dir)")
     parser.add_argument("--insecure", action="store_true",
                         help="plaintext control connections (default: mutual TLS)")
@@ -499,8 +635,11 @@ def main():
         "scrub": lambda c: bench_scrub(c, args.corruptions),
         "huge": lambda c: bench_huge(c, args.huge),
         "startup": lambda c: bench_startup(c, args.startup),
+        "huge-file": lambda c: bench_huge_file(c, args.huge_file_gib << 30),
+        "http": lambda c: bench_http(c, args.http_seconds),
     }
-    nodes = {"huge": 3, "startup": 0}  # startup adds its node itself
+    # startup adds its node itself
+    nodes = {"huge": 3, "startup": 0, "huge-file": 2, "http": 1}
     for name in (runs if args.which == "all" else [args.which]):
         root = tempfile.mkdtemp(prefix=f"dds-bench-{name}-", dir=args.dir)
         cluster = Cluster(os.path.abspath(args.dds), root, nodes.get(name, 5), args.insecure)
