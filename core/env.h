@@ -54,6 +54,10 @@ class FileStore {
   virtual Result<FileInfo> Stat(const std::string& path) = 0;
   // The file's FileDigest (core/entry.h), each byte read and hashed once.
   virtual Result<FileDigest> Hash(const std::string& path) = 0;
+  // The SHA-256 of bytes [offset, offset + length) of the file (a chunk);
+  // NotFound if it is missing or shorter than offset + length.
+  virtual Result<Digest> HashFileRange(const std::string& path, uint64_t offset,
+                                       uint64_t length) = 0;
   // Up to `length` bytes from `offset`; shorter only at end of file.
   virtual Result<std::string> Read(const std::string& path, uint64_t offset,
                                    uint64_t length) = 0;

@@ -246,7 +246,10 @@ class Node final : public Process, private LogFollower::CatalogCopy {
                       const CatalogEntry& entry);
   void FileMissing(const std::string& path);
   void ScrubSome();
-  void ScrubFile(const std::string& path, const LocalFile& f);
+  // Checks bytes [offset, offset + length) of `path` against `f`'s digest
+  // for them (core/scrubber.h).
+  void ScrubStep(const std::string& path, const LocalFile& f, uint64_t offset,
+                 uint64_t length);
 
   // Reconciliation and pulls (node_sync.cc). `pushed`: the entry has just
   // come from the master as news (EntryUpdate), so its origin, which

@@ -254,29 +254,38 @@ void Node::FileMissing(const std::string& path) {
 }
 
 void Node::ScrubSome() {
-  scrubber_.Tick(index_, [&](const std::string& path, const LocalFile& f) {
-    ScrubFile(path, f);  // May change the index.
+  scrubber_.Tick(index_, [&](const std::string& path, const LocalFile& f, uint64_t offset,
+                             uint64_t length) {
+    ScrubStep(path, f, offset, length);  // May change the index.
   });
 }
 
-void Node::ScrubFile(const std::string& path, const LocalFile& f) {
-  Result<FileDigest> hash = env_->Files().Hash(path);
-  if (!hash.ok()) {
-    if (hash.status().IsNotFound()) Settle(found_, path, {});  // Gone meanwhile.
+void Node::ScrubStep(const std::string& path, const LocalFile& f, uint64_t offset,
+                     uint64_t length) {
+  Result<FileInfo> info = env_->Files().Stat(path);
+  if (!info.ok()) {
+    if (info.status().IsNotFound()) Settle(found_, path, {});  // Gone meanwhile.
     return;
   }
-  if (hash->whole == f.hash) return;
-  Result<FileInfo> info = env_->Files().Stat(path);
-  if (info.ok() && (info->size != f.size || info->mtime != f.mtime)) {
+  if (info->size != f.size || info->mtime != f.mtime) {
     // An edit whose file event we missed (or that has none yet: a writer
     // still at work): examined once settled.
     Settle(found_, path, {true, info->size, info->mtime});
     return;
   }
+  const uint64_t chunk = offset / kChunkBytes;
+  if (!f.chunks.empty() && chunk >= f.chunks.size()) return;  // Not this file's layout.
+  const Digest& expected = f.chunks.empty() ? f.hash : f.chunks[chunk];
+  Result<Digest> hash = env_->Files().HashFileRange(path, offset, length);
+  if (!hash.ok()) {
+    if (hash.status().IsNotFound()) Settle(found_, path, {});  // Gone or cut short.
+    return;
+  }
+  if (*hash == expected) return;
   // Same size and mtime, different bytes: silent corruption. Stop serving the
   // bad copy at once and repair it from a peer.
   ++corrupt_found_;
-  Trace("corruption detected", path, "expected " + f.hash.ShortHex());
+  Trace("corruption detected", path, "expected " + expected.ShortHex());
   Status s = env_->Files().Remove(path);
   if (!s.ok() && !s.IsNotFound()) env_->Note(options_.name + ": " + s.ToString());
   FileMissing(path);

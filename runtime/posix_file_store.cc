@@ -344,6 +344,13 @@ Result<FileDigest> PosixFileStore::Hash(const std::string& path) {
   return HashFile(fd->get());
 }
 
+Result<Digest> PosixFileStore::HashFileRange(const std::string& path, uint64_t offset,
+                                             uint64_t length) {
+  auto fd = OpenForRead(path);
+  if (!fd.ok()) return fd.status();
+  return HashRange(fd->get(), offset, length);
+}
+
 Result<std::string> PosixFileStore::Read(const std::string& path, uint64_t offset,
                                          uint64_t length) {
   auto fd = OpenForRead(path);

@@ -56,6 +56,8 @@ class PosixFileStore final : public FileStore {
               std::vector<FileInfo>* files) override;
   Result<FileInfo> Stat(const std::string& path) override;
   Result<FileDigest> Hash(const std::string& path) override;
+  Result<Digest> HashFileRange(const std::string& path, uint64_t offset,
+                               uint64_t length) override;
   Result<std::string> Read(const std::string& path, uint64_t offset,
                            uint64_t length) override;
   Status Remove(const std::string& path) override;

@@ -73,6 +73,22 @@ Result<FileDigest> SimDisk::Hash(const std::string& path) {
   return it->second.blob->file_digest();
 }
 
+Result<Digest> SimDisk::HashFileRange(const std::string& path, uint64_t offset,
+                                      uint64_t length) {
+  const File* file = Seen(path);
+  if (file == nullptr) return NoFile(path);
+  const std::string& bytes = file->blob->bytes;
+  if (offset > bytes.size() || length > bytes.size() - offset) {
+    return Status::NotFound(path + " is shorter than the range");
+  }
+  auto it = files_.find(path);
+  if (it != files_.end() && it->second.corrupt_unhashed &&
+      offset <= it->second.corrupt_from && it->second.corrupt_to <= offset + length) {
+    it->second.corrupt_unhashed = false;  // the node now knows what those bytes are
+  }
+  return Sha256Of(std::string_view(bytes).substr(offset, length));
+}
+
 Result<std::string> SimDisk::Read(const std::string& path, uint64_t offset,
                                   uint64_t length) {
   const File* file = Seen(path);
@@ -233,9 +249,21 @@ bool SimDisk::CorruptFile(const std::string& path, BlobRef corrupted) {
   if (it == files_.end() || it->second.blob->bytes.size() != corrupted->bytes.size()) {
     return false;
   }
+  // Where the bytes differ, added to what earlier corruptions not yet
+  // hashed changed.
+  const std::string& before = it->second.blob->bytes;
+  const std::string& after = corrupted->bytes;
+  uint64_t from = 0;
+  while (from < before.size() && before[from] == after[from]) ++from;
+  uint64_t to = before.size();
+  while (to > from && before[to - 1] == after[to - 1]) --to;
+  if (it->second.corrupt_unhashed) {
+    from = std::min(from, it->second.corrupt_from);
+    to = std::max(to, it->second.corrupt_to);
+  }
   unsynced_.erase(path);
-  Replace(path, File{std::move(corrupted), it->second.mtime, true},
-          ChangeCause::kScenario);
+  File file{std::move(corrupted), it->second.mtime, true, from, to};
+  Replace(path, std::move(file), ChangeCause::kScenario);
   return true;
 }
 

@@ -69,6 +69,9 @@ class SimDisk final : public FileStore {
     BlobRef blob;
     int64_t mtime = 0;              // ns of virtual time of the last write
     bool corrupt_unhashed = false;  // silently corrupted, not re-hashed since
+    // While corrupt_unhashed: the bytes the corruptions changed, [from, to).
+    uint64_t corrupt_from = 0;
+    uint64_t corrupt_to = 0;
   };
 
   SimDisk(std::string node, const EventLoop* clock, BlobPool* pool,
@@ -79,6 +82,8 @@ class SimDisk final : public FileStore {
               std::vector<FileInfo>* files) override;
   Result<FileInfo> Stat(const std::string& path) override;
   Result<FileDigest> Hash(const std::string& path) override;
+  Result<Digest> HashFileRange(const std::string& path, uint64_t offset,
+                               uint64_t length) override;
   Result<std::string> Read(const std::string& path, uint64_t offset,
                            uint64_t length) override;
   Status Remove(const std::string& path) override;

@@ -256,6 +256,10 @@ BOOST_AUTO_TEST_CASE(large_files_get_chunk_digests) {
   BOOST_TEST(one.chunks.empty());
   BOOST_TEST((one.whole == Sha256Of(one_chunk)));
   BOOST_TEST((store->Hash("big").value() == digest));  // hashed the same again
+  BOOST_TEST((store->HashFileRange("big", kChunkBytes, kChunkBytes).value() ==
+              digest.chunks[1]));
+  BOOST_TEST(store->HashFileRange("big", 2 * kChunkBytes, 6).status().IsNotFound());
+  BOOST_TEST(store->HashFileRange("absent", 0, 0).status().IsNotFound());
 }
 
 // A pull resumes after a crash: BeginStage keeps what was written.

@@ -140,6 +140,17 @@ BOOST_FIXTURE_TEST_CASE(corruption_is_silent_until_hashed, Fixture) {
   BOOST_TEST(!disk.CorruptFile("a", pool.Intern("short")));  // size must match
 }
 
+BOOST_FIXTURE_TEST_CASE(a_range_hash_knows_the_corruption_only_if_it_covers_it, Fixture) {
+  disk.WriteFile("a", pool.Intern("0123456789"));
+  BOOST_TEST(disk.CorruptFile("a", pool.Intern("0123X56789")));
+  BOOST_TEST(*disk.HashFileRange("a", 0, 4) == Sha256Of("0123"));
+  BOOST_TEST(disk.Find("a")->corrupt_unhashed);  // the bad byte not read yet
+  BOOST_TEST(disk.HashFileRange("a", 8, 3).status().IsNotFound());  // past the end
+  BOOST_TEST(*disk.HashFileRange("a", 4, 6) == Sha256Of("X56789"));
+  BOOST_TEST(!disk.Find("a")->corrupt_unhashed);
+  BOOST_TEST(disk.HashFileRange("missing", 0, 0).status().IsNotFound());
+}
+
 BOOST_FIXTURE_TEST_CASE(a_racing_write_lands_inside_the_next_hash, Fixture) {
   disk.WriteFile("a", pool.Intern(""));  // truncated by the writer
   disk.WriteDuringNextHash("a", pool.Intern("full content"));
