@@ -131,14 +131,15 @@ class Cluster:
     def stalls_since(self, sizes):
         """What the logs written since `sizes` (log_sizes) say about stalled
         event loops: nodes the master marked down, masters nodes lost."""
-        down = lost = 0
+        down, lost = [], []
         for name, size in sizes.items():
             with open(f"{self.root}/{name}.log", "rb") as f:
                 f.seek(size)
                 text = f.read()
-            down += len(re.findall(rb"node \S+ is down", text))
-            lost += text.count(b"lost the master")
-        return f"{down} node(s) marked down, master lost {lost} time(s)"
+            down += [m.decode() for m in re.findall(rb"node (\S+) is down", text)]
+            lost += [name] * text.count(b"lost the master")
+        return (f"{len(down)} node(s) marked down {down}, master lost {len(lost)} "
+                f"time(s) {lost}")
 
     def tls(self, name, role):
         """The TLS flags of member `name`, issuing its certificate on first use."""
