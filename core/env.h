@@ -54,6 +54,14 @@ class FileStore {
   virtual Result<FileInfo> Stat(const std::string& path) = 0;
   // The file's FileDigest (core/entry.h), each byte read and hashed once.
   virtual Result<FileDigest> Hash(const std::string& path) = 0;
+  // The same, away from the process's thread: a large file takes seconds to
+  // hash, and the process answers heartbeats meanwhile. `done` is called
+  // later, as a callback into the Process (never from within this call),
+  // with what Hash would have returned; never if the process stops first.
+  // The file may change while it is hashed: the caller looks at its size
+  // and mtime again.
+  using HashDone = std::function<void(Result<FileDigest>)>;
+  virtual void HashInBackground(const std::string& path, HashDone done) = 0;
   // The SHA-256 of bytes [offset, offset + length) of the file (a chunk);
   // NotFound if it is missing or shorter than offset + length.
   virtual Result<Digest> HashFileRange(const std::string& path, uint64_t offset,

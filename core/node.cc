@@ -23,11 +23,12 @@ Node::Node(Env* env, NodeOptions options)
       scan_(options_.scan_interval, options_.scan_files_per_second, kScanTick),
       settling_(options_.settle_time),
       found_(options_.found_settle_time),
+      hashes_(options_.max_hashes_in_flight),
       wanted_({options_.max_concurrent_pulls, options_.max_small_pulls,
                options_.max_small_pull_bytes}) {
   DDS_CHECK(env_ != nullptr);
   DDS_CHECK(options_.max_concurrent_pulls > 0 && options_.max_small_pulls > 0 &&
-            options_.chunks_in_flight > 0);
+            options_.chunks_in_flight > 0 && options_.max_hashes_in_flight > 0);
 }
 
 void Node::Start() {
@@ -173,7 +174,8 @@ std::optional<Holding> Node::Servable(std::string_view path) const {
   if (slot == nullptr || !slot->held() || Ignored(path)) return std::nullopt;
   // Something happened to the file: its bytes may not be the held version's
   // any more. Served again once examined.
-  if (settling_.Contains(path) || found_.Contains(path)) return std::nullopt;
+  if (settling_.Contains(path) || found_.Contains(path) || hashes_.Contains(path))
+    return std::nullopt;
   return Holding{std::string(path), slot->local_version(), slot->local_hash(),
                  slot->local_size(), slot->local_chunks()};
 }

@@ -37,6 +37,7 @@
 #include "core/disk_scan.h"
 #include "core/download.h"
 #include "core/env.h"
+#include "core/hash_queue.h"
 #include "core/holdings.h"
 #include "core/ignore_filter.h"
 #include "core/log_follower.h"
@@ -98,6 +99,9 @@ struct NodeOptions {
   // done: it is examined once its size and mtime have not moved for this
   // long. 0: at once.
   Duration found_settle_time = std::chrono::seconds(1);
+  // New or changed files hashed at once, in the background
+  // (FileStore::HashInBackground); more wait their turn.
+  size_t max_hashes_in_flight = 4;
 };
 
 class Node final : public Process, private LogFollower::CatalogCopy {
@@ -234,12 +238,23 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   SettleQueue::Look LookAt(const std::string& path);
   void Settle(SettleQueue& queue, const std::string& path, const SettleQueue::Look& look);
   void SettleDue();
+  // The gone halves of renames whose new halves were hashed: checked, in
+  // order, once no hash they wait for is under way.
+  void ReleaseGoneHalves();
   void ArmSettleTimer();
   // The index already holds `info`'s file as it is (same size and mtime).
   bool Unchanged(const FileInfo& info) const;
   // `path` is a name dds cannot take: logged once, counted.
   void Refuse(const std::string& path, const Status& why);
+  // A file found new or changed: hashed (now at start-up, else in the
+  // background, hashes_), then recorded and reported as Examined says.
+  bool NeedsHash(const FileInfo& info) const;
+  void ExamineNow(const FileInfo& info);
   void Examine(const FileInfo& info);
+  void PumpHashes();
+  // `info`'s file hashed to `hash`: touched, the catalog's version, or a
+  // change to report (unless it moved while hashed).
+  void Examined(const FileInfo& info, Result<FileDigest> hash);
   uint64_t BaseVersionFor(const std::string& path) const;
   // Records the file at `path` as the catalog's `entry`, whose content it is.
   void AdoptAsCurrent(const std::string& path, uint64_t size, int64_t mtime,
@@ -307,6 +322,14 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   RefusedNames refused_;
   SettleQueue settling_;  // after file events
   SettleQueue found_;     // changes found by the scan or a new directory's walk
+  HashQueue hashes_;      // files being hashed, or waiting to be
+  // Paths found gone that wait for hashes of paths found there with them
+  // (SettleDue): perhaps the two halves of a rename.
+  struct GoneHalf {
+    std::string path;
+    std::vector<std::string> awaited;
+  };
+  std::deque<GoneHalf> gone_halves_;
   uint64_t next_change_id_ = 1;
   std::map<std::string, Address> peers_;        // every node the master told us of
   PendingChanges pending_changes_;              // reported, not yet answered

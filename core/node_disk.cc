@@ -46,7 +46,7 @@ bool Node::ScanSome(size_t budget, bool settle) {
     if (Status valid = ValidatePath(info.path); !valid.ok()) {
       Refuse(info.path, valid);
     } else if (!settle) {
-      Examine(info);
+      ExamineNow(info);
     } else if (!Unchanged(info)) {
       // A writer may be at work on it: examined once settled.
       Settle(found_, info.path, {true, info.size, info.mtime});
@@ -114,6 +114,7 @@ void Node::SettleDue() {
   // report what is there before what is gone, so a move reaches the master
   // in one batch with its new path first.
   std::vector<std::string> gone;
+  std::vector<std::pair<std::string, uint64_t>> there;  // path, size
   for (SettleQueue* queue : {&settling_, &found_}) {
     for (const auto& [path, look] : queue->TakeDue(env_->Now() + kSettleTogether)) {
       const SettleQueue::Look now = LookAt(path);
@@ -121,13 +122,42 @@ void Node::SettleDue() {
         queue->Touch(path, now, env_->Now());  // Still moving.
       } else if (look.present) {
         RecheckFile(path);  // Quiet for the whole settle time.
+        there.emplace_back(path, look.size);
       } else {
         gone.push_back(path);
       }
     }
   }
-  for (const std::string& path : gone) RecheckFile(path);
+  for (const std::string& path : gone) {
+    // The other half of a rename may be among those being hashed (same
+    // size): the gone half waits for it, so that both reach the master
+    // together, the new path first.
+    GoneHalf half{path, {}};
+    const NodeIndex::Slot* slot = index_.Find(path);
+    for (const auto& [other, size] : there) {
+      if (slot != nullptr && slot->has_local() && slot->local_size() == size &&
+          hashes_.Contains(other))
+        half.awaited.push_back(other);
+    }
+    if (half.awaited.empty() && gone_halves_.empty()) {
+      RecheckFile(path);
+    } else {
+      gone_halves_.push_back(std::move(half));
+    }
+  }
   ArmSettleTimer();
+}
+
+void Node::ReleaseGoneHalves() {
+  while (!gone_halves_.empty()) {
+    const std::vector<std::string>& awaited = gone_halves_.front().awaited;
+    if (std::any_of(awaited.begin(), awaited.end(),
+                    [&](const std::string& path) { return hashes_.Contains(path); }))
+      return;
+    const std::string path = std::move(gone_halves_.front().path);
+    gone_halves_.pop_front();
+    RecheckFile(path);
+  }
 }
 
 bool Node::Unchanged(const FileInfo& info) const {
@@ -146,6 +176,10 @@ void Node::Refuse(const std::string& path, const Status& why) {
 }
 
 void Node::RecheckFile(const std::string& path) {
+  if (hashes_.Contains(path)) {
+    hashes_.Add(path);  // Looked at again once the hash in flight is back.
+    return;
+  }
   Result<FileInfo> info = env_->Files().Stat(path);
   if (info.ok()) {
     Examine(*info);
@@ -154,11 +188,51 @@ void Node::RecheckFile(const std::string& path) {
   }
 }
 
+bool Node::NeedsHash(const FileInfo& info) const {
+  // Ignored: never reported (a recorded one, the master tombstones).
+  // Unchanged: trust the index rather than re-hash.
+  return !Ignored(info.path) && !Unchanged(info);
+}
+
+void Node::ExamineNow(const FileInfo& info) {
+  if (NeedsHash(info)) Examined(info, env_->Files().Hash(info.path));
+}
+
 void Node::Examine(const FileInfo& info) {
+  if (!NeedsHash(info)) return;
+  hashes_.Add(info.path);
+  PumpHashes();
+}
+
+void Node::PumpHashes() {
+  while (std::optional<std::string> path = hashes_.Start()) {
+    Result<FileInfo> info = env_->Files().Stat(*path);
+    if (!info.ok() || !NeedsHash(*info)) {
+      hashes_.Finish(*path);
+      if (info.status().IsNotFound()) {
+        FileMissing(*path);  // Gone meanwhile.
+      } else {
+        Reconcile(*path);  // As recorded: held back for nothing.
+      }
+      continue;
+    }
+    env_->Files().HashInBackground(
+        *path, [this, before = *info](Result<FileDigest> hash) {
+          const bool again = hashes_.Finish(before.path);
+          Examined(before, std::move(hash));
+          if (again) {
+            RecheckFile(before.path);
+          } else {
+            Reconcile(before.path);  // Held back while the bytes were unknown.
+          }
+          PumpHashes();
+        });
+  }
+  ReleaseGoneHalves();
+}
+
+void Node::Examined(const FileInfo& info, Result<FileDigest> hash) {
   const std::string& path = info.path;
-  if (Ignored(path)) return;    // Never reported; a recorded one, the master tombstones.
-  if (Unchanged(info)) return;  // Trust the index rather than re-hash.
-  Result<FileDigest> hash = env_->Files().Hash(path);
   if (!hash.ok()) {
     if (hash.status().IsNotFound()) Settle(settling_, path, {});  // Gone meanwhile.
     return;
@@ -262,6 +336,7 @@ void Node::ScrubSome() {
 
 void Node::ScrubStep(const std::string& path, const LocalFile& f, uint64_t offset,
                      uint64_t length) {
+  if (hashes_.Contains(path)) return;  // Changed: its new bytes are being hashed.
   Result<FileInfo> info = env_->Files().Stat(path);
   if (!info.ok()) {
     if (info.status().IsNotFound()) Settle(found_, path, {});  // Gone meanwhile.

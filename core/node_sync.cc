@@ -18,6 +18,9 @@ void Node::Reconcile(const std::string& path, bool pushed) {
     CancelPull(path);  // Never pulled, restored or deleted.
     return;
   }
+  // A change of the file is being hashed: nothing replaces or deletes it
+  // before its bytes are known (then it is reconciled again).
+  if (hashes_.Contains(path)) return;
   if (slot->undecided()) {
     // A local change the master has not decided on is never overwritten. If
     // the catalog has recorded the same content meanwhile (from another
@@ -300,6 +303,13 @@ void Node::FinishPull(std::string path) {
   const std::string stage = running.stage();
   const CatalogEntry target = running.target();
   StopPull(path);
+  if (hashes_.Contains(path)) {
+    // A local change is being hashed: it may be one to keep. The stage
+    // waits (TrackStage) for the next attempt.
+    RetryLater(path);
+    PumpPulls();
+    return;
+  }
   // An empty file has no chunk to verify: Publish checks its digest.
   if (Publish(stage, target, /*chunks_verified=*/target.size > 0)) {
     Trace("installed", path, "v" + std::to_string(target.version));
@@ -407,7 +417,7 @@ void Node::CheckPullTimeouts() {
 bool Node::InHand(const std::string& path) const {
   const NodeIndex::Slot* slot = index_.Find(path);
   return (slot != nullptr && slot->undecided()) || wanted_.Wants(path) ||
-         pulls_.contains(path) || retry_after_.contains(path);
+         pulls_.contains(path) || retry_after_.contains(path) || hashes_.Contains(path);
 }
 
 void Node::CheckStranded() {

@@ -33,9 +33,20 @@ AsioEnv::AsioEnv(boost::asio::io_context& io, Transport& transport, SqliteMetaSt
   // A write outside Call (an HTTP handler calling Master::Remove) is
   // committed by the flush this schedules.
   meta_.set_on_begin([this] { ScheduleFlush(); });
+  if (files_ != nullptr) {
+    workers_ = std::make_unique<DiskWorkers>(io_, kDiskWorkerThreads,
+                                             [this](const std::function<void()>& then) {
+                                               Call([&] {
+                                                 if (process_) then();
+                                               });
+                                             });
+    files_->set_workers(workers_.get());
+  }
 }
 
 AsioEnv::~AsioEnv() {
+  if (files_ != nullptr) files_->set_workers(nullptr);
+  workers_.reset();
   transport_.set_delegate(nullptr);
   meta_.set_on_begin(nullptr);
 }

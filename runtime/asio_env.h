@@ -2,8 +2,10 @@
 //
 // Threading model: single-threaded. The io_context runs on one thread and
 // every call into the hosted Process (messages, timers, peer loss, file
-// events, and anything an HTTP handler asks of the core) is made from that
-// thread through Call(), one at a time, each running to completion.
+// events, background hashes coming back, and anything an HTTP handler asks
+// of the core) is made from that thread through Call(), one at a time, each
+// running to completion. Only a node's background hashes run elsewhere, on
+// its disk workers (runtime/disk_workers.h), on an fd and nothing else.
 //
 // Durability (group commit; docs/runtime.md has the argument): callbacks
 // share a flush. The MetaStore transaction stays open across a batch,
@@ -33,6 +35,7 @@
 
 #include "core/env.h"
 #include "core/random.h"
+#include "runtime/disk_workers.h"
 #include "runtime/posix_file_store.h"
 #include "runtime/publish_journal.h"
 #include "runtime/sqlite_meta_store.h"
@@ -45,6 +48,10 @@ namespace dds {
 // not tuned: in bench/cluster/bench.py the posted flush comes first.
 inline constexpr int kMaxBatchCallbacks = 128;
 inline constexpr std::chrono::milliseconds kMaxBatchDelay{5};
+// Threads hashing a node's new and changed files: two keep the disk busy
+// while one hashes a large file (the core bounds how many it starts,
+// NodeOptions::max_hashes_in_flight).
+inline constexpr unsigned kDiskWorkerThreads = 2;
 
 class AsioEnv final : public Env, public Transport::Delegate {
  public:
@@ -128,6 +135,10 @@ class AsioEnv final : public Env, public Transport::Delegate {
   std::chrono::steady_clock::time_point batch_start_;
   bool flush_posted_ = false;
   bool failed_ = false;
+  // A node's background hashes (FileStore::HashInBackground). Last: it
+  // goes first, joining its threads while everything they deliver to is
+  // still here.
+  std::unique_ptr<DiskWorkers> workers_;
 };
 
 }  // namespace dds

@@ -7,9 +7,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
+#include "core/check.h"
 #include "core/codec.h"
 #include "core/path.h"
 #include "runtime/log.h"
@@ -342,6 +345,18 @@ Result<FileDigest> PosixFileStore::Hash(const std::string& path) {
   auto fd = OpenForRead(path);
   if (!fd.ok()) return fd.status();
   return HashFile(fd->get());
+}
+
+void PosixFileStore::HashInBackground(const std::string& path, HashDone done) {
+  DDS_CHECK(workers_ != nullptr);
+  auto fd = std::make_shared<Result<UniqueFd>>(OpenForRead(path));
+  auto hash = std::make_shared<Result<FileDigest>>(
+      fd->ok() ? Status::IOError(path + ": not hashed") : fd->status());
+  workers_->Run(
+      [fd, hash](const std::atomic<bool>& stop) {
+        if (fd->ok()) *hash = HashFile((*fd)->get(), &stop);
+      },
+      [hash, done = std::move(done)] { done(std::move(*hash)); });
 }
 
 Result<Digest> PosixFileStore::HashFileRange(const std::string& path, uint64_t offset,

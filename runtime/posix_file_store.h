@@ -21,7 +21,8 @@
 // intents were committed and drops the rest. docs/runtime.md has the
 // argument.
 //
-// Not thread-safe: used from the io_context thread only.
+// Not thread-safe: used from the io_context thread only. What it hands to
+// the disk workers (runtime/disk_workers.h) is an open fd and nothing else.
 #pragma once
 
 #include <sys/types.h>
@@ -33,6 +34,7 @@
 #include <vector>
 
 #include "core/env.h"
+#include "runtime/disk_workers.h"
 #include "runtime/unique_fd.h"
 
 namespace dds {
@@ -56,6 +58,8 @@ class PosixFileStore final : public FileStore {
               std::vector<FileInfo>* files) override;
   Result<FileInfo> Stat(const std::string& path) override;
   Result<FileDigest> Hash(const std::string& path) override;
+  // Opens the file here, hashes it on a disk worker (set_workers).
+  void HashInBackground(const std::string& path, HashDone done) override;
   Result<Digest> HashFileRange(const std::string& path, uint64_t offset,
                                uint64_t length) override;
   Result<std::string> Read(const std::string& path, uint64_t offset,
@@ -94,6 +98,10 @@ class PosixFileStore final : public FileStore {
   // the rename), then deletes the other stages set aside (their metadata
   // was never committed, so the core pulls those files again).
   Status Recover(const std::vector<PublishIntent>& committed);
+
+  // Where HashInBackground hashes; the Env sets it (and clears it before
+  // the workers go). REQUIRES: set before HashInBackground is called.
+  void set_workers(DiskWorkers* workers) { workers_ = workers; }
 
   const std::string& root() const { return root_; }
   // An open, regular, visible file, for serving (HTTP): O_NOFOLLOW all the
@@ -148,6 +156,7 @@ class PosixFileStore final : public FileStore {
   };
 
   const std::string root_;
+  DiskWorkers* workers_ = nullptr;
   UniqueFd root_fd_;
   UniqueFd stage_fd_;
   uint64_t next_aside_ = 0;

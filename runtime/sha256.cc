@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -119,14 +120,17 @@ constexpr size_t kMinBufferBytes = 4096;
 // how much there is likely to be: a small file gets a small buffer (most
 // files are small, and a large buffer is a fresh mmap and page faults for
 // each), left uninitialised, since pread fills it.
+// A set `stop` ends it early with an error (the process is stopping).
 template <typename Sink>
 Result<uint64_t> Stream(int fd, uint64_t offset, uint64_t length, uint64_t expected,
-                        Sink&& sink) {
+                        Sink&& sink, const std::atomic<bool>* stop = nullptr) {
   const size_t size = static_cast<size_t>(
       std::clamp<uint64_t>(std::min(length, expected), kMinBufferBytes, kBufferBytes));
   const auto buffer = std::make_unique_for_overwrite<char[]>(size);
   uint64_t done = 0;
   while (done < length) {
+    if (stop != nullptr && stop->load(std::memory_order_relaxed))
+      return Status::IOError("stopped");
     const size_t want = static_cast<size_t>(std::min<uint64_t>(size, length - done));
     const ssize_t n = ::pread(fd, buffer.get(), want, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
@@ -140,14 +144,15 @@ Result<uint64_t> Stream(int fd, uint64_t offset, uint64_t length, uint64_t expec
 
 }  // namespace
 
-Result<FileDigest> HashFile(int fd) {
+Result<FileDigest> HashFile(int fd, const std::atomic<bool>* stop) {
   FileHasher hasher;
   struct stat st {};
   // A file that grows while it is read is still read whole, in more pieces.
   const uint64_t expected =
       ::fstat(fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) + 1 : 0;
-  auto read = Stream(fd, 0, UINT64_MAX, expected,
-                     [&](std::string_view data) { hasher.Update(data); });
+  auto read = Stream(
+      fd, 0, UINT64_MAX, expected, [&](std::string_view data) { hasher.Update(data); },
+      stop);
   if (!read.ok()) return read.status();
   return hasher.Finish();
 }

@@ -4,6 +4,7 @@
 // and the simulator both hash with this, so they agree on every digest.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -58,8 +59,9 @@ class FileHasher {
 // The FileDigest of `bytes`, in one call.
 FileDigest DigestOf(std::string_view bytes);
 
-// The FileDigest of the file at `fd`, read once from its start to its end.
-Result<FileDigest> HashFile(int fd);
+// The FileDigest of the file at `fd`, read once from its start to its end;
+// an error as soon as `*stop` is set.
+Result<FileDigest> HashFile(int fd, const std::atomic<bool>* stop = nullptr);
 // The SHA-256 of bytes [offset, offset + length) of `fd` (a chunk, say);
 // NotFound if the file is shorter than that.
 Result<Digest> HashRange(int fd, uint64_t offset, uint64_t length);

@@ -28,9 +28,17 @@ uint64_t ContentMix(const std::string& path, const Digest& digest) {
   return Fnv1a64(bytes, Fnv1a64(path));
 }
 
-SimDisk::SimDisk(std::string node, const EventLoop* clock, BlobPool* pool,
+Duration DiskSpeed::TimeToRead(uint64_t bytes, Instant now) const {
+  const uint64_t micros = bytes / bytes_per_second_ * 1'000'000 +
+                          bytes % bytes_per_second_ * 1'000'000 / bytes_per_second_;
+  Duration time = latency_ + Duration(static_cast<Duration::rep>(micros));
+  if (now < spike_until_) time += spike_;
+  return time;
+}
+
+SimDisk::SimDisk(std::string node, EventLoop* loop, BlobPool* pool,
                  DiskObserver* observer)
-    : node_(std::move(node)), clock_(clock), pool_(pool), observer_(observer) {}
+    : node_(std::move(node)), loop_(loop), pool_(pool), observer_(observer) {}
 
 Status SimDisk::List(const std::string& after, size_t max, std::vector<FileInfo>* files) {
   files->clear();
@@ -71,6 +79,20 @@ Result<FileDigest> SimDisk::Hash(const std::string& path) {
   }
   it->second.corrupt_unhashed = false;  // the node now knows what the bytes are
   return it->second.blob->file_digest();
+}
+
+void SimDisk::HashInBackground(const std::string& path, HashDone done) {
+  const File* file = Seen(path);
+  const uint64_t bytes = file == nullptr ? 0 : file->blob->bytes.size();
+  loop_->After(speed_.TimeToRead(bytes, loop_->Now()),
+               [this, path, since = online_since_, done = std::move(done)] {
+                 if (online_ && since == online_since_) done(Hash(path));
+               });
+}
+
+void SimDisk::set_online(bool online) {
+  if (online_ && !online) ++online_since_;
+  online_ = online;
 }
 
 Result<Digest> SimDisk::HashFileRange(const std::string& path, uint64_t offset,
@@ -227,7 +249,7 @@ void SimDisk::WriteFile(const std::string& path, BlobRef blob) {
     auto old = files_.find(path);
     if (old != files_.end()) it->second.before = old->second;
   }
-  it->second.written = clock_->Now();
+  it->second.written = loop_->Now();
   Replace(path, File{std::move(blob), NowNanos(), false}, ChangeCause::kScenario);
 }
 
@@ -288,7 +310,7 @@ std::vector<std::pair<std::string, const Blob*>> SimDisk::LoseUnsynced(
   unsynced_.clear();
   for (auto& [path, write] : unsynced) {
     auto it = files_.find(path);
-    if (clock_->Now() - write.written >= window || (random.Next() & 1) ||
+    if (loop_->Now() - write.written >= window || (random.Next() & 1) ||
         it == files_.end() || keep(path, *it->second.blob)) {
       continue;
     }
@@ -376,7 +398,7 @@ FileInfo SimDisk::InfoOf(const std::string& path, const File& file) const {
 }
 
 int64_t SimDisk::NowNanos() const {
-  return static_cast<int64_t>(clock_->Now().time_since_epoch().count()) * 1000;
+  return static_cast<int64_t>(loop_->Now().time_since_epoch().count()) * 1000;
 }
 
 }  // namespace dds::sim

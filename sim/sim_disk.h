@@ -59,6 +59,29 @@ class DiskObserver {
   virtual void OnFileChanged(const FileChange& change) = 0;
 };
 
+// How long the disk takes to read a file in the background: a latency per
+// operation, then the bytes at a rate; a spike (a disk busy with others'
+// work, a failing sector retried) adds to operations begun before it ends.
+class DiskSpeed {
+ public:
+  DiskSpeed() = default;
+  DiskSpeed(Duration latency, uint64_t bytes_per_second)
+      : latency_(latency), bytes_per_second_(bytes_per_second) {}
+
+  Duration TimeToRead(uint64_t bytes, Instant now) const;
+  // Operations begun before `until` take `extra` more.
+  void Spike(Duration extra, Instant until) {
+    spike_ = extra;
+    spike_until_ = until;
+  }
+
+ private:
+  Duration latency_ = std::chrono::microseconds(100);
+  uint64_t bytes_per_second_ = 1ull << 30;
+  Duration spike_{};
+  Instant spike_until_{};
+};
+
 // The digest contribution of one visible file: FNV-1a over path and content
 // digest. A disk's digest is the XOR of its files' contributions.
 uint64_t ContentMix(const std::string& path, const Digest& digest);
@@ -74,14 +97,16 @@ class SimDisk final : public FileStore {
     uint64_t corrupt_to = 0;
   };
 
-  SimDisk(std::string node, const EventLoop* clock, BlobPool* pool,
-          DiskObserver* observer);
+  SimDisk(std::string node, EventLoop* loop, BlobPool* pool, DiskObserver* observer);
 
   // FileStore.
   Status List(const std::string& after, size_t max,
               std::vector<FileInfo>* files) override;
   Result<FileInfo> Stat(const std::string& path) override;
   Result<FileDigest> Hash(const std::string& path) override;
+  // Comes back after the time the disk takes to read the file
+  // (DiskSpeed), unless the node goes down first.
+  void HashInBackground(const std::string& path, HashDone done) override;
   Result<Digest> HashFileRange(const std::string& path, uint64_t offset,
                                uint64_t length) override;
   Result<std::string> Read(const std::string& path, uint64_t offset,
@@ -146,6 +171,7 @@ class SimDisk final : public FileStore {
   void set_lie(Lie lie) { lie_ = lie; }
   // 0: unlimited.
   void set_capacity(uint64_t bytes) { capacity_ = bytes; }
+  DiskSpeed& speed() { return speed_; }
   // Bytes held by visible files and stages.
   // Writes refused for lack of space so far.
   uint64_t space_refusals() const { return space_refusals_; }
@@ -154,7 +180,8 @@ class SimDisk final : public FileStore {
   const std::string& node() const { return node_; }
   // Whether the node owning this disk is up (its copies can be served).
   bool online() const { return online_; }
-  void set_online(bool online) { online_ = online; }
+  // Going offline drops the background hashes under way.
+  void set_online(bool online);
   const File* Find(const std::string& path) const;
   const std::map<std::string, File>& files() const { return files_; }
   size_t stage_count() const { return stages_.size(); }
@@ -189,7 +216,7 @@ class SimDisk final : public FileStore {
   int64_t NowNanos() const;
 
   const std::string node_;
-  const EventLoop* const clock_;
+  EventLoop* const loop_;
   BlobPool* const pool_;
   DiskObserver* const observer_;
   std::map<std::string, File> files_;
@@ -203,9 +230,11 @@ class SimDisk final : public FileStore {
   // kHideDeletions: what the node still sees of files deleted from it.
   std::map<std::string, File> ghosts_;
   uint64_t capacity_ = 0;
+  DiskSpeed speed_;
   uint64_t space_refusals_ = 0;
   uint64_t content_digest_ = 0;
   bool online_ = false;
+  uint64_t online_since_ = 0;  // bumped by each going offline; tags background hashes
 };
 
 }  // namespace dds::sim

@@ -86,6 +86,9 @@ class ListedDisk final : public FileStore {
   Result<FileDigest> Hash(const std::string& path) override {
     return Status::NotFound(path);
   }
+  void HashInBackground(const std::string& path, HashDone done) override {
+    done(Status::NotFound(path));  // never asked: nothing is hashed
+  }
   Result<Digest> HashFileRange(const std::string& path, uint64_t, uint64_t) override {
     return Status::NotFound(path);
   }
