@@ -252,6 +252,7 @@ void Master::CheckFailures() {
       node.check_in_flight = false;
       Notable("node " + name + " is down (no heartbeat for " +
               std::to_string(ToMillis(now - node.last_seen)) + " ms)");
+      if (observer_ != nullptr) observer_->OnMarkedDown(name);
     }
   }
 }

@@ -61,12 +61,13 @@ struct NodeStatus {
   uint64_t refused_names = 0;     // files in its data dir whose names dds refuses
 };
 
-// Told about every entry the master records (used by the simulator's
-// checkers and the runtime's metrics). Must not call back into the master.
+// Told about every entry the master records, and every node it marks down
+// (used by the simulator's checkers). Must not call back into the master.
 class CatalogObserver {
  public:
   virtual ~CatalogObserver() = default;
   virtual void OnRecorded(const CatalogEntry& entry) = 0;
+  virtual void OnMarkedDown(const std::string& node) = 0;
 };
 
 class Master final : public Process {

@@ -63,25 +63,31 @@ void Master::SettleDecisions(NodeRecord& node, uint64_t settled_below) {
 
 ChangeAck Master::DecideRemoval(NodeRecord& node, const Change& change) {
   const Catalog::Slot* current = catalog_.Find(change.path);
-  if (current == nullptr || current->tombstone) {
-    // Nothing live to delete (never recorded, or deleted already).
-    const uint64_t version = current == nullptr ? 0 : current->version;
-    return ChangeAck{change.id, change.path, change.hash, true, version, "", 0};
+  if (current != nullptr && current->tombstone) {
+    return ChangeAck{change.id, change.path, change.hash, true, current->version, "", 0};
+  }
+  uint64_t replaced = 0;  // the version the tombstone follows
+  if (current == nullptr) {
+    // Deleted before any report of it was recorded. Its content was the
+    // path's first version all the same: a report of it still on its way
+    // (another node's copy) is then a copy of what the source deleted, not
+    // a new file, and the delete does not come back.
+    replaced = 1;
+    history_.Remember(change.path, replaced, change.hash);
+  } else {
+    replaced = std::max(current->version, change.base_version);
   }
   // The delete is of the current version if it follows the node's own
   // change, if the node holds that version (its report of the same content
   // as another node's was answered with it, say), or if what it deletes is
   // that version's content (recorded from another node before the node's
   // own report of it arrived). Otherwise a newer edit wins over the delete.
-  if (change.base_version < current->version &&
+  if (current != nullptr && change.base_version < current->version &&
       !SupersedesOwnChange(node, change, *current) &&
       !current->holders.Contains(node.slot) && change.hash != current->hash) {
     return ChangeAck{change.id, change.path, change.hash, false, 0, "", 0};
   }
-  CatalogEntry tombstone{change.path, std::max(current->version, change.base_version) + 1,
-                         Digest{},    0,
-                         true,        node.name,
-                         0,           {}};
+  CatalogEntry tombstone{change.path, replaced + 1, Digest{}, 0, true, node.name, 0, {}};
   tombstone.base_version = change.base_version;
   Record(tombstone);
   return ChangeAck{change.id, change.path, change.hash, true, tombstone.version, "", 0};

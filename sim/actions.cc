@@ -62,6 +62,7 @@ Host& ActionRunner::NewNode(const std::string& name) {
   host.node_options.source = std::find(scenario_.sources.begin(), scenario_.sources.end(),
                                        name) != scenario_.sources.end();
   host.disk->set_capacity(scenario_.disk_capacity);
+  host.disk->set_speed(DiskSpeed(scenario_.disk_latency, scenario_.disk_rate));
   return host;
 }
 
@@ -134,6 +135,8 @@ void ActionRunner::Execute(const Action& a) {
       return SlowWrite(a);
     case ActionKind::kTempWrite:
       return TempWrite(a);
+    case ActionKind::kDiskStall:
+      return DiskStall(a);
   }
 }
 
@@ -521,6 +524,15 @@ void ActionRunner::DiskFull(const Action& a) {
   ScheduleUndo(a, ActionKind::kDiskFree, host->name);
 }
 
+void ActionRunner::DiskStall(const Action& a) {
+  Host* host = PickNode(a, true);
+  if (!host) return Skip(a, "no such node");
+  Record(a, host->name, "");
+  const Duration lasts = a.undo_after.value_or(std::chrono::seconds(1));
+  host->disk->Stall(world_->loop().Now() + lasts);
+  Log(a, host->name + " for " + std::to_string(ToMillis(lasts)) + " ms", host->name);
+}
+
 void ActionRunner::Read(const Action& a) {
   Host* host = PickNode(a, true);
   std::string path = PickCatalogPath(a);
@@ -537,7 +549,8 @@ Host* ActionRunner::PickNode(const Action& a, bool want_up) {
                      a.kind == ActionKind::kWrite || a.kind == ActionKind::kModify ||
                      a.kind == ActionKind::kMove || a.kind == ActionKind::kSlowWrite ||
                      a.kind == ActionKind::kTempWrite ||
-                     a.kind == ActionKind::kDiskFull || a.kind == ActionKind::kDiskFree;
+                     a.kind == ActionKind::kDiskFull || a.kind == ActionKind::kDiskFree ||
+                     a.kind == ActionKind::kDiskStall;
     return host && (disk_only || host->up() == want_up) ? host : nullptr;
   }
   std::vector<Host*> eligible;

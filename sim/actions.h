@@ -81,6 +81,7 @@ class ActionRunner {
   void Read(const Action& a);
   void Spike(const Action& a);
   void DiskFull(const Action& a);
+  void DiskStall(const Action& a);
   void LoseWrites(const Action& a, Host& host);
 
   void PlaceWorkload();

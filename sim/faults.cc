@@ -21,6 +21,7 @@ constexpr FaultKind kKinds[] = {
     {ActionKind::kDelete, &Faults::disk_delete, nullptr},
     {ActionKind::kCorrupt, &Faults::corrupt, nullptr},
     {ActionKind::kDiskFull, &Faults::disk_full, &Faults::disk_full_max},
+    {ActionKind::kDiskStall, &Faults::disk_stall, &Faults::disk_stall_max},
 };
 
 // A duration in [bound / 10, bound], in microseconds: a fault much shorter

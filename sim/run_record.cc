@@ -42,6 +42,7 @@ MarkClass MarkClassOf(ActionKind kind) {
     case ActionKind::kCorrupt:
     case ActionKind::kDiskFull:
     case ActionKind::kDiskFree:
+    case ActionKind::kDiskStall:
       return MarkClass::kDisk;
     case ActionKind::kPartition:
     case ActionKind::kHeal:

@@ -36,6 +36,7 @@ class Run {
     trace_.set_timeline(options.timeline);
     trace_.set_digest(options.digest);
     world_.set_record(options.record);
+    if (scenario.expect.no_node_marked_down) checkers_.ExpectNoNodeMarkedDown();
   }
 
   RunResult Go();

@@ -50,19 +50,22 @@ const char* ActionName(ActionKind kind) {
       return "slow_write";
     case ActionKind::kTempWrite:
       return "temp_write";
+    case ActionKind::kDiskStall:
+      return "disk_stall";
   }
   return "?";
 }
 
 namespace {
 
-constexpr std::array<std::pair<TestFault, const char*>, 6> kTestFaultNames = {{
+constexpr std::array<std::pair<TestFault, const char*>, 7> kTestFaultNames = {{
     {TestFault::kNone, "none"},
     {TestFault::kCorruptPublish, "corrupt-publish"},
     {TestFault::kHideDeletions, "hide-deletions"},
     {TestFault::kKeepRemoved, "keep-removed"},
     {TestFault::kRenameBeforeCommit, "rename-before-commit"},
     {TestFault::kLeakState, "leak-state"},
+    {TestFault::kHashInline, "hash-inline"},
 }};
 
 }  // namespace

@@ -39,6 +39,7 @@ enum class ActionKind {
   kMove,           // a file on a node's disk is renamed (`to`)
   kSlowWrite,      // a writer that takes a while: the file grows in steps
   kTempWrite,      // rsync's way: a temp name (.NAME.XXXXXX), then a rename
+  kDiskStall,      // a node's disk completes nothing for a while
 };
 
 // Name used in scenarios ("crash") and traces.
@@ -55,7 +56,8 @@ struct Action {
   std::optional<uint64_t> size;
   std::optional<std::string> content;            // literal bytes for write/modify
   std::vector<std::vector<std::string>> groups;  // partition
-  // crash/master_crash: restart after this long; partition: heal after.
+  // crash/master_crash: restart after this long; partition: heal after;
+  // disk_stall: how long the stall lasts.
   std::optional<Duration> undo_after;
   std::vector<std::string> candidates;  // random target restricted to these
   double loss = 0;                      // loss_spike: share of messages lost
@@ -95,6 +97,9 @@ struct Expect {
   // Contents (written with `content = ...`) that must be live in the
   // catalog at the end, at whatever path.
   std::vector<std::string> catalog_contains;
+  // The master must never mark a node down (a scenario with no fault that
+  // could: a node busy with its disk must still answer).
+  bool no_node_marked_down = false;
 };
 
 // Faults injected at random during the safety phase (docs/scenarios.md).
@@ -121,6 +126,8 @@ struct Faults {
   double corrupt = 0;
   double disk_full = 0;
   Duration disk_full_max = std::chrono::seconds(15);
+  double disk_stall = 0;
+  Duration disk_stall_max = std::chrono::seconds(5);
   uint64_t max_down = 1;    // nodes down at once, at most
   bool keep_a_copy = true;  // never destroy the last copy of a live entry
 };
@@ -136,6 +143,7 @@ enum class TestFault {
   kKeepRemoved,         // the disk keeps files the node removes
   kRenameBeforeCommit,  // the flush's old order (WorldOptions)
   kLeakState,           // the node's random stream outlives a run (nondeterminism)
+  kHashInline,          // background hashes block the node's loop (the old runtime)
 };
 
 struct TestFaults {
@@ -150,6 +158,10 @@ struct Scenario {
   uint64_t nodes = 3;
   uint64_t file_size = 4096;   // default size of written files
   uint64_t disk_capacity = 0;  // bytes per node disk; 0: unlimited
+  // How long node disks take (sim_disk.h, DiskSpeed): bytes a second read
+  // or written, and a latency per operation.
+  uint64_t disk_rate = 1ull << 30;
+  Duration disk_latency{};
   // Nodes started as authoritative sources (NodeOptions::source): a file
   // deleted or renamed on their disks is deleted or moved everywhere.
   std::vector<std::string> sources;

@@ -40,7 +40,7 @@ struct ActionSpec {
 };
 
 constexpr unsigned kTarget = kNodeKey | kNodesKey;
-constexpr std::array<ActionSpec, 22> kSpecs = {{
+constexpr std::array<ActionSpec, 23> kSpecs = {{
     {"join", ActionKind::kAddNode, kNodeKey},
     {"add_node", ActionKind::kAddNode, kNodeKey},
     {"crash", ActionKind::kCrash,
@@ -66,6 +66,7 @@ constexpr std::array<ActionSpec, 22> kSpecs = {{
     {"move", ActionKind::kMove, kTarget | kPathKey | kToKey},
     {"slow_write", ActionKind::kSlowWrite, kTarget | kPathKey | kSizeKey | kTakesKey},
     {"temp_write", ActionKind::kTempWrite, kTarget | kPathKey | kSizeKey},
+    {"disk_stall", ActionKind::kDiskStall, kTarget | kRestoreAfterKey},
 }};
 
 const ActionSpec& SpecOf(Fields& f) {
@@ -181,6 +182,9 @@ void ParseCluster(const toml::table& table, Scenario* s) {
   s->seed = f.Count("seed", 0, UINT64_MAX >> 1).value_or(s->seed);
   s->file_size = f.Bytes("file_size").value_or(s->file_size);
   s->disk_capacity = f.Bytes("disk_capacity").value_or(s->disk_capacity);
+  s->disk_rate = f.Bytes("disk_rate").value_or(s->disk_rate);
+  if (s->disk_rate == 0) f.Fail("disk_rate", "must be more than zero");
+  s->disk_latency = f.Time("disk_latency").value_or(s->disk_latency);
   s->sources = f.Texts("sources").value_or(s->sources);
   for (const std::string& name : s->sources) {
     if (!ValidNodeName(name)) f.Fail("sources", "\"" + name + "\" is not a node name");
@@ -251,6 +255,7 @@ void ParseExpect(const toml::table& table, Expect* e) {
   if (e->check_every <= Duration(0)) f.Fail("check_every", "must be more than zero");
   e->read_every = f.Time("read_every").value_or(e->read_every);
   e->catalog_contains = f.Texts("catalog_contains").value_or(std::vector<std::string>{});
+  e->no_node_marked_down = f.Flag("no_node_marked_down").value_or(false);
   f.RejectUnknown("");
 }
 
@@ -285,6 +290,8 @@ void ParseFaults(const toml::table& table, Faults* x) {
   rate("corrupt", &x->corrupt);
   rate("disk_full", &x->disk_full);
   time("disk_full_max", &x->disk_full_max);
+  rate("disk_stall", &x->disk_stall);
+  time("disk_stall_max", &x->disk_stall_max);
   x->max_down = f.Count("max_down", 0, 1000).value_or(x->max_down);
   x->keep_a_copy = f.Flag("keep_a_copy").value_or(x->keep_a_copy);
   f.RejectUnknown("");

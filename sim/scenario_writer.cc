@@ -23,6 +23,8 @@ toml::table ClusterTable(const Scenario& s) {
                 {"seed", Int(s.seed)},
                 {"file_size", Int(s.file_size)},
                 {"disk_capacity", Int(s.disk_capacity)},
+                {"disk_rate", Int(s.disk_rate)},
+                {"disk_latency", Micros(s.disk_latency)},
                 {"unsynced_window", Micros(s.unsynced_window)}};
   if (!s.sources.empty()) {
     toml::array sources;
@@ -77,7 +79,8 @@ toml::table ExpectTable(const Expect& e) {
   return toml::table{{"converged_within", Micros(e.converged_within)},
                      {"check_every", Micros(e.check_every)},
                      {"read_every", Micros(e.read_every)},
-                     {"catalog_contains", contents}};
+                     {"catalog_contains", contents},
+                     {"no_node_marked_down", e.no_node_marked_down}};
 }
 
 // The bounds only: rates would make it generate faults again.

@@ -28,12 +28,11 @@ uint64_t ContentMix(const std::string& path, const Digest& digest) {
   return Fnv1a64(bytes, Fnv1a64(path));
 }
 
-Duration DiskSpeed::TimeToRead(uint64_t bytes, Instant now) const {
+Duration DiskSpeed::Time(uint64_t bytes, Instant at) const {
   const uint64_t micros = bytes / bytes_per_second_ * 1'000'000 +
                           bytes % bytes_per_second_ * 1'000'000 / bytes_per_second_;
-  Duration time = latency_ + Duration(static_cast<Duration::rep>(micros));
-  if (now < spike_until_) time += spike_;
-  return time;
+  const Instant end = at + latency_ + Duration(static_cast<Duration::rep>(micros));
+  return std::max(end, stall_until_) - at;
 }
 
 SimDisk::SimDisk(std::string node, EventLoop* loop, BlobPool* pool,
@@ -70,6 +69,12 @@ Result<FileInfo> SimDisk::Stat(const std::string& path) {
 }
 
 Result<FileDigest> SimDisk::Hash(const std::string& path) {
+  const File* file = Seen(path);
+  Charge(file == nullptr ? 0 : file->blob->bytes.size());
+  return DigestNow(path);
+}
+
+Result<FileDigest> SimDisk::DigestNow(const std::string& path) {
   LandRacingWrite(path);
   auto it = files_.find(path);
   if (it == files_.end()) {
@@ -84,14 +89,33 @@ Result<FileDigest> SimDisk::Hash(const std::string& path) {
 void SimDisk::HashInBackground(const std::string& path, HashDone done) {
   const File* file = Seen(path);
   const uint64_t bytes = file == nullptr ? 0 : file->blob->bytes.size();
-  loop_->After(speed_.TimeToRead(bytes, loop_->Now()),
+  Duration takes = speed_.Time(bytes, loop_->Now() + busy_);
+  if (lie_ == Lie::kHashInline) {
+    busy_ += takes;  // The old way: the loop waits for it.
+    takes = Duration{};
+  }
+  loop_->After(busy_ + takes,
                [this, path, since = online_since_, done = std::move(done)] {
-                 if (online_ && since == online_since_) done(Hash(path));
+                 if (!online_ || since != online_since_)
+                   return;  // The node went down meanwhile.
+                 auto finish = [this, path, done] { done(DigestNow(path)); };
+                 if (deliver_) {
+                   deliver_(std::move(finish));
+                 } else {
+                   finish();
+                 }
                });
 }
 
+void SimDisk::Charge(uint64_t bytes) {
+  busy_ += speed_.Time(bytes, loop_->Now() + busy_);
+}
+
 void SimDisk::set_online(bool online) {
-  if (online_ && !online) ++online_since_;
+  if (online_ && !online) {
+    ++online_since_;
+    busy_ = Duration{};
+  }
   online_ = online;
 }
 
@@ -103,6 +127,7 @@ Result<Digest> SimDisk::HashFileRange(const std::string& path, uint64_t offset,
   if (offset > bytes.size() || length > bytes.size() - offset) {
     return Status::NotFound(path + " is shorter than the range");
   }
+  Charge(length);
   auto it = files_.find(path);
   if (it != files_.end() && it->second.corrupt_unhashed &&
       offset <= it->second.corrupt_from && it->second.corrupt_to <= offset + length) {
@@ -125,7 +150,9 @@ Result<std::string> SimDisk::Read(const std::string& path, uint64_t offset,
   if (file == nullptr) return NoFile(path);
   const std::string& bytes = file->blob->bytes;
   if (offset > bytes.size()) return Status::InvalidArgument("read past end of " + path);
-  return bytes.substr(offset, length);
+  std::string read = bytes.substr(offset, length);
+  Charge(read.size());
+  return read;
 }
 
 Status SimDisk::Remove(const std::string& path) {
@@ -163,6 +190,7 @@ Result<Digest> SimDisk::WriteStage(const std::string& stage, uint64_t offset,
     s.bytes = s.whole->bytes;
     s.whole.reset();
   }
+  Charge(data.size());
   if (s.bytes.size() < offset + data.size()) s.bytes.resize(offset + data.size());
   s.bytes.replace(offset, data.size(), data);
   Digest written = Sha256Of(data);
@@ -179,6 +207,7 @@ Status SimDisk::CopyToStage(const std::string& path, const std::string& stage) {
   const File* file = Seen(path);
   if (file == nullptr) return NoFile(path);
   if (Status room = Room(file->blob->bytes.size(), stage); !room.ok()) return room;
+  Charge(file->blob->bytes.size());
   stages_[stage] = Stage{{}, file->blob};
   return Status::Ok();
 }
@@ -199,6 +228,7 @@ Result<Digest> SimDisk::HashStageRange(const std::string& stage, uint64_t offset
   if (offset > bytes.size() || length > bytes.size() - offset) {
     return Status::NotFound("stage " + stage + " is shorter than the range");
   }
+  Charge(length);
   return Sha256Of(bytes.substr(offset, length));
 }
 
@@ -206,6 +236,7 @@ Result<Digest> SimDisk::HashStage(const std::string& stage) {
   auto it = stages_.find(stage);
   if (it == stages_.end()) return NoStage(stage);
   Stage& s = it->second;
+  Charge(s.whole ? s.whole->bytes.size() : s.bytes.size());
   if (s.whole) return s.whole->digest;
   if (!s.hashed) s.hashed = DigestOf(s.bytes).whole;
   return *s.hashed;
@@ -221,6 +252,7 @@ Result<FileInfo> SimDisk::Publish(const std::string& stage, const std::string& p
   auto it = stages_.find(stage);
   if (it == stages_.end()) return NoStage(stage);
   if (Status room = Room(0, path); !room.ok()) return room;
+  Charge(0);
   Stage s = std::move(it->second);
   stages_.erase(it);
   BlobRef blob = s.whole    ? std::move(s.whole)

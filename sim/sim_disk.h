@@ -19,6 +19,7 @@
 // visible (path, content) pairs so convergence can be checked in O(1).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -59,27 +60,24 @@ class DiskObserver {
   virtual void OnFileChanged(const FileChange& change) = 0;
 };
 
-// How long the disk takes to read a file in the background: a latency per
-// operation, then the bytes at a rate; a spike (a disk busy with others'
-// work, a failing sector retried) adds to operations begun before it ends.
+// How long the disk takes over an operation: a latency, then the bytes at a
+// rate; during a stall (a hung device, a journal commit waiting behind
+// gigabytes of others' dirty data) nothing completes before the stall ends.
 class DiskSpeed {
  public:
   DiskSpeed() = default;
   DiskSpeed(Duration latency, uint64_t bytes_per_second)
       : latency_(latency), bytes_per_second_(bytes_per_second) {}
 
-  Duration TimeToRead(uint64_t bytes, Instant now) const;
-  // Operations begun before `until` take `extra` more.
-  void Spike(Duration extra, Instant until) {
-    spike_ = extra;
-    spike_until_ = until;
-  }
+  // An operation on `bytes` begun at `at`. REQUIRES: a rate above zero.
+  Duration Time(uint64_t bytes, Instant at) const;
+  // Operations in progress or begun before `until` end no earlier.
+  void Stall(Instant until) { stall_until_ = std::max(stall_until_, until); }
 
  private:
-  Duration latency_ = std::chrono::microseconds(100);
+  Duration latency_{};
   uint64_t bytes_per_second_ = 1ull << 30;
-  Duration spike_{};
-  Instant spike_until_{};
+  Instant stall_until_{};
 };
 
 // The digest contribution of one visible file: FNV-1a over path and content
@@ -105,7 +103,7 @@ class SimDisk final : public FileStore {
   Result<FileInfo> Stat(const std::string& path) override;
   Result<FileDigest> Hash(const std::string& path) override;
   // Comes back after the time the disk takes to read the file
-  // (DiskSpeed), unless the node goes down first.
+  // (DiskSpeed), through the delivery hook, unless the node goes down first.
   void HashInBackground(const std::string& path, HashDone done) override;
   Result<Digest> HashFileRange(const std::string& path, uint64_t offset,
                                uint64_t length) override;
@@ -167,11 +165,21 @@ class SimDisk final : public FileStore {
     kCorruptPublishes,  // flips a byte of every file published
     kHideDeletions,     // a file the scenario deletes still looks there to the node
     kKeepRemoved,       // Remove succeeds and keeps the file
+    kHashInline,        // a background hash blocks the node as a synchronous one
   };
   void set_lie(Lie lie) { lie_ = lie; }
   // 0: unlimited.
   void set_capacity(uint64_t bytes) { capacity_ = bytes; }
-  DiskSpeed& speed() { return speed_; }
+  void set_speed(DiskSpeed speed) { speed_ = speed; }
+  void Stall(Instant until) { speed_.Stall(until); }
+  // The time the operations made since the last call took (DiskSpeed):
+  // the node's loop was blocked in them, as the runtime's is in its
+  // synchronous file operations (the World holds its next events back).
+  Duration TakeBusy() { return std::exchange(busy_, Duration{}); }
+  // How a background hash's result reaches the node: as a callback into
+  // it, which the World may hold back while the node is busy.
+  using Deliver = std::function<void(std::function<void()>)>;
+  void set_deliver(Deliver deliver) { deliver_ = std::move(deliver); }
   // Bytes held by visible files and stages.
   // Writes refused for lack of space so far.
   uint64_t space_refusals() const { return space_refusals_; }
@@ -203,6 +211,11 @@ class SimDisk final : public FileStore {
     Instant written{};
   };
 
+  // An operation on `bytes` takes its time (DiskSpeed) after those before
+  // it in the same callback.
+  void Charge(uint64_t bytes);
+  // The file digest of what the node sees at `path`, at no cost.
+  Result<FileDigest> DigestNow(const std::string& path);
   // NoSpace if `more` bytes would not fit.
   // Counts refusals: fault coverage of disk_full (sim/coverage.h).
   Status Room(uint64_t more, std::string_view what);
@@ -231,6 +244,8 @@ class SimDisk final : public FileStore {
   std::map<std::string, File> ghosts_;
   uint64_t capacity_ = 0;
   DiskSpeed speed_;
+  Duration busy_{};
+  Deliver deliver_;
   uint64_t space_refusals_ = 0;
   uint64_t content_digest_ = 0;
   bool online_ = false;

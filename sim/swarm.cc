@@ -134,6 +134,15 @@ Scenario SwarmScenario(uint64_t seed) {
   s.expect.read_every = milliseconds(d.Between(100, 1000));
   // Drawn last, so that every draw above stays what it was for a seed.
   s.faults.publish_window = d.OneOf(std::array<double, 3>{0, 0.5, 1});
+  s.faults.disk_stall = d.Rate();
+  s.faults.disk_stall_max = d.Seconds(1, 8);
+  // The scrub reads on the node's loop: a disk much slower than the scrub
+  // rate would keep the loop busy for ever, as a real one would.
+  s.disk_rate = std::max<uint64_t>(
+      8 * s.node.scrub_bytes_per_second,
+      d.OneOf(std::array<uint64_t, 3>{16ull << 20, 256ull << 20, 1ull << 30}));
+  s.disk_latency =
+      std::chrono::microseconds(d.OneOf(std::array<uint64_t, 3>{0, 100, 5000}));
   if (d.Coin()) {
     // A LAN: messages faster than a node's flush (kFlushDelay), so the news
     // of a version and its install can share a batch, as on real machines.

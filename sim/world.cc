@@ -34,6 +34,9 @@ Host& World::AddMaster() {
 Host& World::AddNode(const std::string& name, TestFault fault) {
   Host& host = NewHost(name);
   host.disk = std::make_unique<SimDisk>(name, loop_, &blobs_, observer_);
+  host.disk->set_deliver([this, target = &host](std::function<void()> call) {
+    CallInto(*target, std::move(call));
+  });
   host.node_options = options_.node;
   host.node_options.name = name;
   host.node_options.http_url = "http://" + name + ":8080";
@@ -48,6 +51,9 @@ Host& World::AddNode(const std::string& name, TestFault fault) {
       break;
     case TestFault::kKeepRemoved:
       host.disk->set_lie(SimDisk::Lie::kKeepRemoved);
+      break;
+    case TestFault::kHashInline:
+      host.disk->set_lie(SimDisk::Lie::kHashInline);
       break;
     case TestFault::kLeakState: {
       // State that outlives a run, as a global or the wall clock would: the
@@ -97,6 +103,7 @@ void World::Start(Host& host) {
   if (host.disk) host.disk->set_online(true);
   observer_->OnHostChanged(host);
   host.process->Start();
+  Charge(host);
 }
 
 void World::Crash(Host& host) {
@@ -109,6 +116,9 @@ void World::Crash(Host& host) {
     host.disk->LosePublishes();
   }
   network_.BreakAll(host.index);
+  host.backlog.clear();
+  host.busy_until = loop_->Now();
+  ++host.drains;
   host.process.reset();
   host.env.reset();
   host.node = nullptr;
@@ -163,22 +173,26 @@ Host* World::Find(std::string_view name) {
   return it == by_name_.end() ? nullptr : hosts_[static_cast<size_t>(it->second)].get();
 }
 
+void World::FileEvent(Host& host, const std::string& path) {
+  if (host.node) CallInto(host, [&host, path] { host.node->OnFileEvent(path); });
+}
+
 void World::WriteFile(Host& host, const std::string& path, BlobRef content) {
   host.disk->WriteFile(path, std::move(content));
-  if (host.node) host.node->OnFileEvent(path);
+  FileEvent(host, path);
 }
 
 void World::WriteInPlace(Host& host, const std::string& path, BlobRef content) {
   host.disk->WriteFile(path, blobs_.Intern(std::string()));
   host.disk->WriteDuringNextHash(path, std::move(content));
-  if (host.node) host.node->OnFileEvent(path);
+  FileEvent(host, path);
   host.disk->LandRacingWrite(path);
-  if (host.node) host.node->OnFileEvent(path);
+  FileEvent(host, path);
 }
 
 bool World::DeleteFile(Host& host, const std::string& path) {
   if (!host.disk->DeleteFile(path)) return false;
-  if (host.node) host.node->OnFileEvent(path);
+  FileEvent(host, path);
   return true;
 }
 
@@ -188,10 +202,8 @@ bool World::MoveFile(Host& host, const std::string& from, const std::string& to)
   BlobRef blob = file->blob;
   host.disk->WriteFile(to, std::move(blob));
   host.disk->DeleteFile(from);
-  if (host.node) {
-    host.node->OnFileEvent(from);
-    host.node->OnFileEvent(to);
-  }
+  FileEvent(host, from);
+  FileEvent(host, to);
   return true;
 }
 
@@ -220,7 +232,7 @@ void World::FireTimer(Host& host, uint64_t starts, TimerId id, uint64_t generati
   if (trace_->wanted()) {
     trace_->Event(loop_->Now(), "timer " + host.name + " " + std::to_string(id));
   }
-  host.process->OnTimer(id);
+  CallInto(host, [&host, id] { host.process->OnTimer(id); });
 }
 
 bool World::IsUp(int host) const { return hosts_[static_cast<size_t>(host)]->up(); }
@@ -230,11 +242,53 @@ const std::string& World::NameOf(int host) const {
 }
 
 void World::Deliver(int to, int from, const Message& message) {
-  hosts_[static_cast<size_t>(to)]->process->OnMessage(NameOf(from), message);
+  Host& host = *hosts_[static_cast<size_t>(to)];
+  if (Busy(host)) {  // Copied only then: most messages find the loop free.
+    Defer(host, [this, &host, from, message] {
+      host.process->OnMessage(NameOf(from), message);
+    });
+    return;
+  }
+  host.process->OnMessage(NameOf(from), message);
+  Charge(host);
 }
 
 void World::PeerLost(int host, int peer) {
-  hosts_[static_cast<size_t>(host)]->process->OnPeerLost(NameOf(peer));
+  Host& target = *hosts_[static_cast<size_t>(host)];
+  CallInto(target, [this, &target, peer] { target.process->OnPeerLost(NameOf(peer)); });
+}
+
+void World::Defer(Host& host, std::function<void()> call) {
+  host.backlog.push_back(std::move(call));
+  if (host.backlog.size() > 1) return;  // A drain is scheduled already.
+  Host* target = &host;
+  const uint64_t starts = host.starts;
+  const uint64_t drain = ++host.drains;
+  loop_->At(std::max(loop_->Now(), host.busy_until),
+            [this, target, starts, drain] { Drain(*target, starts, drain); });
+}
+
+void World::Drain(Host& host, uint64_t starts, uint64_t drain) {
+  if (host.starts != starts || host.drains != drain) return;
+  while (!host.backlog.empty()) {
+    if (loop_->Now() < host.busy_until) {
+      Host* target = &host;
+      const uint64_t next = ++host.drains;
+      loop_->At(host.busy_until,
+                [this, target, starts, next] { Drain(*target, starts, next); });
+      return;
+    }
+    std::function<void()> call = std::move(host.backlog.front());
+    host.backlog.pop_front();
+    call();
+    Charge(host);
+  }
+}
+
+void World::Charge(Host& host) {
+  if (host.disk == nullptr) return;
+  const Duration busy = host.disk->TakeBusy();
+  if (busy > Duration::zero()) host.busy_until = loop_->Now() + busy;
 }
 
 uint64_t World::StreamSeed(std::string_view name) const {

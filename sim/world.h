@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -57,6 +58,12 @@ struct Host {
   // before the commit that records them, so a crash between them leaves
   // files the node has no record of.
   TestFault fault = TestFault::kNone;
+  // Until when its loop is blocked in disk operations (SimDisk::TakeBusy);
+  // the callbacks due meanwhile wait in `backlog`, in order, as events
+  // queue up behind a blocked runtime loop.
+  Instant busy_until{};
+  std::deque<std::function<void()>> backlog;
+  uint64_t drains = 0;  // tags the scheduled drain of the backlog
 
   bool up() const { return process != nullptr; }
 };
@@ -119,6 +126,8 @@ class World final : private Endpoints {
   Host& master() { return *hosts_.front(); }
   const std::vector<std::unique_ptr<Host>>& hosts() const { return hosts_; }
 
+  // The node hears of a change at `path`, as from inotify.
+  void FileEvent(Host& host, const std::string& path);
   // Scenario writes a file on a node's disk (created or replaced) and the
   // node hears of it at once, as from inotify.
   void WriteFile(Host& host, const std::string& path, BlobRef content);
@@ -135,6 +144,19 @@ class World final : private Endpoints {
   // `where` picks the byte (modulo the size). False for a missing or empty file.
   bool CorruptFile(Host& host, const std::string& path, uint64_t where);
 
+  // Runs `call` into the host's process now or, while its loop is busy
+  // (Host::busy_until), after everything due before it; then charges the
+  // time its disk operations took. Dropped if the process goes down first.
+  template <typename F>
+  void CallInto(Host& host, F&& call) {
+    if (Busy(host)) {
+      Defer(host, std::function<void()>(std::forward<F>(call)));
+    } else {
+      call();
+      Charge(host);
+    }
+  }
+
   // For SimEnv.
   void SendFrom(Host& from, const Address& to, const Message& message);
   void FireTimer(Host& host, uint64_t starts, TimerId id, uint64_t generation);
@@ -148,6 +170,12 @@ class World final : private Endpoints {
   void PeerLost(int host, int peer) override;
 
   Host& NewHost(std::string_view name);
+  bool Busy(const Host& host) const {
+    return !host.backlog.empty() || loop_->Now() < host.busy_until;
+  }
+  void Defer(Host& host, std::function<void()> call);
+  void Drain(Host& host, uint64_t starts, uint64_t drain);
+  void Charge(Host& host);
   // The flush of a node's batch, kFlushDelay after it opened.
   void Flush(Host& host, uint64_t starts);
   uint64_t StreamSeed(std::string_view name) const;

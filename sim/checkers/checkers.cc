@@ -35,6 +35,14 @@ void Checkers::OnRecorded(const CatalogEntry& entry) {
   ledger_.Record(entry, loop_->Now());
 }
 
+void Checkers::OnMarkedDown(const std::string& node) {
+  if (no_node_marked_down_) {
+    verdict_.Fail("Liveness", "the master marked " + node +
+                                  " down, and nothing in the scenario may (a node busy "
+                                  "with its disk must still answer)");
+  }
+}
+
 void Checkers::OnHostChanged(const Host& host) {
   if (!host.disk) return;
   if (host.up()) safety_.OnNodeStarted(host.name, loop_->Now());

@@ -23,7 +23,10 @@ class Checkers final : public WorldObserver {
   // WorldObserver.
   void OnFileChanged(const FileChange& change) override;
   void OnRecorded(const CatalogEntry& entry) override;
+  void OnMarkedDown(const std::string& node) override;
   void OnHostChanged(const Host& host) override;
+  // Fail the run if the master marks any node down (Expect).
+  void ExpectNoNodeMarkedDown() { no_node_marked_down_ = true; }
 
   // The scenario wrote `digest` to `path` somewhere.
   void OnScenarioWrite(const std::string& path, const Digest& digest);
@@ -44,6 +47,7 @@ class Checkers final : public WorldObserver {
   Safety safety_;
   Durability durability_;
   Liveness liveness_;
+  bool no_node_marked_down_ = false;
 };
 
 }  // namespace dds::sim

@@ -48,10 +48,11 @@ std::string Safety::Read(const Host& host, const std::string& path) {
   if (!file)
     return "servable v" + std::to_string(holding->version) + " but missing on disk";
   // As the HTTP server does (runtime/http/node_handler.cc): a file whose
-  // size is not the held version's is not served (503), whatever changed it
-  // (a writer still at work raises no event until it closes the file).
-  if (file->blob->bytes.size() != holding->size)
-    return "changed size on disk: not served";
+  // size or mtime is not the held version's is not served (503), whatever
+  // changed it (a writer still at work raises no event until it closes the
+  // file; a busy node has not handled the event yet).
+  if (!host.node->AsRecorded(path, file->blob->bytes.size(), file->mtime))
+    return "changed on disk: not served";
   const Digest& digest = file->blob->digest;
   if (file->corrupt_unhashed) return "corrupted on disk, not yet detected (excused)";
   if (!ledger_->WasRecorded(path, digest)) {

@@ -499,10 +499,27 @@ BOOST_FIXTURE_TEST_CASE(a_sources_delete_is_a_tombstone_unless_an_edit_came_firs
   BOOST_TEST(!lost.accepted);
   BOOST_TEST(lost.conflict_path.empty());
   BOOST_TEST(master->catalog().Find("p.txt")->live());
-  // A delete of what is not there is settled as it is.
-  Deliver("n2", Changes{"n2", {Removal(next_id++, "never.txt", 0)}});
-  BOOST_TEST(env.acks["n2"].back().accepted);
-  BOOST_TEST(master->catalog().Find("never.txt") == nullptr);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_sources_delete_before_any_report_is_not_undone_by_a_copy,
+                        Fixture) {
+  // n1 deleted never.txt before any report of it was recorded; n2's copy of
+  // the same content, reported after, is a copy of what was deleted (its
+  // version 1), not a new file: the tombstone stays.
+  Deliver("n1", Changes{"n1", {Removal(next_id++, "never.txt", 0, Content('A'))}});
+  BOOST_TEST(env.acks["n1"].back().accepted);
+  BOOST_TEST(master->catalog().Find("never.txt")->tombstone);
+  BOOST_TEST(master->catalog().Find("never.txt")->version == 2u);
+  Deliver(
+      "n2",
+      Changes{"n2", {dds::Change{next_id++, "never.txt", 0, Content('A'), 10, 0, {}}}});
+  BOOST_TEST(env.acks["n2"].back().version == 1u);
+  BOOST_TEST(master->catalog().Find("never.txt")->tombstone);
+  // Other content at the path is a file of its own.
+  Deliver(
+      "n2",
+      Changes{"n2", {dds::Change{next_id++, "never.txt", 2, Content('B'), 10, 0, {}}}});
+  BOOST_TEST(master->catalog().Find("never.txt")->live());
 }
 
 BOOST_FIXTURE_TEST_CASE(a_sources_delete_of_the_recorded_content_applies, Fixture) {

@@ -89,6 +89,31 @@ BOOST_AUTO_TEST_CASE(a_disk_keeping_removed_files_is_a_liveness_failure) {
   BOOST_TEST((failed == "Liveness" || failed == "Durability"), "failed: " << failed);
 }
 
+// n2 writes a file that takes 4 s to hash on its 8 MiB/s disk, and the
+// master gives up on a node after 2 s of silence: hashed in the background,
+// n2 keeps answering; hashed on its loop, it is marked down.
+BOOST_AUTO_TEST_CASE(a_node_blocked_by_hashing_is_marked_down_and_that_fails_the_run) {
+  Scenario s = Parse(R"(
+[cluster]
+nodes = 2
+disk_rate = "8MiB"
+[master]
+node_timeout = "2s"
+failure_check = "250ms"
+[expect]
+converged_within = "30s"
+no_node_marked_down = true
+[[action]]
+at = "2s"
+do = "write"
+node = "n2"
+path = "big.bin"
+size = "32MiB"
+)");
+  BOOST_TEST(Failure(s, TestFault::kNone) == "");
+  BOOST_TEST(Failure(s, TestFault::kHashInline) == "Liveness");
+}
+
 // Found by swarm seed 1790: n1's edit of a conflict copy is lost in a crash,
 // which reverts the copy to content f00001.bin had before a newer version
 // replaced it. The copy is removed while n1 is down, so n1's restart reports
