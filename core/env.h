@@ -92,6 +92,14 @@ class FileStore {
                                         uint64_t length) = 0;
   // The whole-file digest (FileDigest::whole) of all of the stage.
   virtual Result<Digest> HashStage(const std::string& stage) = 0;
+  // Stage work that reads a whole file, done as HashInBackground does
+  // (`done` later, as a callback into the process; never if it stops):
+  // the FileDigest of all of the stage (its chunk digests tell a resumed
+  // pull which chunks it has);
+  virtual void HashStageInBackground(const std::string& stage, HashDone done) = 0;
+  // and CopyToStage with the FileDigest of the bytes copied, in one pass.
+  virtual void CopyToStageInBackground(const std::string& path, const std::string& stage,
+                                       HashDone done) = 0;
   // Every stage present, sorted (so leftovers of abandoned pulls are found).
   virtual Status ListStages(std::vector<std::string>* stages) = 0;
   // Makes the stage visible as `path` (fsync, then rename). The stage is gone

@@ -276,15 +276,25 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   // reported it a moment ago, holds it (see StartPull).
   void Reconcile(const std::string& path, bool pushed = false);
   void ApplyTombstone(const std::string& path);
+  // Starts a copy (or, for a move, a rename) of a file the node holds with
+  // `entry`'s content; false if it holds none.
   bool TryLocalCopy(const CatalogEntry& entry);
+  // The copy's bytes are in `stage` with `digest`: published if they are
+  // `entry`'s (`how`: "copied" or "moved"), else pulled from a peer.
+  void LocalCopyDone(const CatalogEntry& entry, const std::string& stage,
+                     std::string_view how, const std::string& source,
+                     const Result<FileDigest>& digest);
   static std::string StageName(const CatalogEntry& entry);
   void DiscardStrayStages();
   void PumpPulls();
   void StartPull(const CatalogEntry& entry, bool pushed);
+  // The pull's stage is checked (if it had one): fetch the rest.
+  void GoOnPulling(Download& pull, bool pushed);
   // The peer to fetch from without asking the master, if any.
   std::optional<Peer> OriginToAsk(const CatalogEntry& entry, bool pushed) const;
   void AskForHolders(Download& pull);
-  void ResumeFromStage(Download& pull);
+  // Marks the chunks the pull's stage already holds (`stage`: its digest).
+  void ResumeFromStage(Download& pull, const FileDigest& stage);
   std::vector<Peer> PeersInRandomOrder();
   void HandleHolders(const HolderList& m);
   void SendRequests(Download& pull);
@@ -345,6 +355,16 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   // path -> its partial download on disk. Outlives a paused pull (the next
   // attempt resumes from it); discarded once the path no longer needs it.
   std::map<std::string, std::string> stages_;
+  // Background disk work under way, by path, each tagged so that a result
+  // for work since dropped is ignored: local copies (with the version they
+  // are of), and the stage checks of pulls that resume.
+  struct LocalCopy {
+    uint64_t token = 0;
+    uint64_t version = 0;
+  };
+  std::map<std::string, LocalCopy> local_copies_;
+  std::map<std::string, uint64_t> resumes_;
+  uint64_t next_disk_job_ = 1;
   bool registered_ = false;
   bool disk_full_ = false;
   bool watch_incomplete_ = false;

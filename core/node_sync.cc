@@ -56,6 +56,10 @@ void Node::Reconcile(const std::string& path, bool pushed) {
     CancelPull(path);
     return;
   }
+  if (auto copy = local_copies_.find(path); copy != local_copies_.end()) {
+    if (copy->second.version == slot->version()) return;  // Under way.
+    CancelPull(path);
+  }
   auto pull = pulls_.find(path);
   if (pull != pulls_.end()) {
     if (pull->second.target().version == slot->version()) return;
@@ -91,13 +95,47 @@ bool Node::TryLocalCopy(const CatalogEntry& entry) {
   if (moved) {
     ForgetLocal(source);
     SendDropped(source);
-  } else if (!env_->Files().CopyToStage(source, stage).ok()) {
-    return false;
   }
   TrackStage(entry.path, stage);
-  if (!Publish(stage, entry, /*chunks_verified=*/false)) return false;
-  Trace(moved ? "moved" : "copied", entry.path, "from " + source);
+  // The bytes are checked (and, for a copy, copied) in the background: a
+  // large file takes seconds. Its digest is checked whole: a file that has
+  // grown since it was held starts with the right bytes and goes on.
+  const uint64_t token = next_disk_job_++;
+  local_copies_[entry.path] = {token, entry.version};
+  auto done = [this, entry, stage, source, moved, token](Result<FileDigest> digest) {
+    auto it = local_copies_.find(entry.path);
+    if (it == local_copies_.end() || it->second.token != token) return;  // Dropped.
+    local_copies_.erase(it);
+    LocalCopyDone(entry, stage, moved ? "moved" : "copied", source, digest);
+  };
+  if (moved) {
+    env_->Files().HashStageInBackground(stage, std::move(done));
+  } else {
+    env_->Files().CopyToStageInBackground(source, stage, std::move(done));
+  }
   return true;
+}
+
+void Node::LocalCopyDone(const CatalogEntry& entry, const std::string& stage,
+                         std::string_view how, const std::string& source,
+                         const Result<FileDigest>& digest) {
+  if (!digest.ok() || digest->whole != entry.hash) {
+    ForgetStage(entry.path, stage);
+    env_->Files().DiscardStage(stage);
+    Trace("rejected copy", entry.path, "digest mismatch");
+    wanted_.Want(entry.path, entry.size, /*pushed=*/false);  // From a peer, then.
+    PumpPulls();
+    return;
+  }
+  if (hashes_.Contains(entry.path)) {
+    RetryLater(entry.path);  // A local change is being hashed: it may be one to keep.
+    return;
+  }
+  if (Publish(stage, entry, /*chunks_verified=*/true)) {
+    Trace(how, entry.path, "from " + source);
+  } else {
+    RetryLater(entry.path);
+  }
 }
 
 std::string Node::StageName(const CatalogEntry& entry) {
@@ -164,7 +202,27 @@ void Node::StartPull(const CatalogEntry& entry, bool pushed) {
   DDS_CHECK(added);  // PullQueue hands out a path only while it has no pull
   Download& pull = running->second;
   wanted_.Started(entry.size);
-  if (*begun > 0) ResumeFromStage(pull);
+  if (*begun == 0) {
+    GoOnPulling(pull, pushed);
+    return;
+  }
+  // What an earlier attempt wrote is checked in the background (seconds, for
+  // gigabytes); the pull goes on from there.
+  const uint64_t token = next_disk_job_++;
+  resumes_[entry.path] = token;
+  env_->Files().HashStageInBackground(
+      pull.stage(), [this, path = entry.path, token, pushed](Result<FileDigest> digest) {
+        auto it = resumes_.find(path);
+        if (it == resumes_.end() || it->second != token) return;  // Stopped meanwhile.
+        resumes_.erase(it);
+        Download& resumed = pulls_.at(path);
+        if (digest.ok()) ResumeFromStage(resumed, *digest);
+        GoOnPulling(resumed, pushed);
+      });
+}
+
+void Node::GoOnPulling(Download& pull, bool pushed) {
+  const CatalogEntry& entry = pull.target();
   if (pull.complete()) {
     FinishPull(entry.path);
   } else if (std::optional<Peer> origin = OriginToAsk(entry, pushed)) {
@@ -198,12 +256,13 @@ void Node::AskForHolders(Download& pull) {
               VersionRef{pull.target().path, pull.target().version});
 }
 
-void Node::ResumeFromStage(Download& pull) {
-  for (uint64_t i = 0; i < pull.chunk_count(); ++i) {
-    Result<Digest> hash = env_->Files().HashStageRange(pull.stage(), pull.ChunkOffset(i),
-                                                       pull.ChunkLength(i));
-    if (!hash.ok()) break;  // The stage ends here.
-    if (*hash == pull.target().ChunkDigest(i)) pull.Resumed(i);
+void Node::ResumeFromStage(Download& pull, const FileDigest& stage) {
+  // The stage's chunks, as far as it goes (a chunk it holds only part of
+  // has another digest).
+  const size_t held = stage.chunks.empty() ? 1 : stage.chunks.size();
+  for (uint64_t i = 0; i < pull.chunk_count() && i < held; ++i) {
+    const Digest& hash = stage.chunks.empty() ? stage.whole : stage.chunks[i];
+    if (hash == pull.target().ChunkDigest(i)) pull.Resumed(i);
   }
   if (pull.done() > 0 && !pull.complete()) {
     Trace("resuming", pull.target().path,
@@ -349,6 +408,7 @@ bool Node::Publish(const std::string& stage, const CatalogEntry& entry,
 }
 
 void Node::StopPull(std::string path) {
+  resumes_.erase(path);
   auto pull = pulls_.find(path);
   if (pull == pulls_.end()) return;
   for (const auto& [id, request] : pull->second.requests()) requests_.erase(id);
@@ -357,6 +417,7 @@ void Node::StopPull(std::string path) {
 }
 
 void Node::CancelPull(std::string path) {
+  local_copies_.erase(path);
   wanted_.Unwant(path);
   retry_after_.erase(path);
   DiscardStageOf(path);
@@ -417,7 +478,8 @@ void Node::CheckPullTimeouts() {
 bool Node::InHand(const std::string& path) const {
   const NodeIndex::Slot* slot = index_.Find(path);
   return (slot != nullptr && slot->undecided()) || wanted_.Wants(path) ||
-         pulls_.contains(path) || retry_after_.contains(path) || hashes_.Contains(path);
+         pulls_.contains(path) || retry_after_.contains(path) || hashes_.Contains(path) ||
+         local_copies_.contains(path);
 }
 
 void Node::CheckStranded() {

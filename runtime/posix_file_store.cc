@@ -126,6 +126,25 @@ void PaceWriteback(int fd, uint64_t offset, uint64_t length) {
       SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
 }
 
+// Copies all of `src` (the file at `path`) to the start of `dst` (the
+// stage), pacing writeback; feeds the bytes to `hasher` too, if given.
+// Gives up as soon as `*stop` is set.
+Status CopyAll(int src, int dst, const std::string& path, const std::string& stage,
+               FileHasher* hasher, const std::atomic<bool>* stop) {
+  for (uint64_t offset = 0;;) {
+    if (stop != nullptr && stop->load(std::memory_order_relaxed))
+      return Status::IOError("stopped");
+    auto data = ReadAt(src, offset, kCopyBufferBytes, path);
+    if (!data.ok()) return data.status();
+    if (data->empty()) return Status::Ok();
+    if (Status s = WriteAll(dst, *data, offset, "copy to stage " + stage); !s.ok())
+      return s;
+    if (hasher != nullptr) hasher->Update(*data);
+    PaceWriteback(dst, offset, data->size());
+    offset += data->size();
+  }
+}
+
 Status FsyncFd(int fd, const std::string& what) {
   if (::fsync(fd) != 0) return StatusFromErrno("fsync " + what, errno);
   return Status::Ok();
@@ -347,16 +366,23 @@ Result<FileDigest> PosixFileStore::Hash(const std::string& path) {
   return HashFile(fd->get());
 }
 
-void PosixFileStore::HashInBackground(const std::string& path, HashDone done) {
+void PosixFileStore::InBackground(
+    std::function<Result<FileDigest>(const std::atomic<bool>& stop)> job, HashDone done) {
   DDS_CHECK(workers_ != nullptr);
+  auto result = std::make_shared<Result<FileDigest>>(Status::IOError("not done"));
+  workers_->Run([result, job = std::move(job)](
+                    const std::atomic<bool>& stop) { *result = job(stop); },
+                [result, done = std::move(done)] { done(std::move(*result)); });
+}
+
+void PosixFileStore::HashInBackground(const std::string& path, HashDone done) {
   auto fd = std::make_shared<Result<UniqueFd>>(OpenForRead(path));
-  auto hash = std::make_shared<Result<FileDigest>>(
-      fd->ok() ? Status::IOError(path + ": not hashed") : fd->status());
-  workers_->Run(
-      [fd, hash](const std::atomic<bool>& stop) {
-        if (fd->ok()) *hash = HashFile((*fd)->get(), &stop);
+  InBackground(
+      [fd](const std::atomic<bool>& stop) -> Result<FileDigest> {
+        if (!fd->ok()) return fd->status();
+        return HashFile((*fd)->get(), &stop);
       },
-      [hash, done = std::move(done)] { done(std::move(*hash)); });
+      std::move(done));
 }
 
 Result<Digest> PosixFileStore::HashFileRange(const std::string& path, uint64_t offset,
@@ -416,17 +442,25 @@ Status PosixFileStore::CopyToStage(const std::string& path, const std::string& s
   if (!src.ok()) return src.status();
   auto dst = OpenStage(stage, O_WRONLY | O_CREAT | O_TRUNC);
   if (!dst.ok()) return dst.status();
-  for (uint64_t offset = 0;;) {
-    auto data = ReadAt(src->get(), offset, kCopyBufferBytes, path);
-    if (!data.ok()) return data.status();
-    if (data->empty()) return Status::Ok();
-    if (Status s = WriteAll(dst->get(), *data, offset, "copy to stage " + stage);
-        !s.ok()) {
-      return s;
-    }
-    PaceWriteback(dst->get(), offset, data->size());
-    offset += data->size();
-  }
+  return CopyAll(src->get(), dst->get(), path, stage, nullptr, nullptr);
+}
+
+void PosixFileStore::CopyToStageInBackground(const std::string& path,
+                                             const std::string& stage, HashDone done) {
+  auto src = std::make_shared<Result<UniqueFd>>(OpenForRead(path));
+  auto dst = std::make_shared<Result<UniqueFd>>(
+      src->ok() ? OpenStage(stage, O_WRONLY | O_CREAT | O_TRUNC)
+                : Result<UniqueFd>(src->status()));
+  InBackground(
+      [src, dst, path, stage](const std::atomic<bool>& stop) -> Result<FileDigest> {
+        if (!dst->ok()) return dst->status();
+        FileHasher hasher;
+        if (Status s = CopyAll((*src)->get(), (*dst)->get(), path, stage, &hasher, &stop);
+            !s.ok())
+          return s;
+        return hasher.Finish();
+      },
+      std::move(done));
 }
 
 Status PosixFileStore::MoveToStage(const std::string& path, const std::string& stage) {
@@ -460,6 +494,16 @@ Result<Digest> PosixFileStore::HashStage(const std::string& stage) {
   Result<FileDigest> digest = HashFile(fd->get());
   if (!digest.ok()) return digest.status();
   return digest->whole;
+}
+
+void PosixFileStore::HashStageInBackground(const std::string& stage, HashDone done) {
+  auto fd = std::make_shared<Result<UniqueFd>>(OpenStage(stage, O_RDONLY));
+  InBackground(
+      [fd](const std::atomic<bool>& stop) -> Result<FileDigest> {
+        if (!fd->ok()) return fd->status();
+        return HashFile((*fd)->get(), &stop);
+      },
+      std::move(done));
 }
 
 Status PosixFileStore::ListStages(std::vector<std::string>* stages) {

@@ -74,6 +74,9 @@ class PosixFileStore final : public FileStore {
   Result<Digest> HashStageRange(const std::string& stage, uint64_t offset,
                                 uint64_t length) override;
   Result<Digest> HashStage(const std::string& stage) override;
+  void HashStageInBackground(const std::string& stage, HashDone done) override;
+  void CopyToStageInBackground(const std::string& path, const std::string& stage,
+                               HashDone done) override;
   Status ListStages(std::vector<std::string>* stages) override;
   Result<FileInfo> Publish(const std::string& stage, const std::string& path) override;
   void DiscardStage(const std::string& stage) override;
@@ -118,6 +121,10 @@ class PosixFileStore final : public FileStore {
   // component in `*leaf`. With `create`, makes missing directories.
   Result<UniqueFd> OpenParent(const std::string& path, bool create, std::string* leaf);
   Result<UniqueFd> OpenStage(const std::string& stage, int flags);
+  // Runs `job` on a disk worker (the fds it needs opened here first), and
+  // `done` with its result as a callback into the process.
+  void InBackground(std::function<Result<FileDigest>(const std::atomic<bool>& stop)> job,
+                    HashDone done);
   // The walk behind List: a stack of directories being read, each sorted
   // so that the files come out in the order of their full paths (a
   // directory sorts as its name followed by '/'). It continues where the

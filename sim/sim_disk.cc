@@ -88,23 +88,71 @@ Result<FileDigest> SimDisk::DigestNow(const std::string& path) {
 
 void SimDisk::HashInBackground(const std::string& path, HashDone done) {
   const File* file = Seen(path);
-  const uint64_t bytes = file == nullptr ? 0 : file->blob->bytes.size();
+  InBackground(
+      file == nullptr ? 0 : file->blob->bytes.size(),
+      [this, path] { return DigestNow(path); }, std::move(done));
+}
+
+void SimDisk::HashStageInBackground(const std::string& stage, HashDone done) {
+  auto it = stages_.find(stage);
+  const uint64_t bytes = it == stages_.end() ? 0
+                         : it->second.whole  ? it->second.whole->bytes.size()
+                                             : it->second.bytes.size();
+  InBackground(
+      bytes,
+      [this, stage]() -> Result<FileDigest> {
+        auto now = stages_.find(stage);
+        if (now == stages_.end()) return NoStage(stage);
+        const Stage& s = now->second;
+        return s.whole ? s.whole->file_digest() : DigestOf(s.bytes);
+      },
+      std::move(done));
+}
+
+void SimDisk::CopyToStageInBackground(const std::string& path, const std::string& stage,
+                                      HashDone done) {
+  const File* file = Seen(path);
+  if (file == nullptr) {
+    InBackground(
+        0, [path]() -> Result<FileDigest> { return NoFile(path); }, std::move(done));
+    return;
+  }
+  // Emptied now, as the runtime opens it (O_TRUNC), and filled at the end:
+  // unless discarded meanwhile (the runtime then writes to an unlinked file).
+  Stage& emptied = stages_[stage];
+  emptied = Stage{};
+  emptied.id = ++next_stage_id_;
+  InBackground(
+      file->blob->bytes.size(),
+      [this, path, stage, id = emptied.id]() -> Result<FileDigest> {
+        const File* now = Seen(path);
+        if (now == nullptr) return NoFile(path);
+        auto it = stages_.find(stage);
+        if (it == stages_.end() || it->second.id != id) return NoStage(stage);
+        if (Status room = Room(now->blob->bytes.size(), stage); !room.ok()) return room;
+        it->second.whole = now->blob;
+        return now->blob->file_digest();
+      },
+      std::move(done));
+}
+
+void SimDisk::InBackground(uint64_t bytes, std::function<Result<FileDigest>()> job,
+                           HashDone done) {
   Duration takes = speed_.Time(bytes, loop_->Now() + busy_);
   if (lie_ == Lie::kHashInline) {
     busy_ += takes;  // The old way: the loop waits for it.
     takes = Duration{};
   }
-  loop_->After(busy_ + takes,
-               [this, path, since = online_since_, done = std::move(done)] {
-                 if (!online_ || since != online_since_)
-                   return;  // The node went down meanwhile.
-                 auto finish = [this, path, done] { done(DigestNow(path)); };
-                 if (deliver_) {
-                   deliver_(std::move(finish));
-                 } else {
-                   finish();
-                 }
-               });
+  loop_->After(busy_ + takes, [this, since = online_since_, job = std::move(job),
+                               done = std::move(done)] {
+    if (!online_ || since != online_since_) return;  // The node went down meanwhile.
+    auto finish = [job, done] { done(job()); };
+    if (deliver_) {
+      deliver_(std::move(finish));
+    } else {
+      finish();
+    }
+  });
 }
 
 void SimDisk::Charge(uint64_t bytes) {

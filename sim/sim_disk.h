@@ -118,6 +118,9 @@ class SimDisk final : public FileStore {
   Result<Digest> HashStageRange(const std::string& stage, uint64_t offset,
                                 uint64_t length) override;
   Result<Digest> HashStage(const std::string& stage) override;
+  void HashStageInBackground(const std::string& stage, HashDone done) override;
+  void CopyToStageInBackground(const std::string& path, const std::string& stage,
+                               HashDone done) override;
   Status ListStages(std::vector<std::string>* stages) override;
   Result<FileInfo> Publish(const std::string& stage, const std::string& path) override;
   void DiscardStage(const std::string& stage) override;
@@ -165,7 +168,7 @@ class SimDisk final : public FileStore {
     kCorruptPublishes,  // flips a byte of every file published
     kHideDeletions,     // a file the scenario deletes still looks there to the node
     kKeepRemoved,       // Remove succeeds and keeps the file
-    kHashInline,        // a background hash blocks the node as a synchronous one
+    kHashInline,        // background work blocks the node as synchronous work does
   };
   void set_lie(Lie lie) { lie_ = lie; }
   // 0: unlimited.
@@ -204,6 +207,9 @@ class SimDisk final : public FileStore {
     // (it does before publishing); cleared by any change. Spares Publish a
     // rehash.
     std::optional<Digest> hashed;
+    // Tells a copy made in the background that its stage is still the one
+    // it began with (CopyToStageInBackground).
+    uint64_t id = 0;
   };
 
   struct Unsynced {
@@ -216,6 +222,11 @@ class SimDisk final : public FileStore {
   void Charge(uint64_t bytes);
   // The file digest of what the node sees at `path`, at no cost.
   Result<FileDigest> DigestNow(const std::string& path);
+  // Runs `job` once the disk has taken the time to read `bytes` (DiskSpeed),
+  // and hands its result to `done` through the delivery hook, unless the
+  // node went down meanwhile.
+  void InBackground(uint64_t bytes, std::function<Result<FileDigest>()> job,
+                    HashDone done);
   // NoSpace if `more` bytes would not fit.
   // Counts refusals: fault coverage of disk_full (sim/coverage.h).
   Status Room(uint64_t more, std::string_view what);
@@ -243,6 +254,7 @@ class SimDisk final : public FileStore {
   // kHideDeletions: what the node still sees of files deleted from it.
   std::map<std::string, File> ghosts_;
   uint64_t capacity_ = 0;
+  uint64_t next_stage_id_ = 0;
   DiskSpeed speed_;
   Duration busy_{};
   Deliver deliver_;

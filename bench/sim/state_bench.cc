@@ -114,6 +114,13 @@ class ListedDisk final : public FileStore {
   Result<Digest> HashStage(const std::string& stage) override {
     return Status::NotFound(stage);
   }
+  void HashStageInBackground(const std::string& stage, HashDone done) override {
+    done(Status::NotFound(stage));  // never asked: no stages
+  }
+  void CopyToStageInBackground(const std::string&, const std::string& stage,
+                               HashDone done) override {
+    done(Status::NotFound(stage));  // never asked: no stages
+  }
   Status ListStages(std::vector<std::string>* stages) override {
     stages->clear();
     return Status::Ok();
