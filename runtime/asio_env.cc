@@ -146,6 +146,15 @@ void AsioEnv::Flush() {
   batch_start_ = std::chrono::steady_clock::now();
   // A node's publishes go with its commit (runtime/publish_journal.h).
   Status s = journal_ ? journal_->Flush() : meta_.Commit();
+  // The loop waits for the flush: a slow one is a stall everyone sees
+  // (bench/cluster/bench.py counts them).
+  const auto took = std::chrono::steady_clock::now() - batch_start_;
+  if (took >= kSlowFlush) {
+    Log("slow flush: " +
+        std::to_string(
+            std::chrono::duration_cast<std::chrono::milliseconds>(took).count()) +
+        " ms");
+  }
   if (!s.ok()) {
     // The core already acted on the writes; carrying on would break its
     // durability assumption, and the held messages claim what may be lost.

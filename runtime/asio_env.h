@@ -48,6 +48,8 @@ namespace dds {
 // not tuned: in bench/cluster/bench.py the posted flush comes first.
 inline constexpr int kMaxBatchCallbacks = 128;
 inline constexpr std::chrono::milliseconds kMaxBatchDelay{5};
+// A flush that takes this long is logged: the loop waited for it.
+inline constexpr std::chrono::milliseconds kSlowFlush{100};
 // Threads hashing a node's new and changed files: two keep the disk busy
 // while one hashes a large file (the core bounds how many it starts,
 // NodeOptions::max_hashes_in_flight).

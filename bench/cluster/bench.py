@@ -130,16 +130,20 @@ class Cluster:
 
     def stalls_since(self, sizes):
         """What the logs written since `sizes` (log_sizes) say about stalled
-        event loops: nodes the master marked down, masters nodes lost."""
-        down, lost = [], []
+        event loops: nodes the master marked down, masters nodes lost, and
+        the flushes (fsyncs and commits, on the loop) that took 100 ms or
+        more, with the longest."""
+        down, lost, slow = [], [], []
         for name, size in sizes.items():
             with open(f"{self.root}/{name}.log", "rb") as f:
                 f.seek(size)
                 text = f.read()
             down += [m.decode() for m in re.findall(rb"node (\S+) is down", text)]
             lost += [name] * text.count(b"lost the master")
+            slow += [(int(ms), name) for ms in re.findall(rb"slow flush: (\d+) ms", text)]
+        longest = f", longest {max(slow)[0]} ms on {max(slow)[1]}" if slow else ""
         return (f"{len(down)} node(s) marked down {down}, master lost {len(lost)} "
-                f"time(s) {lost}")
+                f"time(s) {lost}, {len(slow)} slow flush(es){longest}")
 
     def tls(self, name, role):
         """The TLS flags of member `name`, issuing its certificate on first use."""
