@@ -13,13 +13,17 @@
 //
 // NodeHandler reads files only through its backend (the node's FileStore,
 // which knows the publishes not yet renamed into place) and never touches a
-// socket; the session loop (server.h) owns all network I/O.
+// socket; the session loop (server.h) owns all network I/O. Serving a file
+// is two steps: Lookup asks the node (on its thread) and opens the file;
+// FileAnswer builds the response from what Lookup found, on any thread.
 #pragma once
 
 #include <ctime>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "core/entry.h"
 #include "core/node_index.h"
@@ -36,6 +40,30 @@ struct OpenedFile {
   uint64_t size = 0;
   std::time_t mtime = 0;
 };
+
+// A file the node may serve, open: what its responses need. Immutable, so
+// any thread may answer from it.
+struct ServableFile {
+  std::shared_ptr<const FileSource> source;
+  std::string etag;  // "\"<content digest hex>\""
+  uint64_t size = 0;
+  std::string last_modified;  // the file's mtime, as an HTTP date
+};
+
+// Why a path is not served: the answer to give instead.
+struct Refusal {
+  bhttp::status status = bhttp::status::not_found;
+  std::string text;
+  std::string location;  // for a redirect
+};
+
+// What the node says about serving one path at one moment.
+using FileLookup = std::variant<Refusal, std::shared_ptr<const ServableFile>>;
+
+// The answer to a GET or HEAD of a file (200, 206, 304, 416; or the
+// refusal), from its lookup. Pure: any thread.
+Response FileAnswer(const Request& request, std::string_view path,
+                    const FileLookup& lookup);
 
 struct NodeGauges {
   uint64_t files_held = 0;  // at the version the node's catalog names
@@ -76,10 +104,12 @@ class NodeHandler {
       : node_(node), config_(std::move(config)), counters_(counters) {}
 
   Response Handle(const Request& request);
+  // Whether `path` (a valid file path) is served now, and if so its file,
+  // open. Asks the node: on its thread.
+  FileLookup Lookup(const std::string& path);
 
  private:
   Response HandleData(const Request& request);
-  Response ServeFile(const Request& request, const DataTarget& target);
   Response ServeListing(const Request& request, const DataTarget& target);
   Response Upload(const Request& request, const DataTarget& target);
   Response Metrics(const Request& request) const;
