@@ -4,6 +4,7 @@
 #include "runtime/http/server.h"
 
 #include <array>
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -21,7 +22,9 @@
 #include <chrono>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <utility>
+#include <vector>
 
 #include "runtime/address.h"
 #include "runtime/log.h"
@@ -47,12 +50,24 @@ constexpr auto kDrainTimeout = std::chrono::seconds(1);
 
 }  // namespace
 
-// Shared by the listener, its accept loop and its sessions; lives as long as
-// any of them.
+// Shared by the listener, its accept loop and its sessions (on every
+// worker's thread); lives as long as any of them.
 struct ListenerState {
-  HttpService* service = nullptr;
-  SslContextPtr tls;  // none: plain HTTP
-  size_t sessions = 0;
+  std::vector<HttpWorker> workers;  // set before the accept loop starts
+  std::atomic<size_t> sessions{0};
+
+  SslContextPtr tls() {
+    const std::lock_guard lock(tls_mutex);
+    return tls_now;
+  }
+  void set_tls(SslContextPtr tls) {
+    const std::lock_guard lock(tls_mutex);
+    tls_now = std::move(tls);
+  }
+
+ private:
+  std::mutex tls_mutex;   // SIGHUP reloads on the core's thread
+  SslContextPtr tls_now;  // none: plain HTTP
 };
 
 namespace {
@@ -127,7 +142,7 @@ net::awaitable<void> WriteError(Stream& stream, const beast::error_code& ec,
   if (ec == bhttp::error::header_limit)
     status = bhttp::status::request_header_fields_too_large;
   StringResponse response = TextResponse(request, status, "bad request: " + ec.message());
-  ++counters.by_status[static_cast<unsigned>(status)];
+  counters.Count(static_cast<unsigned>(status));
   if (co_await Write(stream, response)) co_return;
   co_await EndAfterError(stream);
 }
@@ -170,7 +185,7 @@ net::awaitable<void> ServeRequests(Stream& stream, HttpService& service) {
       co_return;
     }
     Response response = co_await service.Handle(std::move(request));
-    ++service.counters().by_status[static_cast<unsigned>(StatusOf(response))];
+    service.counters().Count(static_cast<unsigned>(StatusOf(response)));
     const bool keep_alive =
         std::visit([](const auto& r) { return r.keep_alive(); }, response);
     ec = co_await std::visit([&](auto& r) { return Write(stream, r); }, response);
@@ -188,10 +203,10 @@ std::string PeerOf(const tcp::socket& socket) {
 
 // `tls` is held here for as long as the stream made from it lives.
 net::awaitable<void> RunSession(tcp::socket socket, SslContextPtr tls,
-                                std::shared_ptr<ListenerState> state) {
+                                HttpService& service) {
   if (!tls) {
     beast::tcp_stream stream(std::move(socket));
-    co_await ServeRequests(stream, *state->service);
+    co_await ServeRequests(stream, service);
     co_return;
   }
   const std::string peer = PeerOf(socket);
@@ -204,7 +219,7 @@ net::awaitable<void> RunSession(tcp::socket socket, SslContextPtr tls,
     Log("https: handshake with " + peer + " failed: " + ec.message());
     co_return;
   }
-  co_await ServeRequests(stream, *state->service);
+  co_await ServeRequests(stream, service);
 }
 
 void LogFailure(std::exception_ptr failure) {
@@ -218,10 +233,12 @@ void LogFailure(std::exception_ptr failure) {
 
 net::awaitable<void> AcceptLoop(tcp::acceptor acceptor,
                                 std::shared_ptr<ListenerState> state) {
-  for (;;) {
+  for (size_t next = 0;; next = (next + 1) % state->workers.size()) {
+    const HttpWorker& worker = state->workers[next];
     beast::error_code ec;
-    tcp::socket socket =
-        co_await acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
+    // The socket belongs to the worker's io_context from the start.
+    tcp::socket socket = co_await acceptor.async_accept(
+        *worker.io, net::redirect_error(net::use_awaitable, ec));
     if (ec == net::error::operation_aborted) co_return;
     if (ec) {  // Out of descriptors, for instance: back off instead of spinning.
       net::steady_timer backoff(acceptor.get_executor(), kAcceptRetryDelay);
@@ -230,8 +247,8 @@ net::awaitable<void> AcceptLoop(tcp::acceptor acceptor,
     }
     if (state->sessions >= kMaxConnections) continue;  // `socket` closes here.
     ++state->sessions;
-    net::co_spawn(acceptor.get_executor(),
-                  RunSession(std::move(socket), state->tls, state),
+    net::co_spawn(*worker.io,
+                  RunSession(std::move(socket), state->tls(), *worker.service),
                   [state](std::exception_ptr failure) {
                     --state->sessions;
                     LogFailure(failure);
@@ -260,9 +277,11 @@ Result<BaseUrl> HttpListener::Bind(std::string_view listen,
   return BaseUrl{.https = https_.has_value(), .address = FormatEndpoint(*bound)};
 }
 
-void HttpListener::Serve(HttpService& service) {
-  assert(acceptor_.has_value());
-  state_->service = &service;
+void HttpListener::Serve(HttpService& service) { Serve({{&io_, &service}}); }
+
+void HttpListener::Serve(std::vector<HttpWorker> workers) {
+  assert(acceptor_.has_value() && !workers.empty());
+  state_->workers = std::move(workers);
   net::co_spawn(io_, AcceptLoop(std::move(*acceptor_), state_), LogFailure);
   acceptor_.reset();
 }
@@ -271,7 +290,7 @@ Status HttpListener::ReloadHttps() {
   if (!https_) return Status::Ok();
   Result<SslContextPtr> tls = LoadHttpsServer(*https_);
   if (!tls.ok()) return tls.status();
-  state_->tls = std::move(*tls);
+  state_->set_tls(std::move(*tls));
   return Status::Ok();
 }
 
