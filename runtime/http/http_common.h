@@ -89,7 +89,22 @@ inline std::string_view ToStd(beast::string_view text) {
 using Request = bhttp::request<bhttp::string_body>;
 using StringResponse = bhttp::response<bhttp::string_body>;
 using FileResponse = bhttp::response<FileSliceBody>;
-using Response = std::variant<StringResponse, FileResponse>;
+
+// A keep-alive response already in wire form: its head (status line and
+// headers, as Beast writes them) and its body, in bytes `owner` keeps
+// alive. What a node sends most often, a whole small file, then costs no
+// header building or serializing per request.
+struct WireResponse {
+  std::shared_ptr<const void> owner;
+  std::string_view head;
+  std::string_view body;
+  bhttp::status status = bhttp::status::ok;
+
+  bhttp::status result() const { return status; }
+  bool keep_alive() const { return true; }
+};
+
+using Response = std::variant<StringResponse, FileResponse, WireResponse>;
 
 // Responses sent, by status code; rendered into /metrics. Every thread that
 // serves HTTP counts into the same one.

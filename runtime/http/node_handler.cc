@@ -1,7 +1,9 @@
 // The node's HTTP routes (see node_handler.h and docs/http.md).
 #include "runtime/http/node_handler.h"
 
+#include <boost/beast/http/write.hpp>
 #include <set>
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -136,6 +138,22 @@ Response FileReply(const Request& request, std::string_view path,
   return response;
 }
 
+// The head Beast writes for a keep-alive HTTP/1.1 200 of the whole file.
+std::string WholeHead(std::string_view path, const ServableFile& file) {
+  const Request get{bhttp::verb::get, "/", 11};
+  const Response whole = FileReply(get, path, file, RangeRequest{});
+  std::ostringstream head;
+  head << std::get<FileResponse>(whole).base();
+  return head.str();
+}
+
+// A keep-alive HTTP/1.1 GET of the whole file, nothing conditional: the
+// answer whose head WholeHead wrote.
+bool IsPlainGet(const Request& request, const RangeRequest& range) {
+  return request.method() == bhttp::verb::get && request.version() == 11 &&
+         request.keep_alive() && range.kind == RangeRequest::Kind::kWhole;
+}
+
 Response Refuse(const Request& request, const Refusal& refusal) {
   if (refusal.status == bhttp::status::service_unavailable) {
     return Unavailable(request, refusal.text);
@@ -174,13 +192,14 @@ Response NodeHandler::HandleData(const Request& request) {
     case bhttp::verb::get:
     case bhttp::verb::head:
       return target->directory ? ServeListing(request, *target)
-                               : FileAnswer(request, target->path, Lookup(target->path));
+                               : FileAnswer(request, target->path,
+                                            Prepare(target->path, Find(target->path)));
     default:
       return MethodNotAllowed(request, "GET, HEAD, PUT");
   }
 }
 
-FileLookup NodeHandler::Lookup(const std::string& path) {
+FileFinding NodeHandler::Find(const std::string& path) {
   const std::optional<Holding> holding = node_.Servable(path);
   const NodeIndex::Slot* slot = node_.index().Find(path);
   if (!holding && slot != nullptr && slot->held() && !node_.Ignored(path)) {
@@ -204,16 +223,27 @@ FileLookup NodeHandler::Lookup(const std::string& path) {
     return Refusal{bhttp::status::service_unavailable,
                    "changed on disk; being re-verified", ""};
   }
-  return std::make_shared<const ServableFile>(ServableFile{
-      std::make_shared<const FileSource>(std::move(opened->fd), holding->size),
-      "\"" + holding->hash.Hex() + "\"", holding->size, HttpDate(opened->mtime)});
+  return FoundFile{holding->hash, std::move(*opened)};
+}
+
+FileLookup Prepare(std::string_view path, FileFinding finding) {
+  if (auto* refusal = std::get_if<Refusal>(&finding)) return std::move(*refusal);
+  FoundFile& found = std::get<FoundFile>(finding);
+  const uint64_t size = found.opened.size;
+  ServableFile file{std::make_shared<const FileSource>(std::move(found.opened.fd), size),
+                    "\"" + found.hash.Hex() + "\"", size, HttpDate(found.opened.mtime),
+                    ""};
+  if (file.source->content) file.whole_head = WholeHead(path, file);
+  return std::make_shared<const ServableFile>(std::move(file));
 }
 
 Response FileAnswer(const Request& request, std::string_view path,
                     const FileLookup& lookup) {
   if (const auto* refusal = std::get_if<Refusal>(&lookup))
     return Refuse(request, *refusal);
-  const ServableFile& file = *std::get<std::shared_ptr<const ServableFile>>(lookup);
+  const std::shared_ptr<const ServableFile>& shared =
+      std::get<std::shared_ptr<const ServableFile>>(lookup);
+  const ServableFile& file = *shared;
   if (NoneMatchHits(request, file.etag)) {
     StringResponse response{bhttp::status::not_modified, request.version()};
     SetFileHeaders(response, request, file);
@@ -225,6 +255,9 @@ Response FileAnswer(const Request& request, std::string_view path,
                                            "range not satisfiable");
     response.set(bhttp::field::content_range, "bytes */" + std::to_string(file.size));
     return response;
+  }
+  if (!file.whole_head.empty() && IsPlainGet(request, range)) {
+    return WireResponse{shared, file.whole_head, *file.source->content};
   }
   return FileReply(request, path, file, range);
 }

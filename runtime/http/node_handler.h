@@ -14,8 +14,9 @@
 // NodeHandler reads files only through its backend (the node's FileStore,
 // which knows the publishes not yet renamed into place) and never touches a
 // socket; the session loop (server.h) owns all network I/O. Serving a file
-// is two steps: Lookup asks the node (on its thread) and opens the file;
-// FileAnswer builds the response from what Lookup found, on any thread.
+// is three steps: Find asks the node (on its thread) and opens the file, no
+// more; Prepare reads a small file and renders its headers, once, on any
+// thread; FileAnswer answers each request from that, on any thread.
 #pragma once
 
 #include <ctime>
@@ -48,6 +49,9 @@ struct ServableFile {
   std::string etag;  // "\"<content digest hex>\""
   uint64_t size = 0;
   std::string last_modified;  // the file's mtime, as an HTTP date
+  // The head of a keep-alive HTTP/1.1 200 for the whole file, if its
+  // content is in memory (source->content); else empty.
+  std::string whole_head;
 };
 
 // Why a path is not served: the answer to give instead.
@@ -57,8 +61,21 @@ struct Refusal {
   std::string location;  // for a redirect
 };
 
-// What the node says about serving one path at one moment.
+// What the node found for a path: the version it holds and the file,
+// opened (its size the version's), or why it is not served.
+struct FoundFile {
+  Digest hash;
+  OpenedFile opened;
+};
+using FileFinding = std::variant<Refusal, FoundFile>;
+
+// What the node says about serving one path at one moment, ready to answer
+// from.
 using FileLookup = std::variant<Refusal, std::shared_ptr<const ServableFile>>;
+
+// Makes a finding ready to answer from: reads the file if small, renders
+// its headers. Any thread.
+FileLookup Prepare(std::string_view path, FileFinding finding);
 
 // The answer to a GET or HEAD of a file (200, 206, 304, 416; or the
 // refusal), from its lookup. Pure: any thread.
@@ -106,7 +123,7 @@ class NodeHandler {
   Response Handle(const Request& request);
   // Whether `path` (a valid file path) is served now, and if so its file,
   // open. Asks the node: on its thread.
-  FileLookup Lookup(const std::string& path);
+  FileFinding Find(const std::string& path);
 
  private:
   Response HandleData(const Request& request);

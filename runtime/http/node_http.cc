@@ -115,10 +115,10 @@ class NodeHttpServer::CoreSide {
 
   struct Answer {
     uint64_t epoch = 0;  // the core's epoch when it answered
-    FileLookup lookup;
+    FileFinding finding;
   };
-  net::awaitable<Answer> Lookup(std::string path) {
-    co_return Answer{env_.epoch(), handler_.Lookup(path)};
+  net::awaitable<Answer> Find(std::string path) {
+    co_return Answer{env_.epoch(), handler_.Find(path)};
   }
 
   const AsioEnv& env() const { return env_; }
@@ -175,12 +175,14 @@ class NodeHttpServer::Worker final : public HttpService {
             cache_.Find(path, core_.env().epoch())) {
       co_return FileAnswer(request, path, file);
     }
-    const CoreSide::Answer answer = co_await OnCore<CoreSide::Answer>(
-        core_io_, [this, &path] { return core_.Lookup(path); });
-    if (const auto* file =
-            std::get_if<std::shared_ptr<const ServableFile>>(&answer.lookup))
+    // The core only finds and opens; reading and rendering happen here, so
+    // that the many lookups after the epoch moves do not queue on the core.
+    CoreSide::Answer answer = co_await OnCore<CoreSide::Answer>(
+        core_io_, [this, &path] { return core_.Find(path); });
+    const FileLookup lookup = Prepare(path, std::move(answer.finding));
+    if (const auto* file = std::get_if<std::shared_ptr<const ServableFile>>(&lookup))
       cache_.Put(path, answer.epoch, *file);
-    co_return FileAnswer(request, path, answer.lookup);
+    co_return FileAnswer(request, path, lookup);
   }
 
   CoreSide& core_;

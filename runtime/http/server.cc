@@ -3,12 +3,16 @@
 // answer, write. The loop is one template over the plain and the TLS stream.
 #include "runtime/http/server.h"
 
+#include <sys/sendfile.h>
+
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -19,6 +23,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <cassert>
+#include <cerrno>
 #include <chrono>
 #include <exception>
 #include <memory>
@@ -95,6 +100,64 @@ net::awaitable<beast::error_code> Write(Stream& stream, bhttp::response<Body>& r
     beast::get_lowest_layer(stream).expires_after(kIoTimeout);
     co_await bhttp::async_write_some(stream, serializer,
                                      net::redirect_error(net::use_awaitable, ec));
+  }
+  co_return ec;
+}
+
+template <class Stream>
+net::awaitable<beast::error_code> Write(Stream& stream, WireResponse& response) {
+  const std::array buffers{net::buffer(response.head), net::buffer(response.body)};
+  beast::get_lowest_layer(stream).expires_after(kIoTimeout);
+  beast::error_code ec;
+  co_await net::async_write(stream, buffers, net::redirect_error(net::use_awaitable, ec));
+  co_return ec;
+}
+
+// Waits until `socket` can take more bytes, for at most kIoTimeout.
+net::awaitable<beast::error_code> WaitWritable(tcp::socket& socket) {
+  net::steady_timer deadline(socket.get_executor(), kIoTimeout);
+  // Set once the wait is over, so a deadline that fired meanwhile leaves
+  // the socket alone (it may be gone by the time its handler runs).
+  auto waiting = std::make_shared<bool>(true);
+  deadline.async_wait([&socket, waiting](const beast::error_code& ec) {
+    if (!ec && *waiting) socket.cancel();
+  });
+  beast::error_code ec;
+  co_await socket.async_wait(tcp::socket::wait_write,
+                             net::redirect_error(net::use_awaitable, ec));
+  *waiting = false;
+  co_return ec == net::error::operation_aborted ? beast::error::timeout : ec;
+}
+
+// A large file over plain TCP: the header through Beast, then the body by
+// sendfile, from the page cache to the socket with no copy through this
+// process (what nginx does). A small one is in memory already.
+net::awaitable<beast::error_code> Write(beast::tcp_stream& stream,
+                                        FileResponse& response) {
+  const FileSliceBody::value_type& body = response.body();
+  if (body.source->content)
+    co_return co_await Write<beast::tcp_stream, FileSliceBody>(stream, response);
+  bhttp::serializer<false, FileSliceBody> serializer{response};
+  beast::error_code ec;
+  stream.expires_after(kIoTimeout);
+  co_await bhttp::async_write_header(stream, serializer,
+                                     net::redirect_error(net::use_awaitable, ec));
+  if (ec) co_return ec;
+  tcp::socket& socket = stream.socket();
+  socket.native_non_blocking(true, ec);
+  off_t offset = static_cast<off_t>(body.offset);
+  for (uint64_t left = body.length; !ec && left > 0;) {
+    const ssize_t sent = ::sendfile(socket.native_handle(), body.source->fd.get(),
+                                    &offset, std::min<uint64_t>(left, 1 << 30));
+    if (sent > 0) {
+      left -= static_cast<uint64_t>(sent);
+    } else if (sent == 0) {  // The file shrank under us: fail rather than send short.
+      ec = bhttp::error::short_read;
+    } else if (errno == EAGAIN) {
+      ec = co_await WaitWritable(socket);
+    } else if (errno != EINTR) {
+      ec = beast::error_code(errno, boost::system::system_category());
+    }
   }
   co_return ec;
 }

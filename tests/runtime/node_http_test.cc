@@ -16,6 +16,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/test/unit_test.hpp>
@@ -74,10 +75,10 @@ class CoreNode final : public NodeBackend {
   }
 
   // What Node does on installing version `v` of `path`: stage, publish.
-  void Install(const std::string& path, uint64_t v) {
+  void Install(const std::string& path, uint64_t v) { Install(path, v, Content(v)); }
+  void Install(const std::string& path, uint64_t v, const std::string& content) {
     char stage[17];
     std::snprintf(stage, sizeof stage, "%016llx", static_cast<unsigned long long>(v));
-    const std::string content = Content(v);
     BOOST_REQUIRE(files_.BeginStage(stage).ok());
     BOOST_REQUIRE(files_.WriteStage(stage, 0, content).ok());
     BOOST_REQUIRE(files_.Publish(stage, path).ok());
@@ -244,6 +245,33 @@ BOOST_AUTO_TEST_CASE(threads_never_serve_what_the_core_replaced_or_removed) {
   for (std::thread& client : clients) client.join();
   for (const std::string& failure : failures.list()) BOOST_ERROR(failure);
   BOOST_TEST(answers.load() > 300u);
+}
+
+// Past FileSource::kKeptBytes a file is sent from its descriptor: by
+// sendfile over plain HTTP, whole or a range of it, waiting for a client
+// slower than the socket's buffers.
+BOOST_AUTO_TEST_CASE(a_large_file_whole_and_a_range) {
+  std::string big(16 << 20, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 131 % 251);
+  std::atomic<uint64_t> done{0};
+  Change([&] { node.Install("big.bin", 7, big); }, 1, done);
+  net::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(endpoint);
+  beast::flat_buffer buffer;
+  for (const std::string range : {"", "bytes=70000-250000"}) {
+    Request request{bhttp::verb::get, "/data/big.bin", 11};
+    request.set(bhttp::field::host, "t");
+    if (!range.empty()) request.set(bhttp::field::range, range);
+    bhttp::write(stream, request);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(big.size());
+    bhttp::read(stream, buffer, parser);
+    const bhttp::response<bhttp::string_body> response = parser.release();
+    BOOST_TEST(response.result_int() == (range.empty() ? 200 : 206));
+    BOOST_TEST((response.body() == (range.empty() ? big : big.substr(70000, 180001))));
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
