@@ -26,6 +26,9 @@ namespace dds::http {
 
 class ServedFileCache {
  public:
+  // What the small files' contents and heads kept may add up to.
+  static constexpr size_t kMaxBytes = 64 << 20;
+
   // Holds at most `capacity` files open (0: none).
   explicit ServedFileCache(size_t capacity) : capacity_(capacity) {}
 
@@ -40,8 +43,11 @@ class ServedFileCache {
   void Expire(uint64_t epoch);
 
  private:
+  void Clear();
+
   const size_t capacity_;
   uint64_t epoch_ = 0;
+  size_t bytes_ = 0;  // kept in memory by the files held
   std::unordered_map<std::string, std::shared_ptr<const ServableFile>> files_;
 };
 
