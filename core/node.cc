@@ -180,12 +180,6 @@ std::optional<Holding> Node::Servable(std::string_view path) const {
                  slot->local_size(), slot->local_chunks()};
 }
 
-bool Node::AsRecorded(std::string_view path, uint64_t size, int64_t mtime) const {
-  const NodeIndex::Slot* slot = index_.Find(path);
-  return slot != nullptr && slot->held() && slot->local_size() == size &&
-         slot->local_mtime() == mtime;
-}
-
 // ---- master link ----
 
 void Node::SendRegister() {

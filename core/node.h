@@ -133,11 +133,6 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   // Never an unacknowledged local change, never a partial download.
   // Never an ignored path, nor one settling (core/settle_queue.h).
   std::optional<Holding> Servable(std::string_view path) const;
-  // The file at `path` has the size and mtime recorded with the held
-  // version. A server checks it on the file it opened: a file changed in
-  // place (same size) whose event the node has not handled yet is not the
-  // held version any more, and is not served as it.
-  bool AsRecorded(std::string_view path, uint64_t size, int64_t mtime) const;
   // The cluster's ignore patterns (as the master last said) cover `path`:
   // the node never reports, serves, restores or deletes it.
   bool Ignored(std::string_view path) const { return ignore_filter_.Ignored(path); }

@@ -164,9 +164,7 @@ bool Node::Unchanged(const FileInfo& info) const {
   // Only for recorded content: a file still being written can change twice
   // within one mtime tick ("racy clean"), so an unacknowledged change is
   // always re-hashed (the scrub catches corruption that keeps both).
-  const NodeIndex::Slot* slot = index_.Find(info.path);
-  return slot != nullptr && slot->held() && slot->local_size() == info.size &&
-         slot->local_mtime() == info.mtime;
+  return index_.HeldAsRecorded(info.path, info.size, info.mtime);
 }
 
 void Node::Refuse(const std::string& path, const Status& why) {

@@ -153,6 +153,15 @@ class NodeIndex {
   Local LocalOf(const Slot& slot) const;
   // A held file with this content, if any.
   const Slot* FindHeld(const Digest& hash) const;
+  // `path` is held, and the disk shows it with the size and mtime recorded
+  // with it: as far as size and mtime tell, still the held version's bytes
+  // (a node trusts that rather than re-hash; a server checks the file it
+  // opened with it, since a change in place may not be examined yet).
+  bool HeldAsRecorded(std::string_view path, uint64_t size, int64_t mtime) const {
+    const Slot* slot = Find(path);
+    return slot != nullptr && slot->held() && slot->local_size() == size &&
+           slot->local_mtime() == mtime;
+  }
 
   // What the node claims to hold.
   const BucketSums& held() const { return held_; }

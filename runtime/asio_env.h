@@ -2,10 +2,11 @@
 //
 // Threading model: single-threaded. The io_context runs on one thread and
 // every call into the hosted Process (messages, timers, peer loss, file
-// events, background hashes coming back, and anything an HTTP handler asks
+// events, background work coming back, and anything an HTTP handler asks
 // of the core) is made from that thread through Call(), one at a time, each
-// running to completion. Only a node's background hashes run elsewhere, on
-// its disk workers (runtime/disk_workers.h), on an fd and nothing else.
+// running to completion. Two exceptions: a node's background disk work runs
+// on its disk workers (runtime/disk_workers.h), on fds and nothing else;
+// and epoch() is read by HTTP threads (runtime/http/file_cache.h).
 //
 // Durability (group commit; docs/runtime.md has the argument): callbacks
 // share a flush. The MetaStore transaction stays open across a batch,
@@ -22,6 +23,7 @@
 // holds for everything outside the process.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -75,9 +77,16 @@ class AsioEnv final : public Env, public Transport::Delegate {
   // Runs `fn` as one callback into the core, in the current batch.
   template <typename F>
   void Call(F&& fn) {
+    epoch_.fetch_add(1, std::memory_order_release);
     std::forward<F>(fn)();
+    epoch_.fetch_add(1, std::memory_order_release);
     EndCallback();
   }
+  // Changes whenever a callback into the core starts or ends, and only then.
+  // What the core answered while the epoch read e still holds while it reads
+  // e: nothing could have changed the core's mind in between. Any thread may
+  // read it.
+  uint64_t epoch() const { return epoch_.load(std::memory_order_acquire); }
   // Calls `done` once everything written so far is durable: at the end of
   // the next flush (scheduled now if none is). Never, if that flush fails
   // (the process stops). HTTP handlers answer a state change from it.
@@ -137,9 +146,10 @@ class AsioEnv final : public Env, public Transport::Delegate {
   std::chrono::steady_clock::time_point batch_start_;
   bool flush_posted_ = false;
   bool failed_ = false;
-  // A node's background hashes (FileStore::HashInBackground). Last: it
-  // goes first, joining its threads while everything they deliver to is
-  // still here.
+  std::atomic<uint64_t> epoch_{0};
+  // A node's background disk work (FileStore::HashInBackground and the
+  // like). Last: it goes first, joining its threads while everything they
+  // deliver to is still here.
   std::unique_ptr<DiskWorkers> workers_;
 };
 

@@ -3,11 +3,12 @@
 // A host owns one io_context and everything that runs on it: the transport,
 // the SQLite metadata, the Env, and for a node the data dir store and its
 // inotify watcher. HTTP servers (runtime/http/) attach to the same io_context
-// through io() and the accessors below. Startup is two-phase so the HTTP port
-// can be bound before the core object exists (a node registers its HTTP
-// address): Open() binds and opens stores, Start() creates and starts the
-// core. Run() serves until SIGINT/SIGTERM or Stop(); SIGHUP re-reads the TLS
-// credentials, and the HTTPS ones (rotation without a restart).
+// through io() and the accessors below (a node's may serve on threads of
+// its own too, and asks the core on this one: runtime/http/node_http.h). Startup is
+// two-phase so the HTTP port can be bound before the core object exists (a node registers
+// its HTTP address): Open() binds and opens stores, Start() creates and starts the core.
+// Run() serves until SIGINT/SIGTERM or Stop(); SIGHUP re-reads the TLS credentials, and
+// the HTTPS ones (rotation without a restart).
 //
 // Threading: all methods are called on the thread that runs io().
 #pragma once

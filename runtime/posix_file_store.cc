@@ -44,11 +44,11 @@ Status StatusFromErrno(const std::string& what, int err) {
   }
 }
 
-namespace {
-
 int64_t MtimeNanos(const struct stat& st) {
   return int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
+
+namespace {
 
 FileInfo InfoOf(const std::string& path, const struct stat& st) {
   return FileInfo{path, static_cast<uint64_t>(st.st_size), MtimeNanos(st)};

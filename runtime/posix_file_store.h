@@ -41,6 +41,9 @@ namespace dds {
 
 inline constexpr std::string_view kStageDirName = ".dds-stage";
 
+// A file's mtime as FileInfo::mtime has it (nanoseconds).
+int64_t MtimeNanos(const struct stat& st);
+
 // Maps an errno from a file operation: ENOSPC/EDQUOT to NoSpace, a missing
 // file or a forbidden symlink to NotFound, anything else to IOError.
 Status StatusFromErrno(const std::string& what, int err);

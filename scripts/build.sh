@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Configures and builds dds into build/<preset> (release, asan, tsan).
 # Usage: scripts/build.sh [release|asan|tsan]
-# tsan (ThreadSanitizer) is for checking by hand, not CI: the runtime is
-# single-threaded, so only Asio's resolver thread and the tests' own threads
-# are in play. The cluster tests' processes are killed, so give
+# tsan (ThreadSanitizer) is for checking by hand, not CI: the core runs on
+# one thread; a node's HTTP threads (docs/runtime.md, "Threading model"),
+# Asio's resolver thread and the tests' own threads are the others. The cluster tests' processes are killed, so give
 # TSAN_OPTIONS=log_path=DIR/tsan to ctest to keep their reports.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -2,31 +2,81 @@
 #include "runtime/http/http_common.h"
 
 #include <openssl/crypto.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <boost/beast/http/error.hpp>
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <utility>
 
 namespace dds::http {
 
+namespace {
+
+// Reads `length` bytes at `offset` into `buffer`: the count read (0 at the
+// end of the file), or -1 with errno set.
+ssize_t ReadAt(int fd, char* buffer, size_t length, uint64_t offset) {
+  ssize_t read;
+  do {
+    read = ::pread(fd, buffer, length, static_cast<off_t>(offset));
+  } while (read < 0 && errno == EINTR);
+  return read;
+}
+
+std::optional<std::string> ReadSmall(const UniqueFd& fd, uint64_t size) {
+  if (size > FileSource::kKeptBytes) return std::nullopt;
+  std::string content(size, '\0');
+  for (size_t done = 0; done < content.size();) {
+    const ssize_t read =
+        ReadAt(fd.get(), content.data() + done, content.size() - done, done);
+    // A file that changes as it is read is left to the descriptor: the
+    // answer fails then just as it would have.
+    if (read <= 0) return std::nullopt;
+    done += static_cast<size_t>(read);
+  }
+  return content;
+}
+
+}  // namespace
+
+FileSource::FileSource(UniqueFd file, uint64_t size)
+    : fd(std::move(file)), content(ReadSmall(fd, size)) {}
+
 boost::optional<std::pair<FileSliceBody::writer::const_buffers_type, bool>>
 FileSliceBody::writer::get(beast::error_code& ec) {
-  const size_t amount = static_cast<size_t>(std::min<uint64_t>(remain_, sizeof(buffer_)));
-  if (amount == 0) {
-    ec = {};
+  ec = {};
+  if (remain_ == 0) return boost::none;
+  const FileSource& source = *body_.source;
+  if (source.content && next_ + remain_ <= source.content->size()) {
+    const const_buffers_type all(source.content->data() + next_, remain_);
+    remain_ = 0;
+    return {{all, false}};
+  }
+  const size_t amount = static_cast<size_t>(std::min<uint64_t>(remain_, kBufferBytes));
+  if (!buffer_) buffer_ = std::make_unique<char[]>(amount);
+  const ssize_t read = ReadAt(source.fd.get(), buffer_.get(), amount, next_);
+  if (read < 0) {
+    ec = beast::error_code(errno, boost::system::system_category());
     return boost::none;
   }
-  const size_t read = body_.file.read(buffer_, amount, ec);
-  if (ec) return boost::none;
   if (read == 0) {  // The file shrank under us: fail rather than send short.
     ec = bhttp::error::short_read;
     return boost::none;
   }
-  remain_ -= read;
-  return {{const_buffers_type(buffer_, read), remain_ > 0}};
+  next_ += static_cast<uint64_t>(read);
+  remain_ -= static_cast<uint64_t>(read);
+  return {{const_buffers_type(buffer_.get(), static_cast<size_t>(read)), remain_ > 0}};
+}
+
+std::vector<std::pair<unsigned, uint64_t>> HttpCounters::Counted() const {
+  std::vector<std::pair<unsigned, uint64_t>> counted;
+  for (unsigned code = 0; code < by_code_.size(); ++code) {
+    if (const uint64_t n = count(code); n > 0) counted.emplace_back(code, n);
+  }
+  return counted;
 }
 
 bhttp::status StatusOf(const Response& response) {
@@ -172,7 +222,7 @@ std::string CounterMetrics(std::string_view prefix, const HttpCounters& counters
   std::string name = std::string(prefix) + "_http_responses_total";
   std::string out = "# HELP " + name + " HTTP responses sent, by status code.\n";
   out += "# TYPE " + name + " counter\n";
-  for (const auto& [code, count] : counters.by_status) {
+  for (const auto& [code, count] : counters.Counted()) {
     out +=
         name + "{code=\"" + std::to_string(code) + "\"} " + std::to_string(count) + "\n";
   }

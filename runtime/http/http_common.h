@@ -3,6 +3,8 @@
 // builders. Nothing here touches a socket.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/file.hpp>
@@ -11,13 +13,16 @@
 #include <boost/optional.hpp>
 #include <cstdint>
 #include <ctime>
-#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "core/html.h"
+#include "runtime/unique_fd.h"
 
 namespace dds::http {
 
@@ -25,12 +30,27 @@ namespace beast = boost::beast;
 namespace net = boost::asio;
 namespace bhttp = boost::beast::http;
 
-// A response body that sends `length` bytes of an open file from `offset`.
-// One body type serves whole files and byte ranges (Beast 1.74's file_body
-// cannot start at an offset).
+// The bytes a file response sends: an open descriptor and, for a small
+// file, its content, read when it was opened. Immutable, so any number of
+// responses, on any threads, can share one.
+struct FileSource {
+  // Files up to this size are kept in memory: no read per response.
+  static constexpr uint64_t kKeptBytes = 64 * 1024;
+
+  // Reads the whole of `fd` if it is `size` bytes long and small enough.
+  FileSource(UniqueFd fd, uint64_t size);
+
+  const UniqueFd fd;
+  const std::optional<std::string> content;  // the whole file, if small
+};
+
+// A response body that sends `length` bytes of a file from `offset`. One
+// body type serves whole files and byte ranges (Beast 1.74's file_body
+// cannot start at an offset). It reads with pread, from a buffer of its
+// own, or sends a small file's content as it is.
 struct FileSliceBody {
   struct value_type {
-    beast::file file;
+    std::shared_ptr<const FileSource> source;
     uint64_t offset = 0;
     uint64_t length = 0;
   };
@@ -43,15 +63,18 @@ struct FileSliceBody {
 
     template <bool kIsRequest, class Fields>
     writer(bhttp::header<kIsRequest, Fields>& /*header*/, value_type& body)
-        : body_(body), remain_(body.length) {}
+        : body_(body), next_(body.offset), remain_(body.length) {}
 
-    void init(beast::error_code& ec) { body_.file.seek(body_.offset, ec); }
+    void init(beast::error_code& ec) { ec = {}; }
     boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec);
 
    private:
-    value_type& body_;
+    static constexpr size_t kBufferBytes = 64 * 1024;
+
+    const value_type& body_;
+    uint64_t next_;  // the file offset to send next
     uint64_t remain_;
-    char buffer_[64 * 1024];
+    std::unique_ptr<char[]> buffer_;  // for a file not kept in memory
   };
 };
 
@@ -66,11 +89,38 @@ inline std::string_view ToStd(beast::string_view text) {
 using Request = bhttp::request<bhttp::string_body>;
 using StringResponse = bhttp::response<bhttp::string_body>;
 using FileResponse = bhttp::response<FileSliceBody>;
-using Response = std::variant<StringResponse, FileResponse>;
 
-// Requests answered, by status code; rendered into /metrics.
-struct HttpCounters {
-  std::map<unsigned, uint64_t> by_status;
+// A keep-alive response already in wire form: its head (status line and
+// headers, as Beast writes them) and its body, in bytes `owner` keeps
+// alive. What a node sends most often, a whole small file, then costs no
+// header building or serializing per request.
+struct WireResponse {
+  std::shared_ptr<const void> owner;
+  std::string_view head;
+  std::string_view body;
+  bhttp::status status = bhttp::status::ok;
+
+  bhttp::status result() const { return status; }
+  bool keep_alive() const { return true; }
+};
+
+using Response = std::variant<StringResponse, FileResponse, WireResponse>;
+
+// Responses sent, by status code; rendered into /metrics. Every thread that
+// serves HTTP counts into the same one.
+class HttpCounters {
+ public:
+  void Count(unsigned code) {
+    if (code < by_code_.size()) by_code_[code].fetch_add(1, std::memory_order_relaxed);
+  }
+  uint64_t count(unsigned code) const {
+    return code < by_code_.size() ? by_code_[code].load(std::memory_order_relaxed) : 0;
+  }
+  // (code, count) for every code counted at least once, in order of code.
+  std::vector<std::pair<unsigned, uint64_t>> Counted() const;
+
+ private:
+  std::array<std::atomic<uint64_t>, 600> by_code_{};  // HTTP codes are below 600
 };
 
 bhttp::status StatusOf(const Response& response);

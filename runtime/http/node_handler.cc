@@ -1,7 +1,9 @@
 // The node's HTTP routes (see node_handler.h and docs/http.md).
 #include "runtime/http/node_handler.h"
 
+#include <boost/beast/http/write.hpp>
 #include <set>
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -100,36 +102,28 @@ RangeRequest RangeFor(const Request& request, std::string_view etag, uint64_t si
   return ParseRange(std::string_view(range->value().data(), range->value().size()), size);
 }
 
-// What one file response describes, for its headers.
-struct FileFacts {
-  std::string_view path;
-  std::string_view etag;
-  std::time_t mtime = 0;
-  uint64_t size = 0;
-};
-
 template <typename Message>
-void SetFileHeaders(Message& response, const Request& request, const FileFacts& facts) {
-  response.set(bhttp::field::etag, ToBeast(facts.etag));
-  response.set(bhttp::field::last_modified, HttpDate(facts.mtime));
+void SetFileHeaders(Message& response, const Request& request, const ServableFile& file) {
+  response.set(bhttp::field::etag, ToBeast(file.etag));
+  response.set(bhttp::field::last_modified, ToBeast(file.last_modified));
   response.set(bhttp::field::accept_ranges, "bytes");
   response.keep_alive(request.keep_alive());
 }
 
 // 200 or 206 with the file (or, for HEAD, only its headers).
-Response FileReply(const Request& request, beast::file file, const FileFacts& facts,
-                   const RangeRequest& range) {
+Response FileReply(const Request& request, std::string_view path,
+                   const ServableFile& file, const RangeRequest& range) {
   const bool partial = range.kind == RangeRequest::Kind::kPartial;
-  const ByteRange slice = partial ? range.range : ByteRange{0, facts.size};
+  const ByteRange slice = partial ? range.range : ByteRange{0, file.size};
   const auto status = partial ? bhttp::status::partial_content : bhttp::status::ok;
   auto fill = [&](auto& response) {
-    SetFileHeaders(response, request, facts);
-    response.set(bhttp::field::content_type, ToBeast(ContentTypeFor(facts.path)));
+    SetFileHeaders(response, request, file);
+    response.set(bhttp::field::content_type, ToBeast(ContentTypeFor(path)));
     if (partial) {
       response.set(bhttp::field::content_range,
                    "bytes " + std::to_string(slice.first) + "-" +
                        std::to_string(slice.first + slice.length - 1) + "/" +
-                       std::to_string(facts.size));
+                       std::to_string(file.size));
     }
     response.content_length(slice.length);
   };
@@ -139,8 +133,33 @@ Response FileReply(const Request& request, beast::file file, const FileFacts& fa
     return response;
   }
   FileResponse response{status, request.version()};
-  response.body() = {std::move(file), slice.first, slice.length};
+  response.body() = {file.source, slice.first, slice.length};
   fill(response);
+  return response;
+}
+
+// The head Beast writes for a keep-alive HTTP/1.1 200 of the whole file.
+std::string WholeHead(std::string_view path, const ServableFile& file) {
+  const Request get{bhttp::verb::get, "/", 11};
+  const Response whole = FileReply(get, path, file, RangeRequest{});
+  std::ostringstream head;
+  head << std::get<FileResponse>(whole).base();
+  return head.str();
+}
+
+// A keep-alive HTTP/1.1 GET of the whole file, nothing conditional: the
+// answer whose head WholeHead wrote.
+bool IsPlainGet(const Request& request, const RangeRequest& range) {
+  return request.method() == bhttp::verb::get && request.version() == 11 &&
+         request.keep_alive() && range.kind == RangeRequest::Kind::kWhole;
+}
+
+Response Refuse(const Request& request, const Refusal& refusal) {
+  if (refusal.status == bhttp::status::service_unavailable) {
+    return Unavailable(request, refusal.text);
+  }
+  StringResponse response = TextResponse(request, refusal.status, refusal.text);
+  if (!refusal.location.empty()) response.set(bhttp::field::location, refusal.location);
   return response;
 }
 
@@ -173,51 +192,76 @@ Response NodeHandler::HandleData(const Request& request) {
     case bhttp::verb::get:
     case bhttp::verb::head:
       return target->directory ? ServeListing(request, *target)
-                               : ServeFile(request, *target);
+                               : FileAnswer(request, target->path,
+                                            Prepare(target->path, Find(target->path)));
     default:
       return MethodNotAllowed(request, "GET, HEAD, PUT");
   }
 }
 
-Response NodeHandler::ServeFile(const Request& request, const DataTarget& target) {
-  const std::optional<Holding> holding = node_.Servable(target.path);
-  const NodeIndex::Slot* slot = node_.index().Find(target.path);
-  if (!holding && slot != nullptr && slot->held() && !node_.Ignored(target.path)) {
+FileFinding NodeHandler::Find(const std::string& path) {
+  const std::optional<Holding> holding = node_.Servable(path);
+  const NodeIndex::Slot* slot = node_.index().Find(path);
+  if (!holding && slot != nullptr && slot->held() && !node_.Ignored(path)) {
     // Held, but something happened to the file: served again once examined.
-    return Unavailable(request, "changed on disk; being re-examined");
+    return Refusal{bhttp::status::service_unavailable,
+                   "changed on disk; being re-examined", ""};
   }
   if (!holding) {
-    if (ListServable(node_, target.path).empty()) {
-      return TextResponse(request, bhttp::status::not_found,
-                          "not found: /data/" + target.path);
+    if (ListServable(node_, path).empty()) {
+      return Refusal{bhttp::status::not_found, "not found: /data/" + path, ""};
     }
-    StringResponse response =
-        TextResponse(request, bhttp::status::moved_permanently, "a directory");
-    response.set(bhttp::field::location, "/data/" + PercentEncodePath(target.path) + "/");
-    return response;
+    return Refusal{bhttp::status::moved_permanently, "a directory",
+                   "/data/" + PercentEncodePath(path) + "/"};
   }
-  Result<OpenedFile> opened = node_.Open(target.path);
-  if (!opened.ok()) return Unavailable(request, "missing on disk; being restored");
-  beast::file file;
-  file.native_handle(opened->fd.Release());  // `file` owns the descriptor from here on.
-  if (opened->size != holding->size) {
-    return Unavailable(request, "changed on disk; being re-verified");
+  Result<OpenedFile> opened = node_.Open(path);
+  if (!opened.ok()) {
+    return Refusal{bhttp::status::service_unavailable, "missing on disk; being restored",
+                   ""};
   }
-  const std::string etag = "\"" + holding->hash.Hex() + "\"";
-  const FileFacts facts{target.path, etag, opened->mtime, holding->size};
-  if (NoneMatchHits(request, etag)) {
+  // Changed in place (the size, or at least the mtime), with the event not
+  // yet examined: not the held version's bytes any more.
+  if (!node_.index().HeldAsRecorded(path, opened->size, opened->mtime_ns)) {
+    return Refusal{bhttp::status::service_unavailable,
+                   "changed on disk; being re-verified", ""};
+  }
+  return FoundFile{holding->hash, std::move(*opened)};
+}
+
+FileLookup Prepare(std::string_view path, FileFinding finding) {
+  if (auto* refusal = std::get_if<Refusal>(&finding)) return std::move(*refusal);
+  FoundFile& found = std::get<FoundFile>(finding);
+  const uint64_t size = found.opened.size;
+  ServableFile file{std::make_shared<const FileSource>(std::move(found.opened.fd), size),
+                    "\"" + found.hash.Hex() + "\"", size, HttpDate(found.opened.mtime),
+                    ""};
+  if (file.source->content) file.whole_head = WholeHead(path, file);
+  return std::make_shared<const ServableFile>(std::move(file));
+}
+
+Response FileAnswer(const Request& request, std::string_view path,
+                    const FileLookup& lookup) {
+  if (const auto* refusal = std::get_if<Refusal>(&lookup))
+    return Refuse(request, *refusal);
+  const std::shared_ptr<const ServableFile>& shared =
+      std::get<std::shared_ptr<const ServableFile>>(lookup);
+  const ServableFile& file = *shared;
+  if (NoneMatchHits(request, file.etag)) {
     StringResponse response{bhttp::status::not_modified, request.version()};
-    SetFileHeaders(response, request, facts);
+    SetFileHeaders(response, request, file);
     return response;
   }
-  const RangeRequest range = RangeFor(request, etag, holding->size);
+  const RangeRequest range = RangeFor(request, file.etag, file.size);
   if (range.kind == RangeRequest::Kind::kUnsatisfiable) {
     StringResponse response = TextResponse(request, bhttp::status::range_not_satisfiable,
                                            "range not satisfiable");
-    response.set(bhttp::field::content_range, "bytes */" + std::to_string(holding->size));
+    response.set(bhttp::field::content_range, "bytes */" + std::to_string(file.size));
     return response;
   }
-  return FileReply(request, std::move(file), facts, range);
+  if (!file.whole_head.empty() && IsPlainGet(request, range)) {
+    return WireResponse{shared, file.whole_head, *file.source->content};
+  }
+  return FileReply(request, path, file, range);
 }
 
 Response NodeHandler::ServeListing(const Request& request, const DataTarget& target) {

@@ -13,13 +13,18 @@
 //
 // NodeHandler reads files only through its backend (the node's FileStore,
 // which knows the publishes not yet renamed into place) and never touches a
-// socket; the session loop (server.h) owns all network I/O.
+// socket; the session loop (server.h) owns all network I/O. Serving a file
+// is three steps: Find asks the node (on its thread) and opens the file, no
+// more; Prepare reads a small file and renders its headers, once, on any
+// thread; FileAnswer answers each request from that, on any thread.
 #pragma once
 
 #include <ctime>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "core/entry.h"
 #include "core/node_index.h"
@@ -35,7 +40,48 @@ struct OpenedFile {
   UniqueFd fd;
   uint64_t size = 0;
   std::time_t mtime = 0;
+  int64_t mtime_ns = 0;  // as FileInfo::mtime, to compare with the node's record
 };
+
+// A file the node may serve, open: what its responses need. Immutable, so
+// any thread may answer from it.
+struct ServableFile {
+  std::shared_ptr<const FileSource> source;
+  std::string etag;  // "\"<content digest hex>\""
+  uint64_t size = 0;
+  std::string last_modified;  // the file's mtime, as an HTTP date
+  // The head of a keep-alive HTTP/1.1 200 for the whole file, if its
+  // content is in memory (source->content); else empty.
+  std::string whole_head;
+};
+
+// Why a path is not served: the answer to give instead.
+struct Refusal {
+  bhttp::status status = bhttp::status::not_found;
+  std::string text;
+  std::string location;  // for a redirect
+};
+
+// What the node found for a path: the version it holds and the file,
+// opened (its size the version's), or why it is not served.
+struct FoundFile {
+  Digest hash;
+  OpenedFile opened;
+};
+using FileFinding = std::variant<Refusal, FoundFile>;
+
+// What the node says about serving one path at one moment, ready to answer
+// from.
+using FileLookup = std::variant<Refusal, std::shared_ptr<const ServableFile>>;
+
+// Makes a finding ready to answer from: reads the file if small, renders
+// its headers. Any thread.
+FileLookup Prepare(std::string_view path, FileFinding finding);
+
+// The answer to a GET or HEAD of a file (200, 206, 304, 416; or the
+// refusal), from its lookup. Pure: any thread.
+Response FileAnswer(const Request& request, std::string_view path,
+                    const FileLookup& lookup);
 
 struct NodeGauges {
   uint64_t files_held = 0;  // at the version the node's catalog names
@@ -76,10 +122,12 @@ class NodeHandler {
       : node_(node), config_(std::move(config)), counters_(counters) {}
 
   Response Handle(const Request& request);
+  // Whether `path` (a valid file path) is served now, and if so its file,
+  // open. Asks the node: on its thread.
+  FileFinding Find(const std::string& path);
 
  private:
   Response HandleData(const Request& request);
-  Response ServeFile(const Request& request, const DataTarget& target);
   Response ServeListing(const Request& request, const DataTarget& target);
   Response Upload(const Request& request, const DataTarget& target);
   Response Metrics(const Request& request) const;

@@ -3,11 +3,16 @@
 // answer, write. The loop is one template over the plain and the TLS stream.
 #include "runtime/http/server.h"
 
+#include <sys/sendfile.h>
+
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -18,10 +23,13 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <cassert>
+#include <cerrno>
 #include <chrono>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <utility>
+#include <vector>
 
 #include "runtime/address.h"
 #include "runtime/log.h"
@@ -47,12 +55,24 @@ constexpr auto kDrainTimeout = std::chrono::seconds(1);
 
 }  // namespace
 
-// Shared by the listener, its accept loop and its sessions; lives as long as
-// any of them.
+// Shared by the listener, its accept loop and its sessions (on every
+// worker's thread); lives as long as any of them.
 struct ListenerState {
-  HttpService* service = nullptr;
-  SslContextPtr tls;  // none: plain HTTP
-  size_t sessions = 0;
+  std::vector<HttpWorker> workers;  // set before the accept loop starts
+  std::atomic<size_t> sessions{0};
+
+  SslContextPtr tls() {
+    const std::lock_guard lock(tls_mutex);
+    return tls_now;
+  }
+  void set_tls(SslContextPtr tls) {
+    const std::lock_guard lock(tls_mutex);
+    tls_now = std::move(tls);
+  }
+
+ private:
+  std::mutex tls_mutex;   // SIGHUP reloads on the core's thread
+  SslContextPtr tls_now;  // none: plain HTTP
 };
 
 namespace {
@@ -80,6 +100,64 @@ net::awaitable<beast::error_code> Write(Stream& stream, bhttp::response<Body>& r
     beast::get_lowest_layer(stream).expires_after(kIoTimeout);
     co_await bhttp::async_write_some(stream, serializer,
                                      net::redirect_error(net::use_awaitable, ec));
+  }
+  co_return ec;
+}
+
+template <class Stream>
+net::awaitable<beast::error_code> Write(Stream& stream, WireResponse& response) {
+  const std::array buffers{net::buffer(response.head), net::buffer(response.body)};
+  beast::get_lowest_layer(stream).expires_after(kIoTimeout);
+  beast::error_code ec;
+  co_await net::async_write(stream, buffers, net::redirect_error(net::use_awaitable, ec));
+  co_return ec;
+}
+
+// Waits until `socket` can take more bytes, for at most kIoTimeout.
+net::awaitable<beast::error_code> WaitWritable(tcp::socket& socket) {
+  net::steady_timer deadline(socket.get_executor(), kIoTimeout);
+  // Set once the wait is over, so a deadline that fired meanwhile leaves
+  // the socket alone (it may be gone by the time its handler runs).
+  auto waiting = std::make_shared<bool>(true);
+  deadline.async_wait([&socket, waiting](const beast::error_code& ec) {
+    if (!ec && *waiting) socket.cancel();
+  });
+  beast::error_code ec;
+  co_await socket.async_wait(tcp::socket::wait_write,
+                             net::redirect_error(net::use_awaitable, ec));
+  *waiting = false;
+  co_return ec == net::error::operation_aborted ? beast::error::timeout : ec;
+}
+
+// A large file over plain TCP: the header through Beast, then the body by
+// sendfile, from the page cache to the socket with no copy through this
+// process (what nginx does). A small one is in memory already.
+net::awaitable<beast::error_code> Write(beast::tcp_stream& stream,
+                                        FileResponse& response) {
+  const FileSliceBody::value_type& body = response.body();
+  if (body.source->content)
+    co_return co_await Write<beast::tcp_stream, FileSliceBody>(stream, response);
+  bhttp::serializer<false, FileSliceBody> serializer{response};
+  beast::error_code ec;
+  stream.expires_after(kIoTimeout);
+  co_await bhttp::async_write_header(stream, serializer,
+                                     net::redirect_error(net::use_awaitable, ec));
+  if (ec) co_return ec;
+  tcp::socket& socket = stream.socket();
+  socket.native_non_blocking(true, ec);
+  off_t offset = static_cast<off_t>(body.offset);
+  for (uint64_t left = body.length; !ec && left > 0;) {
+    const ssize_t sent = ::sendfile(socket.native_handle(), body.source->fd.get(),
+                                    &offset, std::min<uint64_t>(left, 1 << 30));
+    if (sent > 0) {
+      left -= static_cast<uint64_t>(sent);
+    } else if (sent == 0) {  // The file shrank under us: fail rather than send short.
+      ec = bhttp::error::short_read;
+    } else if (errno == EAGAIN) {
+      ec = co_await WaitWritable(socket);
+    } else if (errno != EINTR) {
+      ec = beast::error_code(errno, boost::system::system_category());
+    }
   }
   co_return ec;
 }
@@ -127,7 +205,7 @@ net::awaitable<void> WriteError(Stream& stream, const beast::error_code& ec,
   if (ec == bhttp::error::header_limit)
     status = bhttp::status::request_header_fields_too_large;
   StringResponse response = TextResponse(request, status, "bad request: " + ec.message());
-  ++counters.by_status[static_cast<unsigned>(status)];
+  counters.Count(static_cast<unsigned>(status));
   if (co_await Write(stream, response)) co_return;
   co_await EndAfterError(stream);
 }
@@ -170,7 +248,7 @@ net::awaitable<void> ServeRequests(Stream& stream, HttpService& service) {
       co_return;
     }
     Response response = co_await service.Handle(std::move(request));
-    ++service.counters().by_status[static_cast<unsigned>(StatusOf(response))];
+    service.counters().Count(static_cast<unsigned>(StatusOf(response)));
     const bool keep_alive =
         std::visit([](const auto& r) { return r.keep_alive(); }, response);
     ec = co_await std::visit([&](auto& r) { return Write(stream, r); }, response);
@@ -188,10 +266,10 @@ std::string PeerOf(const tcp::socket& socket) {
 
 // `tls` is held here for as long as the stream made from it lives.
 net::awaitable<void> RunSession(tcp::socket socket, SslContextPtr tls,
-                                std::shared_ptr<ListenerState> state) {
+                                HttpService& service) {
   if (!tls) {
     beast::tcp_stream stream(std::move(socket));
-    co_await ServeRequests(stream, *state->service);
+    co_await ServeRequests(stream, service);
     co_return;
   }
   const std::string peer = PeerOf(socket);
@@ -204,7 +282,7 @@ net::awaitable<void> RunSession(tcp::socket socket, SslContextPtr tls,
     Log("https: handshake with " + peer + " failed: " + ec.message());
     co_return;
   }
-  co_await ServeRequests(stream, *state->service);
+  co_await ServeRequests(stream, service);
 }
 
 void LogFailure(std::exception_ptr failure) {
@@ -218,10 +296,12 @@ void LogFailure(std::exception_ptr failure) {
 
 net::awaitable<void> AcceptLoop(tcp::acceptor acceptor,
                                 std::shared_ptr<ListenerState> state) {
-  for (;;) {
+  for (size_t next = 0;; next = (next + 1) % state->workers.size()) {
+    const HttpWorker& worker = state->workers[next];
     beast::error_code ec;
-    tcp::socket socket =
-        co_await acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
+    // The socket belongs to the worker's io_context from the start.
+    tcp::socket socket = co_await acceptor.async_accept(
+        *worker.io, net::redirect_error(net::use_awaitable, ec));
     if (ec == net::error::operation_aborted) co_return;
     if (ec) {  // Out of descriptors, for instance: back off instead of spinning.
       net::steady_timer backoff(acceptor.get_executor(), kAcceptRetryDelay);
@@ -230,8 +310,8 @@ net::awaitable<void> AcceptLoop(tcp::acceptor acceptor,
     }
     if (state->sessions >= kMaxConnections) continue;  // `socket` closes here.
     ++state->sessions;
-    net::co_spawn(acceptor.get_executor(),
-                  RunSession(std::move(socket), state->tls, state),
+    net::co_spawn(*worker.io,
+                  RunSession(std::move(socket), state->tls(), *worker.service),
                   [state](std::exception_ptr failure) {
                     --state->sessions;
                     LogFailure(failure);
@@ -260,9 +340,11 @@ Result<BaseUrl> HttpListener::Bind(std::string_view listen,
   return BaseUrl{.https = https_.has_value(), .address = FormatEndpoint(*bound)};
 }
 
-void HttpListener::Serve(HttpService& service) {
-  assert(acceptor_.has_value());
-  state_->service = &service;
+void HttpListener::Serve(HttpService& service) { Serve({{&io_, &service}}); }
+
+void HttpListener::Serve(std::vector<HttpWorker> workers) {
+  assert(acceptor_.has_value() && !workers.empty());
+  state_->workers = std::move(workers);
   net::co_spawn(io_, AcceptLoop(std::move(*acceptor_), state_), LogFailure);
   acceptor_.reset();
 }
@@ -271,7 +353,7 @@ Status HttpListener::ReloadHttps() {
   if (!https_) return Status::Ok();
   Result<SslContextPtr> tls = LoadHttpsServer(*https_);
   if (!tls.ok()) return tls.status();
-  state_->tls = std::move(*tls);
+  state_->set_tls(std::move(*tls));
   return Status::Ok();
 }
 

@@ -1,12 +1,15 @@
 // The HTTP connection loop shared by the node and master front ends: binds a
-// listening socket, accepts, and runs one C++20 coroutine per connection on
-// the caller's io_context, over plain TCP or HTTPS. Protocol decisions belong
-// to the HttpService; this file only moves bytes, with a timeout on every
-// read and write and on the TLS handshake, a header size limit, a body size
-// limit, and a cap on open connections.
+// listening socket, accepts, and runs one C++20 coroutine per connection,
+// over plain TCP or HTTPS. Protocol decisions belong to the HttpService;
+// this file only moves bytes, with a timeout on every read and write and on
+// the TLS handshake, a header size limit, a body size limit, and a cap on
+// open connections.
 //
-// Threading: everything runs on the one thread that runs the io_context, so a
-// service may call into the core directly.
+// Threading: the listener accepts on one io_context and hands each
+// connection to a worker, in turn: an io_context (each run by one thread)
+// and the service that answers there. With one worker on the accepting
+// io_context (the master; a node with --http-threads 1) everything runs on
+// that one thread, and a service may call into the core directly.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -16,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "runtime/http/awaitable.h"
@@ -41,11 +45,18 @@ class HttpService {
   virtual HttpCounters& counters() = 0;
 };
 
+// Where a connection is served: Handle is called on `io`'s thread.
+struct HttpWorker {
+  net::io_context* io = nullptr;
+  HttpService* service = nullptr;
+};
+
 struct ListenerState;
 
 // A listening socket and the connections it accepts.
 class HttpListener {
  public:
+  // Accepts on `io`.
   explicit HttpListener(net::io_context& io);
   ~HttpListener();
 
@@ -53,12 +64,17 @@ class HttpListener {
   // picks a free port) and listens; with `https`, loads the certificate and
   // key to serve HTTPS with. Returns the bound base URL.
   Result<BaseUrl> Bind(std::string_view listen, std::optional<HttpsFiles> https);
-  // Accepts and serves every connection with `service` until the io_context
-  // stops. REQUIRES: Bind() succeeded; `service` outlives the io_context's run.
+  // Accepts and serves every connection with `service`, on the accepting
+  // io_context, until it stops. REQUIRES: Bind() succeeded; `service`
+  // outlives the io_context's run.
   void Serve(HttpService& service);
+  // Accepts until the accepting io_context stops, and serves each
+  // connection on the next of `workers` in turn. REQUIRES: Bind() succeeded;
+  // at least one worker; each service outlives its io_context's run.
+  void Serve(std::vector<HttpWorker> workers);
   // Re-reads the HTTPS certificate and key (rotation): new connections use
   // them, open ones keep theirs; on failure the current ones stay. Ok and
-  // nothing to do for plain HTTP.
+  // nothing to do for plain HTTP. Any thread.
   Status ReloadHttps();
 
  private:

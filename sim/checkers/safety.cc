@@ -51,7 +51,7 @@ std::string Safety::Read(const Host& host, const std::string& path) {
   // size or mtime is not the held version's is not served (503), whatever
   // changed it (a writer still at work raises no event until it closes the
   // file; a busy node has not handled the event yet).
-  if (!host.node->AsRecorded(path, file->blob->bytes.size(), file->mtime))
+  if (!host.node->index().HeldAsRecorded(path, file->blob->bytes.size(), file->mtime))
     return "changed on disk: not served";
   const Digest& digest = file->blob->digest;
   if (file->corrupt_unhashed) return "corrupted on disk, not yet detected (excused)";

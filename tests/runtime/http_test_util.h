@@ -3,6 +3,8 @@
 // responses are inspected without serialising them.
 #pragma once
 
+#include <unistd.h>
+
 #include <boost/beast/http/parser.hpp>
 #include <boost/test/unit_test.hpp>
 #include <string>
@@ -48,6 +50,17 @@ inline Request Make(std::string_view method, std::string_view target,
   return Parse(raw);
 }
 
+// A response in wire form, parsed back.
+inline StringResponse Parsed(const WireResponse& wire) {
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.eager(true);
+  beast::error_code ec;
+  const std::string bytes = std::string(wire.head) + std::string(wire.body);
+  parser.put(net::buffer(bytes), ec);
+  BOOST_REQUIRE_MESSAGE(!ec && parser.is_done(), "parse: " + ec.message());
+  return parser.release();
+}
+
 inline unsigned Code(const Response& response) {
   return static_cast<unsigned>(StatusOf(response));
 }
@@ -55,23 +68,30 @@ inline unsigned Code(const Response& response) {
 // A header, by its enum or, for those Beast has none for, by name.
 template <typename Name>
 std::string Header(const Response& response, Name name) {
-  return std::visit([&](const auto& r) { return std::string(r[name]); }, response);
+  if (const auto* wire = std::get_if<WireResponse>(&response)) {
+    return std::string(Parsed(*wire)[name]);
+  }
+  if (const auto* text = std::get_if<StringResponse>(&response)) {
+    return std::string((*text)[name]);
+  }
+  return std::string(std::get<FileResponse>(response)[name]);
 }
 
 // The bytes the response would carry: the string body, or the file slice.
 inline std::string Body(Response& response) {
   if (auto* text = std::get_if<StringResponse>(&response)) return text->body();
-  auto& slice = std::get<FileResponse>(response).body();
-  beast::error_code ec;
-  slice.file.seek(slice.offset, ec);
+  if (auto* wire = std::get_if<WireResponse>(&response)) return Parsed(*wire).body();
+  const auto& slice = std::get<FileResponse>(response).body();
   std::string bytes(slice.length, '\0');
   size_t done = 0;
-  while (!ec && done < bytes.size()) {
-    const size_t n = slice.file.read(bytes.data() + done, bytes.size() - done, ec);
+  while (done < bytes.size()) {
+    const ssize_t n =
+        ::pread(slice.source->fd.get(), bytes.data() + done, bytes.size() - done,
+                static_cast<off_t>(slice.offset + done));
+    BOOST_REQUIRE(n >= 0);
     if (n == 0) break;
-    done += n;
+    done += static_cast<size_t>(n);
   }
-  BOOST_REQUIRE(!ec);
   bytes.resize(done);
   return bytes;
 }

@@ -131,7 +131,7 @@ BOOST_AUTO_TEST_CASE(keep_alive_and_expect_continue) {
   BOOST_TEST(one != std::string::npos);
   BOOST_TEST(
       (proceed > one && two > proceed && three > two && three != std::string::npos));
-  BOOST_TEST(service.counters().by_status[200] == 3u);
+  BOOST_TEST(service.counters().count(200) == 3u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,10 +3,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "runtime/address.h"
@@ -56,6 +58,7 @@ struct NodeFlags {
   std::string listen = "127.0.0.1:0";
   std::string advertise;
   std::string http = "127.0.0.1:0";
+  size_t http_threads = std::max(1u, std::thread::hardware_concurrency());
   std::string state_dir;
   std::string admin_token;
   uint64_t scrub_rate = NodeOptions{}.scrub_bytes_per_second;
@@ -208,9 +211,10 @@ void RunNode(NodeFlags flags) {
   Log("data dir " + config.data_dir + ", master " + config.master);
   std::string http_url;
 #ifdef DDS_HAVE_HTTP
-  http::NodeHttpServer server(
-      (*host)->io(),
-      {.listen = flags.http, .admin_token = flags.admin_token, .https = https});
+  http::NodeHttpServer server((*host)->io(), {.listen = flags.http,
+                                              .admin_token = flags.admin_token,
+                                              .https = https,
+                                              .threads = flags.http_threads});
   auto bound = server.Bind();
   if (!bound.ok()) Fail("cannot start HTTP", bound.status());
   http_url = bound->ToString();
@@ -276,6 +280,11 @@ void AddNodeCommand(CLI::App& app) {
   AddTlsFlags(cmd, &flags->tls);
 #ifdef DDS_HAVE_HTTP
   AddHttpFlags(cmd, &flags->http, &flags->admin_token, &flags->https);
+  cmd->add_option("--http-threads", flags->http_threads,
+                  "threads serving HTTP, each with its own connections (default: one a "
+                  "core); 1 serves on the replication thread")
+      ->check(CLI::Range(size_t{1}, size_t{256}))
+      ->capture_default_str();
 #endif
   cmd->callback([flags] { RunNode(*flags); });
 }
