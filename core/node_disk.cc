@@ -114,7 +114,6 @@ void Node::SettleDue() {
   // report what is there before what is gone, so a move reaches the master
   // in one batch with its new path first.
   std::vector<std::string> gone;
-  std::vector<std::pair<std::string, uint64_t>> there;  // path, size
   for (SettleQueue* queue : {&settling_, &found_}) {
     for (const auto& [path, look] : queue->TakeDue(env_->Now() + kSettleTogether)) {
       const SettleQueue::Look now = LookAt(path);
@@ -122,23 +121,20 @@ void Node::SettleDue() {
         queue->Touch(path, now, env_->Now());  // Still moving.
       } else if (look.present) {
         RecheckFile(path);  // Quiet for the whole settle time.
-        there.emplace_back(path, look.size);
       } else {
         gone.push_back(path);
       }
     }
   }
   for (const std::string& path : gone) {
-    // The other half of a rename may be among those being hashed (same
-    // size): the gone half waits for it, so that both reach the master
-    // together, the new path first.
+    // The other half of a rename may be among the files being hashed (of
+    // the same size; its event may have come due a moment earlier): the
+    // gone half waits for them, so that both reach the master together,
+    // the new path first.
     GoneHalf half{path, {}};
     const NodeIndex::Slot* slot = index_.Find(path);
-    for (const auto& [other, size] : there) {
-      if (slot != nullptr && slot->has_local() && slot->local_size() == size &&
-          hashes_.Contains(other))
-        half.awaited.push_back(other);
-    }
+    if (slot != nullptr && slot->has_local())
+      half.awaited = hashes_.WithSize(slot->local_size());
     if (half.awaited.empty() && gone_halves_.empty()) {
       RecheckFile(path);
     } else {
@@ -175,7 +171,7 @@ void Node::Refuse(const std::string& path, const Status& why) {
 
 void Node::RecheckFile(const std::string& path) {
   if (hashes_.Contains(path)) {
-    hashes_.Add(path);  // Looked at again once the hash in flight is back.
+    hashes_.Touched(path);  // Looked at again once the hash in flight is back.
     return;
   }
   Result<FileInfo> info = env_->Files().Stat(path);
@@ -198,7 +194,7 @@ void Node::ExamineNow(const FileInfo& info) {
 
 void Node::Examine(const FileInfo& info) {
   if (!NeedsHash(info)) return;
-  hashes_.Add(info.path);
+  hashes_.Add(info.path, info.size);
   PumpHashes();
 }
 

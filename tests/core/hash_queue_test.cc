@@ -12,10 +12,11 @@ BOOST_AUTO_TEST_SUITE(hash_queue)
 
 BOOST_AUTO_TEST_CASE(at_most_the_bound_are_hashed_at_once_in_the_order_added) {
   HashQueue q(2);
-  q.Add("a");
-  q.Add("b");
-  q.Add("a");  // already waiting: once
-  q.Add("c");
+  q.Add("a", 1);
+  q.Add("b", 2);
+  q.Add("a", 1);  // already waiting: once
+  q.Add("c", 1);
+  BOOST_TEST((q.WithSize(1) == std::vector<std::string>{"a", "c"}));
   BOOST_TEST(q.waiting() == 3u);
   BOOST_TEST(q.Start().value() == "a");
   BOOST_TEST(q.Start().value() == "b");
@@ -34,15 +35,17 @@ BOOST_AUTO_TEST_CASE(at_most_the_bound_are_hashed_at_once_in_the_order_added) {
 
 BOOST_AUTO_TEST_CASE(a_path_touched_while_hashed_is_looked_at_again) {
   HashQueue q(1);
-  q.Add("a");
+  q.Add("a", 5);
   BOOST_TEST(q.Start().value() == "a");
-  q.Add("a");
-  q.Add("a");
-  BOOST_TEST(q.waiting() == 0u);  // not queued behind itself
+  q.Add("a", 6);
+  q.Touched("a");
+  BOOST_TEST(q.WithSize(6).size() == 1u);  // as last seen
+  BOOST_TEST(q.waiting() == 0u);           // not queued behind itself
   BOOST_TEST(q.Contains("a"));
   BOOST_TEST(q.Finish("a"));
   BOOST_TEST(!q.Contains("a"));
-  q.Add("a");
+  BOOST_TEST(q.WithSize(6).empty());
+  q.Add("a", 6);
   BOOST_TEST(q.Start().value() == "a");
   BOOST_TEST(!q.Finish("a"));
 }
