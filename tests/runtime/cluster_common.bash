@@ -148,9 +148,14 @@ everywhere() {
   shift 3
   for node in "$@"; do
     eventually "$limit" serves "$node" "$path" "$sha" || fail "$node does not serve $path ($sha)"
-    [[ $(sha_of "$WORK/$node/$path") == "$sha" ]] || fail "$node's disk copy of $path differs"
+    # A publish is served as soon as the node records it, and renamed into
+    # place by the flush a moment later (docs/runtime.md, group commit).
+    eventually 5 on_disk "$node" "$path" "$sha" || fail "$node's disk copy of $path differs"
   done
 }
+
+# on_disk NODE PATH SHA: the file is in place in NODE's data dir, with SHA.
+on_disk() { [[ -f $WORK/$1/$2 && $(sha_of "$WORK/$1/$2") == "$3" ]]; }
 
 # http_code [CURL ARGS...]: the status code curl sees.
 http_code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
