@@ -376,7 +376,11 @@ void PosixFileStore::InBackground(
 }
 
 void PosixFileStore::HashInBackground(const std::string& path, HashDone done) {
-  auto fd = std::make_shared<Result<UniqueFd>>(OpenForRead(path));
+  HashOpenedInBackground(OpenForRead(path), std::move(done));
+}
+
+void PosixFileStore::HashOpenedInBackground(Result<UniqueFd> opened, HashDone done) {
+  auto fd = std::make_shared<Result<UniqueFd>>(std::move(opened));
   InBackground(
       [fd](const std::atomic<bool>& stop) -> Result<FileDigest> {
         if (!fd->ok()) return fd->status();
@@ -497,13 +501,7 @@ Result<Digest> PosixFileStore::HashStage(const std::string& stage) {
 }
 
 void PosixFileStore::HashStageInBackground(const std::string& stage, HashDone done) {
-  auto fd = std::make_shared<Result<UniqueFd>>(OpenStage(stage, O_RDONLY));
-  InBackground(
-      [fd](const std::atomic<bool>& stop) -> Result<FileDigest> {
-        if (!fd->ok()) return fd->status();
-        return HashFile((*fd)->get(), &stop);
-      },
-      std::move(done));
+  HashOpenedInBackground(OpenStage(stage, O_RDONLY), std::move(done));
 }
 
 Status PosixFileStore::ListStages(std::vector<std::string>* stages) {

@@ -128,6 +128,9 @@ class PosixFileStore final : public FileStore {
   // `done` with its result as a callback into the process.
   void InBackground(std::function<Result<FileDigest>(const std::atomic<bool>& stop)> job,
                     HashDone done);
+  // Hashes the file `opened` (opened here) on a disk worker, or hands on
+  // why it could not be opened.
+  void HashOpenedInBackground(Result<UniqueFd> opened, HashDone done);
   // The walk behind List: a stack of directories being read, each sorted
   // so that the files come out in the order of their full paths (a
   // directory sorts as its name followed by '/'). It continues where the
