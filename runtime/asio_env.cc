@@ -27,12 +27,13 @@ AsioEnv::AsioEnv(boost::asio::io_context& io, Transport& transport, SqliteMetaSt
       meta_(meta),
       files_(files),
       journal_(files ? std::make_unique<PublishJournal>(meta, *files) : nullptr),
+      commit_(io, transport, meta, journal_.get()),
       start_(std::chrono::steady_clock::now()),
       random_(RandomSeed()) {
   transport_.set_delegate(this);
   // A write outside Call (an HTTP handler calling Master::Remove) is
   // committed by the flush this schedules.
-  meta_.set_on_begin([this] { ScheduleFlush(); });
+  meta_.set_on_begin([this] { commit_.Schedule(); });
   if (files_ != nullptr) {
     workers_ = std::make_unique<DiskWorkers>(io_, kDiskWorkerThreads,
                                              [this](const std::function<void()>& then) {
@@ -79,7 +80,7 @@ void AsioEnv::CancelTimer(TimerId id) {
 
 void AsioEnv::Send(const Address& to, const Message& message) {
   // Behind a held message it waits too: order per destination is kept.
-  if (ClaimsNothing(message) && !held_to_.contains(to)) {
+  if (ClaimsNothing(message) && !commit_.Holds(to)) {
     transport_.Send(to, message);
     return;
   }
@@ -88,9 +89,7 @@ void AsioEnv::Send(const Address& to, const Message& message) {
     Log("not sent to " + to + ": " + frame.status().ToString());
     return;
   }
-  held_to_.insert(to);
-  held_.emplace_back(to, std::move(frame).value());
-  ScheduleFlush();
+  commit_.Hold(to, std::move(frame).value());
 }
 
 FileStore& AsioEnv::Files() {
@@ -115,63 +114,6 @@ void AsioEnv::OnPeerLost(const std::string& peer) {
   Call([&] {
     if (process_) process_->OnPeerLost(peer);
   });
-}
-
-void AsioEnv::WhenDurable(std::function<void()> done) {
-  when_durable_.push_back(std::move(done));
-  ScheduleFlush();
-}
-
-void AsioEnv::ScheduleFlush() {
-  if (flush_posted_) return;
-  flush_posted_ = true;
-  batch_start_ = std::chrono::steady_clock::now();
-  boost::asio::post(io_, [this] {
-    flush_posted_ = false;
-    Flush();
-  });
-}
-
-void AsioEnv::EndCallback() {
-  ScheduleFlush();
-  if (++batch_callbacks_ >= kMaxBatchCallbacks ||
-      std::chrono::steady_clock::now() - batch_start_ >= kMaxBatchDelay) {
-    Flush();
-  }
-}
-
-void AsioEnv::Flush() {
-  if (failed_) return;
-  batch_callbacks_ = 0;
-  batch_start_ = std::chrono::steady_clock::now();
-  // A node's publishes go with its commit (runtime/publish_journal.h).
-  Status s = journal_ ? journal_->Flush() : meta_.Commit();
-  // The loop waits for the flush: a slow one is a stall everyone sees
-  // (bench/cluster/bench.py counts them).
-  const auto took = std::chrono::steady_clock::now() - batch_start_;
-  if (took >= kSlowFlush) {
-    Log("slow flush: " +
-        std::to_string(
-            std::chrono::duration_cast<std::chrono::milliseconds>(took).count()) +
-        " ms");
-  }
-  if (!s.ok()) {
-    // The core already acted on the writes; carrying on would break its
-    // durability assumption, and the held messages claim what may be lost.
-    // Stop; the restart recovers from the last commit.
-    Log("fatal: cannot make the metadata durable: " + s.ToString());
-    failed_ = true;
-    held_.clear();
-    held_to_.clear();
-    when_durable_.clear();
-    io_.stop();
-    return;
-  }
-  held_to_.clear();
-  for (auto& [to, frame] : std::exchange(held_, {})) {
-    transport_.SendFrame(to, std::move(frame));
-  }
-  for (auto& done : std::exchange(when_durable_, {})) done();
 }
 
 }  // namespace dds

@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <set>
+#include <utility>
 
 #include "core/check.h"
 #include "core/codec.h"
@@ -175,7 +177,8 @@ Result<std::unique_ptr<PosixFileStore>> PosixFileStore::Open(const std::string& 
 }
 
 Result<UniqueFd> PosixFileStore::OpenParent(const std::string& path, bool create,
-                                            std::string* leaf) {
+                                            std::string* leaf,
+                                            std::vector<UniqueFd>* made_in) {
   if (Status s = ValidatePath(path); !s.ok()) return s;
   UniqueFd dir(::dup(root_fd_.get()));
   if (!dir.valid()) return StatusFromErrno("dup", errno);
@@ -188,8 +191,14 @@ Result<UniqueFd> PosixFileStore::OpenParent(const std::string& path, bool create
       if (::mkdirat(dir.get(), component.c_str(), 0755) != 0 && errno != EEXIST) {
         return StatusFromErrno("mkdir " + path.substr(0, slash), errno);
       }
-      // The new directory's entry must be durable before files appear in it.
-      if (Status s = FsyncFd(dir.get(), path.substr(0, start)); !s.ok()) return s;
+      // The new directory's entry must be durable before files appear in it
+      // for good.
+      if (made_in != nullptr) {
+        made_in->emplace_back(::dup(dir.get()));
+        if (!made_in->back().valid()) return StatusFromErrno("dup", errno);
+      } else if (Status s = FsyncFd(dir.get(), path.substr(0, start)); !s.ok()) {
+        return s;
+      }
       next.Reset(OpenDirAt(dir.get(), component.c_str()));
     }
     if (!next.valid()) return StatusFromErrno(path.substr(0, slash), errno);
@@ -524,7 +533,7 @@ Result<FileInfo> PosixFileStore::Publish(const std::string& stage,
   auto fd = OpenStage(stage, O_RDONLY);
   if (!fd.ok()) return fd.status();
   std::string leaf;
-  auto parent = OpenParent(path, /*create=*/true, &leaf);
+  auto parent = OpenParent(path, /*create=*/true, &leaf, &dirs_to_sync_);
   if (!parent.ok()) return parent.status();
   struct stat st {};
   if (::fstat(fd->get(), &st) != 0) return StatusFromErrno(path, errno);
@@ -545,57 +554,84 @@ Result<FileInfo> PosixFileStore::Publish(const std::string& stage,
   struct stat dir_st {};
   if (::fstat(parent->get(), &dir_st) != 0) return StatusFromErrno(path, errno);
   const DirKey dir{dir_st.st_dev, dir_st.st_ino};
-  dirs_.try_emplace(dir, std::move(*parent));
+  Dir& into = dirs_[dir];
+  if (!into.fd.valid()) into.fd = std::move(*parent);
+  ++into.pending;
   DropPending(path);
   pending_.emplace(path, Pending{aside, dir, leaf, info});
   return info;
 }
 
-Status PosixFileStore::SyncPublishedData() {
+Result<PosixFileStore::PublishBatch> PosixFileStore::TakePublishes() {
+  PublishBatch batch;
+  batch.id = ++last_flush_;
+  batch.dirs = std::exchange(dirs_to_sync_, {});
+  for (auto& [path, pending] : pending_) {
+    if (pending.flush != 0) continue;
+    pending.flush = batch.id;
+    batch.intents.push_back({pending.aside, path});
+  }
   // Many stages at once (a burst of small files): one syncfs costs one
   // journal commit where an fsync each costs one each. It also writes back
   // whatever else is dirty on the file system, which is why a few stages
   // are fsynced one by one (docs/runtime.md, "Durability").
-  if (pending_.size() >= kSyncfsStages) {
-    if (::syncfs(stage_fd_.get()) != 0) return StatusFromErrno("syncfs", errno);
-    return Status::Ok();
+  if (batch.intents.size() >= kSyncfsStages) {
+    batch.syncfs.Reset(::dup(stage_fd_.get()));
+    if (!batch.syncfs.valid()) return StatusFromErrno("dup", errno);
+    return batch;
+  }
+  // Opened now: a later publish or remove of the path may unlink the stage
+  // set aside while the flush thread syncs it.
+  for (const PublishIntent& intent : batch.intents) {
+    batch.data.emplace_back(::openat(stage_fd_.get(), intent.aside.c_str(),
+                                     O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!batch.data.back().valid())
+      return StatusFromErrno("publish " + intent.path, errno);
+  }
+  return batch;
+}
+
+Status PosixFileStore::SyncPublishBatch(const PublishBatch& batch) {
+  if (batch.syncfs.valid() && ::syncfs(batch.syncfs.get()) != 0) {
+    return StatusFromErrno("syncfs", errno);
   }
   // Writeback is started for all of them first, so that the fsyncs mostly
   // wait on journal commits they share rather than one each.
-  for (const int pass : {0, 1}) {
-    for (const auto& [path, pending] : pending_) {
-      UniqueFd fd(::openat(stage_fd_.get(), pending.aside.c_str(),
-                           O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-      if (!fd.valid()) return StatusFromErrno("publish " + path, errno);
-      if (pass == 0) {
-        ::sync_file_range(fd.get(), 0, 0, SYNC_FILE_RANGE_WRITE);  // only a hint
-      } else if (Status s = FsyncFd(fd.get(), "stage of " + path); !s.ok()) {
-        return s;
-      }
-    }
+  for (const UniqueFd& fd : batch.data) {
+    ::sync_file_range(fd.get(), 0, 0, SYNC_FILE_RANGE_WRITE);  // only a hint
+  }
+  for (const UniqueFd& fd : batch.data) {
+    if (Status s = FsyncFd(fd.get(), "published stage"); !s.ok()) return s;
+  }
+  for (const UniqueFd& fd : batch.dirs) {
+    if (Status s = FsyncFd(fd.get(), "directory"); !s.ok()) return s;
   }
   return Status::Ok();
 }
 
-std::vector<PosixFileStore::PublishIntent> PosixFileStore::PendingPublishes() const {
-  std::vector<PublishIntent> intents;
-  intents.reserve(pending_.size());
-  for (const auto& [path, pending] : pending_) intents.push_back({pending.aside, path});
-  return intents;
-}
-
-Status PosixFileStore::CompletePublishes() {
-  for (auto it = pending_.begin(); it != pending_.end(); it = pending_.erase(it)) {
+Status PosixFileStore::CompletePublishes(const PublishBatch& batch) {
+  std::set<DirKey> renamed_into;
+  for (const PublishIntent& intent : batch.intents) {
+    auto it = pending_.find(intent.path);
+    if (it == pending_.end() || it->second.aside != intent.aside) continue;  // dropped
     const Pending& pending = it->second;
-    if (::renameat(stage_fd_.get(), pending.aside.c_str(), dirs_.at(pending.dir).get(),
+    if (::renameat(stage_fd_.get(), pending.aside.c_str(), dirs_.at(pending.dir).fd.get(),
                    pending.leaf.c_str()) != 0) {
       return StatusFromErrno("publish " + it->first, errno);
     }
-  }
-  for (auto it = dirs_.begin(); it != dirs_.end(); it = dirs_.erase(it)) {
-    if (Status s = FsyncFd(it->second.get(), "directory"); !s.ok()) return s;
+    if (renamed_into.insert(pending.dir).second) {
+      dirs_to_sync_.emplace_back(::dup(dirs_.at(pending.dir).fd.get()));
+      if (!dirs_to_sync_.back().valid()) return StatusFromErrno("dup", errno);
+    }
+    ReleaseDir(pending.dir);
+    pending_.erase(it);
   }
   return Status::Ok();
+}
+
+void PosixFileStore::ReleaseDir(const DirKey& dir) {
+  auto it = dirs_.find(dir);
+  if (it != dirs_.end() && --it->second.pending == 0) dirs_.erase(it);
 }
 
 Status PosixFileStore::Recover(const std::vector<PublishIntent>& committed) {
@@ -635,6 +671,7 @@ bool PosixFileStore::DropPending(const std::string& path) {
   auto it = pending_.find(path);
   if (it == pending_.end()) return false;
   ::unlinkat(stage_fd_.get(), it->second.aside.c_str(), 0);
+  ReleaseDir(it->second.dir);
   pending_.erase(it);
   return true;
 }

@@ -10,19 +10,22 @@
 // Partial downloads live in <data-dir>/.dds-stage/ and survive restarts.
 //
 // Group commit: Publish only moves the stage aside under a private name and
-// records where it goes; every accessor already sees it there. The
-// Env's flush then completes all of them at once, in an order that makes
-// them crash-atomic with the metadata that records them
-// (runtime/publish_journal.h): the stages' data is made durable
-// (SyncPublishedData: one journal commit for the lot instead of one per
-// file), the metadata commit records an intent per publish, and only then
-// are they renamed into place, each directory involved fsynced once
-// (CompletePublishes). At start-up, Recover finishes the renames whose
+// records where it goes; every accessor already sees it there. The Env's
+// flush then completes a batch of them at once, in an order that makes them
+// crash-atomic with the metadata that records them
+// (runtime/publish_journal.h): TakePublishes hands over the batch, whose
+// data SyncPublishBatch makes durable (on the flush thread: one journal
+// commit for the lot instead of one per file) before the metadata commit
+// records an intent per publish; only then does CompletePublishes rename
+// them into place. The directories renamed into, and those a new directory
+// was made in, are fsynced by the next flush, before the commit that
+// forgets those intents. At start-up, Recover finishes the renames whose
 // intents were committed and drops the rest. docs/runtime.md has the
 // argument.
 //
 // Not thread-safe: used from the io_context thread only. What it hands to
-// the disk workers (runtime/disk_workers.h) is an open fd and nothing else.
+// the disk workers (runtime/disk_workers.h) and to the flush thread is open
+// fds and nothing else.
 #pragma once
 
 #include <sys/types.h>
@@ -90,15 +93,24 @@ class PosixFileStore final : public FileStore {
     std::string aside;
     std::string path;
   };
+  // The deferred publishes one flush carries, and what it must make durable
+  // before its commit.
+  struct PublishBatch {
+    uint64_t id = 0;
+    std::vector<PublishIntent> intents;
+    std::vector<UniqueFd> data;  // the stages set aside, fsynced one by one
+    UniqueFd syncfs;             // or, for many, the stage dir for one syncfs
+    std::vector<UniqueFd> dirs;  // directories whose new entries go first
+  };
   // The flush, in this order (a failure is fatal: the Env stops the
-  // process, and Recover picks up at the next start):
-  // makes the data of every deferred publish durable;
-  Status SyncPublishedData();
-  // says where each goes (for the commit to record);
-  std::vector<PublishIntent> PendingPublishes() const;
-  // and, once that is committed, renames each into place and fsyncs the
-  // directories renamed into.
-  Status CompletePublishes();
+  // process, and Recover picks up at the next start). Takes every deferred
+  // publish no flush has taken yet;
+  Result<PublishBatch> TakePublishes();
+  // makes their data, and the directories', durable (on any thread);
+  static Status SyncPublishBatch(const PublishBatch& batch);
+  // and, once the commit recorded their intents, renames into place those
+  // still wanted (a later publish or remove of the same path drops one).
+  Status CompletePublishes(const PublishBatch& batch);
   // At start-up, before any publish: renames into place every stage set
   // aside whose intent was committed (a crash came between the commit and
   // the rename), then deletes the other stages set aside (their metadata
@@ -121,8 +133,10 @@ class PosixFileStore final : public FileStore {
         stage_fd_(std::move(stage_fd)) {}
 
   // Opens the directory that holds `path`'s last component and stores that
-  // component in `*leaf`. With `create`, makes missing directories.
-  Result<UniqueFd> OpenParent(const std::string& path, bool create, std::string* leaf);
+  // component in `*leaf`. With `create`, makes missing directories: their
+  // parents are fsynced at once, or, with `made_in`, left there for a flush.
+  Result<UniqueFd> OpenParent(const std::string& path, bool create, std::string* leaf,
+                              std::vector<UniqueFd>* made_in = nullptr);
   Result<UniqueFd> OpenStage(const std::string& stage, int flags);
   // Runs `job` on a disk worker (the fds it needs opened here first), and
   // `done` with its result as a callback into the process.
@@ -162,23 +176,35 @@ class PosixFileStore final : public FileStore {
   using DirKey = std::pair<dev_t, ino_t>;
   // A published stage waiting for the flush.
   struct Pending {
-    std::string aside;  // its name in the stage dir meanwhile: "." + a number
-    DirKey dir;         // the directory it goes into (a key of dirs_)
-    std::string leaf;   // its name there
-    FileInfo info;      // what Publish returned
+    std::string aside;   // its name in the stage dir meanwhile: "." + a number
+    DirKey dir;          // the directory it goes into (a key of dirs_)
+    std::string leaf;    // its name there
+    FileInfo info;       // what Publish returned
+    uint64_t flush = 0;  // the PublishBatch that took it, 0 until one does
   };
+  // A directory pending publishes go into, open until they are renamed.
+  struct Dir {
+    UniqueFd fd;
+    size_t pending = 0;
+  };
+  // Forgets one pending publish into `dir`.
+  void ReleaseDir(const DirKey& dir);
 
   const std::string root_;
   DiskWorkers* workers_ = nullptr;
   UniqueFd root_fd_;
   UniqueFd stage_fd_;
   uint64_t next_aside_ = 0;
+  uint64_t last_flush_ = 0;
   std::map<std::string, Pending> pending_;  // by path
   std::vector<WalkFrame> walk_;
   std::string walk_after_;  // the last path the walk returned
-  // The directories of pending publishes, open until their fsync, so ten
-  // thousand files published into one directory cost one directory fsync.
-  std::map<DirKey, UniqueFd> dirs_;
+  // Each opened once however many files go into it, so ten thousand files
+  // published into one directory cost one directory fsync.
+  std::map<DirKey, Dir> dirs_;
+  // Directories with new entries (renames, new directories) for the next
+  // flush to fsync.
+  std::vector<UniqueFd> dirs_to_sync_;
 };
 
 }  // namespace dds

@@ -22,33 +22,26 @@ Status PublishJournal::Recover() {
   return s;
 }
 
-Status PublishJournal::Record() {
-  std::vector<PosixFileStore::PublishIntent> pending = files_.PendingPublishes();
-  if (pending.empty() && !meta_.in_transaction()) return Status::Ok();
+Result<PosixFileStore::PublishBatch> PublishJournal::Begin() {
+  Result<PosixFileStore::PublishBatch> batch = files_.TakePublishes();
+  if (!batch.ok() || (batch->intents.empty() && !meta_.has_writes())) return batch;
   for (const std::string& key : std::exchange(done_, {})) {
     if (Status s = meta_.Delete(key); !s.ok()) return s;
   }
-  recorded_.clear();
-  for (const PosixFileStore::PublishIntent& intent : pending) {
-    recorded_.push_back(std::string(kIntentPrefix) + intent.aside);
-    if (Status s = meta_.Put(recorded_.back(), intent.path); !s.ok()) return s;
+  for (const PosixFileStore::PublishIntent& intent : batch->intents) {
+    if (Status s = meta_.Put(std::string(kIntentPrefix) + intent.aside, intent.path);
+        !s.ok())
+      return s;
+  }
+  return batch;
+}
+
+Status PublishJournal::Finish(const PosixFileStore::PublishBatch& batch) {
+  if (Status s = files_.CompletePublishes(batch); !s.ok()) return s;
+  for (const PosixFileStore::PublishIntent& intent : batch.intents) {
+    done_.push_back(std::string(kIntentPrefix) + intent.aside);
   }
   return Status::Ok();
-}
-
-Status PublishJournal::Complete() {
-  if (Status s = files_.CompletePublishes(); !s.ok()) return s;
-  done_.insert(done_.end(), recorded_.begin(), recorded_.end());
-  recorded_.clear();
-  return Status::Ok();
-}
-
-Status PublishJournal::Flush() {
-  Status s = files_.SyncPublishedData();
-  if (s.ok()) s = Record();
-  if (s.ok()) s = meta_.Commit();
-  if (s.ok()) s = Complete();
-  return s;
 }
 
 }  // namespace dds

@@ -13,7 +13,9 @@
 //
 // The intents are kv records under kIntentPrefix, outside the core's key
 // space. An intent whose rename is done is deleted in the next commit that
-// happens anyway, so the journal adds no commit of its own.
+// happens anyway, once the directory renamed into is fsynced, so the
+// journal adds no commit of its own. runtime/group_commit.h runs the
+// flush.
 #pragma once
 
 #include <string>
@@ -36,22 +38,20 @@ class PublishJournal {
   // At start-up, before anything is published: finishes the publishes whose
   // intents were committed, drops the others, forgets every intent.
   Status Recover();
-  // In the flush, once the data is durable and before the commit: writes
-  // an intent for each deferred publish (and deletes the intents of renames
-  // done since the last commit, if there is a commit to carry them).
-  Status Record();
-  // In the flush, after the commit: the renames.
-  Status Complete();
-  // The whole flush, in its order: the published files' data made durable
-  // (so that no record, and no rename, names a file a power loss could
-  // truncate), Record, the metadata commit, Complete.
-  Status Flush();
+  // A flush, on the io_context's thread, before the metadata batch is
+  // taken: takes the deferred publishes and writes an intent for each (and,
+  // if there is a commit to carry them, deletes the intents of the renames
+  // done since the last commit, whose directories this flush fsyncs).
+  // Then, on the flush thread, PosixFileStore::SyncPublishBatch and the
+  // metadata commit.
+  Result<PosixFileStore::PublishBatch> Begin();
+  // After the commit, on the io_context's thread: the renames.
+  Status Finish(const PosixFileStore::PublishBatch& batch);
 
  private:
   SqliteMetaStore& meta_;
   PosixFileStore& files_;
-  std::vector<std::string> recorded_;  // intent keys of the publishes in flight
-  std::vector<std::string> done_;      // intent keys whose renames are made
+  std::vector<std::string> done_;  // intent keys whose renames are made
 };
 
 }  // namespace dds

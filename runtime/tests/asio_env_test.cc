@@ -3,6 +3,9 @@
 // durable; requests do not wait; order per destination is kept.
 #include "runtime/asio_env.h"
 
+#include <sqlite3.h>
+
+#include <boost/asio/steady_timer.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include "runtime/tests/test_util.h"
@@ -118,6 +121,42 @@ BOOST_AUTO_TEST_CASE(when_durable_runs_after_the_flush) {
   BOOST_REQUIRE(RunUntil(w.io, [&] { return durable; }));
   BOOST_TEST(committed_then);
   BOOST_TEST(file_then == "uploaded");
+}
+
+// The flush runs off the loop. While its commit waits (here on the write
+// lock another program holds, as it could wait on a slow disk) the loop
+// goes on, and the batch's claims wait for the commit.
+BOOST_AUTO_TEST_CASE(the_loop_goes_on_while_a_flush_waits) {
+  World w;
+  sqlite3* other = nullptr;
+  BOOST_REQUIRE(sqlite3_open((w.dir / "env.db").c_str(), &other) == SQLITE_OK);
+  BOOST_REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) ==
+                SQLITE_OK);
+  w.env.Call([&] {
+    BOOST_REQUIRE(w.env.Meta().Put("k", "v").ok());
+    w.env.Send(w.peer.address, HeartbeatAck{Cursor{1, 1}});
+  });
+  boost::asio::steady_timer timer(w.io, std::chrono::milliseconds(300));
+  bool fired = false;
+  timer.async_wait([&](boost::system::error_code) { fired = true; });
+  BOOST_REQUIRE(RunUntil(
+      w.io, [&] { return fired; }, std::chrono::seconds(5)));
+  BOOST_TEST(w.peer.received.empty());
+  bool durable = false;
+  w.env.Call([&] {
+    std::string value;
+    BOOST_REQUIRE(w.env.Meta().Get("k", &value).ok());
+    BOOST_TEST(value == "v");
+    BOOST_REQUIRE(w.env.Meta().Put("k2", "v2").ok());
+    w.env.WhenDurable([&] { durable = true; });
+  });
+  BOOST_REQUIRE(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(other);
+  BOOST_REQUIRE(RunUntil(w.io, [&] { return durable; }));
+  BOOST_REQUIRE_EQUAL(w.peer.received.size(), 1u);
+  BOOST_TEST(w.peer.received[0].second);
+  std::string value;
+  BOOST_TEST(w.peer.db->Get("k2", &value).ok());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

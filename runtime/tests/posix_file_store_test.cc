@@ -29,8 +29,10 @@ std::unique_ptr<PosixFileStore> OpenStore(const TempDir& dir) {
 
 // The file store's part of the Env's flush (the commit goes between).
 Status Sync(PosixFileStore& store) {
-  if (Status s = store.SyncPublishedData(); !s.ok()) return s;
-  return store.CompletePublishes();
+  Result<PosixFileStore::PublishBatch> batch = store.TakePublishes();
+  if (!batch.ok()) return batch.status();
+  if (Status s = PosixFileStore::SyncPublishBatch(*batch); !s.ok()) return s;
+  return store.CompletePublishes(*batch);
 }
 
 BOOST_AUTO_TEST_SUITE(posix_file_store)
@@ -180,6 +182,41 @@ BOOST_AUTO_TEST_CASE(deferred_publish_yields_to_later_changes) {
   BOOST_TEST(ReadFile(dir / "data/g.txt") == "immediate");
 }
 
+// The flush runs while the loop goes on: what changes a path after a flush
+// took its publish wins, and a publish taken by no flush yet waits for the
+// next.
+BOOST_AUTO_TEST_CASE(a_flush_in_flight_yields_to_later_changes) {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  auto publish = [&](const std::string& path, const std::string& content) {
+    BOOST_REQUIRE(store->BeginStage("s").ok());
+    BOOST_REQUIRE(store->WriteStage("s", 0, content).ok());
+    BOOST_REQUIRE(store->Publish("s", path).ok());
+  };
+  for (const char* path : {"f.txt", "g.txt", "h.txt"}) publish(path, "first");
+  PosixFileStore::PublishBatch first = store->TakePublishes().value();
+  BOOST_REQUIRE_EQUAL(first.intents.size(), 3u);
+  // Meanwhile: f replaced, g removed, i new.
+  publish("f.txt", "second");
+  BOOST_REQUIRE(store->Remove("g.txt").ok());
+  publish("i.txt", "second");
+  BOOST_REQUIRE(PosixFileStore::SyncPublishBatch(first).ok());
+  BOOST_REQUIRE(store->CompletePublishes(first).ok());
+  BOOST_TEST(ReadFile(dir / "data/h.txt") == "first");
+  BOOST_TEST(!std::filesystem::exists(dir / "data/f.txt"));
+  BOOST_TEST(!std::filesystem::exists(dir / "data/g.txt"));
+  BOOST_TEST(store->Read("f.txt", 0, 10).value() == "second");
+  BOOST_TEST(store->Stat("g.txt").status().IsNotFound());
+  PosixFileStore::PublishBatch second = store->TakePublishes().value();
+  BOOST_TEST(second.intents.size() == 2u);  // f and i, not h again
+  BOOST_TEST(second.dirs.size() == 1u);     // the data dir, renamed into
+  BOOST_REQUIRE(PosixFileStore::SyncPublishBatch(second).ok());
+  BOOST_REQUIRE(store->CompletePublishes(second).ok());
+  BOOST_TEST(ReadFile(dir / "data/f.txt") == "second");
+  BOOST_TEST(ReadFile(dir / "data/i.txt") == "second");
+  BOOST_TEST(std::filesystem::is_empty(dir / "data/.dds-stage"));
+}
+
 BOOST_AUTO_TEST_CASE(deferred_publish_fails_early_and_leaves_nothing_behind) {
   TempDir dir;
   {
@@ -211,9 +248,12 @@ BOOST_AUTO_TEST_CASE(recover_finishes_the_committed_publishes) {
       BOOST_REQUIRE(store->BeginStage("s").ok());
       BOOST_REQUIRE(store->WriteStage("s", 0, std::string("v2 of ") + path).ok());
       BOOST_REQUIRE(store->Publish("s", path).ok());
-      if (committed.size() < 2) committed.push_back(store->PendingPublishes().back());
     }
-    BOOST_REQUIRE(store->SyncPublishedData().ok());
+    PosixFileStore::PublishBatch batch = store->TakePublishes().value();
+    BOOST_REQUIRE(PosixFileStore::SyncPublishBatch(batch).ok());
+    BOOST_REQUIRE_EQUAL(batch.intents.size(), 3u);
+    BOOST_REQUIRE(batch.intents[2].path == "uncommitted.txt");
+    committed.assign(batch.intents.begin(), batch.intents.begin() + 2);
   }
   BOOST_TEST(ReadFile(dir / "data/a/old.txt") == "old");
   auto store = OpenStore(dir);

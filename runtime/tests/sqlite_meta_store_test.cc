@@ -88,6 +88,40 @@ BOOST_AUTO_TEST_CASE(a_write_opens_one_transaction_until_commit) {
   BOOST_TEST(out.front().first == "1");
 }
 
+// The commit runs on the flush thread while the loop reads and writes on:
+// reads see the batch being committed and the next one over the database.
+BOOST_AUTO_TEST_CASE(reads_see_the_batches_not_yet_committed) {
+  testing::TempDir dir;
+  auto store = OpenDb(dir);
+  for (const char* key : {"a", "b", "c", "d"}) BOOST_REQUIRE(store->Put(key, "0").ok());
+  BOOST_REQUIRE(store->Commit().ok());
+  BOOST_REQUIRE(store->Put("b", "1").ok());
+  BOOST_REQUIRE(store->Delete("c").ok());
+  BOOST_REQUIRE(store->Put("e", "1").ok());
+  std::shared_ptr<const SqliteMetaStore::Batch> first = store->TakeBatch();
+  BOOST_REQUIRE(first);
+  BOOST_TEST(!store->has_writes());
+  BOOST_REQUIRE(store->Put("b", "2").ok());
+  BOOST_REQUIRE(store->Delete("a").ok());
+  BOOST_REQUIRE(store->Put("c", "2").ok());
+  const KeyValues expected{{"b", "2"}, {"c", "2"}, {"d", "0"}, {"e", "1"}};
+  BOOST_TEST((ScanAll(*store, "") == expected));
+  BOOST_REQUIRE(store->CommitBatch(*first).ok());
+  BOOST_TEST((ScanAll(*store, "") == expected));
+  store->CommitDone();
+  BOOST_TEST((ScanAll(*store, "") == expected));
+  std::string value;
+  BOOST_TEST(store->Get("a", &value).IsNotFound());
+  BOOST_REQUIRE(store->Get("e", &value).ok());
+  BOOST_TEST(value == "1");
+  // Another connection sees the first batch only.
+  auto other = OpenDb(dir);
+  BOOST_TEST(
+      (ScanAll(*other, "") == KeyValues{{"a", "0"}, {"b", "1"}, {"d", "0"}, {"e", "1"}}));
+  BOOST_REQUIRE(store->Commit().ok());
+  BOOST_TEST((ScanAll(*other, "") == expected));
+}
+
 BOOST_AUTO_TEST_CASE(counters_grow_across_reopen) {
   testing::TempDir dir;
   BOOST_TEST(OpenDb(dir)->Increment("master_incarnation").value() == 1u);
