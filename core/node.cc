@@ -355,35 +355,66 @@ void Node::HandleChangeAck(const ChangeAck& m) {
   }
   // Our change lost the conflict rule. Once its content is safe at the
   // conflict path, it leaves this path to the winner (or to the tombstone: a
-  // loser left here would look like a new file after the delete).
-  if (!KeepLocalAsConflictCopy(m)) return;  // Still pending: the re-sent change retries.
+  // loser left here would look like a new file after the delete). Until
+  // then the change stays pending: its re-sent copy is answered again.
+  KeepLocalAsConflictCopy(m);
+}
+
+bool Node::ConflictCopyKept(const ChangeAck& m, const Digest& hash) const {
+  const NodeIndex::Slot* kept = index_.Find(m.conflict_path);
+  if (kept == nullptr) return false;
+  // Kept once, deleted by an admin since: nothing left to keep.
+  if (kept->tombstone() && kept->version() >= m.conflict_version) return true;
+  return kept->held() && kept->local_hash() == hash;
+}
+
+void Node::KeepLocalAsConflictCopy(const ChangeAck& m) {
+  const LocalFile f = index_.LocalOf(*index_.Find(m.path));
+  if (ConflictCopyKept(m, f.hash)) return LeaveToWinner(m);
+  // Under way: this copy, or a local copy the log asked for first.
+  if (local_copies_.contains(m.conflict_path)) return;
+  const CatalogEntry copy{m.conflict_path, m.conflict_version, f.hash,  f.size,
+                          false,           options_.name,      f.mtime, f.chunks};
+  std::string stage = StageName(copy);
+  TrackStage(m.conflict_path, stage);
+  // Copied and hashed in the background: the file may be large.
+  env_->Files().CopyToStageInBackground(
+      m.path, stage,
+      TrackLocalCopy(copy, [this, m, copy, stage](const Result<FileDigest>& digest) {
+        ConflictCopyDone(m, copy, stage, digest);
+      }));
+}
+
+void Node::ConflictCopyDone(const ChangeAck& m, const CatalogEntry& copy,
+                            const std::string& stage, const Result<FileDigest>& digest) {
+  if (!digest.ok() || digest->whole != copy.hash) {
+    // Changed since (its new version is reported on its own) or unreadable.
+    ForgetStage(copy.path, stage);
+    env_->Files().DiscardStage(stage);
+    env_->Note(options_.name + ": cannot keep conflict copy " + copy.path + ": " +
+               (digest.ok() ? "the file changed" : digest.status().ToString()));
+    return;
+  }
+  if (ConflictCopyKept(m, copy.hash)) {
+    ForgetStage(copy.path, stage);
+    env_->Files().DiscardStage(stage);
+  } else if (Publish(stage, copy, /*chunks_verified=*/true)) {
+    Trace("kept conflict copy", copy.path);
+  } else {
+    env_->Note(options_.name + ": cannot keep conflict copy " + copy.path);
+    return;
+  }
+  const NodeIndex::Slot* slot = index_.Find(m.path);
+  if (slot != nullptr && slot->undecided() && slot->change_id() == m.id) LeaveToWinner(m);
+}
+
+void Node::LeaveToWinner(const ChangeAck& m) {
   pending_changes_.Erase(m.path);
   Status s = env_->Files().Remove(m.path);
   if (!s.ok() && !s.IsNotFound()) env_->Note(options_.name + ": " + s.ToString());
   ForgetLocal(m.path);
   SendDropped(m.path);
   Reconcile(m.path);
-}
-
-bool Node::KeepLocalAsConflictCopy(const ChangeAck& m) {
-  const NodeIndex::Slot* kept = index_.Find(m.conflict_path);
-  if (kept != nullptr && kept->tombstone() && kept->version() >= m.conflict_version) {
-    return true;  // Kept once, deleted by an admin since: nothing left to keep.
-  }
-  const LocalFile f = index_.LocalOf(*index_.Find(m.path));
-  CatalogEntry copy{m.conflict_path, m.conflict_version, f.hash,  f.size,
-                    false,           options_.name,      f.mtime, f.chunks};
-  if (kept != nullptr && kept->held() && kept->local_hash() == f.hash) return true;
-  std::string stage = StageName(copy);
-  Status s = env_->Files().CopyToStage(m.path, stage);
-  if (s.ok()) TrackStage(m.conflict_path, stage);
-  if (s.ok() && Publish(stage, copy, /*chunks_verified=*/false)) {
-    Trace("kept conflict copy", m.conflict_path);
-    return true;
-  }
-  env_->Note(options_.name + ": cannot keep conflict copy " + m.conflict_path + ": " +
-             s.ToString());
-  return false;
 }
 
 void Node::SendHave(const std::string& path, const LocalFile& f) {

@@ -196,7 +196,15 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   // The next change id, persisted so that ids are never reused.
   uint64_t NewChangeId();
   void HandleChangeAck(const ChangeAck& m);
-  bool KeepLocalAsConflictCopy(const ChangeAck& m);
+  // Our change lost: copies its content to the conflict path in the
+  // background, then leaves the path to the winner.
+  void KeepLocalAsConflictCopy(const ChangeAck& m);
+  // Whether the conflict path already holds `hash` (or a newer delete).
+  bool ConflictCopyKept(const ChangeAck& m, const Digest& hash) const;
+  void ConflictCopyDone(const ChangeAck& m, const CatalogEntry& copy,
+                        const std::string& stage, const Result<FileDigest>& digest);
+  // Drops our losing change and its file, and takes the catalog's version.
+  void LeaveToWinner(const ChangeAck& m);
   void HandleFetch(const Address& from, const FetchItem& m);
   // Tells the master this node holds / no longer holds a path.
   void SendHave(const std::string& path, const LocalFile& f);
@@ -274,6 +282,10 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   // Starts a copy (or, for a move, a rename) of a file the node holds with
   // `entry`'s content; false if it holds none.
   bool TryLocalCopy(const CatalogEntry& entry);
+  // Marks a copy to `entry`'s path as under way, and returns what calls
+  // `then` with its digest unless the copy is dropped meanwhile.
+  FileStore::HashDone TrackLocalCopy(const CatalogEntry& entry,
+                                     std::function<void(const Result<FileDigest>&)> then);
   // The copy's bytes are in `stage` with `digest`: published if they are
   // `entry`'s (`how`: "copied" or "moved"), else pulled from a peer.
   void LocalCopyDone(const CatalogEntry& entry, const std::string& stage,

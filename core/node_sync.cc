@@ -100,20 +100,29 @@ bool Node::TryLocalCopy(const CatalogEntry& entry) {
   // The bytes are checked (and, for a copy, copied) in the background: a
   // large file takes seconds. Its digest is checked whole: a file that has
   // grown since it was held starts with the right bytes and goes on.
-  const uint64_t token = next_disk_job_++;
-  local_copies_[entry.path] = {token, entry.version};
-  auto done = [this, entry, stage, source, moved, token](Result<FileDigest> digest) {
-    auto it = local_copies_.find(entry.path);
-    if (it == local_copies_.end() || it->second.token != token) return;  // Dropped.
-    local_copies_.erase(it);
-    LocalCopyDone(entry, stage, moved ? "moved" : "copied", source, digest);
-  };
+  auto done = TrackLocalCopy(
+      entry, [this, entry, stage, source, moved](const Result<FileDigest>& digest) {
+        LocalCopyDone(entry, stage, moved ? "moved" : "copied", source, digest);
+      });
   if (moved) {
     env_->Files().HashStageInBackground(stage, std::move(done));
   } else {
     env_->Files().CopyToStageInBackground(source, stage, std::move(done));
   }
   return true;
+}
+
+FileStore::HashDone Node::TrackLocalCopy(
+    const CatalogEntry& entry, std::function<void(const Result<FileDigest>&)> then) {
+  const uint64_t token = next_disk_job_++;
+  local_copies_[entry.path] = {token, entry.version};
+  return [this, path = entry.path, token,
+          then = std::move(then)](Result<FileDigest> digest) {
+    auto it = local_copies_.find(path);
+    if (it == local_copies_.end() || it->second.token != token) return;  // Dropped.
+    local_copies_.erase(it);
+    then(digest);
+  };
 }
 
 void Node::LocalCopyDone(const CatalogEntry& entry, const std::string& stage,
