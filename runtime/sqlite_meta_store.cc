@@ -6,25 +6,11 @@
 #include <tuple>
 #include <utility>
 
+#include "runtime/key_range.h"
 #include "runtime/log.h"
 
 namespace dds {
 namespace {
-
-// The smallest key greater than every key starting with `prefix`, or empty
-// when there is none (prefix empty or all 0xff).
-std::string PrefixEnd(std::string_view prefix) {
-  std::string end(prefix);
-  while (!end.empty()) {
-    auto& last = reinterpret_cast<unsigned char&>(end.back());
-    if (last != 0xff) {
-      ++last;
-      return end;
-    }
-    end.pop_back();
-  }
-  return end;
-}
 
 void BindBlob(sqlite3_stmt* stmt, int index, std::string_view bytes) {
   // A zero-length blob must not be bound as NULL, or the key would vanish.

@@ -12,6 +12,7 @@ packages=(
   clang libclang-rt-14-dev
   chromium chromium-driver python3-selenium
   rsync
+  etcd-server nlohmann-json3-dev
 )
 
 missing=()
