@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "core/env.h"
+#include "core/meta_log.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -38,9 +39,9 @@ namespace dds {
 
 class SqliteMetaStore final : public MetaStore {
  public:
-  // The writes of one batch by key, nullopt for a delete: only the last
-  // write to a key is committed.
-  using Batch = std::map<std::string, std::optional<std::string>, std::less<>>;
+  // The writes of one batch (only the last write to a key is committed):
+  // what a leader master logs for its standbys (core/meta_log.h).
+  using Batch = MetaWrites;
 
   // Opens or creates the database file at `path`.
   static Result<std::unique_ptr<SqliteMetaStore>> Open(const std::string& path);

@@ -13,7 +13,7 @@ if ! [[ $seconds =~ ^[1-9][0-9]*$ ]]; then
   echo "fuzz.sh: SECONDS must be a positive whole number, not '$seconds'" >&2
   exit 2
 fi
-targets=(fuzz_frame fuzz_http_target)
+targets=(fuzz_frame fuzz_http_target fuzz_meta_log)
 build=build/fuzz
 
 # Warnings stay warnings here (no DDS_WERROR): this is the only build that

@@ -1,0 +1,89 @@
+// The log standby masters follow (docs/ha.md): the leader's MetaStore
+// writes, one flush batch at a time, cut into records small enough for the
+// coordination service (etcd), and put back together, in order, by the
+// masters that follow it.
+//
+// A batch is encoded whole (core/wire.h) and its bytes cut into fragments
+// of at most kMaxLogFragmentBytes, one per record; the last record of a
+// batch has `more` false. Records have consecutive indexes. A leader that
+// dies in the middle of a batch leaves its first records behind; the next
+// leader's records carry a larger term, and a follower drops an unfinished
+// batch of an older term when it sees one. Nothing of an unfinished batch
+// was acknowledged (the leader acknowledges a batch once all of it is in
+// the log), so nothing acknowledged is dropped.
+//
+// Records come from outside (etcd): every field is checked, and a batch is
+// bounded by kMaxLogBatchBytes, so a follower's memory is too.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "core/env.h"
+#include "core/status.h"
+
+namespace dds {
+
+// The writes of one batch by key, nullopt for a delete: only the last
+// write to a key counts.
+using MetaWrites = std::map<std::string, std::optional<std::string>, std::less<>>;
+
+// A record's fragment: with base64 (etcd's JSON gateway) and the record's
+// own fields, a record stays under 1.1 MiB, within etcd's default 1.5 MiB
+// request limit.
+inline constexpr size_t kMaxLogFragmentBytes = 768 << 10;
+// The largest batch a follower assembles. A leader whose batch is larger
+// cannot log it (docs/ha.md, "Limits").
+inline constexpr size_t kMaxLogBatchBytes = 1ull << 30;
+
+struct LogRecord {
+  uint64_t index = 0;  // its place in the log, from 1, consecutive
+  uint64_t term = 0;   // of the leader that appended it
+  bool more = false;   // the batch goes on in the next record
+  std::string fragment;
+  template <typename S>
+  static auto Tie(S& s) {
+    return std::tie(s.index, s.term, s.more, s.fragment);
+  }
+};
+
+// `batch` as records from index `first`, in order. InvalidArgument if it
+// encodes to more than kMaxLogBatchBytes, or is empty.
+Result<std::vector<LogRecord>> CutBatch(const MetaWrites& batch, uint64_t term,
+                                        uint64_t first);
+
+// Puts the records of the log back into batches, in order.
+class BatchAssembler {
+ public:
+  // Expects the record at `next` first (the one after the last batch its
+  // owner applied).
+  explicit BatchAssembler(uint64_t next) : next_(next) {}
+
+  // Takes the record at next_index(); the batch it completes, if it does.
+  // Corruption for a record out of order, of an older term than one
+  // already seen, or that makes a batch too large: the log is not what a
+  // leader wrote, and the caller must not apply anything more from it.
+  Result<std::optional<MetaWrites>> Add(const LogRecord& record);
+
+  // The index of the record expected next.
+  uint64_t next_index() const { return next_; }
+  // The index of the last record of the last whole batch: what the owner
+  // has applied once it applied that batch.
+  uint64_t complete_through() const { return complete_through_; }
+
+ private:
+  uint64_t next_;
+  uint64_t complete_through_ = next_ - 1;
+  uint64_t term_ = 0;    // the largest term seen
+  std::string partial_;  // the fragments so far of an unfinished batch
+};
+
+// Writes `batch` into `meta` (the caller's flush makes it durable).
+Status ApplyBatch(const MetaWrites& batch, MetaStore& meta);
+
+}  // namespace dds
