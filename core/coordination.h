@@ -1,0 +1,67 @@
+// The coordination service standby masters rest on (docs/ha.md): an
+// election with terms and leases, and the catalog log (core/meta_log.h).
+// etcd implements it in the runtime (runtime/etcd/), a simulated service in
+// the simulator (sim/sim_coordination.h); the same contract tests run
+// against both.
+//
+// Like the Env, it is asynchronous and single-threaded from the process's
+// side: a call returns at once, and its answer comes later as a callback
+// into the process, never from within the call; never, if the process
+// stops first. An answer the service could not give (unreachable,
+// unavailable) is an IOError; the caller retries when it sees fit.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/meta_log.h"
+#include "core/status.h"
+#include "core/types.h"
+
+namespace dds {
+
+class Coordination {
+ public:
+  // A master, as the election key names it.
+  struct Candidate {
+    std::string name;
+    Address control;       // where nodes reach it
+    std::string http_url;  // where users reach it
+  };
+  struct Leadership {
+    Candidate leader;
+    uint64_t term = 0;  // grows with every election (etcd: the key's revision)
+  };
+
+  virtual ~Coordination() = default;
+
+  // Campaigns as `self` until elected: `elected(term)` then, holding a lease
+  // the service keeps alive. Once the lease is lost (it could not be renewed
+  // for its whole TTL: a partition, the service down, a crash of the
+  // process's machine), `deposed()`; from then on the term is another
+  // master's to take. One campaign at a time: a new one only after deposed.
+  virtual void Campaign(const Candidate& self, std::function<void(uint64_t term)> elected,
+                        std::function<void()> deposed) = 0;
+  // The leader now, or nullopt if there is none.
+  virtual void ReadLeader(
+      std::function<void(Result<std::optional<Leadership>>)> done) = 0;
+  // Appends `records` (consecutive indexes, in order), each only while
+  // `term` leads and its index is free: `done(true)` once all are in the
+  // log, `done(false)` if one was refused (fenced: another term leads, or
+  // the index is taken; the records before it stay).
+  virtual void Append(uint64_t term, std::vector<LogRecord> records,
+                      std::function<void(Result<bool>)> done) = 0;
+  // The records from index `from` on, in order: at least one if there is
+  // one, then as many as fit in about `max_bytes` of fragments. Empty: the
+  // log ends before `from`. Records trimmed away are simply not there (the
+  // first one returned is then after `from`).
+  virtual void Read(uint64_t from, size_t max_bytes,
+                    std::function<void(Result<std::vector<LogRecord>>)> done) = 0;
+  // Forgets the records through `index`.
+  virtual void Trim(uint64_t index, std::function<void(Status)> done) = 0;
+};
+
+}  // namespace dds
