@@ -15,6 +15,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/meta_log.h"
@@ -30,6 +31,10 @@ class Coordination {
     std::string name;
     Address control;       // where nodes reach it
     std::string http_url;  // where users reach it
+    template <typename S>
+    static auto Tie(S& s) {
+      return std::tie(s.name, s.control, s.http_url);
+    }
   };
   struct Leadership {
     Candidate leader;

@@ -1,0 +1,100 @@
+// The coordination seam (core/coordination.h) over etcd: what standby
+// masters need of etcd, asynchronous for the core (docs/ha.md, "What etcd
+// holds").
+//
+// Under a prefix: `leader`, the election key, bound to the leader's lease,
+// whose value is the leader's Candidate and whose create_revision is its
+// term; and `log/<index>` (20 digits, so that key order is index order),
+// one LogRecord each. An append is one transaction per record, made only
+// while the leader key's create_revision is the appender's term and the
+// index is free.
+//
+// Blocking calls to etcd run on two threads of their own (runtime/
+// disk_workers.h), each with its own etcd::Client: one for the campaign and
+// its lease's keep-alives, which must never wait behind a large read, one
+// for everything else. Answers come back on the io_context through
+// `deliver`, as callbacks into the process. The campaign is paced by timers
+// on the io_context: a try (with a keep-alive of the lease held meanwhile)
+// every third of the TTL while someone else leads, a keep-alive as often
+// once elected. A leader is deposed when etcd says its lease is gone, or
+// when it could not renew it for a whole TTL.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/coordination.h"
+#include "runtime/disk_workers.h"
+#include "runtime/etcd/etcd_client.h"
+#include "runtime/http/url.h"
+
+namespace dds {
+
+struct EtcdOptions {
+  std::vector<http::BaseUrl> endpoints;
+  std::string prefix = "/dds/default/";
+  std::chrono::seconds lease_ttl{3};
+  std::chrono::milliseconds deadline{2000};  // of each call to etcd
+};
+
+class EtcdCoordination final : public Coordination {
+ public:
+  // `deliver` runs an answer as a callback into the process (AsioEnv::Call).
+  EtcdCoordination(boost::asio::io_context& io, EtcdOptions options,
+                   DiskWorkers::Deliver deliver);
+  // Stops the threads; answers not yet delivered are dropped. A lease held
+  // is left to expire (a crash does the same): Resign gives it up at once.
+  ~EtcdCoordination() override;
+  EtcdCoordination(const EtcdCoordination&) = delete;
+  EtcdCoordination& operator=(const EtcdCoordination&) = delete;
+
+  void Campaign(const Candidate& self, std::function<void(uint64_t term)> elected,
+                std::function<void()> deposed) override;
+  void ReadLeader(std::function<void(Result<std::optional<Leadership>>)> done) override;
+  void Append(uint64_t term, std::vector<LogRecord> records,
+              std::function<void(Result<bool>)> done) override;
+  void Read(uint64_t from, size_t max_bytes,
+            std::function<void(Result<std::vector<LogRecord>>)> done) override;
+  void Trim(uint64_t index, std::function<void(Status)> done) override;
+
+  // Gives up the lease now (a clean stop), so a standby need not wait for
+  // it to expire. Blocks for one call to etcd.
+  void Resign();
+
+ private:
+  // The campaign's state, on the io_context's thread.
+  struct Campaigner {
+    Candidate self;
+    std::function<void(uint64_t)> elected;
+    std::function<void()> deposed;
+    int64_t lease = 0;
+    uint64_t term = 0;  // 0 until elected
+    std::chrono::steady_clock::time_point renewed;
+  };
+  // One step of the campaign, then the next after a third of the TTL.
+  void Step();
+  void After(std::chrono::steady_clock::duration delay);
+
+  std::string Key(std::string_view name) const {
+    return options_.prefix + std::string(name);
+  }
+  std::string LogKey(uint64_t index) const;
+
+  boost::asio::io_context& io_;
+  const EtcdOptions options_;
+  const DiskWorkers::Deliver deliver_;
+  etcd::Client campaign_client_;  // used on campaign_thread_ only
+  etcd::Client request_client_;   // used on request_thread_ only
+  std::unique_ptr<Campaigner> campaign_;
+  boost::asio::steady_timer pace_;
+  // Last: they go first, joining their threads while the above is still here.
+  DiskWorkers campaign_thread_;
+  DiskWorkers request_thread_;
+};
+
+}  // namespace dds
