@@ -8,9 +8,12 @@
 #include <memory>
 
 #include "sim/sim_coordination.h"
+#include "tests/coordination_seat.h"
 
 namespace dds::sim {
 namespace {
+
+using testing::Seat;
 
 constexpr Duration kTtl = std::chrono::seconds(3);
 
@@ -36,17 +39,6 @@ struct Harness {
         fn();
       }
     }
-  }
-};
-
-// A master's view of its own campaign.
-struct Seat {
-  uint64_t term = 0;
-  bool deposed = false;
-  void CampaignOn(Coordination& c, const std::string& name) {
-    c.Campaign(
-        {name, name + ":1", "http://" + name}, [this](uint64_t t) { term = t; },
-        [this] { deposed = true; });
   }
 };
 

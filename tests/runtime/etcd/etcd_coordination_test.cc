@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "runtime/tests/test_util.h"
+#include "tests/coordination_seat.h"
 #include "tests/runtime/etcd/etcd_server.h"
 
 namespace dds {
@@ -18,6 +19,7 @@ namespace {
 using etcd::testing::Etcd;
 using etcd::testing::Url;
 using testing::RunUntil;
+using testing::Seat;
 
 constexpr std::chrono::seconds kTtl{2};
 // The lease was renewed at most a third of a TTL before the leader went (or
@@ -25,19 +27,12 @@ constexpr std::chrono::seconds kTtl{2};
 constexpr auto kSoonest =
     std::chrono::milliseconds(kTtl) * 2 / 3 - std::chrono::milliseconds(100);
 
-// A master's view of its campaign.
-struct Seat {
-  uint64_t term = 0;
-  bool deposed = false;
-  void CampaignOn(Coordination& c, const std::string& name) {
-    c.Campaign(
-        {name, name + ":1", "http://" + name}, [this](uint64_t t) { term = t; },
-        [this] { deposed = true; });
-  }
-};
-
+// etcd, and two masters: m1 (`a`) elected, m2 (`b`) not campaigning yet.
 struct World {
-  explicit World(const Etcd& etcd) : port(etcd.port()) {}
+  explicit World(const Etcd& etcd) : port(etcd.port()), a(Client()), b(Client()) {
+    sa.CampaignOn(*a, "m1");
+    BOOST_REQUIRE(RunUntil(io, [&] { return sa.term > 0; }));
+  }
   std::unique_ptr<EtcdCoordination> Client() {
     EtcdOptions options;
     options.endpoints = {Url(port)};
@@ -49,12 +44,14 @@ struct World {
   template <typename T, typename Call>
   T Ask(Call&& call) {
     std::optional<T> answer;
-    call([&](T a) { answer = std::move(a); });
+    call([&](T given) { answer = std::move(given); });
     BOOST_REQUIRE(RunUntil(io, [&] { return answer.has_value(); }));
     return std::move(*answer);
   }
   int port;
   boost::asio::io_context io;
+  std::unique_ptr<EtcdCoordination> a, b;
+  Seat sa, sb;
 };
 
 LogRecord Record(uint64_t index, uint64_t term) {
@@ -66,11 +63,9 @@ BOOST_AUTO_TEST_SUITE(etcd_coordination)
 BOOST_AUTO_TEST_CASE(a_successor_only_once_the_lease_is_gone) {
   Etcd etcd;
   World w(etcd);
-  auto a = w.Client();
-  auto b = w.Client();
-  Seat sa, sb;
-  sa.CampaignOn(*a, "m1");
-  BOOST_REQUIRE(RunUntil(w.io, [&] { return sa.term > 0; }));
+  auto& a = w.a;
+  auto& b = w.b;
+  Seat &sa = w.sa, &sb = w.sb;
   sb.CampaignOn(*b, "m2");
   auto leader = w.Ask<Result<std::optional<Coordination::Leadership>>>(
       [&](auto done) { b->ReadLeader(done); });
@@ -91,11 +86,9 @@ BOOST_AUTO_TEST_CASE(a_successor_only_once_the_lease_is_gone) {
 BOOST_AUTO_TEST_CASE(appends_are_fenced_by_the_term) {
   Etcd etcd;
   World w(etcd);
-  auto a = w.Client();
-  auto b = w.Client();
-  Seat sa, sb;
-  sa.CampaignOn(*a, "m1");
-  BOOST_REQUIRE(RunUntil(w.io, [&] { return sa.term > 0; }));
+  auto& a = w.a;
+  auto& b = w.b;
+  Seat &sa = w.sa, &sb = w.sb;
   auto append = [&](EtcdCoordination& c, uint64_t term, std::vector<LogRecord> records) {
     return w.Ask<Result<bool>>([&](auto done) { c.Append(term, records, done); });
   };
@@ -127,10 +120,8 @@ BOOST_AUTO_TEST_CASE(appends_are_fenced_by_the_term) {
 BOOST_AUTO_TEST_CASE(a_leader_is_deposed_when_etcd_stops_answering) {
   Etcd etcd;
   World w(etcd);
-  auto a = w.Client();
-  Seat sa;
-  sa.CampaignOn(*a, "m1");
-  BOOST_REQUIRE(RunUntil(w.io, [&] { return sa.term > 0; }));
+  auto& a = w.a;
+  Seat& sa = w.sa;
   etcd.Pause(true);
   const auto paused = std::chrono::steady_clock::now();
   BOOST_REQUIRE(RunUntil(
