@@ -50,6 +50,9 @@ class Coordination {
   // master's to take. One campaign at a time: a new one only after deposed.
   virtual void Campaign(const Candidate& self, std::function<void(uint64_t term)> elected,
                         std::function<void()> deposed) = 0;
+  // Ends the campaign, and gives up the lease if elected (best effort: else
+  // it expires), so that another master can lead at once.
+  virtual void Resign() = 0;
   // The leader now, or nullopt if there is none.
   virtual void ReadLeader(
       std::function<void(Result<std::optional<Leadership>>)> done) = 0;
@@ -67,6 +70,23 @@ class Coordination {
                     std::function<void(Result<std::vector<LogRecord>>)> done) = 0;
   // Forgets the records through `index`.
   virtual void Trim(uint64_t index, std::function<void(Status)> done) = 0;
+
+  // From now on this process leads as `term`, and its Env's flushes append
+  // every batch to the log from index `next` on, before committing it
+  // (docs/ha.md, "The leader's flush"). Called once per term, after the
+  // campaign won and the log was read to its end.
+  void Lead(uint64_t term, uint64_t next) {
+    leading_term_ = term;
+    next_index_ = next;
+  }
+  // What Lead set: the term (0 if none) and the index the next batch goes
+  // at, which the flush moves on as it appends.
+  uint64_t leading_term() const { return leading_term_; }
+  uint64_t next_index() const { return next_index_; }
+
+ private:
+  uint64_t leading_term_ = 0;
+  uint64_t next_index_ = 0;
 };
 
 }  // namespace dds

@@ -98,6 +98,32 @@ Result<std::optional<MetaWrites>> BatchAssembler::Add(const LogRecord& record) {
   return std::optional<MetaWrites>(std::move(*batch));
 }
 
+namespace {
+
+struct AppliedRecord {
+  uint64_t index = 0;
+  template <typename S>
+  static auto Tie(S& s) {
+    return std::tie(s.index);
+  }
+};
+
+}  // namespace
+
+Status SaveApplied(MetaStore& meta, uint64_t index) {
+  return meta.Put(kLogAppliedKey, EncodeRecord(AppliedRecord{index}));
+}
+
+Result<uint64_t> LoadApplied(MetaStore& meta) {
+  std::string value;
+  Status s = meta.Get(kLogAppliedKey, &value);
+  if (s.IsNotFound()) return uint64_t{0};
+  if (!s.ok()) return s;
+  Result<AppliedRecord> record = DecodeRecord<AppliedRecord>(value);
+  if (!record.ok()) return record.status();
+  return record->index;
+}
+
 Status ApplyBatch(const MetaWrites& batch, MetaStore& meta) {
   for (const auto& [key, value] : batch) {
     Status s = value ? meta.Put(key, *value) : meta.Delete(key);

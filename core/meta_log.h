@@ -86,4 +86,12 @@ class BatchAssembler {
 // Writes `batch` into `meta` (the caller's flush makes it durable).
 Status ApplyBatch(const MetaWrites& batch, MetaStore& meta);
 
+// Where a master keeps the index of the last record of the last whole batch
+// it has (applied as a standby, or appended as the leader), in the same
+// flush as that batch: where to go on from after a restart.
+inline constexpr std::string_view kLogAppliedKey = "replica/applied";
+Status SaveApplied(MetaStore& meta, uint64_t index);
+// 0 if nothing was ever applied; Corruption if the record is unreadable.
+Result<uint64_t> LoadApplied(MetaStore& meta);
+
 }  // namespace dds

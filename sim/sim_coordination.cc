@@ -92,6 +92,14 @@ void SimCoordination::Campaign(const Candidate& self,
   service_.waiting_.push_back({id_, self, std::move(elected), std::move(deposed)});
 }
 
+void SimCoordination::Resign() {
+  std::erase_if(service_.waiting_, [&](const auto& c) { return c.client == id_; });
+  if (service_.Answers(id_) && service_.leader_ && service_.leader_->campaign.client == id_) {
+    service_.leader_.reset();
+    ++service_.revision_;
+  }
+}
+
 void SimCoordination::ReadLeader(
     std::function<void(Result<std::optional<Leadership>>)> done) {
   Reply(std::move(done), service_.leader());

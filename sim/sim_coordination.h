@@ -96,6 +96,7 @@ class SimCoordination final : public Coordination {
 
   void Campaign(const Candidate& self, std::function<void(uint64_t term)> elected,
                 std::function<void()> deposed) override;
+  void Resign() override;
   void ReadLeader(std::function<void(Result<std::optional<Leadership>>)> done) override;
   void Append(uint64_t term, std::vector<LogRecord> records,
               std::function<void(Result<bool>)> done) override;

@@ -120,12 +120,15 @@ void EtcdCoordination::Step() {
 }
 
 void EtcdCoordination::Resign() {
-  if (!campaign_ || campaign_->lease == 0) return;
-  // Its own client: the campaign's belongs to the campaign thread.
-  etcd::Client client(options_.endpoints, options_.deadline);
-  (void)client.RevokeLease(campaign_->lease);  // best effort: else it expires
+  if (!campaign_) return;
+  const int64_t lease = campaign_->lease;
   campaign_.reset();
   pace_.cancel();
+  if (lease == 0) return;
+  // After any step in flight, on the campaign's own thread and client.
+  campaign_thread_.Run(
+      [this, lease](const std::atomic<bool>&) { (void)campaign_client_.RevokeLease(lease); },
+      [] {});
 }
 
 void EtcdCoordination::ReadLeader(

@@ -48,23 +48,20 @@ class EtcdCoordination final : public Coordination {
   EtcdCoordination(boost::asio::io_context& io, EtcdOptions options,
                    DiskWorkers::Deliver deliver);
   // Stops the threads; answers not yet delivered are dropped. A lease held
-  // is left to expire (a crash does the same): Resign gives it up at once.
+  // is left to expire (a crash does the same) unless Resign gave it up.
   ~EtcdCoordination() override;
   EtcdCoordination(const EtcdCoordination&) = delete;
   EtcdCoordination& operator=(const EtcdCoordination&) = delete;
 
   void Campaign(const Candidate& self, std::function<void(uint64_t term)> elected,
                 std::function<void()> deposed) override;
+  void Resign() override;
   void ReadLeader(std::function<void(Result<std::optional<Leadership>>)> done) override;
   void Append(uint64_t term, std::vector<LogRecord> records,
               std::function<void(Result<bool>)> done) override;
   void Read(uint64_t from, size_t max_bytes,
             std::function<void(Result<std::vector<LogRecord>>)> done) override;
   void Trim(uint64_t index, std::function<void(Status)> done) override;
-
-  // Gives up the lease now (a clean stop), so a standby need not wait for
-  // it to expire. Blocks for one call to etcd.
-  void Resign();
 
  private:
   // The campaign's state, on the io_context's thread.

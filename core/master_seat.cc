@@ -1,0 +1,120 @@
+// One master of several; see master_seat.h.
+#include "core/master_seat.h"
+
+#include <utility>
+
+namespace dds {
+namespace {
+
+// Far from the Master's own timers (core/master.cc).
+constexpr TimerId kFollowTimer = TimerId{1} << 40;
+
+}  // namespace
+
+MasterSeat::MasterSeat(Env* env, Coordination* coordination, Coordination::Candidate self,
+                       MasterOptions options, SeatOptions seat)
+    : env_(env),
+      coordination_(coordination),
+      self_(std::move(self)),
+      options_(options),
+      seat_(seat) {}
+
+void MasterSeat::Start() {
+  Result<uint64_t> applied = LoadApplied(env_->Meta());
+  if (!applied.ok()) {
+    env_->Note("master " + self_.name + ": cannot read where its log stands: " +
+               applied.status().ToString() + "; following no more");
+    stuck_ = true;
+    return;
+  }
+  assembler_ = BatchAssembler(*applied + 1);
+  coordination_->Campaign(
+      self_, [this](uint64_t term) { OnElected(term); }, [this] { OnDeposed(); });
+  ReadNext();
+}
+
+void MasterSeat::OnMessage(const Address& from, const Message& message) {
+  if (master_) master_->OnMessage(from, message);
+}
+
+void MasterSeat::OnTimer(TimerId id) {
+  if (id == kFollowTimer) {
+    ReadNext();
+  } else if (master_) {
+    master_->OnTimer(id);
+  }
+}
+
+void MasterSeat::OnPeerLost(const Address& peer) {
+  if (master_) master_->OnPeerLost(peer);
+}
+
+void MasterSeat::ReadNext() {
+  if (reading_ || stuck_ || deposed_ || master_) return;
+  reading_ = true;
+  coordination_->Read(
+      assembler_.next_index(), seat_.read_bytes,
+      [this](Result<std::vector<LogRecord>> records) { OnRead(std::move(records)); });
+}
+
+void MasterSeat::OnRead(Result<std::vector<LogRecord>> records) {
+  reading_ = false;
+  if (deposed_ || master_) return;
+  if (!records.ok()) {
+    // Unreachable for now: try again, elected or not.
+    env_->SetTimer(kFollowTimer, seat_.follow_interval);
+    return;
+  }
+  for (const LogRecord& record : *records) {
+    Result<std::optional<MetaWrites>> batch = assembler_.Add(record);
+    Status s = batch.ok() ? Status::Ok() : batch.status();
+    if (s.ok() && *batch) s = ApplyBatch(**batch, env_->Meta());
+    if (s.ok() && *batch) s = SaveApplied(env_->Meta(), assembler_.complete_through());
+    if (!s.ok()) {
+      env_->Note("master " + self_.name +
+                 ": the log cannot be followed: " + s.ToString());
+      stuck_ = true;
+      return;
+    }
+  }
+  if (!records->empty()) return ReadNext();  // there may be more
+  // At the end of the log. Elected, it is ours now; else look again later.
+  if (term_ != 0) return Lead();
+  env_->SetTimer(kFollowTimer, seat_.follow_interval);
+}
+
+void MasterSeat::OnElected(uint64_t term) {
+  term_ = term;
+  env_->Note("master " + self_.name + ": elected, term " + std::to_string(term) +
+             "; reading the log to its end");
+  if (stuck_) {
+    // It will not lead on a catalog it knows is incomplete: another may.
+    coordination_->Resign();
+    return;
+  }
+  env_->CancelTimer(kFollowTimer);
+  ReadNext();  // or the read in flight goes on to the end
+}
+
+void MasterSeat::Lead() {
+  // The records of a batch its predecessor left unfinished stay where they
+  // are; this term's batches go after them, and followers drop them.
+  coordination_->Lead(term_, assembler_.next_index());
+  MasterOptions options = options_;
+  options.incarnation = term_;
+  master_ = std::make_unique<Master>(env_, options);
+  env_->Note("master " + self_.name + ": leading, term " + std::to_string(term_) +
+             ", the log applied through " + std::to_string(applied()));
+  master_->Start();
+}
+
+void MasterSeat::OnDeposed() {
+  deposed_ = true;
+  coordination_->Lead(0, 0);
+  master_.reset();
+  env_->CancelTimer(kFollowTimer);
+  env_->Note("master " + self_.name + ": deposed (term " + std::to_string(term_) +
+             "); restart it to stand by again");
+}
+
+}  // namespace dds

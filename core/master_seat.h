@@ -1,0 +1,77 @@
+// One of several `dds master` processes sharing a coordination service
+// (docs/ha.md): a standby that follows the leader's log into its own
+// MetaStore and campaigns; once elected, it reads the log to its end and
+// leads: a Master over that same MetaStore, whose incarnation is the term.
+//
+// A standby holds the whole catalog, durably (the batches it applied, and
+// the index of the last record of the last whole one, in one flush), but
+// runs no Master: taking over costs what a restart of the master costs, the
+// load of its catalog. Records it cannot make sense of (a gap, an older
+// term, a batch that does not decode) stop it following, loudly: it will
+// not lead on a catalog it knows is incomplete.
+//
+// Deposed, the seat drops its Master and stays inert: its current batch
+// cannot reach the log any more (the append is fenced), so the process is
+// to restart and stand by again (the runtime exits; the simulator restarts
+// it).
+#pragma once
+
+#include <memory>
+
+#include "core/coordination.h"
+#include "core/env.h"
+#include "core/master.h"
+#include "core/meta_log.h"
+
+namespace dds {
+
+struct SeatOptions {
+  // How often a standby looks for records past the end of the log.
+  Duration follow_interval = std::chrono::milliseconds(100);
+  // About how many bytes of records one read asks for.
+  size_t read_bytes = 4 << 20;
+};
+
+class MasterSeat final : public Process {
+ public:
+  MasterSeat(Env* env, Coordination* coordination, Coordination::Candidate self,
+             MasterOptions options, SeatOptions seat = {});
+
+  // Process: loads the applied index, campaigns and follows.
+  void Start() override;
+  // A leader's Master gets everything; a standby answers nothing yet (nodes
+  // find the leader by trying each master in turn).
+  void OnMessage(const Address& from, const Message& message) override;
+  void OnTimer(TimerId id) override;
+  void OnPeerLost(const Address& peer) override;
+
+  // The Master, once leading; null while standing by or after deposed.
+  Master* master() const { return master_.get(); }
+  // The index of the last record of the last whole batch applied.
+  uint64_t applied() const { return assembler_.complete_through(); }
+  bool deposed() const { return deposed_; }
+  // Set when the log made no sense: the seat follows no more.
+  bool stuck() const { return stuck_; }
+
+ private:
+  void ReadNext();
+  void OnRead(Result<std::vector<LogRecord>> records);
+  void OnElected(uint64_t term);
+  void OnDeposed();
+  // The log read to its end after winning: the Master starts.
+  void Lead();
+
+  Env* const env_;
+  Coordination* const coordination_;
+  const Coordination::Candidate self_;
+  const MasterOptions options_;
+  const SeatOptions seat_;
+  BatchAssembler assembler_{1};
+  uint64_t term_ = 0;     // once elected
+  bool reading_ = false;  // a Read is in flight
+  bool deposed_ = false;
+  bool stuck_ = false;
+  std::unique_ptr<Master> master_;
+};
+
+}  // namespace dds

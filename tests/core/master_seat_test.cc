@@ -1,0 +1,193 @@
+// Goal: a standby master holds the leader's catalog and takes over with it.
+// A standby applies the leader's batches as they reach the log, durably with
+// how far it got; when the leader's lease is gone it is elected, reads the
+// log to its end, drops a batch the old leader left unfinished, and starts
+// a Master over the same state, its incarnation the new term; the old
+// leader, deposed, drops its Master.
+// Method: two MasterSeats over the simulator's coordination service, in
+// virtual time. The leader's flush (which the Env will do: docs/ha.md) is
+// played here: after each step, the leader's new writes are cut into
+// records and appended to the log as its term.
+#include "core/master_seat.h"
+
+#include <boost/test/unit_test.hpp>
+#include <deque>
+#include <map>
+#include <memory>
+
+#include "core/master_keys.h"
+#include "core/wire.h"
+#include "sim/mem_meta.h"
+#include "sim/sim_coordination.h"
+
+namespace dds {
+namespace {
+
+constexpr Duration kTtl = std::chrono::seconds(3);
+
+// Keeps the writes since the last flush, as the runtime's store does.
+class RecordingMeta final : public MetaStore {
+ public:
+  Status Put(std::string_view key, std::string_view value) override {
+    writes[std::string(key)] = std::string(value);
+    return store.Put(key, value);
+  }
+  Status Delete(std::string_view key) override {
+    writes[std::string(key)] = std::nullopt;
+    return store.Delete(key);
+  }
+  Status Get(std::string_view key, std::string* value) override {
+    return store.Get(key, value);
+  }
+  Status Scan(std::string_view prefix, const Visitor& visit) override {
+    return store.Scan(prefix, visit);
+  }
+  sim::MemMetaStore store;
+  MetaWrites writes;
+};
+
+// One master's machine: its clock is the world's, timers and answers wait
+// in the world's queue.
+struct Machine;
+
+struct World {
+  sim::SimCoordinationService service{kTtl};
+  Instant now{};
+  std::multimap<Instant, std::function<void()>> due;  // by time, then order
+  void At(Duration delay, std::function<void()> fn) {
+    due.emplace(now + delay, std::move(fn));
+  }
+  // Runs everything due up to `now + d`, ticking the service every 100 ms.
+  void Advance(Duration d, const std::function<void()>& after_each = nullptr) {
+    for (Instant end = now + d; now < end;) {
+      now += std::chrono::milliseconds(100);
+      service.Tick(now);
+      while (!due.empty() && due.begin()->first <= now) {
+        auto fn = std::move(due.begin()->second);
+        due.erase(due.begin());
+        fn();
+        if (after_each) after_each();
+      }
+    }
+  }
+};
+
+class MachineEnv final : public Env {
+ public:
+  explicit MachineEnv(World& w) : world(w) {}
+  Instant Now() const override { return world.now; }
+  void SetTimer(TimerId id, Duration delay) override {
+    const uint64_t generation = ++timers[id];
+    world.At(delay, [this, id, generation] {
+      if (timers[id] == generation && process) process->OnTimer(id);
+    });
+  }
+  void CancelTimer(TimerId id) override { ++timers[id]; }
+  void Send(const Address&, const Message&) override {}
+  FileStore& Files() override { std::abort(); }
+  MetaStore& Meta() override { return meta; }
+  uint64_t Random() override { return 4; }
+  void Note(std::string_view line) override { BOOST_TEST_MESSAGE(std::string(line)); }
+
+  World& world;
+  RecordingMeta meta;
+  std::map<TimerId, uint64_t> timers;
+  Process* process = nullptr;
+};
+
+struct Machine {
+  Machine(World& w, const std::string& name)
+      : env(w),
+        coordination(w.service, name,
+                     [&w](std::function<void()> fn) {
+                       w.At(std::chrono::milliseconds(10), std::move(fn));
+                     }),
+        seat(&env, &coordination, {name, name + ":1", "http://" + name},
+             MasterOptions{}) {
+    env.process = &seat;
+  }
+  // The flush a leader's Env makes: its writes go to the log first.
+  void Flush() {
+    if (env.meta.writes.empty() || coordination.leading_term() == 0) {
+      env.meta.writes.clear();
+      return;
+    }
+    const uint64_t term = coordination.leading_term();
+    std::vector<LogRecord> records =
+        CutBatch(std::exchange(env.meta.writes, {}), term, coordination.next_index())
+            .value();
+    const uint64_t last = records.back().index;
+    coordination.Append(term, std::move(records), [](Result<bool> ok) {
+      BOOST_TEST(ok.ok());
+      BOOST_TEST(*ok);
+    });
+    BOOST_REQUIRE(SaveApplied(env.meta.store, last).ok());
+    coordination.Lead(term, last + 1);
+  }
+  MachineEnv env;
+  sim::SimCoordination coordination;
+  MasterSeat seat;
+};
+
+BOOST_AUTO_TEST_SUITE(master_seat)
+
+BOOST_AUTO_TEST_CASE(a_standby_holds_the_catalog_and_takes_over_with_it) {
+  World w;
+  Machine a(w, "m1");
+  Machine b(w, "m2");
+  auto flush_all = [&] {
+    a.Flush();
+    b.Flush();
+  };
+  a.seat.Start();
+  w.Advance(std::chrono::milliseconds(500), flush_all);
+  b.seat.Start();
+  w.Advance(std::chrono::seconds(1), flush_all);
+  BOOST_REQUIRE(a.seat.master() != nullptr);
+  BOOST_TEST(b.seat.master() == nullptr);
+  const uint64_t first_term = a.coordination.leading_term();
+
+  // The leader records something; the standby follows it into its store.
+  BOOST_REQUIRE(a.seat.master()->AddIgnore("*.bak").ok());
+  flush_all();
+  w.Advance(std::chrono::seconds(1), flush_all);
+  const uint64_t logged = a.coordination.next_index() - 1;
+  BOOST_TEST(b.seat.applied() == logged);
+  BOOST_TEST(LoadApplied(b.env.meta.store).value() == logged);
+  std::string stored;
+  BOOST_TEST(b.env.meta.store.Get(kIgnoreKey, &stored).ok());
+
+  const Cursor head = a.seat.master()->head();
+  const IgnoreRules rules = a.seat.master()->ignore_rules();
+
+  // The leader starts a large batch and is cut off before its end.
+  MetaWrites unfinished;
+  unfinished["catalog/never"] = std::string(kMaxLogFragmentBytes * 2, 'x');
+  std::vector<LogRecord> parts = CutBatch(unfinished, first_term, logged + 1).value();
+  parts.pop_back();
+  a.coordination.Append(first_term, parts, [](Result<bool> ok) { BOOST_TEST(*ok); });
+  w.Advance(std::chrono::milliseconds(200), flush_all);
+  w.service.SetReachable("m1", false);
+  w.Advance(kTtl + std::chrono::seconds(2), flush_all);
+
+  BOOST_TEST(a.seat.deposed());
+  BOOST_TEST(a.seat.master() == nullptr);
+  BOOST_REQUIRE(b.seat.master() != nullptr);
+  const uint64_t term = b.coordination.leading_term();
+  BOOST_TEST(term > first_term);
+  // Its batches go after the unfinished one's records, which it dropped.
+  BOOST_TEST(b.seat.applied() == logged);
+  BOOST_TEST(b.coordination.next_index() >= logged + 1 + parts.size());
+  std::string never;
+  BOOST_TEST(b.env.meta.store.Get("catalog/never", &never).IsNotFound());
+  // The new Master runs on the old one's state.
+  BOOST_TEST((b.seat.master()->ignore_rules() == rules));
+  // Same epoch and head: the nodes' cursors stay good.
+  BOOST_TEST(b.seat.master()->head().epoch == head.epoch);
+  BOOST_TEST(b.seat.master()->head().seq == head.seq);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace dds
