@@ -46,8 +46,21 @@ eventually() {
   done
 }
 
+# A free port below Linux's ephemeral range (32768 up): a port the kernel
+# hands out for binding to 0 can be taken by any outgoing connection before
+# the process meant to listen on it starts (dds_procs.py does the same).
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  python3 -c '
+import random, socket
+while True:
+    port = random.SystemRandom().randrange(15000, 32000)
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            print(port)
+            break
+        except OSError:
+            pass'
 }
 
 # bound_address LOG WHAT: the "host:port" a process logged as "<label>: WHAT
