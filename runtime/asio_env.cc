@@ -21,13 +21,13 @@ uint64_t RandomSeed() {
 }  // namespace
 
 AsioEnv::AsioEnv(boost::asio::io_context& io, Transport& transport, SqliteMetaStore& meta,
-                 PosixFileStore* files)
+                 PosixFileStore* files, BatchLog* log)
     : io_(io),
       transport_(transport),
       meta_(meta),
       files_(files),
       journal_(files ? std::make_unique<PublishJournal>(meta, *files) : nullptr),
-      commit_(io, transport, meta, journal_.get()),
+      commit_(io, transport, meta, journal_.get(), log),
       start_(std::chrono::steady_clock::now()),
       random_(RandomSeed()) {
   transport_.set_delegate(this);

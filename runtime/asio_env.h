@@ -48,10 +48,11 @@ inline constexpr unsigned kDiskWorkerThreads = 2;
 
 class AsioEnv final : public Env, public Transport::Delegate {
  public:
-  // `files` is null for the master (core/env.h: Files() is for nodes only).
+  // `files` is null for the master (core/env.h: Files() is for nodes only);
+  // `log` is null but for a master with standbys (runtime/batch_log.h).
   // The Env installs itself as the transport's delegate.
   AsioEnv(boost::asio::io_context& io, Transport& transport, SqliteMetaStore& meta,
-          PosixFileStore* files);
+          PosixFileStore* files, BatchLog* log = nullptr);
   ~AsioEnv() override;
   AsioEnv(const AsioEnv&) = delete;
   AsioEnv& operator=(const AsioEnv&) = delete;

@@ -12,6 +12,7 @@ namespace dds {
 // and sets `result`; everything else belongs to the loop.
 struct GroupCommit::Flight {
   std::optional<PosixFileStore::PublishBatch> files;
+  std::optional<std::vector<LogRecord>> records;  // for the log, first
   std::shared_ptr<const SqliteMetaStore::Batch> meta;
   std::vector<std::pair<Address, std::string>> held;
   std::vector<std::function<void()>> when_durable;
@@ -22,18 +23,24 @@ struct GroupCommit::Flight {
   bool NothingToSync() const {
     return !meta && (!files || (files->intents.empty() && files->dirs.empty()));
   }
-  // The data, then the records that name it.
-  Status Sync(SqliteMetaStore& store) const {
+  // The data, then the log, then the records that name it.
+  Status Sync(SqliteMetaStore& store, BatchLog* log) const {
     if (files) {
       if (Status s = PosixFileStore::SyncPublishBatch(*files); !s.ok()) return s;
+    }
+    if (records) {
+      Result<bool> appended = log->AppendNow(*records);
+      if (!appended.ok()) return appended.status();
+      if (!*appended)
+        return Status::IOError("the log refused the batch: no longer the leader");
     }
     return meta ? store.CommitBatch(*meta) : Status::Ok();
   }
 };
 
 GroupCommit::GroupCommit(boost::asio::io_context& io, Transport& transport,
-                         SqliteMetaStore& meta, PublishJournal* journal)
-    : io_(io), transport_(transport), meta_(meta), journal_(journal) {}
+                         SqliteMetaStore& meta, PublishJournal* journal, BatchLog* log)
+    : io_(io), transport_(transport), meta_(meta), journal_(journal), log_(log) {}
 
 GroupCommit::~GroupCommit() { flusher_.join(); }
 
@@ -90,18 +97,25 @@ void GroupCommit::Launch(bool here) {
     if (!files.ok()) return Fail(files.status());
     flight->files = std::move(*files);
   }
+  if (log_ && meta_.has_writes()) {
+    Result<std::optional<std::vector<LogRecord>>> records = log_->Cut(meta_.pending());
+    if (!records.ok()) return Fail(records.status());
+    flight->records = std::move(*records);
+    // Committed with the batch, not logged: where this master's log stands.
+    if (flight->records) SaveApplied(meta_, flight->records->back().index);
+  }
   flight->meta = meta_.TakeBatch();
   flight->held = std::exchange(held_, {});
   flight->when_durable = std::exchange(when_durable_, {});
   flight->start = batch_start_;
   flight_ = flight;
   if (here || flight->NothingToSync()) {
-    flight->done.set_value(flight->Sync(meta_));
+    flight->done.set_value(flight->Sync(meta_, log_));
     return Land();
   }
   // The io_context has work while a flush is out: its run() waits for it.
   boost::asio::post(flusher_, [this, flight, busy = boost::asio::make_work_guard(io_)] {
-    flight->done.set_value(flight->Sync(meta_));
+    flight->done.set_value(flight->Sync(meta_, log_));
     // A flight this object no longer holds (landed by FlushNow, or the
     // object gone) is not landed again.
     boost::asio::post(io_, [this, landing = std::weak_ptr<Flight>(flight)] {

@@ -18,6 +18,11 @@
 // One flush is in flight at a time: a batch that fills meanwhile waits for
 // it and goes next, as one larger commit. Held messages leave in the order
 // they were sent; a message to a peer that has one held waits behind it.
+//
+// A master that leads standbys (docs/ha.md) has a BatchLog: its flush
+// appends each batch to the log first, and commits it locally, with the
+// index the log reached (core/meta_log.h, kLogAppliedKey), only once the
+// log has it. An append refused or failed fails the flush, which is fatal.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -33,6 +38,7 @@
 #include <vector>
 
 #include "core/types.h"
+#include "runtime/batch_log.h"
 #include "runtime/publish_journal.h"
 #include "runtime/sqlite_meta_store.h"
 #include "runtime/transport.h"
@@ -51,9 +57,10 @@ inline constexpr std::chrono::milliseconds kSlowFlush{100};
 
 class GroupCommit {
  public:
-  // `journal` is null for the master, which publishes no files.
+  // `journal` is null for the master, which publishes no files; `log` is
+  // null but for a master with standbys.
   GroupCommit(boost::asio::io_context& io, Transport& transport, SqliteMetaStore& meta,
-              PublishJournal* journal);
+              PublishJournal* journal, BatchLog* log = nullptr);
   // Waits for the flush in flight, if any, without releasing what it
   // carries (a clean stop calls FlushNow first).
   ~GroupCommit();
@@ -96,6 +103,7 @@ class GroupCommit {
   Transport& transport_;
   SqliteMetaStore& meta_;
   PublishJournal* const journal_;
+  BatchLog* const log_;
   // The batch being gathered.
   std::vector<std::pair<Address, std::string>> held_;
   std::vector<std::function<void()>> when_durable_;

@@ -71,6 +71,8 @@ class SqliteMetaStore final : public MetaStore {
   Status Commit();
   // Whether writes wait for a commit.
   bool has_writes() const { return !batch_.empty(); }
+  // The writes waiting for the next TakeBatch.
+  const Batch& pending() const { return batch_; }
   // Called when a write starts a batch. The Env uses it to schedule a
   // flush, so writes made outside AsioEnv::Call (an HTTP handler calling
   // Master::Remove) are committed soon after that handler returns.

@@ -26,6 +26,7 @@ EtcdCoordination::EtcdCoordination(boost::asio::io_context& io, EtcdOptions opti
       deliver_(std::move(deliver)),
       campaign_client_(options_.endpoints, options_.deadline),
       request_client_(options_.endpoints, options_.deadline),
+      flush_client_(options_.endpoints, options_.deadline),
       pace_(io),
       campaign_thread_(io, 1, RunHere),
       request_thread_(io, 1, RunHere) {}
@@ -127,7 +128,9 @@ void EtcdCoordination::Resign() {
   if (lease == 0) return;
   // After any step in flight, on the campaign's own thread and client.
   campaign_thread_.Run(
-      [this, lease](const std::atomic<bool>&) { (void)campaign_client_.RevokeLease(lease); },
+      [this, lease](const std::atomic<bool>&) {
+        (void)campaign_client_.RevokeLease(lease);
+      },
       [] {});
 }
 
@@ -155,31 +158,45 @@ void EtcdCoordination::ReadLeader(
       });
 }
 
+Result<bool> EtcdCoordination::AppendWith(etcd::Client& client, uint64_t term,
+                                          const std::vector<LogRecord>& records) const {
+  for (const LogRecord& record : records) {
+    const std::string key = LogKey(record.index);
+    Result<etcd::TxnResult> txn =
+        client.Txn({{Key("leader"), etcd::Compare::Target::kCreateRevision,
+                     static_cast<int64_t>(term), ""},
+                    {key, etcd::Compare::Target::kCreateRevision, 0, ""}},
+                   {{etcd::Op::Kind::kPut, key, EncodeRecord(record), 0, ""}}, {});
+    if (!txn.ok()) return txn.status();
+    if (!txn->succeeded) return false;
+  }
+  return true;
+}
+
 void EtcdCoordination::Append(uint64_t term, std::vector<LogRecord> records,
                               std::function<void(Result<bool>)> done) {
   auto answer = std::make_shared<Result<bool>>(true);
   request_thread_.Run(
       [this, answer, term, records = std::move(records)](const std::atomic<bool>&) {
-        for (const LogRecord& record : records) {
-          const std::string key = LogKey(record.index);
-          Result<etcd::TxnResult> txn = request_client_.Txn(
-              {{Key("leader"), etcd::Compare::Target::kCreateRevision,
-                static_cast<int64_t>(term), ""},
-               {key, etcd::Compare::Target::kCreateRevision, 0, ""}},
-              {{etcd::Op::Kind::kPut, key, EncodeRecord(record), 0, ""}}, {});
-          if (!txn.ok()) {
-            *answer = txn.status();
-            return;
-          }
-          if (!txn->succeeded) {
-            *answer = false;
-            return;
-          }
-        }
+        *answer = AppendWith(request_client_, term, records);
       },
       [this, answer, done = std::move(done)] {
         deliver_([answer, done] { done(*answer); });
       });
+}
+
+Result<std::optional<std::vector<LogRecord>>> EtcdCoordination::Cut(
+    const MetaWrites& batch) {
+  if (leading_term() == 0 || batch.empty())
+    return std::optional<std::vector<LogRecord>>();
+  Result<std::vector<LogRecord>> records = CutBatch(batch, leading_term(), next_index());
+  if (!records.ok()) return records.status();
+  Lead(leading_term(), records->back().index + 1);
+  return std::optional<std::vector<LogRecord>>(std::move(*records));
+}
+
+Result<bool> EtcdCoordination::AppendNow(const std::vector<LogRecord>& records) {
+  return AppendWith(flush_client_, records.empty() ? 0 : records.front().term, records);
 }
 
 void EtcdCoordination::Read(uint64_t from, size_t max_bytes,

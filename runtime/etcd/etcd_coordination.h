@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/coordination.h"
+#include "runtime/batch_log.h"
 #include "runtime/disk_workers.h"
 #include "runtime/etcd/etcd_client.h"
 #include "runtime/http/url.h"
@@ -42,7 +43,7 @@ struct EtcdOptions {
   std::chrono::milliseconds deadline{2000};  // of each call to etcd
 };
 
-class EtcdCoordination final : public Coordination {
+class EtcdCoordination final : public Coordination, public BatchLog {
  public:
   // `deliver` runs an answer as a callback into the process (AsioEnv::Call).
   EtcdCoordination(boost::asio::io_context& io, EtcdOptions options,
@@ -63,6 +64,11 @@ class EtcdCoordination final : public Coordination {
             std::function<void(Result<std::vector<LogRecord>>)> done) override;
   void Trim(uint64_t index, std::function<void(Status)> done) override;
 
+  // BatchLog, for the leader's flush: from where Lead left the log, as its
+  // term; AppendNow on the flush thread, with a client of its own.
+  Result<std::optional<std::vector<LogRecord>>> Cut(const MetaWrites& batch) override;
+  Result<bool> AppendNow(const std::vector<LogRecord>& records) override;
+
  private:
   // The campaign's state, on the io_context's thread.
   struct Campaigner {
@@ -77,6 +83,9 @@ class EtcdCoordination final : public Coordination {
   void Step();
   void After(std::chrono::steady_clock::duration delay);
 
+  // Appends `records` through `client` as `term`: false if one is refused.
+  Result<bool> AppendWith(etcd::Client& client, uint64_t term,
+                          const std::vector<LogRecord>& records) const;
   std::string Key(std::string_view name) const {
     return options_.prefix + std::string(name);
   }
@@ -87,6 +96,7 @@ class EtcdCoordination final : public Coordination {
   const DiskWorkers::Deliver deliver_;
   etcd::Client campaign_client_;  // used on campaign_thread_ only
   etcd::Client request_client_;   // used on request_thread_ only
+  etcd::Client flush_client_;     // used by AppendNow, on the flush thread
   std::unique_ptr<Campaigner> campaign_;
   boost::asio::steady_timer pace_;
   // Last: they go first, joining their threads while the above is still here.
