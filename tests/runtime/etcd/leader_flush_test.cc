@@ -16,11 +16,8 @@
 namespace dds {
 namespace {
 
-using etcd::testing::Etcd;
-using etcd::testing::Url;
-using testing::RunUntil;
-using testing::Seat;
-using testing::TempDir;
+using namespace testing;        // NOLINT: RunUntil, Seat, TempDir
+using namespace etcd::testing;  // NOLINT: Etcd, Url
 
 // Counts the messages that reach it.
 struct Peer : Transport::Delegate {
