@@ -187,6 +187,33 @@ BOOST_AUTO_TEST_CASE(a_standby_holds_the_catalog_and_takes_over_with_it) {
   BOOST_TEST(b.seat.master()->head().seq == head.seq);
 }
 
+// A standby that finds records missing (trimmed before it got them) will
+// not lead on a catalog it knows is incomplete: it stops following and
+// resigns, and another master leads.
+BOOST_AUTO_TEST_CASE(a_standby_that_missed_records_gives_way) {
+  World w;
+  Machine a(w, "m1");
+  Machine b(w, "m2");
+  // A log whose first records are gone: it starts at 5.
+  MetaWrites batch{{"catalog/x", "1"}};
+  a.seat.Start();  // m1 campaigns first, and is elected first
+  w.Advance(std::chrono::milliseconds(500));
+  BOOST_REQUIRE(a.seat.master() != nullptr);
+  a.coordination.Append(a.coordination.leading_term(),
+                        CutBatch(batch, a.coordination.leading_term(), 5).value(),
+                        [](Result<bool> ok) { BOOST_TEST(*ok); });
+  w.Advance(std::chrono::milliseconds(200));
+  b.seat.Start();
+  w.Advance(std::chrono::milliseconds(500));
+  BOOST_TEST(b.seat.stuck());
+  BOOST_TEST(b.seat.applied() == 0u);
+  // m1 goes; m2 resigned its campaign, so nobody it could block waits.
+  w.service.SetReachable("m1", false);
+  w.Advance(kTtl + std::chrono::seconds(1));
+  BOOST_TEST(b.seat.master() == nullptr);
+  BOOST_TEST(!w.service.leader());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace
