@@ -19,9 +19,10 @@ class BatchLog {
   // numbered from where the last batch ended, or nullopt if this process
   // does not lead (its batches are its own).
   virtual Result<std::optional<std::vector<LogRecord>>> Cut(const MetaWrites& batch) = 0;
-  // On the flush thread: appends them, in order. False if refused (another
-  // term leads: this process is deposed), an error if etcd cannot be
-  // reached; either way the batch must not be committed.
+  // On the flush thread (or on the io_context's, for the flush a clean stop
+  // makes in place, the flush thread then idle): appends them, in order. False if refused
+  // (another term leads: this process is deposed), an error if etcd cannot be reached;
+  // either way the batch must not be committed.
   virtual Result<bool> AppendNow(const std::vector<LogRecord>& records) = 0;
 };
 

@@ -94,7 +94,8 @@ void SimCoordination::Campaign(const Candidate& self,
 
 void SimCoordination::Resign() {
   std::erase_if(service_.waiting_, [&](const auto& c) { return c.client == id_; });
-  if (service_.Answers(id_) && service_.leader_ && service_.leader_->campaign.client == id_) {
+  if (service_.Answers(id_) && service_.leader_ &&
+      service_.leader_->campaign.client == id_) {
     service_.leader_.reset();
     ++service_.revision_;
   }

@@ -42,6 +42,19 @@ struct Harness {
   }
 };
 
+// Two masters, m1 (`a`) and m2 (`b`), over one service.
+struct TwoMasters : Harness {
+  std::unique_ptr<SimCoordination> a = Client("m1");
+  std::unique_ptr<SimCoordination> b = Client("m2");
+  Seat sa, sb;
+  // m1 campaigns first (m2 too, if asked) and, a second later, leads.
+  void Elect(bool m2_campaigns) {
+    sa.CampaignOn(*a, "m1");
+    if (m2_campaigns) sb.CampaignOn(*b, "m2");
+    Advance(std::chrono::seconds(1));
+  }
+};
+
 LogRecord Record(uint64_t index, uint64_t term) {
   return {index, term, false, "batch " + std::to_string(index)};
 }
@@ -57,100 +70,79 @@ Result<bool> AppendNow(Harness& h, Coordination& c, uint64_t term,
 
 BOOST_AUTO_TEST_SUITE(sim_coordination)
 
-BOOST_AUTO_TEST_CASE(one_leader_and_a_successor_only_after_the_lease) {
-  Harness h;
-  auto a = h.Client("m1");
-  auto b = h.Client("m2");
-  Seat sa, sb;
-  sa.CampaignOn(*a, "m1");
-  sb.CampaignOn(*b, "m2");
-  h.Advance(std::chrono::seconds(1));
+BOOST_FIXTURE_TEST_CASE(one_leader_and_a_successor_only_after_the_lease, TwoMasters) {
+  Elect(/*m2_campaigns=*/true);
   BOOST_TEST(sa.term > 0u);
   BOOST_TEST(sb.term == 0u);
-  BOOST_TEST(h.service.leader()->leader.name == "m1");
+  BOOST_TEST(service.leader()->leader.name == "m1");
   // m1 is cut off: for almost a TTL nobody else leads; then m2 does, with a
   // larger term, and m1 knows it was deposed.
-  h.service.SetReachable("m1", false);
-  h.Advance(kTtl - std::chrono::milliseconds(200));
+  service.SetReachable("m1", false);
+  Advance(kTtl - std::chrono::milliseconds(200));
   BOOST_TEST(sb.term == 0u);
   BOOST_TEST(!sa.deposed);
-  h.Advance(std::chrono::milliseconds(400));
+  Advance(std::chrono::milliseconds(400));
   BOOST_TEST(sa.deposed);
   BOOST_TEST(sb.term > sa.term);
-  BOOST_TEST(h.service.leader()->leader.name == "m2");
+  BOOST_TEST(service.leader()->leader.name == "m2");
 }
 
-BOOST_AUTO_TEST_CASE(appends_are_fenced_by_the_term) {
-  Harness h;
-  auto a = h.Client("m1");
-  auto b = h.Client("m2");
-  Seat sa, sb;
-  sa.CampaignOn(*a, "m1");
-  h.Advance(std::chrono::seconds(1));
-  BOOST_TEST(AppendNow(h, *a, sa.term, {Record(1, sa.term), Record(2, sa.term)}).value());
-  BOOST_TEST(!AppendNow(h, *a, sa.term, {Record(2, sa.term)}).value());  // taken
-  BOOST_TEST(!AppendNow(h, *b, sa.term + 1, {Record(3, sa.term + 1)}).value());
+BOOST_FIXTURE_TEST_CASE(appends_are_fenced_by_the_term, TwoMasters) {
+  Elect(/*m2_campaigns=*/false);
+  BOOST_TEST(
+      AppendNow(*this, *a, sa.term, {Record(1, sa.term), Record(2, sa.term)}).value());
+  BOOST_TEST(!AppendNow(*this, *a, sa.term, {Record(2, sa.term)}).value());  // taken
+  BOOST_TEST(!AppendNow(*this, *b, sa.term + 1, {Record(3, sa.term + 1)}).value());
   sb.CampaignOn(*b, "m2");
-  h.service.SetReachable("m1", false);
-  h.Advance(kTtl + std::chrono::milliseconds(200));
+  service.SetReachable("m1", false);
+  Advance(kTtl + std::chrono::milliseconds(200));
   BOOST_REQUIRE(sb.term > sa.term);
   // The old leader, back, can no longer append; the new one can.
-  h.service.SetReachable("m1", true);
-  BOOST_TEST(!AppendNow(h, *a, sa.term, {Record(3, sa.term)}).value());
-  BOOST_TEST(AppendNow(h, *b, sb.term, {Record(3, sb.term)}).value());
+  service.SetReachable("m1", true);
+  BOOST_TEST(!AppendNow(*this, *a, sa.term, {Record(3, sa.term)}).value());
+  BOOST_TEST(AppendNow(*this, *b, sb.term, {Record(3, sb.term)}).value());
   std::vector<LogRecord> read;
   b->Read(2, 1, [&](Result<std::vector<LogRecord>> r) { read = r.value(); });
-  h.Advance(std::chrono::milliseconds(100));
+  Advance(std::chrono::milliseconds(100));
   BOOST_REQUIRE_EQUAL(read.size(), 1u);  // the byte budget: at least one
   BOOST_TEST(read[0].index == 2u);
   b->Trim(2, [](Status s) { BOOST_TEST(s.ok()); });
   b->Read(1, 1 << 20, [&](Result<std::vector<LogRecord>> r) { read = r.value(); });
-  h.Advance(std::chrono::milliseconds(100));
+  Advance(std::chrono::milliseconds(100));
   BOOST_REQUIRE_EQUAL(read.size(), 1u);
   BOOST_TEST(read[0].index == 3u);
   BOOST_TEST(read[0].term == sb.term);
 }
 
-BOOST_AUTO_TEST_CASE(a_crashed_leader_lease_expires_and_a_restart_starts_afresh) {
-  Harness h;
-  auto a = h.Client("m1");
-  auto b = h.Client("m2");
-  Seat sa, sb;
-  sa.CampaignOn(*a, "m1");
-  sb.CampaignOn(*b, "m2");
-  h.Advance(std::chrono::seconds(1));
+BOOST_FIXTURE_TEST_CASE(a_crashed_leader_lease_expires_and_a_restart_starts_afresh,
+                        TwoMasters) {
+  Elect(/*m2_campaigns=*/true);
   const uint64_t first = sa.term;
   a.reset();  // m1's process crashes and restarts at once, campaigning again
-  a = h.Client("m1");
+  a = Client("m1");
   Seat again;
   again.CampaignOn(*a, "m1");
-  h.Advance(kTtl - std::chrono::milliseconds(200));
+  Advance(kTtl - std::chrono::milliseconds(200));
   BOOST_TEST(sb.term == 0u);  // the old lease still holds the key
-  h.Advance(std::chrono::milliseconds(400));
+  Advance(std::chrono::milliseconds(400));
   BOOST_TEST(sb.term > first);  // m2 campaigned before the restarted m1
   BOOST_TEST(again.term == 0u);
   BOOST_TEST(!sa.deposed);  // that process is gone: nothing is delivered to it
 }
 
-BOOST_AUTO_TEST_CASE(while_the_service_is_down_nothing_is_decided) {
-  Harness h;
-  auto a = h.Client("m1");
-  auto b = h.Client("m2");
-  Seat sa, sb;
-  sa.CampaignOn(*a, "m1");
-  sb.CampaignOn(*b, "m2");
-  h.Advance(std::chrono::seconds(1));
-  h.service.SetAvailable(false);
-  Result<bool> down = AppendNow(h, *a, sa.term, {Record(1, sa.term)});
+BOOST_FIXTURE_TEST_CASE(while_the_service_is_down_nothing_is_decided, TwoMasters) {
+  Elect(/*m2_campaigns=*/true);
+  service.SetAvailable(false);
+  Result<bool> down = AppendNow(*this, *a, sa.term, {Record(1, sa.term)});
   BOOST_TEST(!down.ok());
-  h.Advance(kTtl * 3);
+  Advance(kTtl * 3);
   BOOST_TEST(sa.deposed);
   BOOST_TEST(sb.term == 0u);
-  BOOST_TEST(!h.service.leader());
-  h.service.SetAvailable(true);
-  h.Advance(std::chrono::milliseconds(200));
+  BOOST_TEST(!service.leader());
+  service.SetAvailable(true);
+  Advance(std::chrono::milliseconds(200));
   BOOST_TEST(sb.term > sa.term);
-  BOOST_TEST(h.service.log().empty());
+  BOOST_TEST(service.log().empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -29,13 +29,13 @@ constexpr auto kSoonest =
 
 // etcd, and two masters: m1 (`a`) elected, m2 (`b`) not campaigning yet.
 struct World {
-  explicit World(const Etcd& etcd) : port(etcd.port()), a(Client()), b(Client()) {
+  World() : a(Client()), b(Client()) {
     sa.CampaignOn(*a, "m1");
     BOOST_REQUIRE(RunUntil(io, [&] { return sa.term > 0; }));
   }
   std::unique_ptr<EtcdCoordination> Client() {
     EtcdOptions options;
-    options.endpoints = {Url(port)};
+    options.endpoints = {Url(etcd.port())};
     options.lease_ttl = kTtl;
     options.deadline = std::chrono::milliseconds(500);
     return std::make_unique<EtcdCoordination>(
@@ -48,7 +48,7 @@ struct World {
     BOOST_REQUIRE(RunUntil(io, [&] { return answer.has_value(); }));
     return std::move(*answer);
   }
-  int port;
+  Etcd etcd;
   boost::asio::io_context io;
   std::unique_ptr<EtcdCoordination> a, b;
   Seat sa, sb;
@@ -60,14 +60,9 @@ LogRecord Record(uint64_t index, uint64_t term) {
 
 BOOST_AUTO_TEST_SUITE(etcd_coordination)
 
-BOOST_AUTO_TEST_CASE(a_successor_only_once_the_lease_is_gone) {
-  Etcd etcd;
-  World w(etcd);
-  auto& a = w.a;
-  auto& b = w.b;
-  Seat &sa = w.sa, &sb = w.sb;
+BOOST_FIXTURE_TEST_CASE(a_successor_only_once_the_lease_is_gone, World) {
   sb.CampaignOn(*b, "m2");
-  auto leader = w.Ask<Result<std::optional<Coordination::Leadership>>>(
+  auto leader = Ask<Result<std::optional<Coordination::Leadership>>>(
       [&](auto done) { b->ReadLeader(done); });
   BOOST_REQUIRE(leader.ok() && leader->has_value());
   BOOST_TEST((*leader)->leader.name == "m1");
@@ -78,19 +73,14 @@ BOOST_AUTO_TEST_CASE(a_successor_only_once_the_lease_is_gone) {
   const auto crashed = std::chrono::steady_clock::now();
   a.reset();
   BOOST_REQUIRE(RunUntil(
-      w.io, [&] { return sb.term > 0; }, kTtl * 4));
+      io, [&] { return sb.term > 0; }, kTtl * 4));
   BOOST_TEST((std::chrono::steady_clock::now() - crashed >= kSoonest));
   BOOST_TEST(sb.term > sa.term);
 }
 
-BOOST_AUTO_TEST_CASE(appends_are_fenced_by_the_term) {
-  Etcd etcd;
-  World w(etcd);
-  auto& a = w.a;
-  auto& b = w.b;
-  Seat &sa = w.sa, &sb = w.sb;
+BOOST_FIXTURE_TEST_CASE(appends_are_fenced_by_the_term, World) {
   auto append = [&](EtcdCoordination& c, uint64_t term, std::vector<LogRecord> records) {
-    return w.Ask<Result<bool>>([&](auto done) { c.Append(term, records, done); });
+    return Ask<Result<bool>>([&](auto done) { c.Append(term, records, done); });
   };
   BOOST_TEST(append(*a, sa.term, {Record(1, sa.term), Record(2, sa.term)}).value());
   BOOST_TEST(!append(*a, sa.term, {Record(2, sa.term)}).value());  // taken
@@ -98,18 +88,18 @@ BOOST_AUTO_TEST_CASE(appends_are_fenced_by_the_term) {
   sb.CampaignOn(*b, "m2");
   a->Resign();  // a clean stop: m2 need not wait for the lease to expire
   BOOST_REQUIRE(RunUntil(
-      w.io, [&] { return sb.term > 0; }, kTtl));
+      io, [&] { return sb.term > 0; }, kTtl));
   BOOST_TEST(!append(*a, sa.term, {Record(3, sa.term)}).value());
   BOOST_TEST(append(*b, sb.term, {Record(3, sb.term)}).value());
   auto read = [&](uint64_t from, size_t max_bytes) {
-    return w.Ask<Result<std::vector<LogRecord>>>(
+    return Ask<Result<std::vector<LogRecord>>>(
         [&](auto done) { b->Read(from, max_bytes, done); });
   };
   std::vector<LogRecord> records = read(2, 1).value();
   BOOST_REQUIRE_EQUAL(records.size(), 1u);  // the byte budget: at least one
   BOOST_TEST(records[0].index == 2u);
   BOOST_TEST(records[0].fragment == "batch 2");
-  BOOST_TEST(w.Ask<Status>([&](auto done) { b->Trim(2, done); }).ok());
+  BOOST_TEST(Ask<Status>([&](auto done) { b->Trim(2, done); }).ok());
   records = read(1, 1 << 20).value();
   BOOST_REQUIRE_EQUAL(records.size(), 1u);
   BOOST_TEST(records[0].index == 3u);
@@ -117,17 +107,13 @@ BOOST_AUTO_TEST_CASE(appends_are_fenced_by_the_term) {
   BOOST_TEST(read(4, 1 << 20).value().empty());
 }
 
-BOOST_AUTO_TEST_CASE(a_leader_is_deposed_when_etcd_stops_answering) {
-  Etcd etcd;
-  World w(etcd);
-  auto& a = w.a;
-  Seat& sa = w.sa;
+BOOST_FIXTURE_TEST_CASE(a_leader_is_deposed_when_etcd_stops_answering, World) {
   etcd.Pause(true);
   const auto paused = std::chrono::steady_clock::now();
   BOOST_REQUIRE(RunUntil(
-      w.io, [&] { return sa.deposed; }, kTtl * 4));
+      io, [&] { return sa.deposed; }, kTtl * 4));
   BOOST_TEST((std::chrono::steady_clock::now() - paused >= kSoonest));
-  Result<bool> refused = w.Ask<Result<bool>>(
+  Result<bool> refused = Ask<Result<bool>>(
       [&](auto done) { a->Append(sa.term, {Record(1, sa.term)}, done); });
   BOOST_TEST(!refused.ok());
   etcd.Pause(false);
@@ -136,7 +122,7 @@ BOOST_AUTO_TEST_CASE(a_leader_is_deposed_when_etcd_stops_answering) {
   Seat again;
   again.CampaignOn(*a, "m1");
   BOOST_REQUIRE(RunUntil(
-      w.io, [&] { return again.term > 0; }, kTtl * 4));
+      io, [&] { return again.term > 0; }, kTtl * 4));
   BOOST_TEST(again.term > sa.term);
 }
 
