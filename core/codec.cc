@@ -15,7 +15,7 @@ constexpr std::array<const char*, std::variant_size_v<Message>> kNames = {
     "HoldingsSummary", "Welcome",        "CatalogPage",    "EntryUpdates",
     "ChangeAcks",      "HeartbeatAck",   "RegisterPlease", "Holders",
     "Members",         "HoldingsWanted", "HoldingsCheck",  "Fetch",
-    "Chunks",          "IgnoreRules"};
+    "Chunks",          "IgnoreRules",    "NotLeader"};
 
 // Builds the alternative with index I of the variant from the reader.
 template <size_t I>
@@ -69,6 +69,11 @@ class Describer {
 }  // namespace
 
 const char* MessageName(const Message& message) { return kNames[message.index()]; }
+
+bool FromMaster(const Message& message) {
+  return std::visit([](const auto& m) { return kFromMaster<std::decay_t<decltype(m)>>; },
+                    message);
+}
 
 bool ClaimsNothing(const Message& message) {
   return std::holds_alternative<WhoHas>(message) ||

@@ -16,7 +16,8 @@
 
 namespace dds {
 
-inline constexpr uint8_t kProtocolVersion = 3;
+// 4: Welcome carries the leader's term; NotLeader (standby masters).
+inline constexpr uint8_t kProtocolVersion = 4;
 // The largest encoded message either side accepts, and the most Encode
 // builds: bulk exchanges page (core/batch.h) instead of growing a message.
 inline constexpr uint64_t kMaxMessageBytes = 8ull << 20;

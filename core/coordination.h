@@ -79,12 +79,20 @@ class Coordination {
     leading_term_ = term;
     next_index_ = next;
   }
+  // The term this process led as is over: from now on no batch of its own
+  // may be committed (it never reached the log), so its flushes fail.
+  void Depose() {
+    leading_term_ = 0;
+    deposed_ = true;
+  }
   // What Lead set: the term (0 if none) and the index the next batch goes
   // at, which the flush moves on as it appends.
   uint64_t leading_term() const { return leading_term_; }
   uint64_t next_index() const { return next_index_; }
+  bool deposed() const { return deposed_; }
 
  private:
+  bool deposed_ = false;
   uint64_t leading_term_ = 0;
   uint64_t next_index_ = 0;
 };

@@ -154,7 +154,7 @@ void Master::HandleRegister(const Address& from, const Register& m) {
   node.corrupt_found.reset();
   // The patterns first: the node applies them before anything the log says.
   outbox_.Send(from, ignore_);
-  outbox_.Send(from, Welcome{options_.incarnation, head()});
+  outbox_.Send(from, Welcome{options_.incarnation, head(), options_.term});
   // Summaries are of (path, version, hash) facts, whichever catalog the
   // node follows: they compare with ours as they are.
   Reconcile(node, m.buckets);

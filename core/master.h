@@ -42,6 +42,9 @@ struct MasterOptions {
   // Counts master restarts; the runtime and simulator pass a value that grows
   // with each start, so nodes can tell a restarted master.
   uint64_t incarnation = 1;
+  // The term it leads as, elected among standby masters (core/master_seat.h);
+  // 0 for a master that stands alone. Nodes obey no older term.
+  uint64_t term = 0;
 };
 
 // What the master knows of one node, for status pages and the redirector.

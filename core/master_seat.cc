@@ -30,15 +30,43 @@ void MasterSeat::Start() {
   assembler_ = BatchAssembler(*applied + 1);
   coordination_->Campaign(
       self_, [this](uint64_t term) { OnElected(term); }, [this] { OnDeposed(); });
+  RefreshLeader();
   ReadNext();
 }
 
 void MasterSeat::OnMessage(const Address& from, const Message& message) {
-  if (master_) master_->OnMessage(from, message);
+  if (master_) return master_->OnMessage(from, message);
+  // A node looking for its master: one answer per ask.
+  if (std::holds_alternative<Register>(message) ||
+      std::holds_alternative<Heartbeat>(message)) {
+    env_->Send(from, Pointer());
+  }
+}
+
+NotLeader MasterSeat::Pointer() const {
+  if (deposed_) return {};
+  if (term_ != 0) return {self_.control, term_};  // elected, reading to the end
+  if (leader_ && leader_->leader.name != self_.name)
+    return {leader_->leader.control, leader_->term};
+  return {};
+}
+
+void MasterSeat::RefreshLeader() {
+  const Instant now = env_->Now();
+  if (reading_leader_ ||
+      (leader_read_at_ && now - *leader_read_at_ < seat_.leader_refresh))
+    return;
+  reading_leader_ = true;
+  leader_read_at_ = now;
+  coordination_->ReadLeader([this](Result<std::optional<Coordination::Leadership>> read) {
+    reading_leader_ = false;
+    if (read.ok()) leader_ = *read;
+  });
 }
 
 void MasterSeat::OnTimer(TimerId id) {
   if (id == kFollowTimer) {
+    RefreshLeader();
     ReadNext();
   } else if (master_) {
     master_->OnTimer(id);
@@ -102,6 +130,7 @@ void MasterSeat::Lead() {
   coordination_->Lead(term_, assembler_.next_index());
   MasterOptions options = options_;
   options.incarnation = term_;
+  options.term = term_;
   master_ = std::make_unique<Master>(env_, options);
   env_->Note("master " + self_.name + ": leading, term " + std::to_string(term_) +
              ", the log applied through " + std::to_string(applied()));
@@ -110,11 +139,12 @@ void MasterSeat::Lead() {
 
 void MasterSeat::OnDeposed() {
   deposed_ = true;
-  coordination_->Lead(0, 0);
+  coordination_->Depose();
   master_.reset();
   env_->CancelTimer(kFollowTimer);
   env_->Note("master " + self_.name + ": deposed (term " + std::to_string(term_) +
              "); restart it to stand by again");
+  if (on_deposed_) on_deposed_();
 }
 
 }  // namespace dds

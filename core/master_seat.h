@@ -16,7 +16,10 @@
 // it).
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
+#include <utility>
 
 #include "core/coordination.h"
 #include "core/env.h"
@@ -30,6 +33,8 @@ struct SeatOptions {
   Duration follow_interval = std::chrono::milliseconds(100);
   // About how many bytes of records one read asks for.
   size_t read_bytes = 4 << 20;
+  // How often a standby reads who leads, to point nodes there.
+  Duration leader_refresh = std::chrono::seconds(1);
 };
 
 class MasterSeat final : public Process {
@@ -39,8 +44,8 @@ class MasterSeat final : public Process {
 
   // Process: loads the applied index, campaigns and follows.
   void Start() override;
-  // A leader's Master gets everything; a standby answers nothing yet (nodes
-  // find the leader by trying each master in turn).
+  // A leader's Master gets everything; a standby answers a node looking for
+  // its master with NotLeader, naming the leader it knows.
   void OnMessage(const Address& from, const Message& message) override;
   void OnTimer(TimerId id) override;
   void OnPeerLost(const Address& peer) override;
@@ -52,9 +57,20 @@ class MasterSeat final : public Process {
   bool deposed() const { return deposed_; }
   // Set when the log made no sense: the seat follows no more.
   bool stuck() const { return stuck_; }
+  // The leader as last read (refreshed every `leader_refresh` while standing
+  // by); none if unknown.
+  const std::optional<Coordination::Leadership>& leader() const { return leader_; }
+  // Runs once deposed (the runtime exits, to come back as a standby).
+  void set_on_deposed(std::function<void()> on_deposed) {
+    on_deposed_ = std::move(on_deposed);
+  }
 
  private:
   void ReadNext();
+  // Reads who leads, if not read for a while.
+  void RefreshLeader();
+  // What a standby tells a node about the leader.
+  NotLeader Pointer() const;
   void OnRead(Result<std::vector<LogRecord>> records);
   void OnElected(uint64_t term);
   void OnDeposed();
@@ -69,6 +85,11 @@ class MasterSeat final : public Process {
   BatchAssembler assembler_{1};
   uint64_t term_ = 0;     // once elected
   bool reading_ = false;  // a Read is in flight
+  // The leader as last read, and when (a read in flight: reading_leader_).
+  std::optional<Coordination::Leadership> leader_;
+  std::optional<Instant> leader_read_at_;
+  bool reading_leader_ = false;
+  std::function<void()> on_deposed_;
   bool deposed_ = false;
   bool stuck_ = false;
   std::unique_ptr<Master> master_;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -215,12 +216,16 @@ struct HoldingsSummary {
 
 // Registration accepted. `head` is the cursor of the master's last change:
 // the node asks for the changes after its own cursor (CatalogRequest).
+// `term` is the elected leader's term among standby masters (docs/ha.md), 0
+// for a master that stands alone; a node obeys no master of a term older
+// than one it has seen.
 struct Welcome {
   uint64_t master_incarnation = 0;
   Cursor head;
+  uint64_t term = 0;
   template <typename S>
   static auto Tie(S& s) {
-    return std::tie(s.master_incarnation, s.head);
+    return std::tie(s.master_incarnation, s.head, s.term);
   }
 };
 
@@ -294,6 +299,18 @@ struct RegisterPlease {
   template <typename S>
   static auto Tie(S&) {
     return std::tie();
+  }
+};
+
+// A standby master's answer to a node (docs/ha.md): not the leader. `leader`
+// is the control address of the one it knows, of `term`; empty if it knows
+// none (the node tries the next master it knows).
+struct NotLeader {
+  Address leader;
+  uint64_t term = 0;
+  template <typename S>
+  static auto Tie(S& s) {
+    return std::tie(s.leader, s.term);
   }
 };
 
@@ -418,7 +435,7 @@ using Message =
     std::variant<Register, Heartbeat, Changes, Haves, Dropped, WhoHas, CatalogRequest,
                  HoldingsList, HoldingsSummary, Welcome, CatalogPage, EntryUpdates,
                  ChangeAcks, HeartbeatAck, RegisterPlease, Holders, Members,
-                 HoldingsWanted, HoldingsCheck, Fetch, Chunks, IgnoreRules>;
+                 HoldingsWanted, HoldingsCheck, Fetch, Chunks, IgnoreRules, NotLeader>;
 
 // The type tag of message type T (its index in the variant).
 template <typename T, typename... Ts>
@@ -430,7 +447,18 @@ constexpr size_t IndexIn(const std::variant<Ts...>*) {
 template <typename T>
 inline constexpr size_t kMessageIndex = IndexIn<T>(static_cast<const Message*>(nullptr));
 static_assert(kMessageIndex<Register> == 0 &&
-              kMessageIndex<IgnoreRules> == std::variant_size_v<Message> - 1);
+              kMessageIndex<NotLeader> == std::variant_size_v<Message> - 1);
+
+// Who sends what: messages a master sends to nodes; every other one is a
+// node's (to the master or to a peer).
+template <typename T, typename... Ts>
+inline constexpr bool kOneOf = (std::is_same_v<T, Ts> || ...);
+template <typename T>
+inline constexpr bool kFromMaster =
+    kOneOf<T, Welcome, CatalogPage, EntryUpdates, ChangeAcks, HeartbeatAck,
+           RegisterPlease, Holders, Members, HoldingsWanted, HoldingsCheck, IgnoreRules,
+           NotLeader>;
+bool FromMaster(const Message& message);
 
 // The message's type name, for logs and traces ("Fetch").
 const char* MessageName(const Message& message);

@@ -18,6 +18,7 @@ Node::Node(Env* env, NodeOptions options)
     : env_(env),
       options_(std::move(options)),
       outbox_(env, kOutboxTimer),
+      master_(options_.masters),
       log_(this, 2 * options_.heartbeat_interval),
       scrubber_(options_.scrub_bytes_per_second, options_.scrub_interval),
       scan_(options_.scan_interval, options_.scan_files_per_second, kScanTick),
@@ -53,6 +54,8 @@ void Node::Start() {
 }
 
 void Node::OnMessage(const Address& from, const Message& message) {
+  // Only the master it registers with is obeyed (MasterLink).
+  if (FromMaster(message) && from != master_.current()) return;
   std::visit(
       [&](const auto& m) {
         using T = std::decay_t<decltype(m)>;
@@ -85,8 +88,10 @@ void Node::OnMessage(const Address& from, const Message& message) {
           HandleHoldingsWanted(m);
         } else if constexpr (std::is_same_v<T, IgnoreRules>) {
           HandleIgnoreRules(m);
+        } else if constexpr (std::is_same_v<T, NotLeader>) {
+          HandleNotLeader(m);
         } else if constexpr (std::is_same_v<T, HoldingsCheck>) {
-          outbox_.Send(options_.master,
+          outbox_.Send(master_.current(),
                        HoldingsSummary{options_.name, index_.held().NonEmpty()});
         }
         // Anything else is not for a node: ignored.
@@ -119,8 +124,9 @@ void Node::OnTimer(TimerId id) {
 }
 
 void Node::OnPeerLost(const Address& peer) {
-  if (peer == options_.master) {
+  if (peer == master_.current()) {
     MasterLost();
+    master_.Next();  // registers there at the next tick
     return;
   }
   // Chunks asked of that peer will not come: give them to the other holders.
@@ -141,7 +147,7 @@ void Node::OnHeartbeatTick() {
   if (registered_ && now - last_master_contact_ > options_.master_timeout) MasterLost();
   if (registered_) {
     outbox_.Send(
-        options_.master,
+        master_.current(),
         Heartbeat{.node = options_.name,
                   .cursor = log_.cursor(),
                   .held_count = index_.held().count(),
@@ -157,6 +163,11 @@ void Node::OnHeartbeatTick() {
                   .refused_names = refused_.count()});
     ResendChanges();
   } else {
+    // Registering with a master that does not answer: try the next.
+    if (now - last_master_contact_ > options_.master_timeout) {
+      master_.Next();
+      last_master_contact_ = now;
+    }
     SendRegister();
   }
   if (disk_full_ && now - disk_full_since_ >= options_.disk_full_retry) {
@@ -184,8 +195,8 @@ std::optional<Holding> Node::Servable(std::string_view path) const {
 
 void Node::SendRegister() {
   log_.Forget();
-  outbox_.Send(options_.master, Register{options_.name, options_.http_url, log_.cursor(),
-                                         index_.held().NonEmpty()});
+  outbox_.Send(master_.current(), Register{options_.name, options_.http_url,
+                                           log_.cursor(), index_.held().NonEmpty()});
 }
 
 void Node::DiskFull() {
@@ -202,12 +213,25 @@ void Node::MasterLost() {
 }
 
 void Node::HandleWelcome(const Welcome& m) {
+  if (!master_.Accept(m.term)) {
+    env_->Note(options_.name + ": " + master_.current() + " leads as term " +
+               std::to_string(m.term) + ", older than term " +
+               std::to_string(master_.term()) + "; not obeyed");
+    master_.Next();
+    return;
+  }
   registered_ = true;
   last_master_contact_ = env_->Now();
   log_.Forget();  // whatever was asked before is answered to the old link
   log_.OnHead(m.head, env_->Now());
   pending_changes_.ForEach(
       [&](PendingChanges::Pending& pending) { SendChange(pending); });
+}
+
+void Node::HandleNotLeader(const NotLeader& m) {
+  last_master_contact_ = env_->Now();
+  MasterLost();
+  if (master_.Redirect(m)) SendRegister();
 }
 
 void Node::HandleIgnoreRules(const IgnoreRules& m) {
@@ -298,7 +322,7 @@ void Node::ReportChange(const std::string& path, const LocalFile& local) {
 
 void Node::SendChange(PendingChanges::Pending& pending) {
   pending.sent = env_->Now();
-  outbox_.Add(options_.master,
+  outbox_.Add(master_.current(),
               Changes{options_.name, {}, pending_changes_.SettledBelow(next_change_id_)},
               pending.change);
 }
@@ -418,12 +442,12 @@ void Node::LeaveToWinner(const ChangeAck& m) {
 }
 
 void Node::SendHave(const std::string& path, const LocalFile& f) {
-  outbox_.Add(options_.master, Haves{options_.name, {}},
+  outbox_.Add(master_.current(), Haves{options_.name, {}},
               Holding{path, f.version, f.hash, f.size, f.chunks});
 }
 
 void Node::SendDropped(const std::string& path) {
-  outbox_.Add(options_.master, Dropped{options_.name, {}}, &Dropped::paths, path);
+  outbox_.Add(master_.current(), Dropped{options_.name, {}}, &Dropped::paths, path);
 }
 
 // ---- serving peers ----

@@ -41,6 +41,7 @@
 #include "core/holdings.h"
 #include "core/ignore_filter.h"
 #include "core/log_follower.h"
+#include "core/master_link.h"
 #include "core/node_index.h"
 #include "core/outbox.h"
 #include "core/pending_changes.h"
@@ -54,7 +55,9 @@ namespace dds {
 struct NodeOptions {
   std::string name;
   std::string http_url;  // its HTTP base URL, "http(s)://host:port" (may be empty)
-  Address master;
+  // The masters it may register with: one, or the leader and its standbys
+  // (docs/ha.md), as they advertise their control addresses.
+  std::vector<Address> masters;
 
   Duration heartbeat_interval = std::chrono::seconds(1);
   // No answer from the master for this long: re-register.
@@ -181,6 +184,7 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   void MasterLost();
   void DiskFull();
   void HandleWelcome(const Welcome& m);
+  void HandleNotLeader(const NotLeader& m);
   void HandleHeartbeatAck(const HeartbeatAck& m);
   void HandleMembers(const Members& m);
   void HandleIgnoreRules(const IgnoreRules& m);
@@ -334,6 +338,7 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   Env* const env_;
   const NodeOptions options_;
   Outbox outbox_;
+  MasterLink master_;  // the master it registers with
 
   NodeIndex index_;    // the catalog last heard, and what the disk holds
   LogFollower log_;    // where that catalog stands in the master's log

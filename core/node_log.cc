@@ -32,7 +32,7 @@ void Node::SnapshotEnds() {
 
 bool Node::Request(const Cursor& after) {
   if (!registered_) return false;
-  outbox_.Send(options_.master, CatalogRequest{options_.name, after});
+  outbox_.Send(master_.current(), CatalogRequest{options_.name, after});
   return true;
 }
 
@@ -55,11 +55,11 @@ void Node::HandleHoldingsWanted(const HoldingsWanted& m) {
         !wanted[BucketOf(slot.path())]) {
       continue;  // Not claimed (core/node_index.h), or not asked for.
     }
-    outbox_.Add(options_.master, header,
+    outbox_.Add(master_.current(), header,
                 Holding{std::string(slot.path()), slot.local_version(), slot.local_hash(),
                         slot.local_size(), slot.local_chunks()});
   }
-  outbox_.Send(options_.master, HoldingsList{options_.name, {}, true});
+  outbox_.Send(master_.current(), HoldingsList{options_.name, {}, true});
 }
 
 }  // namespace dds

@@ -261,7 +261,7 @@ std::optional<Peer> Node::OriginToAsk(const CatalogEntry& entry, bool pushed) co
 
 void Node::AskForHolders(Download& pull) {
   pull.AwaitHolders(env_->Now());
-  outbox_.Add(options_.master, WhoHas{options_.name, {}},
+  outbox_.Add(master_.current(), WhoHas{options_.name, {}},
               VersionRef{pull.target().path, pull.target().version});
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/coordination.h"
 #include "core/meta_log.h"
 #include "core/status.h"
 
@@ -25,5 +26,9 @@ class BatchLog {
   // either way the batch must not be committed.
   virtual Result<bool> AppendNow(const std::vector<LogRecord>& records) = 0;
 };
+
+// A coordination service whose log the leader's flush appends to: what a
+// master with standbys is given (etcd's: runtime/etcd/etcd_coordination.h).
+class CoordinationLog : public Coordination, public BatchLog {};
 
 }  // namespace dds

@@ -22,7 +22,7 @@ ProcessHost::~ProcessHost() = default;
 
 Status ProcessHost::OpenCommon(const std::string& state_dir, const std::string& db_name,
                                const std::string& listen, const std::string& advertise,
-                               PosixFileStore* files) {
+                               PosixFileStore* files, BatchLog* log) {
   if (Status s = MakeDirs(state_dir); !s.ok()) return s;
   // Two processes over one state dir would each believe their own catalog.
   const std::string lock_path = state_dir + "/lock";
@@ -36,7 +36,7 @@ Status ProcessHost::OpenCommon(const std::string& state_dir, const std::string& 
   meta_ = std::move(*meta);
   auto bound = transport_.Listen(listen, advertise);
   if (!bound.ok()) return bound.status();
-  env_ = std::make_unique<AsioEnv>(io_, transport_, *meta_, files);
+  env_ = std::make_unique<AsioEnv>(io_, transport_, *meta_, files, log);
   LogBound("control", *bound);
   return Status::Ok();
 }
@@ -125,7 +125,7 @@ int ProcessHost::Run() {
   WaitForHangUp();
   memory_.Start();
   io_.run();
-  return env_->failed() ? 1 : 0;
+  return env_->failed() || stopped_on_error_ ? 1 : 0;
 }
 
 void ProcessHost::Stop() {
@@ -140,35 +140,63 @@ void ProcessHost::Stop() {
 }
 
 Result<std::unique_ptr<MasterHost>> MasterHost::Open(MasterHostConfig config) {
-  std::unique_ptr<MasterHost> host(new MasterHost());
   if (config.state_dir.empty())
     return Status::InvalidArgument("master needs a state dir");
-  if (Status s = host->UseTls(config.tls, Role::kMaster, ""); !s.ok()) return s;
-  if (Status s = host->OpenCommon(config.state_dir, "master.db", config.listen,
-                                  config.advertise, nullptr);
+  if (config.coordination && config.name.empty())
+    return Status::InvalidArgument("a master with standbys needs a name");
+  std::unique_ptr<MasterHost> host(new MasterHost(std::move(config)));
+  const MasterHostConfig& c = host->config_;
+  if (Status s = host->UseTls(c.tls, Role::kMaster, ""); !s.ok()) return s;
+  if (c.coordination) {
+    host->coordination_ = c.coordination(
+        host->io_,
+        [h = host.get()](const std::function<void()>& fn) { h->env_->Call(fn); });
+  }
+  if (Status s = host->OpenCommon(c.state_dir, "master.db", c.listen, c.advertise,
+                                  nullptr, host->coordination_.get());
       !s.ok()) {
     return s;
   }
+  if (host->coordination_) return host;  // the term is the incarnation
   // Nodes tell a restarted master by its incarnation, so it must grow on
   // every start, durably, before the master says anything.
   auto incarnation = host->meta_->Increment("master_incarnation");
   if (!incarnation.ok()) return incarnation.status();
-  config.options.incarnation = *incarnation;
-  host->master_ = std::make_unique<Master>(host->env_.get(), config.options);
+  host->config_.options.incarnation = *incarnation;
   return host;
 }
 
 MasterHost::~MasterHost() {
-  if (env_) env_->set_process(nullptr);
+  if (!env_) return;
+  env_->set_process(nullptr);
+  // The Env's flush may be appending to the coordination's log: the Env
+  // goes first.
+  env_.reset();
 }
 
-void MasterHost::Start() {
-  env_->set_process(master_.get());
-  env_->Call([&] { master_->Start(); });
+void MasterHost::Start(const std::string& http_url) {
+  if (!coordination_) {
+    master_ = std::make_unique<Master>(env_.get(), config_.options);
+    env_->set_process(master_.get());
+    env_->Call([&] { master_->Start(); });
+    return;
+  }
+  seat_ = std::make_unique<MasterSeat>(
+      env_.get(), coordination_.get(),
+      Coordination::Candidate{config_.name, transport_.self(), http_url},
+      config_.options);
+  // Its term is over: what it has not logged must never be committed here,
+  // and a restart makes it a standby that follows the new leader.
+  seat_->set_on_deposed([this] { boost::asio::post(io_, [this] { StopOnError(); }); });
+  env_->set_process(seat_.get());
+  Log("master " + config_.name +
+      ": standing by, campaigning through the coordination "
+      "service");
+  env_->Call([&] { seat_->Start(); });
 }
 
 Result<std::unique_ptr<NodeHost>> NodeHost::Open(NodeHostConfig config) {
-  if ((config.name.empty() && !config.tls) || config.master.empty() ||
+  if ((config.name.empty() && !config.tls) || config.masters.empty() ||
       config.data_dir.empty()) {
     return Status::InvalidArgument("a node needs a name, a master and a data dir");
   }
@@ -201,7 +229,7 @@ Status NodeHost::Start(const std::string& http_url) {
   options.max_concurrent_pulls = kRuntimeConcurrentPulls;
   options.name = config_.name;
   options.http_url = http_url;
-  options.master = config_.master;
+  options.masters = config_.masters;
   node_ = std::make_unique<Node>(env_.get(), options);
   env_->set_process(node_.get());
   // Watch before the node's first scan, so nothing written in between is

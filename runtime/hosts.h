@@ -23,8 +23,11 @@
 #include <vector>
 
 #include "core/master.h"
+#include "core/master_seat.h"
 #include "core/node.h"
 #include "runtime/asio_env.h"
+#include "runtime/batch_log.h"
+#include "runtime/disk_workers.h"
 #include "runtime/file_watcher.h"
 #include "runtime/memory.h"
 #include "runtime/posix_file_store.h"
@@ -64,7 +67,8 @@ class ProcessHost {
   void AlsoOnHangUp(std::string what, std::function<Status()> reload);
 
   // Serves until SIGINT, SIGTERM or Stop(). 0 on a clean stop, 1 if the
-  // process had to stop on a fatal error (metadata could not be committed).
+  // process had to stop on a fatal error (metadata could not be committed,
+  // or a master was deposed).
   int Run();
   // Flushes the Env's last batch, then closes everything.
   void Stop();
@@ -76,10 +80,16 @@ class ProcessHost {
   Status UseTls(const std::optional<TlsFiles>& tls, Role role, const std::string& name);
   // Locks `state_dir` (one process per state dir), opens `db_name` in it and
   // binds the control port. Logs the bound address.
+  // `log`: where a leading master's batches go first (docs/ha.md), if any.
   Status OpenCommon(const std::string& state_dir, const std::string& db_name,
                     const std::string& listen, const std::string& advertise,
-                    PosixFileStore* files);
+                    PosixFileStore* files, BatchLog* log = nullptr);
   virtual void StopComponents() {}
+  // Stops, and Run() returns 1.
+  void StopOnError() {
+    stopped_on_error_ = true;
+    Stop();
+  }
   void WaitForHangUp();
   static void WarnIfExpiring(const CertIdentity& cert);
 
@@ -93,6 +103,7 @@ class ProcessHost {
   std::optional<TlsFiles> tls_files_;  // none: plaintext (--insecure)
   std::vector<std::pair<std::string, std::function<Status()>>> hang_up_reloads_;
   MemoryReleaser memory_{io_};
+  bool stopped_on_error_ = false;
 };
 
 struct MasterHostConfig {
@@ -100,26 +111,45 @@ struct MasterHostConfig {
   std::string advertise;        // empty: the bound address
   std::string state_dir;        // REQUIRED
   std::optional<TlsFiles> tls;  // none: plaintext; else a master certificate
-  MasterOptions options;        // incarnation is set by the host
+  MasterOptions options;        // incarnation and term are set by the host
+  // With a coordination service (etcd's): one of several masters, a standby
+  // until elected (docs/ha.md); without: the only master. Made by Open;
+  // `deliver` runs an answer as a callback into the process.
+  using CoordinationFactory = std::function<std::unique_ptr<CoordinationLog>(
+      boost::asio::io_context& io, DiskWorkers::Deliver deliver)>;
+  CoordinationFactory coordination;
+  std::string name;  // its name in the election; REQUIRED with a coordination
 };
 
 class MasterHost final : public ProcessHost {
  public:
   static Result<std::unique_ptr<MasterHost>> Open(MasterHostConfig config);
   ~MasterHost() override;
-  // Creates the Master over the recorded state and starts it.
-  void Start();
-  // REQUIRES: Start() was called.
-  Master& master() { return *master_; }
+  // Creates the Master over the recorded state and starts it; with etcd,
+  // the seat, which stands by and campaigns (announcing `http_url`, where
+  // users reach this master; may be empty).
+  void Start(const std::string& http_url);
+  // The Master, while this process leads (always, without etcd); else null.
+  Master* master() { return seat_ ? seat_->master() : master_.get(); }
+  // With etcd, the leader as last read (none while unknown, or without etcd).
+  std::optional<Coordination::Leadership> leader() const {
+    return seat_ ? seat_->leader() : std::nullopt;
+  }
 
  private:
-  MasterHost() = default;
-  std::unique_ptr<Master> master_;
+  explicit MasterHost(MasterHostConfig config) : config_(std::move(config)) {}
+
+  MasterHostConfig config_;
+  std::unique_ptr<CoordinationLog> coordination_;  // with etcd
+  std::unique_ptr<MasterSeat> seat_;               // with etcd
+  std::unique_ptr<Master> master_;                 // without
 };
 
 struct NodeHostConfig {
-  std::string name;       // empty: the certificate's (TLS only)
-  std::string master;     // REQUIRED: the master's control address
+  std::string name;  // empty: the certificate's (TLS only)
+  // REQUIRED: the master's control address; or the leader's and its
+  // standbys' (docs/ha.md), in any order.
+  std::vector<std::string> masters;
   std::string data_dir;   // REQUIRED; created if missing
   std::string state_dir;  // empty: <data_dir>/.dds-state
   std::string listen = "127.0.0.1:0";

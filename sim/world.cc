@@ -40,7 +40,7 @@ Host& World::AddNode(const std::string& name, TestFault fault) {
   host.node_options = options_.node;
   host.node_options.name = name;
   host.node_options.http_url = "http://" + name + ":8080";
-  host.node_options.master = std::string(kMasterName);
+  host.node_options.masters = {std::string(kMasterName)};
   host.fault = fault;
   switch (fault) {
     case TestFault::kCorruptPublish:

@@ -210,7 +210,7 @@ void BM_NodeMemory(benchmark::State& state) {
               [](const FileInfo& a, const FileInfo& b) { return a.path < b.path; });
     NodeOptions options;
     options.name = "n2";
-    options.master = "master";
+    options.masters = {"master"};
     const size_t before = HeapInUse();
     {
       Node node(&env, options);

@@ -43,7 +43,7 @@ struct EtcdOptions {
   std::chrono::milliseconds deadline{2000};  // of each call to etcd
 };
 
-class EtcdCoordination final : public Coordination, public BatchLog {
+class EtcdCoordination final : public CoordinationLog {
  public:
   // `deliver` runs an answer as a callback into the process (AsioEnv::Call).
   EtcdCoordination(boost::asio::io_context& io, EtcdOptions options,

@@ -67,6 +67,27 @@ MasterEndpoint EndpointOf(const ClientOptions& options) {
   return {std::move(*url), std::move(*tls)};
 }
 
+// A request to the master. A standby master sends users to the leader with
+// a 307 (docs/ha.md): followed once, with the same request.
+Result<StringResponse> ExchangeWithMaster(const MasterEndpoint& master, Request request,
+                                          std::chrono::milliseconds timeout) {
+  Result<StringResponse> answer =
+      ExchangeBlocking(master.url, request, timeout, master.tls);
+  if (!answer.ok() || answer->result() != bhttp::status::temporary_redirect ||
+      answer->count(bhttp::field::location) == 0) {
+    return answer;
+  }
+  const std::string location(answer->at(bhttp::field::location));
+  const size_t scheme = location.find("://");
+  const size_t path =
+      scheme == std::string::npos ? scheme : location.find('/', scheme + 3);
+  if (path == std::string::npos) return answer;
+  Result<BaseUrl> leader = ParseBaseUrl(location.substr(0, path));
+  if (!leader.ok() || leader->https != master.url.https) return answer;
+  request.target(location.substr(path));
+  return ExchangeBlocking(*leader, std::move(request), timeout, master.tls);
+}
+
 // One request to the master; fails the verb if the master is unreachable or
 // answers with a status not in `expected`.
 StringResponse Call(const ClientOptions& options, bhttp::verb verb,
@@ -79,9 +100,8 @@ StringResponse Call(const ClientOptions& options, bhttp::verb verb,
     request.set(bhttp::field::authorization, "Bearer " + options.token);
   const bool upload = verb == bhttp::verb::put;
   request.body() = std::move(body);
-  Result<StringResponse> answer =
-      ExchangeBlocking(master.url, std::move(request),
-                       upload ? kUploadTimeout : kRequestTimeout, master.tls);
+  Result<StringResponse> answer = ExchangeWithMaster(
+      master, std::move(request), upload ? kUploadTimeout : kRequestTimeout);
   if (!answer.ok()) Fail(kExitFailed, "master unreachable: " + answer.status().message());
   for (bhttp::status status : expected) {
     if (answer->result() == status) return std::move(answer.value());
@@ -261,9 +281,8 @@ void RunWait(const ClientOptions& options) {
                         std::chrono::duration<double>(options.timeout_seconds);
   std::string last = "master unreachable";
   while (std::chrono::steady_clock::now() < deadline) {
-    Result<StringResponse> answer =
-        ExchangeBlocking(master.url, Request{bhttp::verb::get, "/api/status", 11},
-                         kRequestTimeout, master.tls);
+    Result<StringResponse> answer = ExchangeWithMaster(
+        master, Request{bhttp::verb::get, "/api/status", 11}, kRequestTimeout);
     if (answer.ok() && answer->result() == bhttp::status::ok) {
       const pt::ptree status = ParseJson(answer->body());
       size_t up = 0, behind = 0;

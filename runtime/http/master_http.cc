@@ -18,25 +18,26 @@ namespace {
 // finish within this long.
 constexpr std::chrono::milliseconds kForwardTimeout = std::chrono::seconds(120);
 
-// MasterBackend over the real master.
+// MasterBackend over the real master: the one leading when asked (the
+// Service answers only while there is one).
 class CoreMasterBackend final : public MasterBackend {
  public:
-  CoreMasterBackend(dds::Master& master, const Transport& transport)
-      : master_(master), transport_(transport) {}
+  CoreMasterBackend(const MasterSource& source, const Transport& transport)
+      : source_(source), transport_(transport) {}
 
-  std::vector<NodeStatus> Nodes() const override { return master_.Nodes(); }
-  bool Converged() const override { return master_.Converged(); }
-  const Catalog& catalog() const override { return master_.catalog(); }
+  std::vector<NodeStatus> Nodes() const override { return master().Nodes(); }
+  bool Converged() const override { return master().Converged(); }
+  const Catalog& catalog() const override { return master().catalog(); }
   std::vector<NodeStatus> LiveHolders(const std::string& path) const override {
-    return master_.LiveHolders(path);
+    return master().LiveHolders(path);
   }
   Result<CatalogEntry> Remove(const std::string& path) override {
-    return master_.Remove(path);
+    return master().Remove(path);
   }
   Result<CatalogEntry> Move(const std::string& from, const std::string& to) override {
-    return master_.Move(from, to);
+    return master().Move(from, to);
   }
-  size_t decisions_pending() const override { return master_.decisions_pending(); }
+  size_t decisions_pending() const override { return master().decisions_pending(); }
   std::optional<CertIdentity> OwnCertificate() const override {
     if (!transport_.tls()) return std::nullopt;
     return transport_.tls()->self();
@@ -47,25 +48,27 @@ class CoreMasterBackend final : public MasterBackend {
     return it->second;
   }
   std::vector<AgedEvent> RecentEvents() const override {
-    const auto& events = master_.recent_events().events();
+    const auto& events = master().recent_events().events();
     std::vector<AgedEvent> aged;
     aged.reserve(events.size());
     for (auto it = events.rbegin(); it != events.rend(); ++it) {
-      aged.push_back({master_.now() - it->at, it->text});
+      aged.push_back({master().now() - it->at, it->text});
     }
     return aged;
   }
-  const IgnoreRules& ignore_rules() const override { return master_.ignore_rules(); }
-  bool Ignored(std::string_view path) const override { return master_.Ignored(path); }
+  const IgnoreRules& ignore_rules() const override { return master().ignore_rules(); }
+  bool Ignored(std::string_view path) const override { return master().Ignored(path); }
   Result<IgnoreRules> AddIgnore(const std::string& pattern) override {
-    return master_.AddIgnore(pattern);
+    return master().AddIgnore(pattern);
   }
   Result<IgnoreRules> RemoveIgnore(const std::string& pattern) override {
-    return master_.RemoveIgnore(pattern);
+    return master().RemoveIgnore(pattern);
   }
 
  private:
-  dds::Master& master_;
+  dds::Master& master() const { return *source_.leading(); }
+
+  const MasterSource& source_;
   const Transport& transport_;
 };
 
@@ -75,23 +78,25 @@ class MasterHttpServer::Service final : public HttpService {
  public:
   // `node_tls` verifies nodes that serve HTTPS; the server replaces it on
   // reload, so it is read at each forward.
-  Service(dds::Master& master, AsioEnv& env, const std::string& admin_token, bool https,
+  Service(MasterSource source, AsioEnv& env, const std::string& admin_token, bool https,
           const SslContextPtr& node_tls)
-      : env_(env),
-        backend_(master, env.transport()),
+      : source_(std::move(source)),
+        env_(env),
+        backend_(source_, env.transport()),
         handler_(backend_, admin_token, counters_, https),
         admin_token_(admin_token),
         node_tls_(node_tls) {}
 
   // A delete, a move or a change of the ignore patterns changes the master's state:
   // it goes through the Env like any message and is answered once durable.
+  // A master standing by sends users to the leader.
   net::awaitable<Response> Handle(Request request) override {
     std::optional<MasterDecision> decided;
     if (request.method() == bhttp::verb::delete_ ||
         request.method() == bhttp::verb::post) {
-      co_await CallDurably(env_, [&] { decided = handler_.Handle(request); });
+      co_await CallDurably(env_, [&] { decided = Decide(request); });
     } else {
-      decided = handler_.Handle(request);
+      decided = Decide(request);
     }
     MasterDecision decision = std::move(*decided);
     if (auto* response = std::get_if<Response>(&decision)) co_return std::move(*response);
@@ -100,6 +105,18 @@ class MasterHttpServer::Service final : public HttpService {
   HttpCounters& counters() override { return counters_; }
 
  private:
+  MasterDecision Decide(const Request& request) {
+    if (source_.leading()) return handler_.Handle(request);
+    const std::string leader = source_.leader_url();
+    if (leader.empty())
+      return Unavailable(request, "this master stands by; no leader yet");
+    StringResponse redirect =
+        TextResponse(request, bhttp::status::temporary_redirect,
+                     "this master stands by; the leader is " + leader);
+    redirect.set(bhttp::field::location, leader + std::string(request.target()));
+    return redirect;
+  }
+
   // Sends the upload to the chosen node with the admin token and relays the
   // node's answer; 502 if the node cannot be reached.
   net::awaitable<Response> Forward(UploadForward upload, Request request) {
@@ -123,6 +140,7 @@ class MasterHttpServer::Service final : public HttpService {
     co_return response;
   }
 
+  const MasterSource source_;
   AsioEnv& env_;
   HttpCounters counters_;
   CoreMasterBackend backend_;
@@ -153,8 +171,8 @@ Status MasterHttpServer::LoadNodeTrust() {
   return Status::Ok();
 }
 
-void MasterHttpServer::Serve(dds::Master& master, AsioEnv& env) {
-  service_ = std::make_unique<Service>(master, env, options_.admin_token,
+void MasterHttpServer::Serve(MasterSource source, AsioEnv& env) {
+  service_ = std::make_unique<Service>(std::move(source), env, options_.admin_token,
                                        options_.https.has_value(), node_tls_);
   listener_.Serve(*service_);
 }

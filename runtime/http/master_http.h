@@ -7,7 +7,8 @@
 //   dds::http::MasterHttpServer http(io, {.listen = http_flag,
 //                                         .admin_token = token});
 //   dds::Result<BaseUrl> bound = http.Bind();  // log it
-//   http.Serve(master, env);  // the master's AsioEnv
+//   http.Serve({.leading = [&] { return host.master(); },
+//               .leader_url = ...}, env);  // the master's AsioEnv
 //
 // Suggested flags for `dds master`: `--http HOST:PORT` (default
 // 127.0.0.1:5559, the client verbs' default) and `--admin-token` (or env
@@ -19,6 +20,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +44,14 @@ struct MasterHttpOptions {
   std::vector<std::filesystem::path> trust;
 };
 
+// Where the server finds the master: the Master while this process leads
+// (always, for a master that stands alone), else null; and then where the
+// leader serves HTTP (a 307 sends users there; empty: 503 until one leads).
+struct MasterSource {
+  std::function<dds::Master*()> leading;
+  std::function<std::string()> leader_url;
+};
+
 class MasterHttpServer {
  public:
   MasterHttpServer(boost::asio::io_context& io, MasterHttpOptions options);
@@ -55,9 +65,9 @@ class MasterHttpServer {
   // Re-reads the HTTPS files (what SIGHUP does); on failure the current ones
   // stay.
   Status ReloadHttps();
-  // REQUIRES: Bind() succeeded; `master` and `env` (its Env, through which
-  // deletes reach the core) outlive the io_context's run.
-  void Serve(dds::Master& master, AsioEnv& env);
+  // REQUIRES: Bind() succeeded; the master and `env` (its Env, through
+  // which deletes reach the core) outlive the io_context's run.
+  void Serve(MasterSource source, AsioEnv& env);
 
  private:
   class Service;

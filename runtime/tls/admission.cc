@@ -6,13 +6,6 @@
 namespace dds {
 namespace {
 
-template <typename T, typename... Ts>
-constexpr bool kOneOf = (std::is_same_v<T, Ts> || ...);
-
-template <typename T>
-constexpr bool kFromMaster =
-    kOneOf<T, Welcome, CatalogPage, EntryUpdates, ChangeAcks, HeartbeatAck,
-           RegisterPlease, Holders, Members, HoldingsWanted, HoldingsCheck, IgnoreRules>;
 template <typename T>
 constexpr bool kFromNode =
     kOneOf<T, Register, Heartbeat, Changes, Haves, Dropped, WhoHas, CatalogRequest,

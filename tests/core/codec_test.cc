@@ -41,7 +41,7 @@ std::vector<Message> Samples() {
           CatalogRequest{"n1", Cursor{1, 2}},
           HoldingsList{"n1", {SampleHolding()}, true},
           HoldingsSummary{"n1", {{4, 5, 6}}},
-          Welcome{3, Cursor{1, 7}},
+          Welcome{3, Cursor{1, 7}, 12},
           CatalogPage{Cursor{1, 2}, {e, e}, Cursor{1, 12}, Cursor{1, 20}, false},
           EntryUpdates{1, {e}},
           ChangeAcks{{ChangeAck{7, "p", {}, false, 0, "p.conflict-n1-00000000", 4}}},
@@ -54,7 +54,8 @@ std::vector<Message> Samples() {
           Fetch{{FetchItem{1, "p", 2, {}, 0, 1 << 20}}},
           Chunks{{ChunkData{7, 1 << 20, std::string(1000, '\0')}},
                  {FetchFailure{3, "not held"}}},
-          IgnoreRules{2, {"*.tmp", "!keep.tmp"}}};
+          IgnoreRules{2, {"*.tmp", "!keep.tmp"}},
+          NotLeader{"127.0.0.1:5558", 12}};
 }
 
 BOOST_AUTO_TEST_SUITE(codec)

@@ -83,7 +83,9 @@ class MachineEnv final : public Env {
     });
   }
   void CancelTimer(TimerId id) override { ++timers[id]; }
-  void Send(const Address&, const Message&) override {}
+  void Send(const Address& to, const Message& message) override {
+    sent.emplace_back(to, message);
+  }
   FileStore& Files() override { std::abort(); }
   MetaStore& Meta() override { return meta; }
   uint64_t Random() override { return 4; }
@@ -93,6 +95,7 @@ class MachineEnv final : public Env {
   RecordingMeta meta;
   std::map<TimerId, uint64_t> timers;
   Process* process = nullptr;
+  std::vector<std::pair<Address, Message>> sent;
 };
 
 struct Machine {
@@ -185,6 +188,42 @@ BOOST_AUTO_TEST_CASE(a_standby_holds_the_catalog_and_takes_over_with_it) {
   // Same epoch and head: the nodes' cursors stay good.
   BOOST_TEST(b.seat.master()->head().epoch == head.epoch);
   BOOST_TEST(b.seat.master()->head().seq == head.seq);
+}
+
+// A node that asks a standby for its master is pointed at the leader (once
+// the standby has read who leads), and the leader welcomes it with its term.
+BOOST_AUTO_TEST_CASE(a_standby_points_nodes_to_the_leader) {
+  World w;
+  Machine a(w, "m1");
+  Machine b(w, "m2");
+  a.seat.Start();
+  w.Advance(std::chrono::milliseconds(500));
+  b.seat.Start();
+  w.Advance(std::chrono::seconds(2));
+  BOOST_REQUIRE(a.seat.master() != nullptr);
+  const uint64_t term = a.coordination.leading_term();
+  const Register hello{"n1", "", Cursor{}, {}};
+
+  b.seat.OnMessage("n1:1", hello);
+  BOOST_REQUIRE_EQUAL(b.env.sent.size(), 1u);
+  BOOST_TEST(b.env.sent[0].first == "n1:1");
+  const auto* pointer = std::get_if<NotLeader>(&b.env.sent[0].second);
+  BOOST_REQUIRE(pointer != nullptr);
+  BOOST_TEST(pointer->leader == "m1:1");
+  BOOST_TEST(pointer->term == term);
+  // Only a node looking for its master is answered.
+  b.seat.OnMessage("n1:1", Haves{"n1", {}});
+  BOOST_TEST(b.env.sent.size() == 1u);
+
+  a.seat.OnMessage("n1:1", hello);
+  w.Advance(std::chrono::milliseconds(200));
+  const Welcome* welcome = nullptr;
+  for (const auto& [to, m] : a.env.sent) {
+    if (const auto* w1 = std::get_if<Welcome>(&m); w1 && to == "n1:1") welcome = w1;
+  }
+  BOOST_REQUIRE(welcome != nullptr);
+  BOOST_TEST(welcome->term == term);
+  BOOST_TEST(welcome->master_incarnation == term);
 }
 
 // A standby that finds records missing (trimmed before it got them) will

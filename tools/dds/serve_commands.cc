@@ -20,6 +20,9 @@
 #include "runtime/http/master_http.h"
 #include "runtime/http/node_http.h"
 #endif
+#ifdef DDS_HAVE_ETCD
+#include "runtime/etcd/etcd_coordination.h"
+#endif
 
 namespace dds::tool {
 namespace {
@@ -41,6 +44,14 @@ struct HttpsFlags {
   std::string key;
 };
 
+// Standby masters (docs/ha.md).
+struct EtcdFlags {
+  std::vector<std::string> endpoints;
+  std::string prefix = "/dds/default/";
+  std::string name;
+  unsigned lease_seconds = 3;
+};
+
 struct MasterFlags {
   std::string listen = std::string(kDefaultMasterListen);
   std::string advertise;
@@ -49,10 +60,11 @@ struct MasterFlags {
   std::string admin_token;
   TlsFlags tls;
   HttpsFlags https;
+  EtcdFlags etcd;
 };
 
 struct NodeFlags {
-  std::string master;
+  std::vector<std::string> masters;
   std::string data_dir;
   std::string name;
   std::string listen = "127.0.0.1:0";
@@ -155,6 +167,49 @@ std::optional<http::HttpsFiles> HttpsOf(const HttpsFlags& https) {
 }
 #endif
 
+#ifdef DDS_HAVE_ETCD
+// The etcd endpoints as URLs, checked before anything is created on disk.
+MasterHostConfig::CoordinationFactory EtcdOf(const EtcdFlags& flags) {
+  EtcdOptions options;
+  for (const std::string& endpoint : flags.endpoints) {
+    Result<http::BaseUrl> url = http::ParseBaseUrl(endpoint);
+    if (!url.ok()) Fail("bad --etcd", url.status());
+    options.endpoints.push_back(std::move(*url));
+  }
+  options.prefix = flags.prefix;
+  options.lease_ttl = std::chrono::seconds(flags.lease_seconds);
+  return [options](boost::asio::io_context& io, DiskWorkers::Deliver deliver) {
+    return std::make_unique<EtcdCoordination>(io, options, std::move(deliver));
+  };
+}
+#endif
+
+#ifdef DDS_HAVE_ETCD
+void AddEtcdFlags(CLI::App* cmd, EtcdFlags* etcd) {
+  CLI::Option* endpoints =
+      cmd->add_option(
+             "--etcd", etcd->endpoints,
+             "etcd endpoints, http://HOST:PORT (repeat, or separate with commas): "
+             "one of several masters, standing by until elected (docs/ha.md)")
+          ->delimiter(',');
+  cmd->add_option("--etcd-prefix", etcd->prefix,
+                  "the cluster's keys in etcd, shared by its masters")
+      ->capture_default_str()
+      ->needs(endpoints);
+  cmd->add_option("--name", etcd->name,
+                  "this master's name among the masters, unique (default: the host name)")
+      ->check(CLI::Validator(
+          [](const std::string& name) { return CheckMemberName(name); }, "NAME"))
+      ->needs(endpoints);
+  cmd->add_option("--lease-ttl", etcd->lease_seconds,
+                  "seconds a leader that stops renewing its etcd lease keeps leading; a "
+                  "standby takes over after about this long")
+      ->check(CLI::Range(1u, 60u))
+      ->capture_default_str()
+      ->needs(endpoints);
+}
+#endif
+
 void RunMaster(const MasterFlags& flags) {
   SetLogLabel("dds master");
   MasterHostConfig config;
@@ -162,12 +217,20 @@ void RunMaster(const MasterFlags& flags) {
   config.advertise = flags.advertise;
   config.state_dir = std::filesystem::absolute(flags.state_dir).string();
   config.tls = TlsOf(flags.tls);
+#ifdef DDS_HAVE_ETCD
+  if (!flags.etcd.endpoints.empty()) {
+    config.coordination = EtcdOf(flags.etcd);
+    config.name = flags.etcd.name.empty() ? HostName() : flags.etcd.name;
+    SetLogLabel("dds master " + config.name);
+  }
+#endif
 #ifdef DDS_HAVE_HTTP
   const std::optional<http::HttpsFiles> https = HttpsOf(flags.https);
 #endif
   auto host = MasterHost::Open(config);
   if (!host.ok()) Fail("cannot start", host.status());
   Log("state in " + config.state_dir);
+  std::string http_url;
 #ifdef DDS_HAVE_HTTP
   std::vector<std::filesystem::path> trust;
   if (config.tls) trust.push_back(config.tls->ca);
@@ -177,12 +240,20 @@ void RunMaster(const MasterFlags& flags) {
                                                 .trust = trust});
   auto bound = server.Bind();
   if (!bound.ok()) Fail("cannot start HTTP", bound.status());
-  LogBound("http", bound->ToString());
+  http_url = bound->ToString();
+  LogBound("http", http_url);
   (*host)->AlsoOnHangUp("HTTPS credentials", [&server] { return server.ReloadHttps(); });
 #endif
-  (*host)->Start();
+  (*host)->Start(http_url);
 #ifdef DDS_HAVE_HTTP
-  server.Serve((*host)->master(), (*host)->env());
+  MasterHost* const h = host->get();
+  server.Serve({.leading = [h] { return h->master(); },
+                .leader_url =
+                    [h] {
+                      auto leader = h->leader();
+                      return leader ? leader->leader.http_url : std::string();
+                    }},
+               h->env());
 #endif
   if (const int code = (*host)->Run(); code != 0) throw CLI::RuntimeError(code);
 }
@@ -194,7 +265,7 @@ void RunNode(NodeFlags flags) {
   if (flags.name.empty() && !config.tls) flags.name = HostName();
   SetLogLabel(flags.name.empty() ? "dds node" : "dds node " + flags.name);
   config.name = flags.name;
-  config.master = flags.master;
+  config.masters = flags.masters;
   config.data_dir = std::filesystem::absolute(flags.data_dir).lexically_normal().string();
   if (!flags.state_dir.empty())
     config.state_dir = std::filesystem::absolute(flags.state_dir);
@@ -208,7 +279,10 @@ void RunNode(NodeFlags flags) {
   auto host = NodeHost::Open(config);
   if (!host.ok()) Fail("cannot start", host.status());
   SetLogLabel("dds node " + (*host)->name());
-  Log("data dir " + config.data_dir + ", master " + config.master);
+  std::string masters;
+  for (const std::string& m : config.masters)
+    masters += (masters.empty() ? "" : ", ") + m;
+  Log("data dir " + config.data_dir + ", master " + masters);
   std::string http_url;
 #ifdef DDS_HAVE_HTTP
   http::NodeHttpServer server((*host)->io(), {.listen = flags.http,
@@ -247,6 +321,9 @@ void AddMasterCommand(CLI::App& app) {
   flags->http = std::string(http::kDefaultMasterHttp);
   AddHttpFlags(cmd, &flags->http, &flags->admin_token, &flags->https);
 #endif
+#ifdef DDS_HAVE_ETCD
+  AddEtcdFlags(cmd, &flags->etcd);
+#endif
   cmd->callback([flags] { RunMaster(*flags); });
 }
 
@@ -254,8 +331,11 @@ void AddNodeCommand(CLI::App& app) {
   auto flags = std::make_shared<NodeFlags>();
   CLI::App* cmd = app.add_subcommand(
       "node", "Run a node: keep a full copy of every file in DIR and serve it");
-  cmd->add_option("--master", flags->master, "the master's control address, HOST:PORT")
+  cmd->add_option("--master", flags->masters,
+                  "the master's control address, HOST:PORT; with standby masters, each "
+                  "one's (repeat the flag, or separate with commas)")
       ->required()
+      ->delimiter(',')
       ->check(CLI::Validator(CheckDialAddress, "HOST:PORT"));
   cmd->add_option("--data-dir", flags->data_dir,
                   "the replicated directory (created if missing)")
