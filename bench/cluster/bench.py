@@ -15,9 +15,14 @@
            1 MiB file on one node, among 64; the times until that node's
            scrub, at the default rate, detects it and until it serves the
            right bytes again
+  failover three masters over a three-member etcd, three nodes, a stream
+           of uploads and deletes; the leader killed with SIGKILL 10 times:
+           the time until a standby leads, and until it accepts a change
+           (tests/runtime/cluster_failover.py; plaintext control links)
   all      all of the above, each on a fresh cluster
 
-Usage: bench.py DDS_BINARY [sync|restore|big|many|scrub|huge|startup|huge-file|http|all]
+Usage: bench.py DDS_BINARY
+                [sync|restore|big|many|scrub|huge|startup|huge-file|http|failover|all]
                 [--files N] [--dir D] [--insecure]
 Control connections are mutual TLS (a CA made for the run) unless --insecure.
 Only the Python standard library. See README.md for the goals.
@@ -38,6 +43,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "tests", "runtime"))
+import cluster_failover  # noqa: E402
 from dds_procs import dds_digest  # noqa: E402
 
 TOKEN = "bench-token"
@@ -617,7 +623,7 @@ def main():
     parser.add_argument("dds")
     parser.add_argument("which", nargs="?", default="all",
                         choices=["sync", "restore", "big", "many", "scrub", "huge", "startup",
-                                 "huge-file", "http", "all"])
+                                 "huge-file", "http", "failover", "all"])
     parser.add_argument("--files", type=int, default=200, help="files for sync/restore")
     parser.add_argument("--corruptions", type=int, default=16, help="corruptions for scrub")
     parser.add_argument("--many", type=int, default=10000, help="files for many")
@@ -626,6 +632,7 @@ def main():
     parser.add_argument("--big-mib", type=int, default=1024, help="size for big")
     parser.add_argument("--huge-file-gib", type=int, default=10, help="size for huge-file")
     parser.add_argument("--http-seconds", type=int, default=10, help="each wrk run of http")
+    parser.add_argument("--kills", type=int, default=10, help="leader kills for failover")
     parser.add_argument("--dir", default=None, help="work directory (default: a temp dir)")
     parser.add_argument("--insecure", action="store_true",
                         help="plaintext control connections (default: mutual TLS)")
@@ -645,7 +652,11 @@ def main():
     }
     # startup adds its node itself
     nodes = {"huge": 3, "startup": 0, "huge-file": 2, "http": 1}
-    for name in (runs if args.which == "all" else [args.which]):
+    if args.which in ("failover", "all"):
+        results = cluster_failover.run(os.path.abspath(args.dds), args.kills, seed=1)
+        print("failover: " + cluster_failover.summary(results))
+    for name in (runs if args.which == "all" else [] if args.which == "failover"
+                 else [args.which]):
         root = tempfile.mkdtemp(prefix=f"dds-bench-{name}-", dir=args.dir)
         cluster = Cluster(os.path.abspath(args.dds), root, nodes.get(name, 5), args.insecure)
         try:
