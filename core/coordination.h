@@ -70,6 +70,15 @@ class Coordination {
                     std::function<void(Result<std::vector<LogRecord>>)> done) = 0;
   // Forgets the records through `index`.
   virtual void Trim(uint64_t index, std::function<void(Status)> done) = 0;
+  // Records that master `name` has applied the log through `index`. The
+  // record stays until replaced, the master's process gone or not: a
+  // master that stops holds trimming back until it returns (or an operator
+  // deletes its record), rather than come back to a log it cannot follow.
+  virtual void ReportApplied(const std::string& name, uint64_t index,
+                             std::function<void(Status)> done) = 0;
+  // The lowest index a master reported; nullopt if none did.
+  virtual void ReadLowestApplied(
+      std::function<void(Result<std::optional<uint64_t>>)> done) = 0;
 
   // From now on this process leads as `term`, and its Env's flushes append
   // every batch to the log from index `next` on, before committing it

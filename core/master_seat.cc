@@ -8,6 +8,7 @@ namespace {
 
 // Far from the Master's own timers (core/master.cc).
 constexpr TimerId kFollowTimer = TimerId{1} << 40;
+constexpr TimerId kTrimTimer = kFollowTimer + 1;
 
 }  // namespace
 
@@ -67,7 +68,12 @@ void MasterSeat::RefreshLeader() {
 void MasterSeat::OnTimer(TimerId id) {
   if (id == kFollowTimer) {
     RefreshLeader();
+    ReportProgress();
     ReadNext();
+  } else if (id == kTrimTimer) {
+    ReportProgress();
+    TrimApplied();
+    if (master_) env_->SetTimer(kTrimTimer, seat_.trim_interval);
   } else if (master_) {
     master_->OnTimer(id);
   }
@@ -75,6 +81,39 @@ void MasterSeat::OnTimer(TimerId id) {
 
 void MasterSeat::OnPeerLost(const Address& peer) {
   if (master_) master_->OnPeerLost(peer);
+}
+
+void MasterSeat::ReportProgress() {
+  const Instant now = env_->Now();
+  if (reporting_ || (looked_at_ && now - *looked_at_ < seat_.report_interval)) return;
+  looked_at_ = now;
+  const uint64_t report =
+      std::exchange(to_report_, master_ ? coordination_->next_index() - 1 : applied());
+  if (report <= reported_) return;
+  reporting_ = true;
+  coordination_->ReportApplied(self_.name, report, [this, report](Status s) {
+    reporting_ = false;
+    if (s.ok()) reported_ = report;
+  });
+}
+
+void MasterSeat::TrimApplied() {
+  if (trimming_ || !master_) return;
+  trimming_ = true;
+  coordination_->ReadLowestApplied([this](Result<std::optional<uint64_t>> lowest) {
+    if (!lowest.ok() || !*lowest || **lowest <= trimmed_ || !master_) {
+      trimming_ = false;
+      return;
+    }
+    const uint64_t through = **lowest;
+    coordination_->Trim(through, [this, through](Status s) {
+      trimming_ = false;
+      if (!s.ok()) return;
+      trimmed_ = through;
+      env_->Note("master " + self_.name + ": log trimmed through " +
+                 std::to_string(through));
+    });
+  });
 }
 
 void MasterSeat::ReadNext() {
@@ -135,6 +174,7 @@ void MasterSeat::Lead() {
   env_->Note("master " + self_.name + ": leading, term " + std::to_string(term_) +
              ", the log applied through " + std::to_string(applied()));
   master_->Start();
+  env_->SetTimer(kTrimTimer, seat_.trim_interval);
 }
 
 void MasterSeat::OnDeposed() {
@@ -142,6 +182,7 @@ void MasterSeat::OnDeposed() {
   coordination_->Depose();
   master_.reset();
   env_->CancelTimer(kFollowTimer);
+  env_->CancelTimer(kTrimTimer);
   env_->Note("master " + self_.name + ": deposed (term " + std::to_string(term_) +
              "); restart it to stand by again");
   if (on_deposed_) on_deposed_();

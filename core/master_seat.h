@@ -35,6 +35,11 @@ struct SeatOptions {
   size_t read_bytes = 4 << 20;
   // How often a standby reads who leads, to point nodes there.
   Duration leader_refresh = std::chrono::seconds(1);
+  // How often each master reports how far it has applied the log. A report
+  // names what was applied one interval before, durable by then.
+  Duration report_interval = std::chrono::seconds(1);
+  // How often the leader trims the log up to the lowest report.
+  Duration trim_interval = std::chrono::seconds(10);
 };
 
 class MasterSeat final : public Process {
@@ -69,6 +74,10 @@ class MasterSeat final : public Process {
   void ReadNext();
   // Reads who leads, if not read for a while.
   void RefreshLeader();
+  // Reports how far this master had applied the log an interval ago.
+  void ReportProgress();
+  // The leader: forgets the records every master has applied.
+  void TrimApplied();
   // What a standby tells a node about the leader.
   NotLeader Pointer() const;
   void OnRead(Result<std::vector<LogRecord>> records);
@@ -90,6 +99,14 @@ class MasterSeat final : public Process {
   std::optional<Instant> leader_read_at_;
   bool reading_leader_ = false;
   std::function<void()> on_deposed_;
+  // Progress reports: what was reported, what is to be next (applied when
+  // last looked), and when it was looked at.
+  uint64_t reported_ = 0;
+  uint64_t to_report_ = 0;
+  std::optional<Instant> looked_at_;
+  bool reporting_ = false;
+  bool trimming_ = false;
+  uint64_t trimmed_ = 0;  // the leader's last trim went through this index
   bool deposed_ = false;
   bool stuck_ = false;
   std::unique_ptr<Master> master_;

@@ -1,6 +1,7 @@
 // The simulated coordination service; see sim_coordination.h.
 #include "sim/sim_coordination.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace dds::sim {
@@ -143,6 +144,23 @@ void SimCoordination::Trim(uint64_t index, std::function<void(Status)> done) {
     ++service_.revision_;
   }
   Reply(std::move(done), Status::Ok());
+}
+
+void SimCoordination::ReportApplied(const std::string& name, uint64_t index,
+                                    std::function<void(Status)> done) {
+  if (service_.Answers(id_)) {
+    service_.applied_[name] = index;
+    ++service_.revision_;
+  }
+  Reply(std::move(done), Status::Ok());
+}
+
+void SimCoordination::ReadLowestApplied(
+    std::function<void(Result<std::optional<uint64_t>>)> done) {
+  std::optional<uint64_t> lowest;
+  for (const auto& [name, index] : service_.applied_)
+    lowest = lowest ? std::min(*lowest, index) : index;
+  Reply(std::move(done), lowest);
 }
 
 }  // namespace dds::sim

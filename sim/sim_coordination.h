@@ -80,6 +80,7 @@ class SimCoordinationService {
   std::optional<Leader> leader_;
   std::vector<Campaign> waiting_;  // in the order they campaigned
   std::map<uint64_t, LogRecord> log_;
+  std::map<std::string, uint64_t> applied_;       // by master name
   std::set<std::string> cut_off_;                 // by process name
   std::map<uint64_t, SimCoordination*> clients_;  // by id
   uint64_t next_id_ = 1;
@@ -103,6 +104,10 @@ class SimCoordination final : public Coordination {
   void Read(uint64_t from, size_t max_bytes,
             std::function<void(Result<std::vector<LogRecord>>)> done) override;
   void Trim(uint64_t index, std::function<void(Status)> done) override;
+  void ReportApplied(const std::string& name, uint64_t index,
+                     std::function<void(Status)> done) override;
+  void ReadLowestApplied(
+      std::function<void(Result<std::optional<uint64_t>>)> done) override;
 
  private:
   friend class SimCoordinationService;

@@ -1,6 +1,8 @@
 // The coordination seam over etcd; see etcd_coordination.h.
 #include "runtime/etcd/etcd_coordination.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <utility>
 
@@ -12,6 +14,9 @@ namespace {
 
 // Records read from the log in one call to etcd, at most.
 constexpr int64_t kRecordsPerRead = 16;
+// A cluster has a few masters; more applied records than this are refused
+// rather than trimming by a part of them.
+constexpr int64_t kMaxMasters = 1024;
 
 // The workers' completions run as they are: the answers to the process go
 // through the EtcdCoordination's own `deliver`.
@@ -238,15 +243,61 @@ void EtcdCoordination::Trim(uint64_t index, std::function<void(Status)> done) {
   auto answer = std::make_shared<Status>();
   request_thread_.Run(
       [this, answer, index](const std::atomic<bool>&) {
-        *answer = request_client_
-                      .Txn({},
-                           {{etcd::Op::Kind::kDeleteRange, Key("log/"), "", 0,
-                             LogKey(index + 1)}},
-                           {})
-                      .status();
+        Result<etcd::TxnResult> deleted = request_client_.Txn(
+            {}, {{etcd::Op::Kind::kDeleteRange, Key("log/"), "", 0, LogKey(index + 1)}},
+            {});
+        *answer =
+            deleted.ok() ? request_client_.Compact(deleted->revision) : deleted.status();
       },
       [this, answer, done = std::move(done)] {
         deliver_([answer, done] { done(*answer); });
+      });
+}
+
+void EtcdCoordination::ReportApplied(const std::string& name, uint64_t index,
+                                     std::function<void(Status)> done) {
+  auto answer = std::make_shared<Status>();
+  request_thread_.Run(
+      [this, answer, key = Key("applied/" + name), index](const std::atomic<bool>&) {
+        *answer =
+            request_client_
+                .Txn({}, {{etcd::Op::Kind::kPut, key, std::to_string(index), 0, ""}}, {})
+                .status();
+      },
+      [this, answer, done = std::move(done)] {
+        deliver_([answer, done] { done(*answer); });
+      });
+}
+
+void EtcdCoordination::ReadLowestApplied(
+    std::function<void(Result<std::optional<uint64_t>>)> done) {
+  auto answer = std::make_shared<Result<std::optional<uint64_t>>>(std::nullopt);
+  request_thread_.Run(
+      [this, answer](const std::atomic<bool>&) {
+        const std::string prefix = Key("applied/");
+        Result<etcd::RangeResult> range =
+            request_client_.Range(prefix, etcd::RangeEnd(prefix), kMaxMasters);
+        if (!range.ok() || range->more) {
+          *answer = range.ok()
+                        ? Status::IOError("etcd: more applied records than masters")
+                        : range.status();
+          return;
+        }
+        std::optional<uint64_t> lowest;
+        for (const etcd::KeyValue& kv : range->kvs) {
+          uint64_t index = 0;
+          const char* end = kv.value.data() + kv.value.size();
+          if (kv.value.empty() ||
+              std::from_chars(kv.value.data(), end, index).ptr != end) {
+            *answer = Status::IOError("etcd: an unreadable " + kv.key);
+            return;
+          }
+          lowest = lowest ? std::min(*lowest, index) : index;
+        }
+        *answer = lowest;
+      },
+      [this, answer, done = std::move(done)] {
+        deliver_([answer, done] { done(std::move(*answer)); });
       });
 }
 

@@ -5,9 +5,10 @@
 // Under a prefix: `leader`, the election key, bound to the leader's lease,
 // whose value is the leader's Candidate and whose create_revision is its
 // term; and `log/<index>` (20 digits, so that key order is index order),
-// one LogRecord each. An append is one transaction per record, made only
-// while the leader key's create_revision is the appender's term and the
-// index is free.
+// one LogRecord each; `applied/<master>`, how far that master has applied
+// the log (decimal), which bounds trimming. An append is one transaction per record, made
+// only while the leader key's create_revision is the appender's term and the index is
+// free.
 //
 // Blocking calls to etcd run on two threads of their own (runtime/
 // disk_workers.h), each with its own etcd::Client: one for the campaign and
@@ -62,7 +63,13 @@ class EtcdCoordination final : public CoordinationLog {
               std::function<void(Result<bool>)> done) override;
   void Read(uint64_t from, size_t max_bytes,
             std::function<void(Result<std::vector<LogRecord>>)> done) override;
+  // Deletes the records, then compacts etcd's history up to that delete:
+  // nothing reads older revisions (followers range-read, they do not watch).
   void Trim(uint64_t index, std::function<void(Status)> done) override;
+  void ReportApplied(const std::string& name, uint64_t index,
+                     std::function<void(Status)> done) override;
+  void ReadLowestApplied(
+      std::function<void(Result<std::optional<uint64_t>>)> done) override;
 
   // BatchLog, for the leader's flush: from where Lead left the log, as its
   // term; AppendNow on the flush thread, with a client of its own.

@@ -226,6 +226,39 @@ BOOST_AUTO_TEST_CASE(a_standby_points_nodes_to_the_leader) {
   BOOST_TEST(welcome->master_incarnation == term);
 }
 
+// The leader forgets the records every master has applied (as each reported
+// it), and no more: a standby that stops holds trimming back.
+BOOST_AUTO_TEST_CASE(the_leader_trims_what_every_master_has_applied) {
+  World w;
+  Machine a(w, "m1");
+  Machine b(w, "m2");
+  auto flush_all = [&] {
+    a.Flush();
+    b.Flush();
+  };
+  a.seat.Start();
+  w.Advance(std::chrono::milliseconds(500), flush_all);
+  b.seat.Start();
+  w.Advance(std::chrono::seconds(1), flush_all);
+  BOOST_REQUIRE(a.seat.master() != nullptr);
+  for (const char* pattern : {"*.a", "*.b", "*.c"}) {
+    BOOST_REQUIRE(a.seat.master()->AddIgnore(pattern).ok());
+    flush_all();
+  }
+  w.Advance(std::chrono::seconds(25), flush_all);
+  const uint64_t logged = a.coordination.next_index() - 1;
+  BOOST_TEST(b.seat.applied() == logged);
+  BOOST_TEST(w.service.log().empty());  // both applied everything
+
+  // m2 is cut off from the service: its report stays where it was.
+  w.service.SetReachable("m2", false);
+  BOOST_REQUIRE(a.seat.master()->AddIgnore("*.d").ok());
+  flush_all();
+  w.Advance(std::chrono::seconds(25), flush_all);
+  BOOST_REQUIRE(!w.service.log().empty());
+  BOOST_TEST(w.service.log().begin()->first == logged + 1);
+}
+
 // A standby that finds records missing (trimmed before it got them) will
 // not lead on a catalog it knows is incomplete: it stops following and
 // resigns, and another master leads.

@@ -9,7 +9,8 @@ After each kill a standby must lead within 10 s, and at the end nothing
 acknowledged may be lost: every upload answered 201 is in the catalog and on
 every node with its content, unless a delete of it was acknowledged; every
 acknowledged delete stays deleted. A request that got no answer may have
-happened or not: either is accepted.
+happened or not: either is accepted. Once all is quiet, the leader must
+trim the whole log out of etcd (every master has applied it).
 
 Also the library behind `bench/cluster/bench.py failover`: for each kill,
 the time until a master leads again and until the first change is accepted.
@@ -19,6 +20,7 @@ With DDS_FAILOVER_KEEP=1 in the environment a failed run's directory is kept.
 """
 
 import argparse
+import base64
 import collections
 import json
 import os
@@ -80,6 +82,21 @@ class Etcd:
             except (OSError, ValueError) as e:
                 return f"{url}: {e}"
         return None
+
+    def log_records(self, prefix="/dds/default/log/"):
+        """How many log records etcd holds, and the last one's index (its
+        JSON gateway: keys in base64)."""
+        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        body = json.dumps({"key": base64.b64encode(prefix.encode()).decode(),
+                           "range_end": base64.b64encode(end.encode()).decode(),
+                           "limit": 1, "sort_order": "DESCEND",
+                           "sort_target": "KEY"}).encode()
+        with urllib.request.urlopen(f"{self.endpoints[0]}/v3/kv/range", data=body,
+                                    timeout=5) as r:
+            answer = json.load(r)
+        kvs = answer.get("kvs", [])
+        last = int(base64.b64decode(kvs[0]["key"])[len(prefix):]) if kvs else 0
+        return int(answer.get("count", 0)), last
 
     def stop(self):
         for p in self.procs:
@@ -339,6 +356,12 @@ def run(dds, kills, seed, log=print):
         deleted = sum(u.deleted == "acked" for u in writer.uploads)
         log(f"{len(writer.uploads)} uploads asked, {acked} acknowledged, "
             f"{deleted} acknowledged deletes; nothing acknowledged lost")
+        # The leader trims what every master has applied (every 10 s).
+        written = cluster.etcd.log_records()[1]
+        eventually(60, lambda: None if cluster.etcd.log_records()[0] == 0 else
+                   "%d of %d log records still in etcd" % cluster.etcd.log_records(),
+                   "the log trimmed once every master applied it")
+        log(f"the log trimmed: etcd holds none of the {written} records written")
         log("answers: " + ", ".join(f"{m} {c}: {n}" for (m, c), n in
                                      sorted(writer.answers.items(), key=str)))
         ok = True

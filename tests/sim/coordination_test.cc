@@ -114,6 +114,28 @@ BOOST_FIXTURE_TEST_CASE(appends_are_fenced_by_the_term, TwoMasters) {
   BOOST_TEST(read[0].term == sb.term);
 }
 
+BOOST_FIXTURE_TEST_CASE(the_lowest_applied_report_bounds_trimming, TwoMasters) {
+  std::optional<uint64_t> lowest = 99;
+  auto read_lowest = [&] {
+    a->ReadLowestApplied([&](Result<std::optional<uint64_t>> r) { lowest = r.value(); });
+    Advance(std::chrono::milliseconds(100));
+  };
+  read_lowest();
+  BOOST_TEST(!lowest.has_value());  // nobody reported yet
+  a->ReportApplied("m1", 7, [](Status s) { BOOST_TEST(s.ok()); });
+  b->ReportApplied("m2", 4, [](Status s) { BOOST_TEST(s.ok()); });
+  Advance(std::chrono::milliseconds(100));
+  read_lowest();
+  BOOST_TEST((lowest == std::optional<uint64_t>(4)));
+  // A report replaces that master's last; a master that stops keeps its own.
+  b->ReportApplied("m2", 9, [](Status s) { BOOST_TEST(s.ok()); });
+  Advance(std::chrono::milliseconds(100));
+  a.reset();
+  b->ReadLowestApplied([&](Result<std::optional<uint64_t>> r) { lowest = r.value(); });
+  Advance(std::chrono::milliseconds(100));
+  BOOST_TEST((lowest == std::optional<uint64_t>(7)));
+}
+
 BOOST_FIXTURE_TEST_CASE(a_crashed_leader_lease_expires_and_a_restart_starts_afresh,
                         TwoMasters) {
   Elect(/*m2_campaigns=*/true);

@@ -107,6 +107,36 @@ BOOST_FIXTURE_TEST_CASE(appends_are_fenced_by_the_term, World) {
   BOOST_TEST(read(4, 1 << 20).value().empty());
 }
 
+BOOST_FIXTURE_TEST_CASE(the_lowest_applied_report_bounds_trimming, World) {
+  auto lowest = [&](EtcdCoordination& c) {
+    return Ask<Result<std::optional<uint64_t>>>(
+               [&](auto done) { c.ReadLowestApplied(done); })
+        .value();
+  };
+  auto report = [&](EtcdCoordination& c, const std::string& name, uint64_t index) {
+    return Ask<Status>([&](auto done) { c.ReportApplied(name, index, done); });
+  };
+  BOOST_TEST(!lowest(*a).has_value());  // nobody reported yet
+  BOOST_TEST(report(*a, "m1", 7).ok());
+  BOOST_TEST(report(*b, "m2", 4).ok());
+  BOOST_TEST((lowest(*a) == std::optional<uint64_t>(4)));
+  // A report replaces that master's last; a master that stops keeps its own.
+  BOOST_TEST(report(*b, "m2", 9).ok());
+  a.reset();
+  BOOST_TEST((lowest(*b) == std::optional<uint64_t>(7)));
+  // A record that is not a number is refused, not read as 0.
+  etcd::Client client({Url(etcd.port())}, std::chrono::seconds(2));
+  BOOST_REQUIRE(
+      client
+          .Txn({},
+               {{etcd::Op::Kind::kPut, EtcdOptions{}.prefix + "applied/m3", "x", 0, ""}},
+               {})
+          .ok());
+  BOOST_TEST(!Ask<Result<std::optional<uint64_t>>>([&](auto done) {
+                b->ReadLowestApplied(done);
+              }).ok());
+}
+
 BOOST_FIXTURE_TEST_CASE(a_leader_is_deposed_when_etcd_stops_answering, World) {
   etcd.Pause(true);
   const auto paused = std::chrono::steady_clock::now();
