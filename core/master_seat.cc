@@ -151,14 +151,16 @@ void MasterSeat::OnRead(Result<std::vector<LogRecord>> records) {
 }
 
 void MasterSeat::OnElected(uint64_t term) {
-  term_ = term;
-  env_->Note("master " + self_.name + ": elected, term " + std::to_string(term) +
-             "; reading the log to its end");
   if (stuck_) {
     // It will not lead on a catalog it knows is incomplete: another may.
+    env_->Note("master " + self_.name + ": elected, term " + std::to_string(term) +
+               ", but its log is incomplete; resigning");
     coordination_->Resign();
     return;
   }
+  term_ = term;
+  env_->Note("master " + self_.name + ": elected, term " + std::to_string(term) +
+             "; reading the log to its end");
   env_->CancelTimer(kFollowTimer);
   ReadNext();  // or the read in flight goes on to the end
 }

@@ -229,9 +229,11 @@ void Node::HandleWelcome(const Welcome& m) {
 }
 
 void Node::HandleNotLeader(const NotLeader& m) {
-  last_master_contact_ = env_->Now();
   MasterLost();
-  if (master_.Redirect(m)) SendRegister();
+  // Named itself: it is taking over; its Welcome comes, or the timeout.
+  if (!master_.Redirect(m)) return;
+  last_master_contact_ = env_->Now();  // a new master gets its whole timeout
+  SendRegister();
 }
 
 void Node::HandleIgnoreRules(const IgnoreRules& m) {
