@@ -36,7 +36,10 @@ EtcdCoordination::EtcdCoordination(boost::asio::io_context& io, EtcdOptions opti
       campaign_thread_(io, 1, RunHere),
       request_thread_(io, 1, RunHere) {}
 
-EtcdCoordination::~EtcdCoordination() { pace_.cancel(); }
+EtcdCoordination::~EtcdCoordination() {
+  *alive_ = false;
+  pace_.cancel();
+}
 
 std::string EtcdCoordination::LogKey(uint64_t index) const {
   char digits[21];
@@ -56,8 +59,10 @@ void EtcdCoordination::Campaign(const Candidate& self,
 
 void EtcdCoordination::After(std::chrono::steady_clock::duration delay) {
   pace_.expires_after(delay);
-  pace_.async_wait([this](boost::system::error_code ec) {
-    if (!ec) Step();
+  // A wait that expired just before the destructor cancelled it still runs,
+  // with no error: the flag tells it this object is gone.
+  pace_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+    if (!ec && *alive) Step();
   });
 }
 

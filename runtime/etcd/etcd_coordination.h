@@ -106,6 +106,7 @@ class EtcdCoordination final : public CoordinationLog {
   etcd::Client flush_client_;     // used by AppendNow, on the flush thread
   std::unique_ptr<Campaigner> campaign_;
   boost::asio::steady_timer pace_;
+  const std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for pace_'s waits
   // Last: they go first, joining their threads while the above is still here.
   DiskWorkers campaign_thread_;
   DiskWorkers request_thread_;
