@@ -132,28 +132,41 @@ struct Machine {
   MasterSeat seat;
 };
 
-BOOST_AUTO_TEST_SUITE(master_seat)
-
-BOOST_AUTO_TEST_CASE(a_standby_holds_the_catalog_and_takes_over_with_it) {
-  World w;
-  Machine a(w, "m1");
-  Machine b(w, "m2");
-  auto flush_all = [&] {
+// Two masters over one service: m1 (`a`) and m2 (`b`).
+struct TwoSeats {
+  // Time passes, each machine's writes flushed (to the log, if it leads)
+  // after every step.
+  void Advance(Duration d) {
+    w.Advance(d, [this] { FlushAll(); });
+  }
+  void FlushAll() {
     a.Flush();
     b.Flush();
-  };
-  a.seat.Start();
-  w.Advance(std::chrono::milliseconds(500), flush_all);
-  b.seat.Start();
-  w.Advance(std::chrono::seconds(1), flush_all);
-  BOOST_REQUIRE(a.seat.master() != nullptr);
+  }
+  // m1 starts first and leads; m2 stands by.
+  void StartBoth() {
+    a.seat.Start();
+    Advance(std::chrono::milliseconds(500));
+    b.seat.Start();
+    Advance(std::chrono::seconds(1));
+    BOOST_REQUIRE(a.seat.master() != nullptr);
+  }
+  World w;
+  Machine a{w, "m1"};
+  Machine b{w, "m2"};
+};
+
+BOOST_AUTO_TEST_SUITE(master_seat)
+
+BOOST_FIXTURE_TEST_CASE(a_standby_holds_the_catalog_and_takes_over_with_it, TwoSeats) {
+  StartBoth();
   BOOST_TEST(b.seat.master() == nullptr);
   const uint64_t first_term = a.coordination.leading_term();
 
   // The leader records something; the standby follows it into its store.
   BOOST_REQUIRE(a.seat.master()->AddIgnore("*.bak").ok());
-  flush_all();
-  w.Advance(std::chrono::seconds(1), flush_all);
+  FlushAll();
+  Advance(std::chrono::seconds(1));
   const uint64_t logged = a.coordination.next_index() - 1;
   BOOST_TEST(b.seat.applied() == logged);
   BOOST_TEST(LoadApplied(b.env.meta.store).value() == logged);
@@ -169,9 +182,9 @@ BOOST_AUTO_TEST_CASE(a_standby_holds_the_catalog_and_takes_over_with_it) {
   std::vector<LogRecord> parts = CutBatch(unfinished, first_term, logged + 1).value();
   parts.pop_back();
   a.coordination.Append(first_term, parts, [](Result<bool> ok) { BOOST_TEST(*ok); });
-  w.Advance(std::chrono::milliseconds(200), flush_all);
+  Advance(std::chrono::milliseconds(200));
   w.service.SetReachable("m1", false);
-  w.Advance(kTtl + std::chrono::seconds(2), flush_all);
+  Advance(kTtl + std::chrono::seconds(2));
 
   BOOST_TEST(a.seat.deposed());
   BOOST_TEST(a.seat.master() == nullptr);
@@ -192,10 +205,7 @@ BOOST_AUTO_TEST_CASE(a_standby_holds_the_catalog_and_takes_over_with_it) {
 
 // A node that asks a standby for its master is pointed at the leader (once
 // the standby has read who leads), and the leader welcomes it with its term.
-BOOST_AUTO_TEST_CASE(a_standby_points_nodes_to_the_leader) {
-  World w;
-  Machine a(w, "m1");
-  Machine b(w, "m2");
+BOOST_FIXTURE_TEST_CASE(a_standby_points_nodes_to_the_leader, TwoSeats) {
   a.seat.Start();
   w.Advance(std::chrono::milliseconds(500));
   b.seat.Start();
@@ -228,24 +238,13 @@ BOOST_AUTO_TEST_CASE(a_standby_points_nodes_to_the_leader) {
 
 // The leader forgets the records every master has applied (as each reported
 // it), and no more: a standby that stops holds trimming back.
-BOOST_AUTO_TEST_CASE(the_leader_trims_what_every_master_has_applied) {
-  World w;
-  Machine a(w, "m1");
-  Machine b(w, "m2");
-  auto flush_all = [&] {
-    a.Flush();
-    b.Flush();
-  };
-  a.seat.Start();
-  w.Advance(std::chrono::milliseconds(500), flush_all);
-  b.seat.Start();
-  w.Advance(std::chrono::seconds(1), flush_all);
-  BOOST_REQUIRE(a.seat.master() != nullptr);
+BOOST_FIXTURE_TEST_CASE(the_leader_trims_what_every_master_has_applied, TwoSeats) {
+  StartBoth();
   for (const char* pattern : {"*.a", "*.b", "*.c"}) {
     BOOST_REQUIRE(a.seat.master()->AddIgnore(pattern).ok());
-    flush_all();
+    FlushAll();
   }
-  w.Advance(std::chrono::seconds(25), flush_all);
+  Advance(std::chrono::seconds(25));
   const uint64_t logged = a.coordination.next_index() - 1;
   BOOST_TEST(b.seat.applied() == logged);
   BOOST_TEST(w.service.log().empty());  // both applied everything
@@ -253,8 +252,8 @@ BOOST_AUTO_TEST_CASE(the_leader_trims_what_every_master_has_applied) {
   // m2 is cut off from the service: its report stays where it was.
   w.service.SetReachable("m2", false);
   BOOST_REQUIRE(a.seat.master()->AddIgnore("*.d").ok());
-  flush_all();
-  w.Advance(std::chrono::seconds(25), flush_all);
+  FlushAll();
+  Advance(std::chrono::seconds(25));
   BOOST_REQUIRE(!w.service.log().empty());
   BOOST_TEST(w.service.log().begin()->first == logged + 1);
 }
@@ -262,10 +261,7 @@ BOOST_AUTO_TEST_CASE(the_leader_trims_what_every_master_has_applied) {
 // A standby that finds records missing (trimmed before it got them) will
 // not lead on a catalog it knows is incomplete: it stops following and
 // resigns, and another master leads.
-BOOST_AUTO_TEST_CASE(a_standby_that_missed_records_gives_way) {
-  World w;
-  Machine a(w, "m1");
-  Machine b(w, "m2");
+BOOST_FIXTURE_TEST_CASE(a_standby_that_missed_records_gives_way, TwoSeats) {
   // A log whose first records are gone: it starts at 5.
   MetaWrites batch{{"catalog/x", "1"}};
   a.seat.Start();  // m1 campaigns first, and is elected first
