@@ -94,6 +94,11 @@ class Coordination {
     leading_term_ = 0;
     deposed_ = true;
   }
+  // What the flush does with `batch` before committing it: its records,
+  // numbered from next_index() on (which moves past them), while this
+  // process leads; nullopt if it does not lead (a standby's own writes) or
+  // the batch is empty; IOError once deposed.
+  Result<std::optional<std::vector<LogRecord>>> CutNext(const MetaWrites& batch);
   // What Lead set: the term (0 if none) and the index the next batch goes
   // at, which the flush moves on as it appends.
   uint64_t leading_term() const { return leading_term_; }

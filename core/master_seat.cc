@@ -173,6 +173,7 @@ void MasterSeat::Lead() {
   options.incarnation = term_;
   options.term = term_;
   master_ = std::make_unique<Master>(env_, options);
+  master_->set_observer(observer_);
   env_->Note("master " + self_.name + ": leading, term " + std::to_string(term_) +
              ", the log applied through " + std::to_string(applied()));
   master_->Start();

@@ -65,6 +65,11 @@ class MasterSeat final : public Process {
   // The leader as last read (refreshed every `leader_refresh` while standing
   // by); none if unknown.
   const std::optional<Coordination::Leadership>& leader() const { return leader_; }
+  // The term it was elected for (0: never elected); kept once deposed, as
+  // the term its messages in flight were sent in.
+  uint64_t term() const { return term_; }
+  // Handed to its Master once it leads (Master::set_observer).
+  void set_observer(CatalogObserver* observer) { observer_ = observer; }
   // Runs once deposed (the runtime exits, to come back as a standby).
   void set_on_deposed(std::function<void()> on_deposed) {
     on_deposed_ = std::move(on_deposed);
@@ -99,6 +104,7 @@ class MasterSeat final : public Process {
   std::optional<Instant> leader_read_at_;
   bool reading_leader_ = false;
   std::function<void()> on_deposed_;
+  CatalogObserver* observer_ = nullptr;
   // Progress reports: what was reported, what is to be next (applied when
   // last looked), and when it was looked at.
   uint64_t reported_ = 0;

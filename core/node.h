@@ -142,6 +142,8 @@ class Node final : public Process, private LogFollower::CatalogCopy {
   uint64_t refused_names() const { return refused_.count(); }
   const NodeIndex& index() const { return index_; }
   bool registered() const { return registered_; }
+  // The master it registers with: the only one whose messages it obeys.
+  const Address& master() const { return master_.current(); }
   size_t active_pulls() const { return pulls_.size(); }
   // Files (and bytes) held at the version the node's catalog names.
   uint64_t held_files() const { return index_.held().count(); }

@@ -48,7 +48,9 @@ ActionRunner::ActionRunner(World* world, Checkers* checkers, const Scenario& sce
 }
 
 void ActionRunner::BuildCluster() {
-  world_->AddMaster();
+  for (uint64_t i = 1; i <= scenario_.masters; ++i)
+    world_->AddMaster(MasterName(i), scenario_.masters,
+                      scenario_.test_faults.For(MasterName(i)));
   for (uint64_t i = 1; i <= scenario_.nodes; ++i) NewNode(NodeName(i));
   PlaceWorkload();
   for (const auto& host : world_->hosts()) {
@@ -120,6 +122,10 @@ void ActionRunner::Execute(const Action& a) {
     case ActionKind::kMasterCrash:
     case ActionKind::kMasterRestart:
       return MasterCrash(a);
+    case ActionKind::kCoordinationOutage:
+    case ActionKind::kLeaderCutOff:
+    case ActionKind::kCoordinationHeal:
+      return CoordinationFault(a);
     case ActionKind::kRead:
       return Read(a);
     case ActionKind::kLossSpike:
@@ -431,16 +437,16 @@ void ActionRunner::TempWrite(const Action& a) {
 }
 
 void ActionRunner::Remove(const Action& a) {
-  Host& master = world_->master();
+  Host* master = world_->leader();
   std::string path = PickCatalogPath(a);
-  if (!master.master || path.empty())
-    return Skip(a, "master down or nothing to remove", std::string(kMasterName));
+  if (!master || path.empty())
+    return Skip(a, "no master runs, or nothing to remove", std::string(kMasterName));
   Record(a, "", path);
-  Result<CatalogEntry> result = master.master->Remove(path);
+  Result<CatalogEntry> result = master->running_master()->Remove(path);
   Log(a,
       path + (result.ok() ? ": tombstone v" + std::to_string(result->version)
                           : ": " + result.status().ToString()),
-      std::string(kMasterName));
+      master->name);
 }
 
 void ActionRunner::Partition(const Action& a) {
@@ -483,16 +489,39 @@ void ActionRunner::Partition(const Action& a) {
 }
 
 void ActionRunner::MasterCrash(const Action& a) {
-  Host& master = world_->master();
-  bool crash = a.kind == ActionKind::kMasterCrash;
-  if (master.up() != crash)
-    return Skip(a, "the master is already " + std::string(crash ? "down" : "up"),
-                std::string(kMasterName));
-  Log(a, "", std::string(kMasterName));
-  Record(a, "", "");
-  if (!crash) return world_->Start(master);
-  world_->Crash(master);
-  ScheduleUndo(a, ActionKind::kMasterRestart, "");
+  const bool crash = a.kind == ActionKind::kMasterCrash;
+  // Unnamed: the one that leads, or the only one.
+  Host* master = a.node.empty() ? world_->leader() : world_->Find(a.node);
+  if (a.node.empty() && !master) master = world_->Find(kMasterName);
+  if (master->up() != crash)
+    return Skip(a, master->name + " is already " + (crash ? "down" : "up"), master->name);
+  Log(a, master->name, master->name);
+  Record(a, master->name, "");
+  if (!crash) return world_->Start(*master);
+  world_->Crash(*master);
+  ScheduleUndo(a, ActionKind::kMasterRestart, master->name);
+}
+
+void ActionRunner::CoordinationFault(const Action& a) {
+  SimCoordinationService* service = world_->coordination();
+  if (!service) return Skip(a, "one master: no coordination service");
+  if (a.kind == ActionKind::kCoordinationHeal) {
+    service->Heal();
+    Record(a, "", "");
+    return Log(a, "");
+  }
+  if (a.kind == ActionKind::kCoordinationOutage) {
+    service->SetAvailable(false);
+    Log(a, "the coordination service answers no one");
+    Record(a, "", "");
+  } else {
+    Host* leader = world_->leader();
+    if (!leader) return Skip(a, "no master leads");
+    service->SetReachable(leader->name, false);
+    Log(a, leader->name + " cut off from the coordination service", leader->name);
+    Record(a, "", "");
+  }
+  ScheduleUndo(a, ActionKind::kCoordinationHeal, "");
 }
 
 void ActionRunner::Spike(const Action& a) {

@@ -78,6 +78,7 @@ class ActionRunner {
   void Remove(const Action& a);
   void Partition(const Action& a);
   void MasterCrash(const Action& a);
+  void CoordinationFault(const Action& a);
   void Read(const Action& a);
   void Spike(const Action& a);
   void DiskFull(const Action& a);

@@ -40,6 +40,10 @@ inline constexpr std::string_view kPartitionCutTransfer = "transfer cut by a par
 inline constexpr std::string_view kCorruptionFound = "corruption found by a node";
 inline constexpr std::string_view kCrashInPublishWindow = "crash in a publish window";
 inline constexpr std::string_view kUnsyncedWriteLost = "unsynced write lost in a crash";
+// Several masters: a master began to lead; a master exited, deposed or
+// with a batch the log would not take (world.h).
+inline constexpr std::string_view kLeaderElected = "master took the lead";
+inline constexpr std::string_view kMasterExited = "master exited";
 
 // The kinds a run asks for: those of the actions its plan scheduled
 // (scripted, [[random]] and [faults] arrivals; a rate that drew no arrival

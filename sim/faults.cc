@@ -22,6 +22,9 @@ constexpr FaultKind kKinds[] = {
     {ActionKind::kCorrupt, &Faults::corrupt, nullptr},
     {ActionKind::kDiskFull, &Faults::disk_full, &Faults::disk_full_max},
     {ActionKind::kDiskStall, &Faults::disk_stall, &Faults::disk_stall_max},
+    {ActionKind::kCoordinationOutage, &Faults::coordination_outage,
+     &Faults::coordination_outage_max},
+    {ActionKind::kLeaderCutOff, &Faults::leader_cut_off, &Faults::leader_cut_off_max},
 };
 
 // A duration in [bound / 10, bound], in microseconds: a fault much shorter

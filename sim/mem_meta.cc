@@ -21,6 +21,18 @@ void MemMetaStore::Remember(std::string_view key) {
                                          : std::nullopt});
 }
 
+MetaWrites MemMetaStore::Pending() {
+  MetaWrites writes;
+  for (const Undo& undo : undo_) {
+    if (writes.contains(undo.key)) continue;
+    std::string value;
+    writes.emplace(undo.key, Get(undo.key, &value).ok()
+                                 ? std::optional<std::string>(std::move(value))
+                                 : std::nullopt);
+  }
+  return writes;
+}
+
 void MemMetaStore::Commit() {
   undo_.clear();
   in_transaction_ = false;

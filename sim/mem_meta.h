@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/env.h"
+#include "core/meta_log.h"
 
 namespace dds::sim {
 
@@ -28,6 +29,9 @@ class MemMetaStore final : public MetaStore {
 
   void set_on_begin(std::function<void()> on_begin) { on_begin_ = std::move(on_begin); }
   bool in_transaction() const { return in_transaction_; }
+  // The writes since the last commit, as they stand: what a leading
+  // master's flush logs (World::Flush).
+  MetaWrites Pending();
   void Commit();
   // Undoes every write since the last commit: a crash. The hook goes too
   // (the restarted process's Env sets its own).

@@ -46,6 +46,9 @@ MarkClass MarkClassOf(ActionKind kind) {
       return MarkClass::kDisk;
     case ActionKind::kPartition:
     case ActionKind::kHeal:
+    case ActionKind::kCoordinationOutage:
+    case ActionKind::kLeaderCutOff:
+    case ActionKind::kCoordinationHeal:
     case ActionKind::kLossSpike:
     case ActionKind::kDelaySpike:
     case ActionKind::kCalm:

@@ -18,6 +18,7 @@ WorldOptions OptionsFor(const Scenario& s, uint64_t seed) {
   options.seed = seed;
   options.network = s.network;
   options.master = s.master;
+  options.lease_ttl = s.lease_ttl;
   options.node = s.node;
   return options;
 }

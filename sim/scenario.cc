@@ -52,13 +52,19 @@ const char* ActionName(ActionKind kind) {
       return "temp_write";
     case ActionKind::kDiskStall:
       return "disk_stall";
+    case ActionKind::kCoordinationOutage:
+      return "coordination_outage";
+    case ActionKind::kLeaderCutOff:
+      return "leader_cut_off";
+    case ActionKind::kCoordinationHeal:
+      return "coordination_heal";
   }
   return "?";
 }
 
 namespace {
 
-constexpr std::array<std::pair<TestFault, const char*>, 7> kTestFaultNames = {{
+constexpr std::array<std::pair<TestFault, const char*>, 8> kTestFaultNames = {{
     {TestFault::kNone, "none"},
     {TestFault::kCorruptPublish, "corrupt-publish"},
     {TestFault::kHideDeletions, "hide-deletions"},
@@ -66,6 +72,7 @@ constexpr std::array<std::pair<TestFault, const char*>, 7> kTestFaultNames = {{
     {TestFault::kRenameBeforeCommit, "rename-before-commit"},
     {TestFault::kLeakState, "leak-state"},
     {TestFault::kHashInline, "hash-inline"},
+    {TestFault::kUnloggedBatches, "unlogged-batches"},
 }};
 
 }  // namespace
@@ -99,5 +106,9 @@ TestFault TestFaults::For(const std::string& node) const {
 }
 
 std::string NodeName(uint64_t i) { return "n" + std::to_string(i); }
+
+std::string MasterName(uint64_t i) {
+  return i == 1 ? "master" : "master" + std::to_string(i);
+}
 
 }  // namespace dds::sim

@@ -40,6 +40,12 @@ enum class ActionKind {
   kSlowWrite,      // a writer that takes a while: the file grows in steps
   kTempWrite,      // rsync's way: a temp name (.NAME.XXXXXX), then a rename
   kDiskStall,      // a node's disk completes nothing for a while
+  // Several masters only (Scenario::masters): the coordination service
+  // (sim/sim_coordination.h) answers no one for a while; the leader is cut
+  // off from it for a while; both end.
+  kCoordinationOutage,
+  kLeaderCutOff,
+  kCoordinationHeal,
 };
 
 // Name used in scenarios ("crash") and traces.
@@ -128,11 +134,16 @@ struct Faults {
   Duration disk_full_max = std::chrono::seconds(15);
   double disk_stall = 0;
   Duration disk_stall_max = std::chrono::seconds(5);
+  // Several masters only.
+  double coordination_outage = 0;
+  Duration coordination_outage_max = std::chrono::seconds(5);
+  double leader_cut_off = 0;
+  Duration leader_cut_off_max = std::chrono::seconds(5);
   uint64_t max_down = 1;    // nodes down at once, at most
   bool keep_a_copy = true;  // never destroy the last copy of a live entry
 };
 
-// Deliberately broken nodes, for tests proving the checkers (and swarm
+// Deliberately broken nodes (or masters), for tests proving the checkers (and swarm
 // sweeps) catch bugs: [test] in TOML, --test-fault on the command line. The
 // core has no such switches: each is a lie of the node's simulated disk or
 // Env (sim_disk.h, sim_env.h), which the node cannot tell from the truth.
@@ -144,6 +155,7 @@ enum class TestFault {
   kRenameBeforeCommit,  // the flush's old order (WorldOptions)
   kLeakState,           // the node's random stream outlives a run (nondeterminism)
   kHashInline,          // background hashes block the node's loop (the old runtime)
+  kUnloggedBatches,     // several masters: the leader commits batches it never logged
 };
 
 struct TestFaults {
@@ -156,6 +168,13 @@ struct Scenario {
   std::string file;  // where it came from, for messages and repro commands
   uint64_t seed = 1;
   uint64_t nodes = 3;
+  // Masters: one stands alone, as `dds master` with no etcd; several share
+  // a simulated coordination service (sim/sim_coordination.h), one leads
+  // and the others stand by (core/master_seat.h), as `dds master --etcd`.
+  uint64_t masters = 1;
+  // Several masters: how long the leader's lease outlives its last contact
+  // with the service.
+  Duration lease_ttl = std::chrono::seconds(3);
   uint64_t file_size = 4096;   // default size of written files
   uint64_t disk_capacity = 0;  // bytes per node disk; 0: unlimited
   // How long node disks take (sim_disk.h, DiskSpeed): bytes a second read
@@ -189,6 +208,8 @@ struct Scenario {
 
 // The name of the i-th node (1-based): "n1", "n2", ...
 std::string NodeName(uint64_t i);
+// The name of the i-th master (1-based): "master", "master2", ...
+std::string MasterName(uint64_t i);
 
 // "corrupt-publish", "hide-deletions", "keep-removed", "rename-before-commit",
 // "none".

@@ -31,6 +31,7 @@ enum ActionKey : unsigned {
   kInPlaceKey = 1u << 13,
   kToKey = 1u << 14,
   kTakesKey = 1u << 15,
+  kMasterKey = 1u << 16,  // `node`, naming a master
 };
 
 struct ActionSpec {
@@ -40,7 +41,7 @@ struct ActionSpec {
 };
 
 constexpr unsigned kTarget = kNodeKey | kNodesKey;
-constexpr std::array<ActionSpec, 23> kSpecs = {{
+constexpr std::array<ActionSpec, 26> kSpecs = {{
     {"join", ActionKind::kAddNode, kNodeKey},
     {"add_node", ActionKind::kAddNode, kNodeKey},
     {"crash", ActionKind::kCrash,
@@ -55,8 +56,11 @@ constexpr std::array<ActionSpec, 23> kSpecs = {{
     {"remove", ActionKind::kRemove, kPathKey},
     {"partition", ActionKind::kPartition, kGroupsKey | kHealAfterKey},
     {"heal", ActionKind::kHeal, 0},
-    {"master_crash", ActionKind::kMasterCrash, kRestartAfterKey},
-    {"master_restart", ActionKind::kMasterRestart, 0},
+    {"master_crash", ActionKind::kMasterCrash, kMasterKey | kRestartAfterKey},
+    {"master_restart", ActionKind::kMasterRestart, kMasterKey},
+    {"coordination_outage", ActionKind::kCoordinationOutage, kRestoreAfterKey},
+    {"leader_cut_off", ActionKind::kLeaderCutOff, kRestoreAfterKey},
+    {"coordination_heal", ActionKind::kCoordinationHeal, 0},
     {"read", ActionKind::kRead, kTarget | kPathKey},
     {"loss_spike", ActionKind::kLossSpike, kLossKey | kRestoreAfterKey},
     {"delay_spike", ActionKind::kDelaySpike, kDelayKey | kRestoreAfterKey},
@@ -82,19 +86,32 @@ std::string CheckedPath(Fields& f, std::string_view key, std::string path) {
   return path;
 }
 
-// Every node name a scenario may use: the initial ones and those its
-// add_node actions name.
-using Names = std::set<std::string, std::less<>>;
+// Every name a scenario may use: the initial nodes and those its add_node
+// actions name, and the masters.
+struct Names {
+  std::set<std::string, std::less<>> nodes;
+  std::set<std::string, std::less<>> masters;
+};
 
 std::string KnownNode(Fields& f, std::string_view key, const Names& names,
                       std::string name, bool master_ok) {
-  if (names.contains(name) || (master_ok && name == "master")) return name;
+  if (names.nodes.contains(name) || (master_ok && names.masters.contains(name)))
+    return name;
   f.Fail(key, "unknown node \"" + name + "\"");
+}
+
+std::string KnownMaster(Fields& f, std::string_view key, const Names& names,
+                        std::string name) {
+  if (names.masters.contains(name)) return name;
+  f.Fail(key, "unknown master \"" + name + "\" ([cluster] masters says how many)");
 }
 
 void ParseTargets(Fields& f, unsigned keys, const Names& names, Action* a) {
   if (keys & kNodeKey) {
     if (auto node = f.Text("node")) a->node = KnownNode(f, "node", names, *node, false);
+  }
+  if (keys & kMasterKey) {
+    if (auto master = f.Text("node")) a->node = KnownMaster(f, "node", names, *master);
   }
   if (keys & kNodesKey) {
     for (std::string& name : f.Texts("nodes").value_or(std::vector<std::string>{})) {
@@ -179,6 +196,7 @@ const toml::table* Section(Fields& root, std::string_view name) {
 void ParseCluster(const toml::table& table, Scenario* s) {
   Fields f(table, "cluster");
   s->nodes = f.Count("nodes", 1, 1000).value_or(s->nodes);
+  s->masters = f.Count("masters", 1, 9).value_or(s->masters);
   s->seed = f.Count("seed", 0, UINT64_MAX >> 1).value_or(s->seed);
   s->file_size = f.Bytes("file_size").value_or(s->file_size);
   s->disk_capacity = f.Bytes("disk_capacity").value_or(s->disk_capacity);
@@ -226,12 +244,15 @@ void ParseNodeOptions(const toml::table& table, NodeOptions* n) {
   f.RejectUnknown("");
 }
 
-void ParseMasterOptions(const toml::table& table, MasterOptions* m) {
+void ParseMaster(const toml::table& table, Scenario* s) {
   Fields f(table, "master");
+  MasterOptions* m = &s->master;
   m->node_timeout = f.Time("node_timeout").value_or(m->node_timeout);
   m->failure_check_interval = f.Time("failure_check").value_or(m->failure_check_interval);
   m->holders_per_reply =
       f.Count("holders_per_reply", 1, 1000).value_or(m->holders_per_reply);
+  s->lease_ttl = f.Time("lease_ttl").value_or(s->lease_ttl);
+  if (s->lease_ttl <= Duration(0)) f.Fail("lease_ttl", "must be more than zero");
   f.RejectUnknown("");
 }
 
@@ -292,6 +313,10 @@ void ParseFaults(const toml::table& table, Faults* x) {
   time("disk_full_max", &x->disk_full_max);
   rate("disk_stall", &x->disk_stall);
   time("disk_stall_max", &x->disk_stall_max);
+  rate("coordination_outage", &x->coordination_outage);
+  time("coordination_outage_max", &x->coordination_outage_max);
+  rate("leader_cut_off", &x->leader_cut_off);
+  time("leader_cut_off_max", &x->leader_cut_off_max);
   x->max_down = f.Count("max_down", 0, 1000).value_or(x->max_down);
   x->keep_a_copy = f.Flag("keep_a_copy").value_or(x->keep_a_copy);
   f.RejectUnknown("");
@@ -308,7 +333,7 @@ void ParseTest(const toml::table& table, const Names& names, TestFaults* t) {
   std::vector<std::string> nodes = f.Texts("nodes").value_or(std::vector<std::string>{});
   if (nodes.empty()) t->all = *fault;
   for (std::string& node : nodes) {
-    t->nodes[KnownNode(f, "nodes", names, std::move(node), false)] = *fault;
+    t->nodes[KnownNode(f, "nodes", names, std::move(node), true)] = *fault;
   }
   f.RejectUnknown("");
 }
@@ -318,12 +343,13 @@ void ParseTest(const toml::table& table, const Names& names, TestFaults* t) {
 // the file.
 Names DeclaredNodes(Fields& root, const Scenario& s) {
   Names names;
-  for (uint64_t i = 1; i <= s.nodes; ++i) names.insert(NodeName(i));
+  for (uint64_t i = 1; i <= s.nodes; ++i) names.nodes.insert(NodeName(i));
+  for (uint64_t i = 1; i <= s.masters; ++i) names.masters.insert(MasterName(i));
   ForEachTable(root, "action", [&](const toml::table& t) {
     std::optional<std::string> kind = t["do"].value_exact<std::string>();
     std::optional<std::string> node = t["node"].value_exact<std::string>();
     if (!kind || !node || (*kind != "join" && *kind != "add_node")) return;
-    if (!names.insert(*node).second || *node == "master") {
+    if (!names.nodes.insert(*node).second || names.masters.contains(*node)) {
       Fields f(t, "action");
       f.Fail("node", "node \"" + *node + "\" already exists");
     }
@@ -347,7 +373,7 @@ void ParseRoot(const toml::table& root, Scenario* s) {
   if (auto* t = Section(f, "cluster")) ParseCluster(*t, s);
   if (auto* t = Section(f, "network")) ParseNetwork(*t, &s->network);
   if (auto* t = Section(f, "node")) ParseNodeOptions(*t, &s->node);
-  if (auto* t = Section(f, "master")) ParseMasterOptions(*t, &s->master);
+  if (auto* t = Section(f, "master")) ParseMaster(*t, s);
   if (auto* t = Section(f, "workload")) ParseWorkload(*t, *s, &s->workload);
   if (auto* t = Section(f, "expect")) ParseExpect(*t, &s->expect);
   if (auto* t = Section(f, "faults")) ParseFaults(*t, &s->faults);

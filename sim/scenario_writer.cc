@@ -20,6 +20,7 @@ int64_t Int(uint64_t value) { return static_cast<int64_t>(value); }
 
 toml::table ClusterTable(const Scenario& s) {
   toml::table t{{"nodes", Int(s.nodes)},
+                {"masters", Int(s.masters)},
                 {"seed", Int(s.seed)},
                 {"file_size", Int(s.file_size)},
                 {"disk_capacity", Int(s.disk_capacity)},
@@ -59,10 +60,12 @@ toml::table NodeTable(const NodeOptions& n) {
                      {"found_settle_time", Micros(n.found_settle_time)}};
 }
 
-toml::table MasterTable(const MasterOptions& m) {
+toml::table MasterTable(const Scenario& s) {
+  const MasterOptions& m = s.master;
   return toml::table{{"node_timeout", Micros(m.node_timeout)},
                      {"failure_check", Micros(m.failure_check_interval)},
-                     {"holders_per_reply", Int(m.holders_per_reply)}};
+                     {"holders_per_reply", Int(m.holders_per_reply)},
+                     {"lease_ttl", Micros(s.lease_ttl)}};
 }
 
 toml::table WorkloadTable(const Workload& w) {
@@ -147,7 +150,7 @@ std::string ScenarioToml(const Scenario& s, const std::string& header) {
   toml::table root{{"cluster", ClusterTable(s)},
                    {"network", NetworkTable(s.network)},
                    {"node", NodeTable(s.node)},
-                   {"master", MasterTable(s.master)},
+                   {"master", MasterTable(s)},
                    {"workload", WorkloadTable(s.workload)},
                    {"expect", ExpectTable(s.expect)}};
   if (s.faults.safety_phase > Duration(0)) root.insert("faults", FaultsTable(s.faults));

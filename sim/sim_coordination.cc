@@ -110,18 +110,26 @@ void SimCoordination::ReadLeader(
 void SimCoordination::Append(uint64_t term, std::vector<LogRecord> records,
                              std::function<void(Result<bool>)> done) {
   if (!service_.Answers(id_)) return Reply(std::move(done), false);
-  bool appended = true;
+  Reply(std::move(done), AppendWhileLeading(term, std::move(records)));
+}
+
+Result<bool> SimCoordination::AppendNow(std::vector<LogRecord> records) {
+  if (!service_.Answers(id_))
+    return Status::IOError("the coordination service is unreachable");
+  const uint64_t term = records.empty() ? 0 : records.front().term;
+  return AppendWhileLeading(term, std::move(records));
+}
+
+bool SimCoordination::AppendWhileLeading(uint64_t term, std::vector<LogRecord> records) {
   for (LogRecord& record : records) {
     const auto& leader = service_.leader_;
-    if (!leader || leader->term != term || service_.log_.contains(record.index)) {
-      appended = false;
-      break;
-    }
+    if (!leader || leader->term != term || service_.log_.contains(record.index))
+      return false;
     ++service_.revision_;
     const uint64_t index = record.index;
     service_.log_.emplace(index, std::move(record));
   }
-  Reply(std::move(done), appended);
+  return true;
 }
 
 void SimCoordination::Read(uint64_t from, size_t max_bytes,

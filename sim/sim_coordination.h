@@ -41,6 +41,11 @@ class SimCoordinationService {
   void SetReachable(const std::string& client, bool reachable);
   // Whether the service answers at all.
   void SetAvailable(bool available) { available_ = available; }
+  // Every client reaches it, and it answers.
+  void Heal() {
+    cut_off_.clear();
+    available_ = true;
+  }
   // Time passes to `now`: leases are renewed or expire, and a leader is
   // elected if there is none and someone is waiting.
   void Tick(Instant now);
@@ -101,6 +106,10 @@ class SimCoordination final : public Coordination {
   void ReadLeader(std::function<void(Result<std::optional<Leadership>>)> done) override;
   void Append(uint64_t term, std::vector<LogRecord> records,
               std::function<void(Result<bool>)> done) override;
+  // The leader's flush (World::Flush), which waits for the service as the
+  // runtime's does (runtime/batch_log.h): the records of its batch, cut by
+  // CutNext. False if refused, IOError if the service does not answer.
+  Result<bool> AppendNow(std::vector<LogRecord> records);
   void Read(uint64_t from, size_t max_bytes,
             std::function<void(Result<std::vector<LogRecord>>)> done) override;
   void Trim(uint64_t index, std::function<void(Status)> done) override;
@@ -115,6 +124,9 @@ class SimCoordination final : public Coordination {
   // with an IOError.
   template <typename T, typename Answer>
   void Reply(std::function<void(T)> done, Answer&& answer);
+  // Appends while `term` leads and each index is free; false at the first
+  // refused. REQUIRES: the service answers this client.
+  bool AppendWhileLeading(uint64_t term, std::vector<LogRecord> records);
 
   SimCoordinationService& service_;
   const std::string client_;  // its process's name

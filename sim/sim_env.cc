@@ -33,7 +33,7 @@ bool SimEnv::Claim(TimerId id, uint64_t generation) {
 
 void SimEnv::Send(const Address& to, const Message& message) {
   // Behind a held message it waits too: order per destination is kept.
-  if (host_->is_master || (ClaimsNothing(message) && !held_to_.contains(to))) {
+  if (!host_->batched() || (ClaimsNothing(message) && !held_to_.contains(to))) {
     world_->SendFrom(*host_, to, message);
     return;
   }
@@ -64,6 +64,8 @@ uint64_t SimEnv::Random() { return host_->random.Next(); }
 void SimEnv::Note(std::string_view line) {
   if (line.find(": corruption detected ") != std::string_view::npos)
     ++world_->coverage().moments[std::string(kCorruptionFound)];
+  if (host_->seat && line.find(": leading, term ") != std::string_view::npos)
+    ++world_->coverage().moments[std::string(kLeaderElected)];
   if (!world_->trace().wanted() && !world_->trace().has_timeline() && !world_->record())
     return;
   // Per-file progress notes ("n1: installed a.txt v2") would drown the

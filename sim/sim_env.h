@@ -7,7 +7,8 @@
 // comes kFlushDelay later (World::Flush); until then the metadata writes
 // and publishes can be lost by a crash, and every message that claims
 // something (core/messages.h, ClaimsNothing) is held back, with whatever
-// follows it to the same peer. The master's writes are durable at once.
+// follows it to the same peer. So does one of several masters' (world.h);
+// a lone master's writes are durable at once.
 #pragma once
 
 #include <map>

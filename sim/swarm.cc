@@ -103,6 +103,20 @@ void DrawFaults(Draw& d, Scenario* s) {
   f.max_down = d.Between(1, s->nodes - 1);
 }
 
+// Half the clusters have standby masters on a coordination service, whose
+// faults then join the others: the leader crashes (master_crash hits the
+// leader), the leader is cut off from the service, the service stops.
+void DrawMasters(Draw& d, Scenario* s) {
+  if (d.Coin()) return;
+  s->masters = d.Between(2, 3);
+  s->lease_ttl = d.Seconds(1, 5);
+  Faults& f = s->faults;
+  f.coordination_outage = d.Rate() / 2;
+  f.coordination_outage_max = d.Seconds(1, 10);
+  f.leader_cut_off = d.Rate() / 2;
+  f.leader_cut_off_max = d.Seconds(1, 10);
+}
+
 // The liveness bound: a minute for the cluster to settle, plus two full
 // scrub passes over the most a node can hold (a file corrupted at the end of
 // the safety phase is only found when the scrub reaches it), by the scrub's
@@ -149,6 +163,7 @@ Scenario SwarmScenario(uint64_t seed) {
     s.network.latency_min = std::chrono::microseconds(50);
     s.network.latency_max = std::chrono::microseconds(d.Between(100, 900));
   }
+  DrawMasters(d, &s);
   return s;
 }
 

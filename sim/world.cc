@@ -9,6 +9,20 @@
 
 namespace dds::sim {
 
+void RecordsToFlush::OnRecorded(const CatalogEntry& entry) {
+  if (held_) {
+    records_.push_back(entry);
+  } else {
+    out_->OnRecorded(entry);
+  }
+}
+
+void RecordsToFlush::OnMarkedDown(const std::string& node) { out_->OnMarkedDown(node); }
+
+void RecordsToFlush::Flushed() {
+  for (const CatalogEntry& entry : std::exchange(records_, {})) out_->OnRecorded(entry);
+}
+
 World::World(WorldOptions options, EventLoop* loop, Trace* trace, WorldObserver* observer)
     : options_(std::move(options)),
       loop_(loop),
@@ -20,15 +34,28 @@ World::~World() {
   // Processes first: they hold Envs that point into the hosts.
   for (auto& host : hosts_) {
     host->process.reset();
+    host->coordination.reset();  // before the service it is attached to
     host->env.reset();
   }
 }
 
-Host& World::AddMaster() {
-  DDS_CHECK(hosts_.empty());
-  Host& host = NewHost(kMasterName);
+Host& World::AddMaster(const std::string& name, uint64_t masters, TestFault fault) {
+  DDS_CHECK(hosts_.size() == master_names_.size());  // before any node
+  Host& host = NewHost(name);
   host.is_master = true;
+  host.fault = fault;
+  master_names_.push_back(name);
+  host.records.set_out(observer_, masters > 1);
+  if (masters > 1 && !coordination_) {
+    coordination_ = std::make_unique<SimCoordinationService>(options_.lease_ttl);
+    TickCoordination();
+  }
   return host;
+}
+
+void World::TickCoordination() {
+  coordination_->Tick(loop_->Now());
+  loop_->After(kCoordinationTick, [this] { TickCoordination(); });
 }
 
 Host& World::AddNode(const std::string& name, TestFault fault) {
@@ -40,7 +67,7 @@ Host& World::AddNode(const std::string& name, TestFault fault) {
   host.node_options = options_.node;
   host.node_options.name = name;
   host.node_options.http_url = "http://" + name + ":8080";
-  host.node_options.masters = {std::string(kMasterName)};
+  host.node_options.masters = master_names_;
   host.fault = fault;
   switch (fault) {
     case TestFault::kCorruptPublish:
@@ -64,6 +91,7 @@ Host& World::AddNode(const std::string& name, TestFault fault) {
     }
     case TestFault::kNone:
     case TestFault::kRenameBeforeCommit:
+    case TestFault::kUnloggedBatches:
       break;
   }
   return host;
@@ -84,12 +112,7 @@ void World::Start(Host& host) {
   ++host.starts;
   host.env = std::make_unique<SimEnv>(this, &host);
   if (host.is_master) {
-    MasterOptions options = options_.master;
-    options.incarnation = host.starts;
-    auto master = std::make_unique<Master>(host.env.get(), options);
-    master->set_observer(observer_);
-    host.master = master.get();
-    host.process = std::move(master);
+    StartMaster(host);
   } else {
     SimEnv* env = host.env.get();
     host.meta.set_on_begin([env] { env->OpenBatch(); });
@@ -106,23 +129,85 @@ void World::Start(Host& host) {
   Charge(host);
 }
 
+void World::StartMaster(Host& host) {
+  MasterOptions options = options_.master;
+  options.incarnation = host.starts;
+  if (!coordination_) {
+    auto master = std::make_unique<Master>(host.env.get(), options);
+    master->set_observer(&host.records);
+    host.master = master.get();
+    host.process = std::move(master);
+    return;
+  }
+  SimEnv* env = host.env.get();
+  host.meta.set_on_begin([env] { env->OpenBatch(); });
+  Host* target = &host;
+  const uint64_t starts = host.starts;
+  host.coordination = std::make_unique<SimCoordination>(
+      *coordination_, host.name, [this, target, starts](std::function<void()> answer) {
+        loop_->After(kCoordinationLatency, [this, target, starts, answer] {
+          if (target->starts == starts && target->up()) CallInto(*target, answer);
+        });
+      });
+  auto seat = std::make_unique<MasterSeat>(
+      env, host.coordination.get(),
+      Coordination::Candidate{host.name, host.name, "http://" + host.name + ":8080"},
+      options);
+  seat->set_observer(&host.records);
+  // Not from within the seat's own call: the process is destroyed.
+  seat->set_on_deposed([this, target, starts] {
+    loop_->After(Duration::zero(), [this, target, starts] {
+      if (target->starts == starts && target->up()) Exit(*target, "deposed");
+    });
+  });
+  host.seat = seat.get();
+  host.process = std::move(seat);
+}
+
+void World::Exit(Host& host, std::string_view why) {
+  Say(host, "exits: " + std::string(why));
+  ++coverage_.moments[std::string(kMasterExited)];
+  Crash(host);
+  Host* target = &host;
+  const uint64_t starts = host.starts;
+  loop_->After(kSupervisorDelay, [this, target, starts] {
+    if (target->starts == starts && !target->up()) Start(*target);
+  });
+}
+
+Host* World::leader() const {
+  Host* leader = nullptr;
+  uint64_t term = 0;
+  for (const std::string& name : master_names_) {
+    Host& host = *hosts_[static_cast<size_t>(by_name_.find(name)->second)];
+    if (host.running_master() == nullptr) continue;
+    const uint64_t its = host.seat ? host.seat->term() : 0;
+    if (leader == nullptr || its > term) {
+      leader = &host;
+      term = its;
+    }
+  }
+  return leader;
+}
+
 void World::Crash(Host& host) {
   DDS_CHECK(host.up());
   Say(host, "down");
   if (record_) record_->Down(loop_->Now(), host.name);
   host.crash_armed = false;
-  if (host.disk) {
-    host.meta.Rollback();
-    host.disk->LosePublishes();
-  }
+  if (host.batched()) host.meta.Rollback();
+  if (host.disk) host.disk->LosePublishes();
+  host.records.Drop();
   network_.BreakAll(host.index);
   host.backlog.clear();
   host.busy_until = loop_->Now();
   ++host.drains;
   host.process.reset();
+  host.coordination.reset();  // after the seat that uses it
   host.env.reset();
   host.node = nullptr;
   host.master = nullptr;
+  host.seat = nullptr;
   if (host.disk) host.disk->set_online(false);
   observer_->OnHostChanged(host);
 }
@@ -135,6 +220,13 @@ void World::ScheduleFlush(Host& host) {
 
 void World::Flush(Host& host, uint64_t starts) {
   if (host.starts != starts || !host.up()) return;
+  if (host.coordination) {
+    if (!LogBatch(host)) return;
+    host.meta.Commit();
+    host.records.Flushed();
+    host.env->Release();
+    return;
+  }
   if (host.crash_armed && host.disk->publishes_pending()) {
     // The crash lands between the commit and the renames: the publish
     // journal finishes the renames at the next start, so all of the batch
@@ -150,6 +242,26 @@ void World::Flush(Host& host, uint64_t starts) {
   host.disk->FlushPublishes();
   host.meta.Commit();
   host.env->Release();
+}
+
+bool World::LogBatch(Host& host) {
+  Result<std::optional<std::vector<LogRecord>>> records =
+      host.coordination->CutNext(host.meta.Pending());
+  Status s = records.status();
+  if (s.ok() && *records) {
+    // Committed with the batch, not logged: where this master's log stands.
+    s = SaveApplied(host.meta, (*records)->back().index);
+    const bool skip = host.fault == TestFault::kUnloggedBatches;
+    Result<bool> appended = !s.ok() ? Result<bool>(s)
+                            : skip  ? Result<bool>(true)
+                                    : host.coordination->AppendNow(std::move(**records));
+    s = !appended.ok() ? appended.status()
+        : *appended    ? Status::Ok()
+                       : Status::IOError("the log refused it: another term leads");
+  }
+  if (s.ok()) return true;
+  Exit(host, "its batch cannot be logged: " + s.ToString());
+  return false;
 }
 
 void World::CrashInPublishWindow(Host& host, Duration longest) {
@@ -243,14 +355,27 @@ const std::string& World::NameOf(int host) const {
 
 void World::Deliver(int to, int from, const Message& message) {
   Host& host = *hosts_[static_cast<size_t>(to)];
+  const Host& sender = *hosts_[static_cast<size_t>(from)];
+  // The term it was sent in: the sender's now, since a restart would have
+  // broken the connection it came by.
+  const uint64_t term = sender.seat ? sender.seat->term() : 0;
   if (Busy(host)) {  // Copied only then: most messages find the loop free.
-    Defer(host, [this, &host, from, message] {
-      host.process->OnMessage(NameOf(from), message);
-    });
+    Defer(host,
+          [this, &host, &sender, term, message] { Handle(host, sender, term, message); });
     return;
   }
-  host.process->OnMessage(NameOf(from), message);
+  Handle(host, sender, term, message);
   Charge(host);
+}
+
+void World::Handle(Host& host, const Host& sender, uint64_t term,
+                   const Message& message) {
+  const bool watched = term != 0 && host.node && FromMaster(message) &&
+                       !std::holds_alternative<NotLeader>(message) &&
+                       host.node->master() == sender.name;
+  host.process->OnMessage(sender.name, message);
+  if (watched && host.node->master() == sender.name)
+    observer_->OnObeyed(host.name, sender.name, term);
 }
 
 void World::PeerLost(int host, int peer) {

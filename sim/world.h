@@ -1,5 +1,12 @@
-// The simulated cluster: machines (the master and the nodes), each with its
+// The simulated cluster: machines (the masters and the nodes), each with its
 // durable state (disk, metadata) and, while it is up, its Process and Env.
+//
+// One master stands alone, its writes durable at once. Several share a
+// SimCoordinationService (the etcd cluster): each runs a MasterSeat, whose
+// Env batches like a node's; the flush appends a leader's batch to the
+// service's log before committing it, as the runtime's does (docs/ha.md),
+// and a master whose flush fails, or that is deposed, exits and is
+// restarted a moment later, as by its supervisor.
 //
 // The World owns the network, creates processes, crashes
 // and restarts them, and applies the scenario's disk faults. It does not
@@ -17,6 +24,7 @@
 #include <vector>
 
 #include "core/master.h"
+#include "core/master_seat.h"
 #include "core/node.h"
 #include "core/random.h"
 #include "sim/blob.h"
@@ -25,6 +33,7 @@
 #include "sim/mem_meta.h"
 #include "sim/network.h"
 #include "sim/scenario.h"
+#include "sim/sim_coordination.h"
 #include "sim/sim_disk.h"
 #include "sim/trace.h"
 
@@ -34,6 +43,29 @@ class RunRecord;
 class SimEnv;
 
 inline constexpr std::string_view kMasterName = "master";
+
+// A master's catalog records, as its Master makes them: handed on to the
+// checkers at once if its writes are durable at once, else at the flush
+// that makes them durable (a crash before it drops them), so that the
+// checkers see what a master acknowledged, never what a crash undid.
+class RecordsToFlush final : public CatalogObserver {
+ public:
+  void OnRecorded(const CatalogEntry& entry) override;
+  void OnMarkedDown(const std::string& node) override;
+  void set_out(CatalogObserver* out, bool held) {
+    out_ = out;
+    held_ = held;
+  }
+  // The flush landed: the records go on.
+  void Flushed();
+  // A crash: they never happened.
+  void Drop() { records_.clear(); }
+
+ private:
+  CatalogObserver* out_ = nullptr;
+  bool held_ = false;
+  std::vector<CatalogEntry> records_;
+};
 
 // One simulated machine. Its disk, metadata and random stream survive
 // crashes; `env` and `process` exist only while it is up.
@@ -50,10 +82,14 @@ struct Host {
   // A crash waits for the node's next flush with publishes and lands in
   // its window (World::CrashInPublishWindow).
   bool crash_armed = false;
-  Node* node = nullptr;      // `process` seen as a Node, while up
-  Master* master = nullptr;  // `process` seen as the Master, while up
-  NodeOptions node_options;  // nodes only
-  // Nodes only; kRenameBeforeCommit is the flush in the runtime's order
+  Node* node = nullptr;        // `process` seen as a Node, while up
+  Master* master = nullptr;    // `process` seen as the Master, while up (a lone master)
+  MasterSeat* seat = nullptr;  // `process` seen as a seat, while up (several masters)
+  std::unique_ptr<SimCoordination> coordination;  // the seat's, while up
+  RecordsToFlush records;                         // masters only
+  NodeOptions node_options;                       // nodes only
+  // kUnloggedBatches is a leader's flush that skips the log. Else nodes
+  // only; kRenameBeforeCommit is the flush in the runtime's order
   // before the publish journal (runtime/publish_journal.h): renames made
   // before the commit that records them, so a crash between them leaves
   // files the node has no record of.
@@ -66,6 +102,12 @@ struct Host {
   uint64_t drains = 0;  // tags the scheduled drain of the backlog
 
   bool up() const { return process != nullptr; }
+  // Its Master, while it runs one: a lone master while up, one of several
+  // while it leads.
+  Master* running_master() const { return seat ? seat->master() : master; }
+  // Whether its Env batches writes and holds messages until a flush (a
+  // node, or one of several masters), rather than make them durable at once.
+  bool batched() const { return disk != nullptr || coordination != nullptr; }
 };
 
 // What the checkers see of the world beyond the disks.
@@ -73,6 +115,10 @@ class WorldObserver : public DiskObserver, public CatalogObserver {
  public:
   // The host came up (after Start) or went down (after its crash).
   virtual void OnHostChanged(const Host& host) = 0;
+  // `node` obeyed a message of `master`, sent while it led as `term`
+  // (several masters only).
+  virtual void OnObeyed(const std::string& node, const std::string& master,
+                        uint64_t term) = 0;
 };
 
 // How long a node's batch stays open before its flush (sim_env.h): about
@@ -84,7 +130,16 @@ struct WorldOptions {
   NetworkOptions network;
   MasterOptions master;
   NodeOptions node;  // defaults for every node; name and addresses are set per node
+  // Several masters: the leader's lease (Scenario::lease_ttl).
+  Duration lease_ttl = std::chrono::seconds(3);
 };
+
+// Several masters: how long the coordination service takes to answer, and
+// how often it looks at its leases.
+inline constexpr Duration kCoordinationLatency = std::chrono::milliseconds(2);
+inline constexpr Duration kCoordinationTick = std::chrono::milliseconds(100);
+// How long a master that exited stays down before its supervisor starts it.
+inline constexpr Duration kSupervisorDelay = std::chrono::seconds(1);
 
 class World final : private Endpoints {
  public:
@@ -103,8 +158,10 @@ class World final : private Endpoints {
   RunRecord* record() { return record_; }
   BlobPool& blobs() { return blobs_; }
 
-  // Creates the master's machine (not started).
-  Host& AddMaster();
+  // Creates a master's machine (not started); with `masters` of them in all,
+  // several share the coordination service. Before any node.
+  Host& AddMaster(const std::string& name, uint64_t masters,
+                  TestFault fault = TestFault::kNone);
   // Creates a node's machine with an empty disk (not started).
   Host& AddNode(const std::string& name, TestFault fault = TestFault::kNone);
   void Start(Host& host);
@@ -123,7 +180,11 @@ class World final : private Endpoints {
   Coverage& coverage() { return coverage_; }
 
   Host* Find(std::string_view name);
-  Host& master() { return *hosts_.front(); }
+  // The master running a Master: the only one while up, else the one that
+  // leads (of the highest term, should two believe they do); null if none.
+  Host* leader() const;
+  // Several masters: the service they share; null for a lone master.
+  SimCoordinationService* coordination() { return coordination_.get(); }
   const std::vector<std::unique_ptr<Host>>& hosts() const { return hosts_; }
 
   // The node hears of a change at `path`, as from inotify.
@@ -168,6 +229,9 @@ class World final : private Endpoints {
   const std::string& NameOf(int host) const override;
   void Deliver(int to, int from, const Message& message) override;
   void PeerLost(int host, int peer) override;
+  // A message into `host`'s process; the checkers hear if a node obeyed a
+  // master of `term` (0: a lone master's, not watched).
+  void Handle(Host& host, const Host& sender, uint64_t term, const Message& message);
 
   Host& NewHost(std::string_view name);
   bool Busy(const Host& host) const {
@@ -176,8 +240,17 @@ class World final : private Endpoints {
   void Defer(Host& host, std::function<void()> call);
   void Drain(Host& host, uint64_t starts, uint64_t drain);
   void Charge(Host& host);
-  // The flush of a node's batch, kFlushDelay after it opened.
+  // The flush of a batch, kFlushDelay after it opened.
   void Flush(Host& host, uint64_t starts);
+  // A leading master's part of its flush: its batch into the log. False if
+  // the log would not take it (the master then exits).
+  bool LogBatch(Host& host);
+  // A master's process as its Env (several masters: a seat).
+  void StartMaster(Host& host);
+  // The process exits (a master deposed, or whose flush failed) and its
+  // supervisor starts it again kSupervisorDelay later.
+  void Exit(Host& host, std::string_view why);
+  void TickCoordination();
   uint64_t StreamSeed(std::string_view name) const;
   void Say(const Host& host, std::string_view what);
 
@@ -188,7 +261,9 @@ class World final : private Endpoints {
   RunRecord* record_ = nullptr;
   BlobPool blobs_;
   Network network_;
-  std::vector<std::unique_ptr<Host>> hosts_;  // index 0 is the master
+  std::vector<std::unique_ptr<Host>> hosts_;  // the masters first
+  std::vector<std::string> master_names_;
+  std::unique_ptr<SimCoordinationService> coordination_;  // several masters
   uint64_t publish_window_crashes_ = 0;
   Coverage coverage_;
   // Looked up on every message sent, never walked: hashed.

@@ -197,14 +197,7 @@ void EtcdCoordination::Append(uint64_t term, std::vector<LogRecord> records,
 
 Result<std::optional<std::vector<LogRecord>>> EtcdCoordination::Cut(
     const MetaWrites& batch) {
-  if (deposed())
-    return Status::IOError("deposed: a batch of a term that is over cannot be logged");
-  if (leading_term() == 0 || batch.empty())
-    return std::optional<std::vector<LogRecord>>();
-  Result<std::vector<LogRecord>> records = CutBatch(batch, leading_term(), next_index());
-  if (!records.ok()) return records.status();
-  Lead(leading_term(), records->back().index + 1);
-  return std::optional<std::vector<LogRecord>>(std::move(*records));
+  return CutNext(batch);
 }
 
 Result<bool> EtcdCoordination::AppendNow(const std::vector<LogRecord>& records) {

@@ -8,7 +8,8 @@ Checkers::Checkers(EventLoop* loop)
       verdict_(loop),
       safety_(&ledger_, &verdict_),
       durability_(&ledger_, &verdict_),
-      liveness_(&ledger_) {
+      liveness_(&ledger_),
+      leadership_(&verdict_) {
   ledger_.set_on_target_change(
       [this](const std::string& path) { liveness_.Retarget(path); });
 }
@@ -50,6 +51,11 @@ void Checkers::OnHostChanged(const Host& host) {
   for (const auto& [path, file] : host.disk->files()) {
     ledger_.CopyOnline(path, file.blob->digest, delta);
   }
+}
+
+void Checkers::OnObeyed(const std::string& node, const std::string& master,
+                        uint64_t term) {
+  leadership_.OnObeyed(node, master, term);
 }
 
 void Checkers::OnScenarioWrite(const std::string& path, const Digest& digest) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "sim/checkers/durability.h"
+#include "sim/checkers/leadership.h"
 #include "sim/checkers/ledger.h"
 #include "sim/checkers/liveness.h"
 #include "sim/checkers/safety.h"
@@ -25,6 +26,8 @@ class Checkers final : public WorldObserver {
   void OnRecorded(const CatalogEntry& entry) override;
   void OnMarkedDown(const std::string& node) override;
   void OnHostChanged(const Host& host) override;
+  void OnObeyed(const std::string& node, const std::string& master,
+                uint64_t term) override;
   // Fail the run if the master marks any node down (Expect).
   void ExpectNoNodeMarkedDown() { no_node_marked_down_ = true; }
 
@@ -38,6 +41,7 @@ class Checkers final : public WorldObserver {
   Safety& safety() { return safety_; }
   Durability& durability() { return durability_; }
   Liveness& liveness() { return liveness_; }
+  Leadership& leadership() { return leadership_; }
   Verdict& verdict() { return verdict_; }
 
  private:
@@ -47,6 +51,7 @@ class Checkers final : public WorldObserver {
   Safety safety_;
   Durability durability_;
   Liveness liveness_;
+  Leadership leadership_;
   bool no_node_marked_down_ = false;
 };
 

@@ -118,8 +118,7 @@ void Durability::CheckSourceDeletes(const World& world) {
 void Durability::Finish(const World& world) {
   CheckSourceDeletes(world);
   CheckCopies();
-  const Host& master = *world.hosts().front();
-  if (master.master) CheckMasterCatalog(*master.master);
+  if (const Host* leader = world.leader()) CheckMasterCatalog(*leader->running_master());
 }
 
 void Durability::CheckCopies() {

@@ -29,10 +29,9 @@ void Liveness::Retarget(const std::string& path) {
 }
 
 bool Liveness::Converged(const World& world) const {
-  const auto& hosts = world.hosts();
-  if (!hosts.front()->up()) return false;
-  for (size_t i = 1; i < hosts.size(); ++i) {
-    if (hosts[i]->up() && !NodeConverged(*hosts[i])) return false;
+  if (world.leader() == nullptr) return false;
+  for (const auto& host : world.hosts()) {
+    if (host->node && !NodeConverged(*host)) return false;
   }
   return true;
 }
@@ -55,12 +54,12 @@ bool Liveness::NodeConverged(const Host& host) const {
 
 std::string Liveness::Explain(const World& world) const {
   const auto& hosts = world.hosts();
-  if (!hosts.front()->up()) return "the master is down";
+  if (world.leader() == nullptr) return "no master runs";
   std::string why;
   int named = 0;
-  for (size_t i = 1; i < hosts.size() && named < kExamples; ++i) {
+  for (size_t i = 0; i < hosts.size() && named < kExamples; ++i) {
     const Host& host = *hosts[i];
-    if (!host.up() || NodeConverged(host)) continue;
+    if (!host.node || NodeConverged(host)) continue;
     why += (named++ ? "; " : "") + ExplainNode(host);
   }
   return why;

@@ -60,11 +60,12 @@ BOOST_AUTO_TEST_CASE(a_disk_corrupting_what_it_publishes_is_a_safety_failure) {
   BOOST_TEST(Failure(s, TestFault::kCorruptPublish) == "Safety");
 }
 
-// Three nodes sharing 20 files, and one action at 5 s.
-Scenario ThreeNodesThen(const std::string& action) {
+// Three nodes sharing 20 files, and one action at 5 s (more may follow).
+Scenario ThreeNodesThen(const std::string& action, const std::string& cluster = "") {
   return Parse(R"(
 [cluster]
 nodes = 3
+)" + cluster + R"(
 [workload]
 files = 20
 size = "2KiB"
@@ -267,6 +268,63 @@ do = "remove"
 path = "data/f00001.conflict-n2-d7e5a65a.bin"
 )");
   BOOST_TEST(Failure(s, TestFault::kNone) == "");
+}
+
+// Three masters; the leader is killed after a tombstone was made, and a
+// standby takes over from the catalog log.
+Scenario Failover() {
+  return ThreeNodesThen(R"(do = "remove"
+path = "data/f00004.bin"
+[[action]]
+at = "6s"
+do = "master_crash"
+restart_after = "2s"
+[[action]]
+at = "12s"
+do = "write"
+node = "n1"
+path = "after.txt"
+)",
+                        "masters = 3");
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_leader_committing_batches_it_never_logged_is_a_durability_failure) {
+  Scenario s = Failover();
+  RunResult healthy = RunScenario(s, {});
+  BOOST_TEST(healthy.ok());
+  // The first leader, then a standby that took over.
+  BOOST_TEST(healthy.coverage.moments[std::string(kLeaderElected)] == 2u);
+  s.test_faults.all = TestFault::kUnloggedBatches;
+  RunResult broken = RunScenario(s, {});
+  BOOST_REQUIRE(!broken.ok());
+  BOOST_TEST_MESSAGE(broken.violation->why);
+  BOOST_TEST(broken.violation->invariant == "Durability");
+}
+
+BOOST_AUTO_TEST_CASE(leadership_fails_on_two_leaders_in_a_term_or_an_older_term) {
+  EventLoop loop;
+  {
+    Verdict verdict(&loop);
+    Leadership leadership(&verdict);
+    leadership.OnObeyed("n1", "master", 3);
+    leadership.OnObeyed("n2", "master", 3);
+    leadership.OnObeyed("n1", "master2", 7);
+    BOOST_TEST(verdict.ok());
+    leadership.OnObeyed("n2", "master3", 7);
+    BOOST_REQUIRE(!verdict.ok());
+    BOOST_TEST(verdict.violation()->why.find("two leaders obeyed in term 7") !=
+               std::string::npos);
+  }
+  {
+    Verdict verdict(&loop);
+    Leadership leadership(&verdict);
+    leadership.OnObeyed("n1", "master2", 7);
+    leadership.OnObeyed("n1", "master", 3);
+    BOOST_REQUIRE(!verdict.ok());
+    BOOST_TEST(verdict.violation()->why ==
+               "n1 obeyed master of term 3 after a leader of term 7");
+  }
 }
 
 }  // namespace

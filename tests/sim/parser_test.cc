@@ -188,6 +188,35 @@ BOOST_AUTO_TEST_CASE(faults_and_test_sections) {
   Expect("[[action]]\nat = \"1s\"\ndo = \"loss_spike\"\n", 1, "action.loss", "missing");
 }
 
+BOOST_AUTO_TEST_CASE(several_masters) {
+  Scenario s = Good(
+      "[cluster]\nmasters = 3\n[master]\nlease_ttl = \"2s\"\n"
+      "[faults]\nsafety_phase = \"30s\"\nleader_cut_off = 2\n"
+      "coordination_outage = 1\ncoordination_outage_max = \"4s\"\n"
+      "[[action]]\nat = \"1s\"\ndo = \"master_crash\"\nnode = \"master3\"\n"
+      "[[action]]\nat = \"2s\"\ndo = \"leader_cut_off\"\nrestore_after = \"1s\"\n"
+      "[[action]]\nat = \"3s\"\ndo = \"partition\"\ngroups = [[\"master2\", \"n1\"]]\n");
+  BOOST_TEST(s.masters == 3u);
+  BOOST_TEST(s.lease_ttl.count() == 2000000);
+  BOOST_TEST(s.faults.leader_cut_off == 2.0);
+  BOOST_TEST(s.faults.coordination_outage_max.count() == 4000000);
+  BOOST_TEST(s.actions[0].node == "master3");
+  BOOST_TEST(ActionName(s.actions[1].kind) == std::string("leader_cut_off"));
+  BOOST_TEST(s.actions[2].groups[0][0] == "master2");
+  Expect("[[action]]\nat = \"1s\"\ndo = \"master_crash\"\nnode = \"master2\"\n", 4,
+         "action.node", "unknown master \"master2\"");
+  Expect(
+      "[cluster]\nmasters = 3\n[[action]]\nat = \"1s\"\ndo = \"master_crash\"\n"
+      "node = \"n1\"\n",
+      6, "action.node", "unknown master");
+  Expect("[cluster]\nmasters = 10\n", 2, "cluster.masters", "between 1 and 9");
+  Expect("[master]\nlease_ttl = \"0s\"\n", 2, "master.lease_ttl", "more than zero");
+  Expect(
+      "[cluster]\nmasters = 2\n[[action]]\nat = \"1s\"\ndo = \"add_node\"\n"
+      "node = \"master2\"\n",
+      6, "action.node", "already exists");
+}
+
 BOOST_AUTO_TEST_CASE(malformed_toml) {
   ParseError e = Bad("[cluster]\nnodes = = 3\n");
   BOOST_TEST(e.line == 2);

@@ -96,6 +96,10 @@ class Replay:
         self.work = work
         self.rng = random.Random(scenario.get("cluster", {}).get("seed", 1))
         cluster = scenario.get("cluster", {})
+        if cluster.get("masters", 1) != 1:
+            raise ClusterFailure("several masters (cluster.masters) are not replayed: "
+                                 "tests/runtime/cluster_failover.py runs them on real "
+                                 "processes, with etcd")
         self.file_size = parse_size(cluster.get("file_size", 4096))
         self.sources = set(cluster.get("sources", []))
         self.growing = {}  # (node, path) -> the whole content a slow_write is writing
