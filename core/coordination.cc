@@ -14,6 +14,7 @@ Result<std::optional<std::vector<LogRecord>>> Coordination::CutNext(
   Result<std::vector<LogRecord>> records = CutBatch(batch, leading_term_, next_index_);
   if (!records.ok()) return records.status();
   next_index_ = records->back().index + 1;
+  for (const LogRecord& record : *records) span_.Add(record);
   return std::optional<std::vector<LogRecord>>(std::move(*records));
 }
 

@@ -104,11 +104,17 @@ class Coordination {
   uint64_t leading_term() const { return leading_term_; }
   uint64_t next_index() const { return next_index_; }
   bool deposed() const { return deposed_; }
+  // What this process has seen of the log's size (CutNext adds what it
+  // cuts, a standby what it reads): where the leader trims past a master
+  // left behind once the log outgrows `max_bytes` (SeatOptions).
+  LogSpan& span() { return span_; }
+  void BoundLog(uint64_t max_bytes) { span_ = LogSpan(max_bytes); }
 
  private:
   bool deposed_ = false;
   uint64_t leading_term_ = 0;
   uint64_t next_index_ = 0;
+  LogSpan span_{kMaxLogBytes};
 };
 
 }  // namespace dds

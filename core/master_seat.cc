@@ -1,6 +1,7 @@
 // One master of several; see master_seat.h.
 #include "core/master_seat.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace dds {
@@ -29,6 +30,7 @@ void MasterSeat::Start() {
     return;
   }
   assembler_ = BatchAssembler(*applied + 1);
+  coordination_->BoundLog(seat_.max_log_bytes);
   coordination_->Campaign(
       self_, [this](uint64_t term) { OnElected(term); }, [this] { OnDeposed(); });
   RefreshLeader();
@@ -101,17 +103,25 @@ void MasterSeat::TrimApplied() {
   if (trimming_ || !master_) return;
   trimming_ = true;
   coordination_->ReadLowestApplied([this](Result<std::optional<uint64_t>> lowest) {
-    if (!lowest.ok() || !*lowest || **lowest <= trimmed_ || !master_) {
+    // Through what every master applied, or further if the log outgrew its
+    // bound (a master that stays down must not fill etcd).
+    const uint64_t applied_by_all = lowest.ok() ? lowest->value_or(0) : 0;
+    const uint64_t fit = coordination_->span().FitThrough();
+    const uint64_t through = std::max(applied_by_all, fit);
+    if (!lowest.ok() || through <= trimmed_ || !master_) {
       trimming_ = false;
       return;
     }
-    const uint64_t through = **lowest;
-    coordination_->Trim(through, [this, through](Status s) {
+    coordination_->Trim(through, [this, through, past = fit > applied_by_all](Status s) {
       trimming_ = false;
       if (!s.ok()) return;
       trimmed_ = through;
+      coordination_->span().Forget(through);
       env_->Note("master " + self_.name + ": log trimmed through " +
-                 std::to_string(through));
+                 std::to_string(through) +
+                 (past ? ", past what every master applied: the log outgrew its bound, "
+                         "and a master behind copies the catalog"
+                       : ""));
     });
   });
 }
@@ -132,7 +142,10 @@ void MasterSeat::OnRead(Result<std::vector<LogRecord>> records) {
     env_->SetTimer(kFollowTimer, seat_.follow_interval);
     return;
   }
+  if (!records->empty() && records->front().index > assembler_.next_index())
+    return FallBehind(records->front().index);
   for (const LogRecord& record : *records) {
+    coordination_->span().Add(record);
     Result<std::optional<MetaWrites>> batch = assembler_.Add(record);
     Status s = batch.ok() ? Status::Ok() : batch.status();
     if (s.ok() && *batch) s = ApplyBatch(**batch, env_->Meta());
@@ -148,6 +161,16 @@ void MasterSeat::OnRead(Result<std::vector<LogRecord>> records) {
   // At the end of the log. Elected, it is ours now; else look again later.
   if (term_ != 0) return Lead();
   env_->SetTimer(kFollowTimer, seat_.follow_interval);
+}
+
+void MasterSeat::FallBehind(uint64_t first) {
+  env_->Note("master " + self_.name + ": its next record, " +
+             std::to_string(assembler_.next_index()) +
+             ", was trimmed from the log (which starts at " + std::to_string(first) +
+             "); it needs a copy of the leader's catalog");
+  stuck_ = true;
+  behind_ = true;
+  if (on_behind_) on_behind_();
 }
 
 void MasterSeat::OnElected(uint64_t term) {

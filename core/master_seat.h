@@ -10,6 +10,11 @@
 // term, a batch that does not decode) stop it following, loudly: it will
 // not lead on a catalog it knows is incomplete.
 //
+// A seat whose next record was trimmed away (a master down while the log
+// outgrew its bound, or new after trims) is behind: it follows no more and
+// asks for a copy of the leader's catalog (set_on_behind); the process then
+// starts again over the copy, and follows from where the copy stands.
+//
 // Deposed, the seat drops its Master and stays inert: its current batch
 // cannot reach the log any more (the append is fenced), so the process is
 // to restart and stand by again (the runtime exits; the simulator restarts
@@ -40,6 +45,9 @@ struct SeatOptions {
   Duration report_interval = std::chrono::seconds(1);
   // How often the leader trims the log up to the lowest report.
   Duration trim_interval = std::chrono::seconds(10);
+  // About the most the log may hold: past it the leader trims anyway, and
+  // a master left behind copies the catalog (Coordination::span).
+  uint64_t max_log_bytes = kMaxLogBytes;
 };
 
 class MasterSeat final : public Process {
@@ -60,8 +68,10 @@ class MasterSeat final : public Process {
   // The index of the last record of the last whole batch applied.
   uint64_t applied() const { return assembler_.complete_through(); }
   bool deposed() const { return deposed_; }
-  // Set when the log made no sense: the seat follows no more.
+  // Set when the log made no sense, or was trimmed past it (behind): the
+  // seat follows no more.
   bool stuck() const { return stuck_; }
+  bool behind() const { return behind_; }
   // The leader as last read (refreshed every `leader_refresh` while standing
   // by); none if unknown.
   const std::optional<Coordination::Leadership>& leader() const { return leader_; }
@@ -73,6 +83,11 @@ class MasterSeat final : public Process {
   // Runs once deposed (the runtime exits, to come back as a standby).
   void set_on_deposed(std::function<void()> on_deposed) {
     on_deposed_ = std::move(on_deposed);
+  }
+  // Runs once behind: the catalog is to be copied from the leader (the
+  // runtime over HTTP, the simulator directly) and the process restarted.
+  void set_on_behind(std::function<void()> on_behind) {
+    on_behind_ = std::move(on_behind);
   }
 
  private:
@@ -86,6 +101,8 @@ class MasterSeat final : public Process {
   // What a standby tells a node about the leader.
   NotLeader Pointer() const;
   void OnRead(Result<std::vector<LogRecord>> records);
+  // The log was trimmed past the next record; it starts at `first`.
+  void FallBehind(uint64_t first);
   void OnElected(uint64_t term);
   void OnDeposed();
   // The log read to its end after winning: the Master starts.
@@ -104,6 +121,7 @@ class MasterSeat final : public Process {
   std::optional<Instant> leader_read_at_;
   bool reading_leader_ = false;
   std::function<void()> on_deposed_;
+  std::function<void()> on_behind_;
   CatalogObserver* observer_ = nullptr;
   // Progress reports: what was reported, what is to be next (applied when
   // last looked), and when it was looked at.
@@ -115,6 +133,7 @@ class MasterSeat final : public Process {
   uint64_t trimmed_ = 0;  // the leader's last trim went through this index
   bool deposed_ = false;
   bool stuck_ = false;
+  bool behind_ = false;
   std::unique_ptr<Master> master_;
 };
 

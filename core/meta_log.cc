@@ -124,6 +124,30 @@ Result<uint64_t> LoadApplied(MetaStore& meta) {
   return record->index;
 }
 
+void LogSpan::Add(const LogRecord& record) {
+  bytes_ += record.fragment.size();
+  if (record.more) return;  // only a batch's end can be cut after
+  if (marks_.empty() || bytes_ - marks_.back().bytes >= step_)
+    marks_.push_back({record.index, bytes_});
+  // A mark with a later one already within the bound is never the cut.
+  while (marks_.size() > 1 && bytes_ - marks_[1].bytes > max_bytes_) marks_.pop_front();
+}
+
+uint64_t LogSpan::FitThrough() const {
+  if (bytes_ - base_ <= max_bytes_) return 0;
+  for (const Mark& mark : marks_) {
+    if (bytes_ - mark.bytes <= max_bytes_) return mark.index;
+  }
+  return marks_.empty() ? 0 : marks_.back().index;
+}
+
+void LogSpan::Forget(uint64_t index) {
+  while (!marks_.empty() && marks_.front().index <= index) {
+    base_ = marks_.front().bytes;
+    marks_.pop_front();
+  }
+}
+
 Status ApplyBatch(const MetaWrites& batch, MetaStore& meta) {
   for (const auto& [key, value] : batch) {
     Status s = value ? meta.Put(key, *value) : meta.Delete(key);

@@ -16,7 +16,9 @@
 // bounded by kMaxLogBatchBytes, so a follower's memory is too.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -81,6 +83,42 @@ class BatchAssembler {
   uint64_t complete_through_ = next_ - 1;
   uint64_t term_ = 0;    // the largest term seen
   std::string partial_;  // the fragments so far of an unfinished batch
+};
+
+// About the most the log may hold (docs/ha.md, "Trimming and etcd's
+// limits"): past it the leader trims records a master has not applied yet,
+// and that master must copy the catalog from the leader to go on.
+inline constexpr uint64_t kMaxLogBytes = 256ull << 20;
+
+// Where the log can be cut to hold at most a bound: the ends of batches a
+// process has seen (appended or read), with the bytes of records seen
+// through each, one every 1/kMarks of the bound and only as far back as the
+// bound reaches; so a few hundred marks whatever the log's length, and a
+// cut within 1/kMarks of the bound.
+class LogSpan {
+ public:
+  explicit LogSpan(uint64_t max_bytes)
+      : max_bytes_(max_bytes), step_(std::max<uint64_t>(max_bytes / kMarks, 1)) {}
+
+  // The next record seen, in index order.
+  void Add(const LogRecord& record);
+  // The end of a batch to trim through so that the records seen after it
+  // come to at most the bound; 0 if those seen fit already.
+  uint64_t FitThrough() const;
+  // The records through `index` are trimmed.
+  void Forget(uint64_t index);
+
+ private:
+  static constexpr uint64_t kMarks = 256;
+  struct Mark {
+    uint64_t index = 0;  // the last record of a batch
+    uint64_t bytes = 0;  // seen through it
+  };
+  uint64_t max_bytes_;
+  uint64_t step_;
+  std::deque<Mark> marks_;
+  uint64_t bytes_ = 0;  // seen in all
+  uint64_t base_ = 0;   // of those, trimmed (as far as known)
 };
 
 // Writes `batch` into `meta` (the caller's flush makes it durable).

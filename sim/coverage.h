@@ -44,6 +44,8 @@ inline constexpr std::string_view kUnsyncedWriteLost = "unsynced write lost in a
 // with a batch the log would not take (world.h).
 inline constexpr std::string_view kLeaderElected = "master took the lead";
 inline constexpr std::string_view kMasterExited = "master exited";
+// A master behind the log installed a copy of the leader's catalog.
+inline constexpr std::string_view kCatalogCopied = "catalog copied to a master behind";
 
 // The kinds a run asks for: those of the actions its plan scheduled
 // (scripted, [[random]] and [faults] arrivals; a rate that drew no arrival

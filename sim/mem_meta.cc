@@ -1,6 +1,8 @@
 // The in-memory MetaStore; see mem_meta.h.
 #include "sim/mem_meta.h"
 
+#include "core/check.h"
+
 namespace dds::sim {
 
 std::pair<std::string_view, std::string_view> MemMetaStore::Split(std::string_view key) {
@@ -31,6 +33,20 @@ MetaWrites MemMetaStore::Pending() {
                                  : std::nullopt);
   }
   return writes;
+}
+
+void MemMetaStore::CopyCommitted(const MemMetaStore& other) {
+  DDS_CHECK(!on_begin_);
+  heads_ = other.heads_;
+  undo_.clear();
+  in_transaction_ = false;
+  for (auto it = other.undo_.rbegin(); it != other.undo_.rend(); ++it) {
+    if (it->before) {
+      Put(it->key, *it->before);
+    } else {
+      Delete(it->key);
+    }
+  }
 }
 
 void MemMetaStore::Commit() {

@@ -33,6 +33,10 @@ class MemMetaStore final : public MetaStore {
   // master's flush logs (World::Flush).
   MetaWrites Pending();
   void Commit();
+  // Becomes `other` as last committed (its writes since undone): the copy
+  // of the leader's catalog a master behind the log installs. REQUIRES: no
+  // hook set (the process that uses this store is down).
+  void CopyCommitted(const MemMetaStore& other);
   // Undoes every write since the last commit: a crash. The hook goes too
   // (the restarted process's Env sets its own).
   void Rollback();

@@ -19,6 +19,7 @@ WorldOptions OptionsFor(const Scenario& s, uint64_t seed) {
   options.network = s.network;
   options.master = s.master;
   options.lease_ttl = s.lease_ttl;
+  options.max_log_bytes = s.max_log_bytes;
   options.node = s.node;
   return options;
 }

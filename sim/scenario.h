@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/master.h"
+#include "core/meta_log.h"
 #include "core/node.h"
 #include "core/types.h"
 #include "sim/network.h"
@@ -175,6 +176,9 @@ struct Scenario {
   // Several masters: how long the leader's lease outlives its last contact
   // with the service.
   Duration lease_ttl = std::chrono::seconds(3);
+  // Several masters: about the most the log holds before the leader trims
+  // past a master left behind, which then copies the catalog.
+  uint64_t max_log_bytes = kMaxLogBytes;
   uint64_t file_size = 4096;   // default size of written files
   uint64_t disk_capacity = 0;  // bytes per node disk; 0: unlimited
   // How long node disks take (sim_disk.h, DiskSpeed): bytes a second read

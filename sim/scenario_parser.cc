@@ -253,6 +253,8 @@ void ParseMaster(const toml::table& table, Scenario* s) {
       f.Count("holders_per_reply", 1, 1000).value_or(m->holders_per_reply);
   s->lease_ttl = f.Time("lease_ttl").value_or(s->lease_ttl);
   if (s->lease_ttl <= Duration(0)) f.Fail("lease_ttl", "must be more than zero");
+  s->max_log_bytes = f.Bytes("max_log").value_or(s->max_log_bytes);
+  if (s->max_log_bytes == 0) f.Fail("max_log", "must be more than zero");
   f.RejectUnknown("");
 }
 

@@ -65,7 +65,8 @@ toml::table MasterTable(const Scenario& s) {
   return toml::table{{"node_timeout", Micros(m.node_timeout)},
                      {"failure_check", Micros(m.failure_check_interval)},
                      {"holders_per_reply", Int(m.holders_per_reply)},
-                     {"lease_ttl", Micros(s.lease_ttl)}};
+                     {"lease_ttl", Micros(s.lease_ttl)},
+                     {"max_log", Int(s.max_log_bytes)}};
 }
 
 toml::table WorkloadTable(const Workload& w) {

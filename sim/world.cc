@@ -152,7 +152,7 @@ void World::StartMaster(Host& host) {
   auto seat = std::make_unique<MasterSeat>(
       env, host.coordination.get(),
       Coordination::Candidate{host.name, host.name, "http://" + host.name + ":8080"},
-      options);
+      options, SeatOptions{.max_log_bytes = options_.max_log_bytes});
   seat->set_observer(&host.records);
   // Not from within the seat's own call: the process is destroyed.
   seat->set_on_deposed([this, target, starts] {
@@ -160,14 +160,30 @@ void World::StartMaster(Host& host) {
       if (target->starts == starts && target->up()) Exit(*target, "deposed");
     });
   });
+  // The copy the runtime fetches over HTTP, taken directly (whatever the
+  // network between them); with no leader, it tries again at its restart.
+  seat->set_on_behind([this, target, starts] {
+    loop_->After(Duration::zero(), [this, target, starts] {
+      if (target->starts != starts || !target->up()) return;
+      const Host* from = leader();
+      Exit(*target,
+           from ? "copies the catalog from " + from->name
+                : "no leader to copy the catalog from",
+           from);
+    });
+  });
   host.seat = seat.get();
   host.process = std::move(seat);
 }
 
-void World::Exit(Host& host, std::string_view why) {
+void World::Exit(Host& host, std::string_view why, const Host* copy_from) {
   Say(host, "exits: " + std::string(why));
   ++coverage_.moments[std::string(kMasterExited)];
   Crash(host);
+  if (copy_from) {
+    host.meta.CopyCommitted(copy_from->meta);
+    ++coverage_.moments[std::string(kCatalogCopied)];
+  }
   Host* target = &host;
   const uint64_t starts = host.starts;
   loop_->After(kSupervisorDelay, [this, target, starts] {

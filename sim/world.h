@@ -132,6 +132,7 @@ struct WorldOptions {
   NodeOptions node;  // defaults for every node; name and addresses are set per node
   // Several masters: the leader's lease (Scenario::lease_ttl).
   Duration lease_ttl = std::chrono::seconds(3);
+  uint64_t max_log_bytes = kMaxLogBytes;
 };
 
 // Several masters: how long the coordination service takes to answer, and
@@ -247,9 +248,10 @@ class World final : private Endpoints {
   bool LogBatch(Host& host);
   // A master's process as its Env (several masters: a seat).
   void StartMaster(Host& host);
-  // The process exits (a master deposed, or whose flush failed) and its
-  // supervisor starts it again kSupervisorDelay later.
-  void Exit(Host& host, std::string_view why);
+  // The process exits (a master deposed, or whose flush failed, or behind
+  // the log: then over a copy of `copy_from`'s catalog) and its supervisor
+  // starts it again kSupervisorDelay later.
+  void Exit(Host& host, std::string_view why, const Host* copy_from = nullptr);
   void TickCoordination();
   uint64_t StreamSeed(std::string_view name) const;
   void Say(const Host& host, std::string_view what);

@@ -99,33 +99,28 @@ class MachineEnv final : public Env {
 };
 
 struct Machine {
-  Machine(World& w, const std::string& name)
+  Machine(World& w, const std::string& name, SeatOptions options = {})
       : env(w),
         coordination(w.service, name,
                      [&w](std::function<void()> fn) {
                        w.At(std::chrono::milliseconds(10), std::move(fn));
                      }),
-        seat(&env, &coordination, {name, name + ":1", "http://" + name},
-             MasterOptions{}) {
+        seat(&env, &coordination, {name, name + ":1", "http://" + name}, MasterOptions{},
+             options) {
     env.process = &seat;
   }
   // The flush a leader's Env makes: its writes go to the log first.
   void Flush() {
-    if (env.meta.writes.empty() || coordination.leading_term() == 0) {
-      env.meta.writes.clear();
+    Result<std::optional<std::vector<LogRecord>>> records =
+        coordination.CutNext(std::exchange(env.meta.writes, {}));
+    if (!records.ok()) {  // the runtime would exit: this batch is never committed
+      BOOST_TEST(coordination.deposed());
       return;
     }
-    const uint64_t term = coordination.leading_term();
-    std::vector<LogRecord> records =
-        CutBatch(std::exchange(env.meta.writes, {}), term, coordination.next_index())
-            .value();
-    const uint64_t last = records.back().index;
-    coordination.Append(term, std::move(records), [](Result<bool> ok) {
-      BOOST_TEST(ok.ok());
-      BOOST_TEST(*ok);
-    });
+    if (!*records) return;
+    const uint64_t last = (*records)->back().index;
+    BOOST_TEST(coordination.AppendNow(std::move(**records)).value());
     BOOST_REQUIRE(SaveApplied(env.meta.store, last).ok());
-    coordination.Lead(term, last + 1);
   }
   MachineEnv env;
   sim::SimCoordination coordination;
@@ -258,6 +253,70 @@ BOOST_FIXTURE_TEST_CASE(the_leader_trims_what_every_master_has_applied, TwoSeats
   BOOST_TEST(w.service.log().begin()->first == logged + 1);
 }
 
+// Past its bound the log is trimmed even though a master has not applied
+// it: a master cut off for long must not fill the coordination service. That
+// master comes back behind the log, and asks for a copy of the catalog.
+BOOST_AUTO_TEST_CASE(the_log_outgrowing_its_bound_leaves_a_lagging_master_behind) {
+  World w;
+  const SeatOptions small{.max_log_bytes = 1024};
+  Machine a{w, "m1", small};
+  Machine b{w, "m2", small};
+  int copies_asked = 0;
+  b.seat.set_on_behind([&] { ++copies_asked; });
+  const auto advance = [&](Duration d) {
+    w.Advance(d, [&] {
+      a.Flush();
+      b.Flush();
+    });
+  };
+  a.seat.Start();
+  advance(std::chrono::milliseconds(500));
+  b.seat.Start();
+  advance(std::chrono::seconds(2));
+  BOOST_REQUIRE(a.seat.master() != nullptr);
+  w.service.SetReachable("m2", false);
+  const uint64_t reported = b.seat.applied();
+  for (int i = 0; i < 60; ++i) {
+    BOOST_REQUIRE(a.seat.master()->AddIgnore("*.x" + std::to_string(i)).ok());
+    a.Flush();
+  }
+  advance(std::chrono::seconds(12));
+  size_t bytes = 0;
+  for (const auto& [index, record] : w.service.log()) bytes += record.fragment.size();
+  BOOST_TEST(bytes <= 1024u + 1024u / 256);
+  BOOST_REQUIRE(!w.service.log().empty());
+  BOOST_TEST(w.service.log().begin()->first > reported + 1);
+
+  w.service.SetReachable("m2", true);
+  advance(std::chrono::seconds(1));
+  BOOST_TEST(b.seat.behind());
+  BOOST_TEST(copies_asked == 1);
+  BOOST_TEST(b.seat.applied() == reported);  // nothing applied past the gap
+}
+
+BOOST_AUTO_TEST_CASE(a_log_span_cuts_at_batch_ends_within_its_bound) {
+  LogSpan span(1000);
+  uint64_t index = 0;
+  const auto add = [&](size_t bytes, bool more) {
+    span.Add(LogRecord{++index, 1, more, std::string(bytes, 'x')});
+  };
+  for (int i = 0; i < 9; ++i) add(100, false);
+  BOOST_TEST(span.FitThrough() == 0u);  // 900 bytes fit
+  add(100, true);                       // 11: a batch that goes on
+  add(100, false);                      // 12: its end
+  // 1100 bytes: through 1 leaves 1000; never after record 10, mid-batch.
+  BOOST_TEST(span.FitThrough() == 1u);
+  for (int i = 0; i < 5; ++i) add(100, false);
+  BOOST_TEST(span.FitThrough() == 6u);
+  span.Forget(6);
+  BOOST_TEST(span.FitThrough() == 0u);
+  // A long log seen whole keeps only the marks within the bound.
+  LogSpan long_one(1 << 20);
+  for (uint64_t i = 1; i <= 100000; ++i)
+    long_one.Add(LogRecord{i, 1, false, std::string(100, 'x')});
+  BOOST_TEST(long_one.FitThrough() >= 100000u - (1u << 20) / 100);
+}
+
 // A standby that finds records missing (trimmed before it got them) will
 // not lead on a catalog it knows is incomplete: it stops following and
 // resigns, and another master leads.
@@ -274,6 +333,7 @@ BOOST_FIXTURE_TEST_CASE(a_standby_that_missed_records_gives_way, TwoSeats) {
   b.seat.Start();
   w.Advance(std::chrono::milliseconds(500));
   BOOST_TEST(b.seat.stuck());
+  BOOST_TEST(b.seat.behind());
   BOOST_TEST(b.seat.applied() == 0u);
   // m1 goes; m2 resigned its campaign, so nobody it could block waits.
   w.service.SetReachable("m1", false);
