@@ -107,7 +107,11 @@ void MasterSeat::TrimApplied() {
     // bound (a master that stays down must not fill etcd).
     const uint64_t applied_by_all = lowest.ok() ? lowest->value_or(0) : 0;
     const uint64_t fit = coordination_->span().FitThrough();
-    const uint64_t through = std::max(applied_by_all, fit);
+    // The newest record stays: an empty log is a new cluster's, where a new
+    // master starts from nothing; one trimmed whole would look the same to
+    // a master new to an old cluster, which would then lead on nothing.
+    const uint64_t newest = coordination_->next_index() - 1;
+    const uint64_t through = std::min(std::max(applied_by_all, fit), newest - 1);
     if (!lowest.ok() || through <= trimmed_ || !master_) {
       trimming_ = false;
       return;

@@ -119,6 +119,10 @@ Result<uint64_t> LoadApplied(MetaStore& meta) {
   Status s = meta.Get(kLogAppliedKey, &value);
   if (s.IsNotFound()) return uint64_t{0};
   if (!s.ok()) return s;
+  return DecodeAppliedIndex(value);
+}
+
+Result<uint64_t> DecodeAppliedIndex(std::string_view value) {
   Result<AppliedRecord> record = DecodeRecord<AppliedRecord>(value);
   if (!record.ok()) return record.status();
   return record->index;

@@ -131,5 +131,7 @@ inline constexpr std::string_view kLogAppliedKey = "replica/applied";
 Status SaveApplied(MetaStore& meta, uint64_t index);
 // 0 if nothing was ever applied; Corruption if the record is unreadable.
 Result<uint64_t> LoadApplied(MetaStore& meta);
+// The index in the value SaveApplied stores (read from a copied database).
+Result<uint64_t> DecodeAppliedIndex(std::string_view value);
 
 }  // namespace dds

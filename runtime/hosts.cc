@@ -7,6 +7,7 @@
 #include <csignal>
 #include <filesystem>
 
+#include "runtime/catalog_copy.h"
 #include "runtime/log.h"
 
 namespace dds {
@@ -30,6 +31,13 @@ Status ProcessHost::OpenCommon(const std::string& state_dir, const std::string& 
   if (!state_lock_.valid() || ::flock(state_lock_.get(), LOCK_EX | LOCK_NB) != 0) {
     return Status::IOError("state dir " + state_dir +
                            " is in use by another dds process");
+  }
+  // A master with standbys may find a copy of the leader's catalog waiting,
+  // downloaded when it was behind the log.
+  if (log) {
+    Result<bool> installed = InstallIncomingCatalog(state_dir, db_name);
+    if (!installed.ok()) return installed.status();
+    if (*installed) Log("installed the copy of the leader's catalog downloaded last run");
   }
   auto meta = SqliteMetaStore::Open(state_dir + "/" + db_name);
   if (!meta.ok()) return meta.status();
@@ -167,6 +175,9 @@ Result<std::unique_ptr<MasterHost>> MasterHost::Open(MasterHostConfig config) {
 }
 
 MasterHost::~MasterHost() {
+  // A download in flight ends by its deadline; its answer, posted to a
+  // stopped loop, is dropped.
+  if (copier_.joinable()) copier_.join();
   if (!env_) return;
   env_->set_process(nullptr);
   // The Env's flush may be appending to the coordination's log: the Env
@@ -188,11 +199,48 @@ void MasterHost::Start(const std::string& http_url) {
   // Its term is over: what it has not logged must never be committed here,
   // and a restart makes it a standby that follows the new leader.
   seat_->set_on_deposed([this] { boost::asio::post(io_, [this] { StopOnError(); }); });
+  seat_->set_on_behind([this] { FetchCatalog(); });
   env_->set_process(seat_.get());
   Log("master " + config_.name +
       ": standing by, campaigning through the coordination "
       "service");
   env_->Call([&] { seat_->Start(); });
+}
+
+Result<std::pair<UniqueFd, uint64_t>> MasterHost::CopyCatalog() const {
+  return dds::CopyCatalog(config_.state_dir + "/master.db", config_.state_dir);
+}
+
+void MasterHost::FetchCatalog() {
+  const std::optional<Coordination::Leadership>& leader = seat_->leader();
+  if (!config_.download_catalog) {
+    Log("master " + config_.name + ": behind the log, and no way to copy the catalog");
+    return;
+  }
+  if (!leader || leader->leader.name == config_.name || leader->leader.http_url.empty()) {
+    Log("master " + config_.name +
+        ": behind the log, and no leader to copy the catalog from; restarting to try "
+        "again");
+    return StopOnError();
+  }
+  const std::string url = leader->leader.http_url;
+  Log("master " + config_.name + ": copying the catalog from the leader, " +
+      leader->leader.name + " at " + url);
+  copier_ = std::thread([this, url] {
+    const std::string& dir = config_.state_dir;
+    Status s = config_.download_catalog(url, PartialCatalogPath(dir));
+    Result<uint64_t> kept = s.ok() ? KeepDownloadedCatalog(dir) : Result<uint64_t>(s);
+    boost::asio::post(io_, [this, kept]() mutable {
+      if (kept.ok()) {
+        Log("master " + config_.name + ": copied the catalog (applied through " +
+            std::to_string(*kept) + "); restarting over it");
+      } else {
+        Log("master " + config_.name + ": cannot copy the catalog: " +
+            kept.status().ToString() + "; restarting to try again");
+      }
+      StopOnError();
+    });
+  });
 }
 
 Result<std::unique_ptr<NodeHost>> NodeHost::Open(NodeHostConfig config) {

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -119,6 +120,11 @@ struct MasterHostConfig {
       boost::asio::io_context& io, DiskWorkers::Deliver deliver)>;
   CoordinationFactory coordination;
   std::string name;  // its name in the election; REQUIRED with a coordination
+  // With a coordination: downloads the catalog of the leader serving HTTP
+  // at `leader_url` into the file `into` (docs/ha.md, "A master behind the
+  // log"). Runs on a thread of its own. Empty: a master behind stays so.
+  std::function<Status(const std::string& leader_url, const std::string& into)>
+      download_catalog;
 };
 
 class MasterHost final : public ProcessHost {
@@ -135,14 +141,22 @@ class MasterHost final : public ProcessHost {
   std::optional<Coordination::Leadership> leader() const {
     return seat_ ? seat_->leader() : std::nullopt;
   }
+  // With etcd: a consistent copy of this master's database, for a master
+  // behind the log (GET /replica/catalog). Blocks: not on io()'s thread.
+  Result<std::pair<UniqueFd, uint64_t>> CopyCatalog() const;
 
  private:
   explicit MasterHost(MasterHostConfig config) : config_(std::move(config)) {}
+  // Behind the log: downloads the leader's catalog on a thread, keeps it
+  // for the next start, and stops (Run returns 1, and the supervisor
+  // restarts it over the copy); on failure, stops too, to try again.
+  void FetchCatalog();
 
   MasterHostConfig config_;
   std::unique_ptr<CoordinationLog> coordination_;  // with etcd
   std::unique_ptr<MasterSeat> seat_;               // with etcd
   std::unique_ptr<Master> master_;                 // without
+  std::thread copier_;                             // a download, while behind
 };
 
 struct NodeHostConfig {

@@ -13,10 +13,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <functional>
 #include <optional>
 #include <utility>
 
@@ -27,11 +29,11 @@ namespace {
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-// One request and its answer over a connected stream; the step that failed
-// and why, or the answer.
-template <class Stream>
-net::awaitable<Result<StringResponse>> RequestOver(Stream& stream, Request& request,
-                                                   const std::string& address) {
+// One request and its answer over a connected stream, read by `parser`
+// (whose body is set up); the step that failed and why.
+template <class Stream, class Parser>
+net::awaitable<Status> RequestOver(Stream& stream, Request& request,
+                                   const std::string& address, Parser& parser) {
   beast::error_code ec;
   const auto failed = [&](std::string_view step) {
     return Status::IOError(std::string(step) + " " + address + ": " + ec.message());
@@ -40,12 +42,10 @@ net::awaitable<Result<StringResponse>> RequestOver(Stream& stream, Request& requ
                               net::redirect_error(net::use_awaitable, ec));
   if (ec) co_return failed("send to");
   beast::flat_buffer buffer;
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(kMaxClientResponseBytes);
   co_await bhttp::async_read(stream, buffer, parser,
                              net::redirect_error(net::use_awaitable, ec));
   if (ec) co_return failed("read answer from");
-  co_return parser.release();
+  co_return Status::Ok();
 }
 
 bool IsIpLiteral(const std::string& host) {
@@ -54,11 +54,12 @@ bool IsIpLiteral(const std::string& host) {
   return !ec;
 }
 
-}  // namespace
-
-net::awaitable<Result<StringResponse>> Exchange(BaseUrl url, Request request,
-                                                std::chrono::milliseconds timeout,
-                                                SslContextPtr tls) {
+// Connects to `url` (TLS if it says https), sends `request` and reads the
+// answer into `parser`.
+template <class Parser>
+net::awaitable<Status> Talk(const BaseUrl& url, Request request,
+                            std::chrono::milliseconds timeout, const SslContextPtr& tls,
+                            Parser& parser) {
   const std::string& address = url.address;
   Result<HostPort> split = ParseHostPort(address);
   if (!split.ok()) co_return split.status();
@@ -82,7 +83,7 @@ net::awaitable<Result<StringResponse>> Exchange(BaseUrl url, Request request,
   request.set(bhttp::field::user_agent, "dds");
   request.prepare_payload();
   if (!url.https) {
-    Result<StringResponse> answer = co_await RequestOver(stream, request, address);
+    Status answer = co_await RequestOver(stream, request, address, parser);
     stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
     co_return answer;
   }
@@ -95,25 +96,57 @@ net::awaitable<Result<StringResponse>> Exchange(BaseUrl url, Request request,
   co_await secure.async_handshake(TlsStream::client,
                                   net::redirect_error(net::use_awaitable, ec));
   if (ec) co_return failed("TLS handshake with");
-  Result<StringResponse> answer = co_await RequestOver(secure, request, address);
+  Status answer = co_await RequestOver(secure, request, address, parser);
   co_await secure.async_shutdown(net::redirect_error(net::use_awaitable, ec));
   co_return answer;
+}
+
+// Runs `exchange` on a private io_context, for synchronous callers.
+template <class T>
+Result<T> Blocking(const BaseUrl& url,
+                   std::function<net::awaitable<Result<T>>()> exchange) {
+  net::io_context io;
+  std::optional<Result<T>> result;
+  net::co_spawn(
+      io, [&]() -> net::awaitable<void> { result.emplace(co_await exchange()); },
+      net::detached);
+  io.run();
+  if (!result) return Status::IOError("HTTP exchange with " + url.address + " failed");
+  return std::move(*result);
+}
+
+}  // namespace
+
+net::awaitable<Result<StringResponse>> Exchange(BaseUrl url, Request request,
+                                                std::chrono::milliseconds timeout,
+                                                SslContextPtr tls) {
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(kMaxClientResponseBytes);
+  Status s = co_await Talk(url, std::move(request), timeout, tls, parser);
+  if (!s.ok()) co_return s;
+  co_return parser.release();
 }
 
 Result<StringResponse> ExchangeBlocking(const BaseUrl& url, Request request,
                                         std::chrono::milliseconds timeout,
                                         SslContextPtr tls) {
-  net::io_context io;
-  std::optional<Result<StringResponse>> result;
-  net::co_spawn(
-      io,
-      [&]() -> net::awaitable<void> {
-        result.emplace(co_await Exchange(url, std::move(request), timeout, tls));
-      },
-      net::detached);
-  io.run();
-  if (!result) return Status::IOError("HTTP exchange with " + url.address + " failed");
-  return std::move(*result);
+  return Blocking<StringResponse>(
+      url, [&] { return Exchange(url, std::move(request), timeout, tls); });
+}
+
+Result<unsigned> DownloadBlocking(const BaseUrl& url, Request request,
+                                  std::chrono::milliseconds timeout, SslContextPtr tls,
+                                  const std::string& path, uint64_t max_bytes) {
+  return Blocking<unsigned>(url, [&]() -> net::awaitable<Result<unsigned>> {
+    bhttp::response_parser<bhttp::file_body> parser;
+    parser.body_limit(max_bytes);
+    beast::error_code ec;
+    parser.get().body().open(path.c_str(), beast::file_mode::write, ec);
+    if (ec) co_return Status::IOError("cannot write " + path + ": " + ec.message());
+    Status s = co_await Talk(url, std::move(request), timeout, tls, parser);
+    if (!s.ok()) co_return s;
+    co_return parser.get().result_int();
+  });
 }
 
 }  // namespace dds::http

@@ -1,6 +1,7 @@
 // A minimal HTTP/1.1 client over Beast: one request, one response, on a fresh
 // connection (HTTPS if the URL says so), with a deadline. Used by the master
-// to forward uploads to a node, and by the `dds` client verbs.
+// to forward uploads to a node, by the `dds` client verbs, and by a master
+// behind the log to download the leader's catalog.
 #pragma once
 
 #include <chrono>
@@ -32,5 +33,12 @@ net::awaitable<Result<StringResponse>> Exchange(BaseUrl url, Request request,
 Result<StringResponse> ExchangeBlocking(const BaseUrl& url, Request request,
                                         std::chrono::milliseconds timeout,
                                         SslContextPtr tls);
+
+// The same, with the answer's body written to the file at `path` (created
+// or truncated) as it comes, up to `max_bytes`: for bodies too large to
+// hold in memory. The answer's status code; the file holds its body.
+Result<unsigned> DownloadBlocking(const BaseUrl& url, Request request,
+                                  std::chrono::milliseconds timeout, SslContextPtr tls,
+                                  const std::string& path, uint64_t max_bytes);
 
 }  // namespace dds::http

@@ -25,6 +25,8 @@
 //                        admin move: Master::Move (nodes rename, nothing is
 //                        copied); answers B's new entry
 //   GET /healthz, /metrics
+//   GET /replica/catalog admin, the leader only (master_http.cc): a copy of
+//                        its database, for a master behind the log
 // docs/http.md describes every status code and header.
 #pragma once
 
@@ -95,14 +97,14 @@ class MasterHandler {
         https_(https) {}
 
   MasterDecision Handle(const Request& request);
+  // 401/403 unless the request carries the admin token; nullopt if it does.
+  std::optional<Response> RefuseUnlessAdmin(const Request& request) const;
 
  private:
   MasterDecision HandleData(const Request& request);
   Response Redirect(const Request& request, const DataTarget& target);
   MasterDecision Upload(const Request& request, const DataTarget& target);
   Response Delete(const Request& request, const DataTarget& target);
-  // 401/403 unless the request carries the admin token; nullopt if it does.
-  std::optional<Response> RefuseUnlessAdmin(const Request& request) const;
   Response Dashboard(const Request& request) const;
   Response DashboardScript(const Request& request) const;
   Response ApiStatus(const Request& request) const;

@@ -3,6 +3,9 @@
 // cannot take itself: forwarding an upload to a node.
 #include "runtime/http/master_http.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <optional>
 #include <utility>
@@ -91,6 +94,10 @@ class MasterHttpServer::Service final : public HttpService {
   // it goes through the Env like any message and is answered once durable.
   // A master standing by sends users to the leader.
   net::awaitable<Response> Handle(Request request) override {
+    if (request.target() == ToBeast(kCatalogCopyTarget) &&
+        request.method() == bhttp::verb::get && source_.leading()) {
+      co_return co_await CopyCatalog(request);
+    }
     std::optional<MasterDecision> decided;
     if (request.method() == bhttp::verb::delete_ ||
         request.method() == bhttp::verb::post) {
@@ -115,6 +122,37 @@ class MasterHttpServer::Service final : public HttpService {
                      "this master stands by; the leader is " + leader);
     redirect.set(bhttp::field::location, leader + std::string(request.target()));
     return redirect;
+  }
+
+  // The leader's database, for a master behind the log: copied on a thread
+  // of its own (it takes as long as the database is large), then sent from
+  // the unlinked copy, which goes once the answer is sent.
+  net::awaitable<Response> CopyCatalog(const Request& request) {
+    if (std::optional<Response> refusal = handler_.RefuseUnlessAdmin(request))
+      co_return std::move(*refusal);
+    if (!source_.copy_catalog) {
+      co_return TextResponse(request, bhttp::status::not_found,
+                             "this master has no standbys: nothing to copy");
+    }
+    // (co_spawn wants a result it can default-construct.)
+    using Copy = std::optional<Result<std::pair<UniqueFd, uint64_t>>>;
+    Copy made = co_await net::co_spawn(
+        copier_.get_executor(),
+        [this]() -> net::awaitable<Copy> { co_return source_.copy_catalog(); },
+        net::use_awaitable);
+    Result<std::pair<UniqueFd, uint64_t>>& copy = *made;
+    if (!copy.ok()) {
+      co_return TextResponse(request, bhttp::status::internal_server_error,
+                             "cannot copy the catalog: " + copy.status().message());
+    }
+    const uint64_t size = copy->second;
+    FileResponse response{bhttp::status::ok, request.version()};
+    response.set(bhttp::field::content_type, "application/vnd.sqlite3");
+    response.body() = {std::make_shared<FileSource>(std::move(copy->first), size), 0,
+                       size};
+    response.content_length(size);
+    response.keep_alive(request.keep_alive());
+    co_return response;
   }
 
   // Sends the upload to the chosen node with the admin token and relays the
@@ -147,6 +185,7 @@ class MasterHttpServer::Service final : public HttpService {
   MasterHandler handler_;
   const std::string admin_token_;
   const SslContextPtr& node_tls_;
+  net::thread_pool copier_{1};  // catalog copies, one at a time
 };
 
 MasterHttpServer::MasterHttpServer(net::io_context& io, MasterHttpOptions options)

@@ -24,12 +24,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/master.h"
 #include "core/status.h"
 #include "runtime/asio_env.h"
 #include "runtime/http/server.h"
+#include "runtime/unique_fd.h"
 
 namespace dds::http {
 
@@ -50,7 +52,14 @@ struct MasterHttpOptions {
 struct MasterSource {
   std::function<dds::Master*()> leading;
   std::function<std::string()> leader_url;
+  // With standbys: a consistent copy of this master's database (an open
+  // file and its size), for GET /replica/catalog; run on a thread of its
+  // own. Empty: that route answers 404.
+  std::function<Result<std::pair<UniqueFd, uint64_t>>()> copy_catalog;
 };
+
+// Where a master behind the log downloads the leader's catalog from.
+inline constexpr std::string_view kCatalogCopyTarget = "/replica/catalog";
 
 class MasterHttpServer {
  public:

@@ -10,7 +10,10 @@ acknowledged may be lost: every upload answered 201 is in the catalog and on
 every node with its content, unless a delete of it was acknowledged; every
 acknowledged delete stays deleted. A request that got no answer may have
 happened or not: either is accepted. Once all is quiet, the leader must
-trim the whole log out of etcd (every master has applied it).
+trim the log out of etcd but for its newest record (every master has
+applied it). Then a fourth master, new, joins: behind the trimmed log, it
+must copy the leader's catalog over HTTP, exit, and once restarted (as by
+its supervisor) follow the log from the copy.
 
 Also the library behind `bench/cluster/bench.py failover`: for each kill,
 the time until a master leads again and until the first change is accepted.
@@ -98,6 +101,14 @@ class Etcd:
         last = int(base64.b64decode(kvs[0]["key"])[len(prefix):]) if kvs else 0
         return int(answer.get("count", 0)), last
 
+    def applied(self, master, prefix="/dds/default/applied/"):
+        """How far `master` reported it applied the log (0: no report)."""
+        body = json.dumps({"key": base64.b64encode((prefix + master).encode()).decode()})
+        with urllib.request.urlopen(f"{self.endpoints[0]}/v3/kv/range",
+                                    data=body.encode(), timeout=5) as r:
+            kvs = json.load(r).get("kvs", [])
+        return int(base64.b64decode(kvs[0]["value"])) if kvs else 0
+
     def stop(self):
         for p in self.procs:
             p.kill()
@@ -184,13 +195,9 @@ class FailoverCluster:
         endpoints = ",".join(self.etcd.endpoints)
         controls = []
         for i in range(1, MASTERS + 1):
-            control, http = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+            control = f"127.0.0.1:{free_port()}"
             controls.append(control)
-            self.masters.append(Proc(f"m{i}", [
-                self.dds, "master", "--insecure", "--etcd", endpoints, "--name", f"m{i}",
-                "--listen", control, "--http", http,
-                "--state-dir", os.path.join(self.work, f"m{i}"), "--admin-token", TOKEN],
-                os.path.join(self.work, f"m{i}.log")))
+            self.masters.append(self.new_master(f"m{i}", control))
         for m in self.masters:
             m.start()
         for i in range(1, NODES + 1):
@@ -203,6 +210,13 @@ class FailoverCluster:
         for n in self.nodes:
             n.start()
         self.wait_for_leader(30)
+
+    def new_master(self, name, control):
+        return Proc(name, [
+            self.dds, "master", "--insecure", "--etcd", ",".join(self.etcd.endpoints),
+            "--name", name, "--listen", control, "--http", f"127.0.0.1:{free_port()}",
+            "--state-dir", os.path.join(self.work, name), "--admin-token", TOKEN],
+            os.path.join(self.work, f"{name}.log"))
 
     def stop(self):
         for p in self.nodes + self.masters:
@@ -338,6 +352,34 @@ def check_nothing_lost(cluster, writer):
     eventually(SETTLE_S, problem, "everything acknowledged, everywhere")
 
 
+def add_late_master(cluster, written, log):
+    """A master new to the cluster, behind the trimmed log: it copies the
+    leader's catalog, exits, and once restarted follows the log."""
+    leader = cluster.wait_for_leader(30)
+    for headers in ({}, {"Authorization": "Bearer wrong"}):
+        try:
+            urllib.request.urlopen(urllib.request.Request(
+                f"http://{leader.http}/replica/catalog", headers=headers), timeout=10)
+            raise ClusterFailure("the leader gave its catalog without the admin token")
+        except urllib.error.HTTPError as e:
+            if e.code != 401:
+                raise ClusterFailure(f"/replica/catalog without the token: {e.code}, not 401")
+    late = cluster.new_master(f"m{MASTERS + 1}", f"127.0.0.1:{free_port()}")
+    cluster.masters.append(late)
+    late.start()
+    eventually(60, lambda: None if not late.alive() else "still running",
+               "the new master, behind the log, stops once it has copied the catalog")
+    if "copied the catalog" not in late.log_text():
+        raise ClusterFailure(f"{late.name} stopped without copying the catalog:\n" +
+                             late.log_text()[-2000:])
+    late.start()  # as its supervisor would
+    eventually(60, lambda: None if cluster.etcd.applied(late.name) >= written else
+               f"{late.name} reports {cluster.etcd.applied(late.name)}, not {written}",
+               "the new master following the log from the copy")
+    log(f"{late.name}, new after the trim, copied the catalog and follows the log "
+        f"(applied through {cluster.etcd.applied(late.name)})")
+
+
 def run(dds, kills, seed, log=print):
     work = tempfile.mkdtemp(prefix="dds-failover-")
     cluster = FailoverCluster(dds, work)
@@ -356,12 +398,14 @@ def run(dds, kills, seed, log=print):
         deleted = sum(u.deleted == "acked" for u in writer.uploads)
         log(f"{len(writer.uploads)} uploads asked, {acked} acknowledged, "
             f"{deleted} acknowledged deletes; nothing acknowledged lost")
-        # The leader trims what every master has applied (every 10 s).
+        # The leader trims what every master has applied (every 10 s), but
+        # for the newest record.
         written = cluster.etcd.log_records()[1]
-        eventually(60, lambda: None if cluster.etcd.log_records()[0] == 0 else
+        eventually(60, lambda: None if cluster.etcd.log_records()[0] == 1 else
                    "%d of %d log records still in etcd" % cluster.etcd.log_records(),
                    "the log trimmed once every master applied it")
-        log(f"the log trimmed: etcd holds none of the {written} records written")
+        log(f"the log trimmed: etcd holds 1 of the {written} records written")
+        add_late_master(cluster, written, log)
         log("answers: " + ", ".join(f"{m} {c}: {n}" for (m, c), n in
                                      sorted(writer.answers.items(), key=str)))
         ok = True

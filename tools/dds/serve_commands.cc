@@ -17,6 +17,7 @@
 #include "runtime/tls/certs.h"
 
 #ifdef DDS_HAVE_HTTP
+#include "runtime/http/client.h"
 #include "runtime/http/master_http.h"
 #include "runtime/http/node_http.h"
 #endif
@@ -210,6 +211,34 @@ void AddEtcdFlags(CLI::App* cmd, EtcdFlags* etcd) {
 }
 #endif
 
+#ifdef DDS_HAVE_HTTP
+// A master behind the log downloads the leader's catalog (docs/ha.md),
+// with the admin token the masters share; the database of a catalog of
+// tens of millions of files fits in this bound, and comes within the time.
+constexpr uint64_t kMaxCatalogCopyBytes = 64ull << 30;
+constexpr std::chrono::minutes kCatalogCopyTimeout{30};
+
+Status DownloadCatalog(const std::string& leader_url, const std::string& into,
+                       const std::string& token,
+                       const std::vector<std::filesystem::path>& trust) {
+  Result<http::BaseUrl> url = http::ParseBaseUrl(leader_url);
+  if (!url.ok()) return url.status();
+  Result<http::SslContextPtr> tls = http::MakeHttpsClient(trust);
+  if (!tls.ok()) return tls.status();
+  http::Request request{http::bhttp::verb::get, std::string(http::kCatalogCopyTarget),
+                        11};
+  request.set(http::bhttp::field::authorization, "Bearer " + token);
+  Result<unsigned> code = http::DownloadBlocking(
+      *url, std::move(request), kCatalogCopyTimeout, *tls, into, kMaxCatalogCopyBytes);
+  if (!code.ok()) return code.status();
+  if (*code != 200) {
+    return Status::IOError("the leader answered " + std::to_string(*code) +
+                           " (masters must share --admin-token)");
+  }
+  return Status::Ok();
+}
+#endif
+
 void RunMaster(const MasterFlags& flags) {
   SetLogLabel("dds master");
   MasterHostConfig config;
@@ -226,14 +255,20 @@ void RunMaster(const MasterFlags& flags) {
 #endif
 #ifdef DDS_HAVE_HTTP
   const std::optional<http::HttpsFiles> https = HttpsOf(flags.https);
+  std::vector<std::filesystem::path> trust;
+  if (config.tls) trust.push_back(config.tls->ca);
+  if (config.coordination) {
+    config.download_catalog = [token = flags.admin_token, trust](
+                                  const std::string& url, const std::string& into) {
+      return DownloadCatalog(url, into, token, trust);
+    };
+  }
 #endif
   auto host = MasterHost::Open(config);
   if (!host.ok()) Fail("cannot start", host.status());
   Log("state in " + config.state_dir);
   std::string http_url;
 #ifdef DDS_HAVE_HTTP
-  std::vector<std::filesystem::path> trust;
-  if (config.tls) trust.push_back(config.tls->ca);
   http::MasterHttpServer server((*host)->io(), {.listen = flags.http,
                                                 .admin_token = flags.admin_token,
                                                 .https = https,
@@ -247,13 +282,14 @@ void RunMaster(const MasterFlags& flags) {
   (*host)->Start(http_url);
 #ifdef DDS_HAVE_HTTP
   MasterHost* const h = host->get();
-  server.Serve({.leading = [h] { return h->master(); },
-                .leader_url =
-                    [h] {
-                      auto leader = h->leader();
-                      return leader ? leader->leader.http_url : std::string();
-                    }},
-               h->env());
+  http::MasterSource source{.leading = [h] { return h->master(); },
+                            .leader_url =
+                                [h] {
+                                  auto leader = h->leader();
+                                  return leader ? leader->leader.http_url : std::string();
+                                }};
+  if (config.coordination) source.copy_catalog = [h] { return h->CopyCatalog(); };
+  server.Serve(std::move(source), h->env());
 #endif
   if (const int code = (*host)->Run(); code != 0) throw CLI::RuntimeError(code);
 }
