@@ -99,6 +99,8 @@ class ActionRunner {
   // The action's node if it names one (and it exists), else a random node in
   // the wanted state among its candidates (or all nodes).
   Host* PickNode(const Action& a, bool want_up);
+  // Any master, up or not.
+  Host* PickMaster();
   // The action's path, else a random file on `host`'s disk.
   std::string PickFile(const Action& a, const Host& host);
   // The action's path, else a random live path of the catalog.

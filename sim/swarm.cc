@@ -105,7 +105,9 @@ void DrawFaults(Draw& d, Scenario* s) {
 
 // Half the clusters have standby masters on a coordination service, whose
 // faults then join the others: the leader crashes (master_crash hits the
-// leader), the leader is cut off from the service, the service stops.
+// leader), the leader is cut off from the service, the service stops. Two
+// thirds of those bound the log tightly, so that a master down for a while
+// comes back behind it and copies the catalog.
 void DrawMasters(Draw& d, Scenario* s) {
   if (d.Coin()) return;
   s->masters = d.Between(2, 3);
@@ -115,6 +117,8 @@ void DrawMasters(Draw& d, Scenario* s) {
   f.coordination_outage_max = d.Seconds(1, 10);
   f.leader_cut_off = d.Rate() / 2;
   f.leader_cut_off_max = d.Seconds(1, 10);
+  s->max_log_bytes = d.OneOf(std::array<uint64_t, 3>{kMaxLogBytes, 16 << 10, 4 << 10});
+  f.master_down_max = d.Seconds(1, 30);
 }
 
 // The liveness bound: a minute for the cluster to settle, plus two full
