@@ -111,7 +111,8 @@ void MasterSeat::TrimApplied() {
     // master starts from nothing; one trimmed whole would look the same to
     // a master new to an old cluster, which would then lead on nothing.
     const uint64_t newest = coordination_->next_index() - 1;
-    const uint64_t through = std::min(std::max(applied_by_all, fit), newest - 1);
+    const uint64_t below_newest = newest == 0 ? 0 : newest - 1;  // an empty log
+    const uint64_t through = std::min(std::max(applied_by_all, fit), below_newest);
     if (!lowest.ok() || through <= trimmed_ || !master_) {
       trimming_ = false;
       return;

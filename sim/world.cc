@@ -194,8 +194,8 @@ void World::Exit(Host& host, std::string_view why, const Host* copy_from) {
 Host* World::leader() const {
   Host* leader = nullptr;
   uint64_t term = 0;
-  for (const std::string& name : master_names_) {
-    Host& host = *hosts_[static_cast<size_t>(by_name_.find(name)->second)];
+  for (size_t i = 0; i < master_names_.size(); ++i) {  // the masters come first
+    Host& host = *hosts_[i];
     if (host.running_master() == nullptr) continue;
     const uint64_t its = host.seat ? host.seat->term() : 0;
     if (leader == nullptr || its > term) {
