@@ -64,12 +64,19 @@ struct NodeStatus {
   uint64_t refused_names = 0;     // files in its data dir whose names dds refuses
 };
 
-// Told about every entry the master records, and every node it marks down
-// (used by the simulator's checkers). Must not call back into the master.
+// Told about every entry the master records, every version it infers, and
+// every node it marks down (used by the simulator's checkers). Must not call
+// back into the master.
 class CatalogObserver {
  public:
   virtual ~CatalogObserver() = default;
   virtual void OnRecorded(const CatalogEntry& entry) = 0;
+  // `version` of `path` had content `hash`, though no entry of it was ever
+  // recorded: a delete reported before any report of the file makes what it
+  // deleted the path's first version (master_changes.cc, DecideRemoval). A
+  // node may then hold that version, as it may any replaced one.
+  virtual void OnInferred(const std::string& path, uint64_t version,
+                          const Digest& hash) = 0;
   virtual void OnMarkedDown(const std::string& node) = 0;
 };
 

@@ -74,6 +74,7 @@ ChangeAck Master::DecideRemoval(NodeRecord& node, const Change& change) {
     // a new file, and the delete does not come back.
     replaced = 1;
     history_.Remember(change.path, replaced, change.hash);
+    if (observer_ != nullptr) observer_->OnInferred(change.path, replaced, change.hash);
   } else {
     replaced = std::max(current->version, change.base_version);
   }

@@ -10,17 +10,36 @@
 namespace dds::sim {
 
 void RecordsToFlush::OnRecorded(const CatalogEntry& entry) {
+  Held held{entry, false};
   if (held_) {
-    records_.push_back(entry);
+    records_.push_back(std::move(held));
   } else {
-    out_->OnRecorded(entry);
+    Pass(held);
+  }
+}
+
+void RecordsToFlush::OnInferred(const std::string& path, uint64_t version,
+                                const Digest& hash) {
+  Held held{CatalogEntry{path, version, hash, 0, false, "", 0, {}}, true};
+  if (held_) {
+    records_.push_back(std::move(held));
+  } else {
+    Pass(held);
   }
 }
 
 void RecordsToFlush::OnMarkedDown(const std::string& node) { out_->OnMarkedDown(node); }
 
 void RecordsToFlush::Flushed() {
-  for (const CatalogEntry& entry : std::exchange(records_, {})) out_->OnRecorded(entry);
+  for (const Held& held : std::exchange(records_, {})) Pass(held);
+}
+
+void RecordsToFlush::Pass(const Held& held) {
+  if (held.inferred) {
+    out_->OnInferred(held.entry.path, held.entry.version, held.entry.hash);
+  } else {
+    out_->OnRecorded(held.entry);
+  }
 }
 
 World::World(WorldOptions options, EventLoop* loop, Trace* trace, WorldObserver* observer)

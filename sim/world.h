@@ -44,13 +44,15 @@ class SimEnv;
 
 inline constexpr std::string_view kMasterName = "master";
 
-// A master's catalog records, as its Master makes them: handed on to the
-// checkers at once if its writes are durable at once, else at the flush
-// that makes them durable (a crash before it drops them), so that the
-// checkers see what a master acknowledged, never what a crash undid.
+// A master's catalog records (and inferred versions), as its Master makes
+// them: handed on to the checkers at once if its writes are durable at once,
+// else at the flush that makes them durable (a crash before it drops them),
+// so that the checkers see what a master acknowledged, never what a crash
+// undid.
 class RecordsToFlush final : public CatalogObserver {
  public:
   void OnRecorded(const CatalogEntry& entry) override;
+  void OnInferred(const std::string& path, uint64_t version, const Digest& hash) override;
   void OnMarkedDown(const std::string& node) override;
   void set_out(CatalogObserver* out, bool held) {
     out_ = out;
@@ -64,7 +66,13 @@ class RecordsToFlush final : public CatalogObserver {
  private:
   CatalogObserver* out_ = nullptr;
   bool held_ = false;
-  std::vector<CatalogEntry> records_;
+  struct Held {
+    CatalogEntry entry;  // an inferred version: its path, version and hash
+    bool inferred = false;
+  };
+  void Pass(const Held& held);
+
+  std::vector<Held> records_;
 };
 
 // One simulated machine. Its disk, metadata and random stream survive

@@ -36,6 +36,11 @@ void Checkers::OnRecorded(const CatalogEntry& entry) {
   ledger_.Record(entry, loop_->Now());
 }
 
+void Checkers::OnInferred(const std::string& path, uint64_t /*version*/,
+                          const Digest& hash) {
+  ledger_.RecordInferred(path, hash);
+}
+
 void Checkers::OnMarkedDown(const std::string& node) {
   if (no_node_marked_down_) {
     verdict_.Fail("Liveness", "the master marked " + node +

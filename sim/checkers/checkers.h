@@ -24,6 +24,7 @@ class Checkers final : public WorldObserver {
   // WorldObserver.
   void OnFileChanged(const FileChange& change) override;
   void OnRecorded(const CatalogEntry& entry) override;
+  void OnInferred(const std::string& path, uint64_t version, const Digest& hash) override;
   void OnMarkedDown(const std::string& node) override;
   void OnHostChanged(const Host& host) override;
   void OnObeyed(const std::string& node, const std::string& master,

@@ -43,6 +43,10 @@ const CatalogEntry* Ledger::Recorded(const std::string& path, uint64_t version) 
   return v == it->second.versions.end() ? nullptr : &v->second;
 }
 
+void Ledger::RecordInferred(const std::string& path, const Digest& digest) {
+  ++history_[path].digests[digest];
+}
+
 bool Ledger::WasRecorded(const std::string& path, const Digest& digest) const {
   auto it = history_.find(path);
   return it != history_.end() && it->second.digests.contains(digest);

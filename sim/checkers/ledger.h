@@ -43,6 +43,10 @@ class Ledger {
   const CatalogEntry* Latest(const std::string& path) const;
   // The entry recorded for (path, version), if any.
   const CatalogEntry* Recorded(const std::string& path, uint64_t version) const;
+  // The master took a version of `path` to have had `digest` without
+  // recording it (core/master.h, CatalogObserver::OnInferred): a node may
+  // hold it, so it counts as recorded content of the path.
+  void RecordInferred(const std::string& path, const Digest& digest);
   bool WasRecorded(const std::string& path, const Digest& digest) const;
   // A version of `path` below `below` with content `digest` that a version
   // with other content (or a tombstone) followed: the version and when it
