@@ -4,12 +4,32 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/master_keys.h"
+#include "core/wire.h"
+
 namespace dds {
 namespace {
 
 // Far from the Master's own timers (core/master.cc).
 constexpr TimerId kFollowTimer = TimerId{1} << 40;
 constexpr TimerId kTrimTimer = kFollowTimer + 1;
+
+// In the first batch of a log that continues a catalog older than the log:
+// that catalog's epoch (master_seat.h).
+constexpr std::string_view kLogBaseKey = "replica/base";
+
+std::optional<uint64_t> DecodeEpoch(std::string_view value) {
+  Result<Cursor> cursor = DecodeRecord<Cursor>(value);
+  if (!cursor.ok() || cursor->epoch == 0) return std::nullopt;
+  return cursor->epoch;
+}
+
+// The epoch `batch` writes under `key`, if it writes one.
+std::optional<uint64_t> EpochWritten(const MetaWrites& batch, std::string_view key) {
+  auto it = batch.find(key);
+  if (it == batch.end() || !it->second) return std::nullopt;
+  return DecodeEpoch(*it->second);
+}
 
 }  // namespace
 
@@ -30,6 +50,8 @@ void MasterSeat::Start() {
     return;
   }
   assembler_ = BatchAssembler(*applied + 1);
+  std::string epoch;
+  if (env_->Meta().Get(kEpochKey, &epoch).ok()) epoch_ = DecodeEpoch(epoch);
   coordination_->BoundLog(seat_.max_log_bytes);
   coordination_->Campaign(
       self_, [this](uint64_t term) { OnElected(term); }, [this] { OnDeposed(); });
@@ -147,12 +169,20 @@ void MasterSeat::OnRead(Result<std::vector<LogRecord>> records) {
     env_->SetTimer(kFollowTimer, seat_.follow_interval);
     return;
   }
-  if (!records->empty() && records->front().index > assembler_.next_index())
-    return FallBehind(records->front().index);
+  if (!records->empty() && records->front().index > assembler_.next_index()) {
+    return FallBehind("its next record, " + std::to_string(assembler_.next_index()) +
+                      ", was trimmed from the log (which starts at " +
+                      std::to_string(records->front().index) + ")");
+  }
   for (const LogRecord& record : *records) {
     coordination_->span().Add(record);
+    const uint64_t applied_before = applied();
     Result<std::optional<MetaWrites>> batch = assembler_.Add(record);
     Status s = batch.ok() ? Status::Ok() : batch.status();
+    if (s.ok() && *batch && !Continues(**batch)) {
+      assembler_ = BatchAssembler(applied_before + 1);  // not applied, nor reported
+      return;
+    }
     if (s.ok() && *batch) s = ApplyBatch(**batch, env_->Meta());
     if (s.ok() && *batch) s = SaveApplied(env_->Meta(), assembler_.complete_through());
     if (!s.ok()) {
@@ -168,11 +198,31 @@ void MasterSeat::OnRead(Result<std::vector<LogRecord>> records) {
   env_->SetTimer(kFollowTimer, seat_.follow_interval);
 }
 
-void MasterSeat::FallBehind(uint64_t first) {
-  env_->Note("master " + self_.name + ": its next record, " +
-             std::to_string(assembler_.next_index()) +
-             ", was trimmed from the log (which starts at " + std::to_string(first) +
-             "); it needs a copy of the leader's catalog");
+bool MasterSeat::Continues(const MetaWrites& batch) {
+  const std::optional<uint64_t> base = EpochWritten(batch, kLogBaseKey);
+  const std::optional<uint64_t> named = base ? base : EpochWritten(batch, kEpochKey);
+  if (!named || epoch_ == named) return true;
+  if (epoch_) {
+    env_->Note(
+        "master " + self_.name + ": its catalog (epoch " + std::to_string(*epoch_) +
+        ") is not the one this log continues (epoch " + std::to_string(*named) +
+        "): another cluster's state dir, or the wrong --etcd-prefix? Following "
+        "no more; start it with an empty state dir to copy this cluster's catalog");
+    stuck_ = true;
+    return false;
+  }
+  if (base) {
+    FallBehind("the log continues a catalog older than the log (epoch " +
+               std::to_string(*base) + ")");
+    return false;
+  }
+  epoch_ = named;  // a new cluster's first batch
+  return true;
+}
+
+void MasterSeat::FallBehind(const std::string& why) {
+  env_->Note("master " + self_.name + ": " + why +
+             "; it needs a copy of the leader's catalog");
   stuck_ = true;
   behind_ = true;
   if (on_behind_) on_behind_();
@@ -197,6 +247,16 @@ void MasterSeat::Lead() {
   // The records of a batch its predecessor left unfinished stay where they
   // are; this term's batches go after them, and followers drop them.
   coordination_->Lead(term_, assembler_.next_index());
+  if (applied() == 0 && epoch_) {
+    // The first leader of a log with no whole batch, over a catalog from
+    // before the log (a single master converted): its first batch names that
+    // catalog, so that a master without it copies it rather than follow the
+    // log alone.
+    Status s = env_->Meta().Put(kLogBaseKey, EncodeRecord(Cursor{*epoch_, 0}));
+    if (!s.ok())
+      env_->Note("master " + self_.name +
+                 ": cannot write the log's base: " + s.ToString());
+  }
   MasterOptions options = options_;
   options.incarnation = term_;
   options.term = term_;

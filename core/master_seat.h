@@ -15,6 +15,15 @@
 // asks for a copy of the leader's catalog (set_on_behind); the process then
 // starts again over the copy, and follows from where the copy stands.
 //
+// The log continues one catalog, named by its epoch (core/master_keys.h).
+// The first batch says which: a new cluster's first leader writes the
+// epoch of its new state; a master that held a catalog before the log
+// began (a single master converted, docs/ha.md) writes `replica/base`, its
+// catalog's epoch, into its first batch as leader. A seat with no catalog
+// of its own follows the first and copies the second (the log alone does
+// not hold that catalog); a seat whose catalog has another epoch follows
+// neither: it is another cluster's, and it will not mix the two.
+//
 // Deposed, the seat drops its Master and stays inert: its current batch
 // cannot reach the log any more (the append is fenced), so the process is
 // to restart and stand by again (the runtime exits; the simulator restarts
@@ -101,8 +110,11 @@ class MasterSeat final : public Process {
   // What a standby tells a node about the leader.
   NotLeader Pointer() const;
   void OnRead(Result<std::vector<LogRecord>> records);
-  // The log was trimmed past the next record; it starts at `first`.
-  void FallBehind(uint64_t first);
+  // The catalog to follow is not in the log (`why`): it needs a copy.
+  void FallBehind(const std::string& why);
+  // Whether `batch` continues this seat's catalog; if it does not, the seat
+  // is behind or stuck (Notes why) and false.
+  bool Continues(const MetaWrites& batch);
   void OnElected(uint64_t term);
   void OnDeposed();
   // The log read to its end after winning: the Master starts.
@@ -114,7 +126,9 @@ class MasterSeat final : public Process {
   const MasterOptions options_;
   const SeatOptions seat_;
   BatchAssembler assembler_{1};
-  uint64_t term_ = 0;     // once elected
+  uint64_t term_ = 0;  // once elected
+  // The epoch of the catalog in its MetaStore; none while it holds none.
+  std::optional<uint64_t> epoch_;
   bool reading_ = false;  // a Read is in flight
   // The leader as last read, and when (a read in flight: reading_leader_).
   std::optional<Coordination::Leadership> leader_;

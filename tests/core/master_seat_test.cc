@@ -297,6 +297,62 @@ BOOST_AUTO_TEST_CASE(the_log_outgrowing_its_bound_leaves_a_lagging_master_behind
   BOOST_TEST(b.seat.applied() == reported);  // nothing applied past the gap
 }
 
+// A master's store holding a catalog of epoch `epoch`, from before the log.
+void HoldCatalog(Machine& m, uint64_t epoch) {
+  BOOST_REQUIRE(m.env.meta.store.Put(kEpochKey, EncodeRecord(Cursor{epoch, 0})).ok());
+}
+
+// A single master converted (docs/ha.md): its catalog predates the log, so
+// the log alone is not the catalog. Its first batch as leader names that
+// catalog: a master with an empty store copies it rather than follow, the
+// converted master restarted before its first commit follows its own base,
+// and another cluster's master follows neither.
+BOOST_FIXTURE_TEST_CASE(a_log_over_an_older_catalog_is_copied_not_followed, TwoSeats) {
+  HoldCatalog(a, 77);
+  int copies_asked = 0;
+  b.seat.set_on_behind([&] { ++copies_asked; });
+  StartBoth();
+  BOOST_TEST(a.seat.master()->head().epoch == 77u);
+  Advance(std::chrono::seconds(1));
+  BOOST_TEST(b.seat.behind());
+  BOOST_TEST(copies_asked == 1);
+  BOOST_TEST(b.seat.applied() == 0u);
+
+  Machine restarted{w, "m3"};
+  HoldCatalog(restarted, 77);
+  restarted.seat.Start();
+  Advance(std::chrono::seconds(1));
+  BOOST_TEST(!restarted.seat.stuck());
+  BOOST_TEST(restarted.seat.applied() == a.coordination.next_index() - 1);
+
+  Machine foreign{w, "m4"};
+  HoldCatalog(foreign, 78);
+  foreign.seat.Start();
+  Advance(std::chrono::seconds(1));
+  BOOST_TEST(foreign.seat.stuck());
+  BOOST_TEST(!foreign.seat.behind());
+  BOOST_TEST(foreign.seat.applied() == 0u);
+}
+
+// A new cluster's log starts with the epoch of its first leader's new
+// state: an empty master follows it, another cluster's does not.
+BOOST_FIXTURE_TEST_CASE(another_clusters_master_does_not_follow_a_new_log, TwoSeats) {
+  HoldCatalog(b, 78);
+  StartBoth();
+  Advance(std::chrono::seconds(1));
+  BOOST_TEST(b.seat.stuck());
+  BOOST_TEST(!b.seat.behind());
+  BOOST_TEST(b.seat.applied() == 0u);
+
+  Machine empty{w, "m3"};
+  empty.seat.Start();
+  Advance(std::chrono::seconds(1));
+  BOOST_TEST(!empty.seat.stuck());
+  BOOST_TEST(empty.seat.applied() == a.coordination.next_index() - 1);
+  std::string epoch;
+  BOOST_TEST(empty.env.meta.store.Get(kEpochKey, &epoch).ok());
+}
+
 BOOST_AUTO_TEST_CASE(a_log_span_cuts_at_batch_ends_within_its_bound) {
   LogSpan span(1000);
   uint64_t index = 0;

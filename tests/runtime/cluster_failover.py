@@ -2,6 +2,11 @@
 """Failover test (docs/ha.md): a three-member etcd cluster on loopback, three
 masters (`dds master --etcd`) and three nodes that know all three masters.
 
+The cluster starts as one master without etcd, which records some uploads
+and deletes; it is then converted: restarted with `--etcd`, it leads, and
+the two other masters, started with empty state dirs, must copy its catalog
+(the log alone does not hold what came before it) and follow from there.
+
 While a writer uploads new files and deletes acknowledged ones through the
 masters' HTTP API (any master: a standby answers 307 to the leader), the
 leader is killed with SIGKILL, again and again, and restarted as a standby.
@@ -190,16 +195,43 @@ class FailoverCluster:
         self.masters = []
         self.nodes = []
 
-    def start(self):
+    def start(self, writer, log):
+        """A single master with some history, converted (docs/ha.md,
+        "Running it"): it leads, then the others join with empty state
+        dirs and copy its catalog."""
         self.etcd.start()
-        endpoints = ",".join(self.etcd.endpoints)
         controls = []
         for i in range(1, MASTERS + 1):
             control = f"127.0.0.1:{free_port()}"
             controls.append(control)
             self.masters.append(self.new_master(f"m{i}", control))
-        for m in self.masters:
-            m.start()
+        first = self.masters[0]
+        self.masters[0] = self.alone(first)
+        self.masters[0].start()
+        self.start_nodes(controls)
+        while sum(u.acked for u in writer.uploads) < 10:
+            writer.upload()
+        for u in [u for u in writer.uploads if u.acked][:3]:
+            eventually(30, lambda: writer.delete(u) or (None if u.deleted else "not listed yet"),
+                       "a delete on the single master")
+        self.masters[0].stop()
+        self.masters[0] = first
+        first.start()
+        self.wait_for_leader(30)
+        eventually(30, lambda: None if self.etcd.log_records()[0] else "nothing logged",
+                   "the converted master's first batch")
+        for m in self.masters[1:]:
+            join_by_copy(self, m, self.etcd.log_records()[1])
+        log(f"converted: {first.name} leads over its old catalog "
+            f"({sum(u.acked for u in writer.uploads)} uploads); the others copied it")
+
+    def alone(self, master):
+        """`master` as the only master: without its etcd flags."""
+        i = master.argv.index("--etcd")
+        argv = master.argv[:i] + master.argv[i + 4:]  # --etcd URLS --name NAME
+        return Proc(master.name, argv, master.log_path)
+
+    def start_nodes(self, controls):
         for i in range(1, NODES + 1):
             self.nodes.append(Proc(f"n{i}", [
                 self.dds, "node", "--insecure", "--name", f"n{i}",
@@ -209,7 +241,6 @@ class FailoverCluster:
                 os.path.join(self.work, f"n{i}.log")))
         for n in self.nodes:
             n.start()
-        self.wait_for_leader(30)
 
     def new_master(self, name, control):
         return Proc(name, [
@@ -352,6 +383,23 @@ def check_nothing_lost(cluster, writer):
     eventually(SETTLE_S, problem, "everything acknowledged, everywhere")
 
 
+def join_by_copy(cluster, master, written):
+    """`master`, started with an empty state dir, copies the leader's
+    catalog, exits, and once restarted (as by its supervisor) follows the
+    log at least through `written`."""
+    master.start()
+    eventually(60, lambda: None if not master.alive() else "still running",
+               f"{master.name}, which cannot follow the log alone, stops once it has "
+               "copied the catalog")
+    if "copied the catalog" not in master.log_text():
+        raise ClusterFailure(f"{master.name} stopped without copying the catalog:\n" +
+                             master.log_text()[-2000:])
+    master.start()
+    eventually(60, lambda: None if cluster.etcd.applied(master.name) >= written else
+               f"{master.name} reports {cluster.etcd.applied(master.name)}, not {written}",
+               f"{master.name} following the log from the copy")
+
+
 def add_late_master(cluster, written, log):
     """A master new to the cluster, behind the trimmed log: it copies the
     leader's catalog, exits, and once restarted follows the log."""
@@ -366,16 +414,7 @@ def add_late_master(cluster, written, log):
                 raise ClusterFailure(f"/replica/catalog without the token: {e.code}, not 401")
     late = cluster.new_master(f"m{MASTERS + 1}", f"127.0.0.1:{free_port()}")
     cluster.masters.append(late)
-    late.start()
-    eventually(60, lambda: None if not late.alive() else "still running",
-               "the new master, behind the log, stops once it has copied the catalog")
-    if "copied the catalog" not in late.log_text():
-        raise ClusterFailure(f"{late.name} stopped without copying the catalog:\n" +
-                             late.log_text()[-2000:])
-    late.start()  # as its supervisor would
-    eventually(60, lambda: None if cluster.etcd.applied(late.name) >= written else
-               f"{late.name} reports {cluster.etcd.applied(late.name)}, not {written}",
-               "the new master following the log from the copy")
+    join_by_copy(cluster, late, written)
     log(f"{late.name}, new after the trim, copied the catalog and follows the log "
         f"(applied through {cluster.etcd.applied(late.name)})")
 
@@ -386,7 +425,7 @@ def run(dds, kills, seed, log=print):
     writer = Writer(cluster, seed)
     ok = False
     try:
-        cluster.start()
+        cluster.start(writer, log)
         writer.start()
         results = kill_leader(cluster, writer, kills, log)
         writer.stop_flag.set()
