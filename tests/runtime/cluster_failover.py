@@ -138,7 +138,8 @@ class Writer(threading.Thread):
         self.cluster = cluster
         self.rng = random.Random(seed)
         self.uploads = []
-        self.ack_times = []  # monotonic time of each acknowledged change
+        # (asked, answered): monotonic times of each acknowledged change
+        self.ack_times = []
         self.answers = collections.Counter()  # (method, status or None)
         self.stop_flag = threading.Event()
         self.lock = threading.Lock()
@@ -161,30 +162,35 @@ class Writer(threading.Thread):
         u = Upload(f"w/{n // 100:03d}/f{n:05d}.bin",
                    self.rng.randbytes(self.rng.choice([10, 1000, 70000])))
         self.uploads.append(u)
+        asked = time.monotonic()
         code = self.cluster.request("PUT", "/data/" + u.path, u.data)
         self.answers["PUT", code] += 1
         if code == 201:
             u.acked = True
-            self.acked()
+            self.acked(asked)
 
     def delete(self, u):
+        asked = time.monotonic()
         code = self.cluster.request("DELETE", "/data/" + u.path)
         self.answers["DELETE", code] += 1
         if code == 200:
             u.deleted = "acked"
-            self.acked()
+            self.acked(asked)
         elif code is None:
             u.deleted = "unknown"
         # 404: the master does not list it yet (the node's report of the
         # upload is on its way): left for later.
 
-    def acked(self):
+    def acked(self, asked):
         with self.lock:
-            self.ack_times.append(time.monotonic())
+            self.ack_times.append((asked, time.monotonic()))
 
     def first_ack_after(self, t):
+        """When the first change asked after `t` was acknowledged: one asked
+        before (of the old leader, answered just before its kill) does not
+        show the new leader taking changes."""
         with self.lock:
-            return next((a for a in self.ack_times if a > t), None)
+            return next((answered for asked, answered in self.ack_times if asked > t), None)
 
 
 class FailoverCluster:
