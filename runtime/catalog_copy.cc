@@ -11,7 +11,10 @@
 #include <cstring>
 #include <memory>
 
+#include "core/master_keys.h"
+#include "core/messages.h"
 #include "core/meta_log.h"
+#include "core/wire.h"
 #include "runtime/sqlite_meta_store.h"
 
 namespace dds {
@@ -50,6 +53,64 @@ Status RemoveIfThere(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT)
     return Errno("cannot remove " + path);
   return Status::Ok();
+}
+
+// The value of `key` in a master's database (its kv table); nullopt if
+// there is none.
+Result<std::optional<std::string>> ReadValue(sqlite3* db, std::string_view key) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT value FROM kv WHERE key = ?", -1, &raw, nullptr) !=
+      SQLITE_OK) {
+    return SqliteError("not a master's database", db);
+  }
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> statement(raw, sqlite3_finalize);
+  sqlite3_bind_blob(raw, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+  const int step = sqlite3_step(raw);
+  if (step == SQLITE_DONE) return std::optional<std::string>();
+  if (step != SQLITE_ROW) return SqliteError("cannot read " + std::string(key), db);
+  const auto* bytes = static_cast<const char*>(sqlite3_column_blob(raw, 0));
+  return std::optional<std::string>(
+      std::string(bytes ? bytes : "", static_cast<size_t>(sqlite3_column_bytes(raw, 0))));
+}
+
+// The epoch of the catalog in a master's database; 0 if it holds none.
+Result<uint64_t> ReadEpoch(sqlite3* db) {
+  Result<std::optional<std::string>> value = ReadValue(db, kEpochKey);
+  if (!value.ok()) return value.status();
+  if (!*value) return uint64_t{0};
+  Result<Cursor> cursor = DecodeRecord<Cursor>(**value);
+  if (!cursor.ok()) return Status::Corruption("its epoch is unreadable");
+  return cursor->epoch;
+}
+
+// The applied index of the downloaded copy `part`, if it may replace the
+// database at `db` (none there, or one of the same catalog).
+Result<uint64_t> CheckCopy(const std::string& part, const std::string& db) {
+  // Read only: a download that is no database, or not a master's, is
+  // refused without being changed.
+  Result<Db> copy = OpenDb(part, SQLITE_OPEN_READONLY);
+  if (!copy.ok()) return copy.status();
+  Result<std::optional<std::string>> value = ReadValue(copy->get(), kLogAppliedKey);
+  if (!value.ok()) return value.status();
+  if (!*value) return Status::Corruption("the copy holds no applied index");
+  Result<uint64_t> index = DecodeAppliedIndex(**value);
+  if (!index.ok()) return index.status();
+  if (*index == 0) return Status::Corruption("the copy's applied index is 0");
+  if (::access(db.c_str(), F_OK) != 0) return index;
+  Result<Db> own = OpenDb(db, SQLITE_OPEN_READONLY);
+  if (!own.ok()) return own.status();
+  Result<uint64_t> own_epoch = ReadEpoch(own->get());
+  Result<uint64_t> copy_epoch = ReadEpoch(copy->get());
+  if (!own_epoch.ok()) return own_epoch.status();
+  if (!copy_epoch.ok()) return copy_epoch.status();
+  if (*own_epoch != 0 && *own_epoch != *copy_epoch) {
+    return Status::InvalidArgument(
+        "the leader's catalog (epoch " + std::to_string(*copy_epoch) +
+        ") is another cluster's than this master's (epoch " + std::to_string(*own_epoch) +
+        "): another cluster's state dir, or the wrong --etcd-prefix? Start it with an "
+        "empty state dir to join this cluster");
+  }
+  return index;
 }
 
 }  // namespace
@@ -97,35 +158,17 @@ std::string IncomingCatalogPath(const std::string& state_dir) {
   return state_dir + "/incoming.db";
 }
 
-Result<uint64_t> KeepDownloadedCatalog(const std::string& state_dir) {
+Result<uint64_t> KeepDownloadedCatalog(const std::string& state_dir,
+                                       const std::string& db_name) {
   const std::string part = PartialCatalogPath(state_dir);
-  Result<uint64_t> applied = [&]() -> Result<uint64_t> {
-    // Read only: a download that is no database, or not a master's, is
-    // refused without being changed.
-    Result<Db> db = OpenDb(part, SQLITE_OPEN_READONLY);
-    if (!db.ok()) return db.status();
-    sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(db->get(), "SELECT value FROM kv WHERE key = ?", -1, &raw,
-                           nullptr) != SQLITE_OK) {
-      return SqliteError("not a master's database", db->get());
-    }
-    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> statement(raw,
-                                                                    sqlite3_finalize);
-    sqlite3_bind_blob(raw, 1, kLogAppliedKey.data(),
-                      static_cast<int>(kLogAppliedKey.size()), SQLITE_STATIC);
-    if (sqlite3_step(raw) != SQLITE_ROW)
-      return Status::Corruption("the copy holds no applied index");
-    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(raw, 0));
-    Result<uint64_t> index = DecodeAppliedIndex(std::string_view(
-        bytes ? bytes : "", static_cast<size_t>(sqlite3_column_bytes(raw, 0))));
-    if (index.ok() && *index == 0)
-      return Status::Corruption("the copy's applied index is 0");
-    return index;
-  }();
+  Result<uint64_t> applied = CheckCopy(part, state_dir + "/" + db_name);
   if (!applied.ok()) {
     for (const char* suffix : {"", "-wal", "-shm"}) RemoveIfThere(part + suffix);
-    return Status::Corruption("the downloaded catalog is refused: " +
-                              applied.status().message());
+    const std::string why =
+        "the downloaded catalog is refused: " + applied.status().message();
+    return applied.status().code() == Status::Code::kInvalidArgument
+               ? Status::InvalidArgument(why)
+               : Status::Corruption(why);
   }
   if (Status s = SyncPath(part); !s.ok()) return s;
   const std::string incoming = IncomingCatalogPath(state_dir);

@@ -28,8 +28,11 @@ std::string IncomingCatalogPath(const std::string& state_dir);
 // Checks the copy downloaded to PartialCatalogPath (an SQLite database with
 // an applied index: core/meta_log.h), makes it durable and moves it to
 // IncomingCatalogPath. The copy's applied index, or why it was refused (the
-// download is then deleted).
-Result<uint64_t> KeepDownloadedCatalog(const std::string& state_dir);
+// download is then deleted): Corruption if it is no master's database;
+// InvalidArgument if `db_name` in `state_dir` holds a catalog of another
+// epoch (core/master_keys.h), another cluster's, which it must not replace.
+Result<uint64_t> KeepDownloadedCatalog(const std::string& state_dir,
+                                       const std::string& db_name);
 
 // At start, before the database is opened: if a copy waits in `state_dir`,
 // it replaces `db_name` (whose WAL and shared memory files go first, being

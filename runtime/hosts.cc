@@ -160,7 +160,7 @@ Result<std::unique_ptr<MasterHost>> MasterHost::Open(MasterHostConfig config) {
         host->io_,
         [h = host.get()](const std::function<void()>& fn) { h->env_->Call(fn); });
   }
-  if (Status s = host->OpenCommon(c.state_dir, "master.db", c.listen, c.advertise,
+  if (Status s = host->OpenCommon(c.state_dir, kMasterDbName, c.listen, c.advertise,
                                   nullptr, host->coordination_.get());
       !s.ok()) {
     return s;
@@ -208,7 +208,7 @@ void MasterHost::Start(const std::string& http_url) {
 }
 
 Result<std::pair<UniqueFd, uint64_t>> MasterHost::CopyCatalog() const {
-  return dds::CopyCatalog(config_.state_dir + "/master.db", config_.state_dir);
+  return dds::CopyCatalog(config_.state_dir + "/" + kMasterDbName, config_.state_dir);
 }
 
 void MasterHost::FetchCatalog() {
@@ -229,11 +229,17 @@ void MasterHost::FetchCatalog() {
   copier_ = std::thread([this, url] {
     const std::string& dir = config_.state_dir;
     Status s = config_.download_catalog(url, PartialCatalogPath(dir));
-    Result<uint64_t> kept = s.ok() ? KeepDownloadedCatalog(dir) : Result<uint64_t>(s);
+    Result<uint64_t> kept =
+        s.ok() ? KeepDownloadedCatalog(dir, kMasterDbName) : Result<uint64_t>(s);
     boost::asio::post(io_, [this, kept]() mutable {
       if (kept.ok()) {
         Log("master " + config_.name + ": copied the catalog (applied through " +
             std::to_string(*kept) + "); restarting over it");
+      } else if (kept.status().code() == Status::Code::kInvalidArgument) {
+        // Another cluster's catalog here: restarting would only copy again.
+        Log("master " + config_.name + ": " + kept.status().message() +
+            "; following no more");
+        return;
       } else {
         Log("master " + config_.name + ": cannot copy the catalog: " +
             kept.status().ToString() + "; restarting to try again");

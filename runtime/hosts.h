@@ -43,6 +43,8 @@ inline constexpr std::string_view kDefaultMasterListen = "127.0.0.1:5558";
 // Node state lives inside its data dir by default; ".dds" names are never
 // listed or replicated.
 inline constexpr std::string_view kNodeStateDirName = ".dds-state";
+// The master's database, in its state dir.
+inline constexpr char kMasterDbName[] = "master.db";
 // Real round trips cost milliseconds, not the simulator's virtual ones, and
 // small files are latency-bound: more pulls in flight keep the disk busy.
 // Measured on 10,000 small files over 3 nodes: 8 -> 11.3 s, 64 -> 8.4 s.

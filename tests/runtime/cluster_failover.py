@@ -18,7 +18,9 @@ happened or not: either is accepted. Once all is quiet, the leader must
 trim the log out of etcd but for its newest record (every master has
 applied it). Then a fourth master, new, joins: behind the trimmed log, it
 must copy the leader's catalog over HTTP, exit, and once restarted (as by
-its supervisor) follow the log from the copy.
+its supervisor) follow the log from the copy. Last, a fifth master whose
+state dir holds a catalog of its own must refuse the leader's copy, say so,
+and keep its own.
 
 Also the library behind `bench/cluster/bench.py failover`: for each kill,
 the time until a master leads again and until the first change is accepted.
@@ -425,6 +427,35 @@ def add_late_master(cluster, written, log):
         f"(applied through {cluster.etcd.applied(late.name)})")
 
 
+def add_foreign_master(cluster, log):
+    """A master whose state dir holds another cluster's catalog (a single
+    master's of its own), started into this cluster behind the trimmed log:
+    it refuses the leader's catalog rather than replace its own, says so
+    once, and stays up following nothing."""
+    foreign = cluster.new_master(f"m{MASTERS + 2}", f"127.0.0.1:{free_port()}")
+    alone = cluster.alone(foreign)
+    alone.start()  # a catalog, and an epoch, of its own
+    alone.stop()
+    cluster.masters.append(foreign)
+    foreign.start()
+    eventually(60, lambda: None if "another cluster's" in foreign.log_text() else
+               "no refusal logged", f"{foreign.name} refusing another cluster's catalog")
+    # Its HTTP answers after the refusal: it did not stop over it.
+    try:
+        urllib.request.urlopen(f"http://{foreign.http}/api/status", timeout=5)
+    except urllib.error.HTTPError as e:
+        if e.code not in (307, 503):
+            raise ClusterFailure(f"{foreign.name} answered {e.code} to /api/status")
+    except OSError as e:
+        raise ClusterFailure(f"{foreign.name} does not answer after the refusal: {e}")
+    if not foreign.alive():
+        raise ClusterFailure(f"{foreign.name} exited ({foreign.popen.returncode}):\n" +
+                             foreign.log_text()[-2000:])
+    if os.path.exists(os.path.join(cluster.work, foreign.name, "incoming.db")):
+        raise ClusterFailure(f"{foreign.name} kept the leader's catalog")
+    log(f"{foreign.name}, with a catalog of its own, refused the leader's and stays out")
+
+
 def run(dds, kills, seed, log=print):
     work = tempfile.mkdtemp(prefix="dds-failover-")
     cluster = FailoverCluster(dds, work)
@@ -451,6 +482,7 @@ def run(dds, kills, seed, log=print):
                    "the log trimmed once every master applied it")
         log(f"the log trimmed: etcd holds 1 of the {written} records written")
         add_late_master(cluster, written, log)
+        add_foreign_master(cluster, log)
         log("answers: " + ", ".join(f"{m} {c}: {n}" for (m, c), n in
                                      sorted(writer.answers.items(), key=str)))
         ok = True
