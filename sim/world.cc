@@ -9,18 +9,14 @@
 
 namespace dds::sim {
 
-void RecordsToFlush::OnRecorded(const CatalogEntry& entry) {
-  Held held{entry, false};
-  if (held_) {
-    records_.push_back(std::move(held));
-  } else {
-    Pass(held);
-  }
-}
+void RecordsToFlush::OnRecorded(const CatalogEntry& entry) { Take({entry, false}); }
 
 void RecordsToFlush::OnInferred(const std::string& path, uint64_t version,
                                 const Digest& hash) {
-  Held held{CatalogEntry{path, version, hash, 0, false, "", 0, {}}, true};
+  Take({CatalogEntry{path, version, hash, 0, false, "", 0, {}}, true});
+}
+
+void RecordsToFlush::Take(Held held) {
   if (held_) {
     records_.push_back(std::move(held));
   } else {

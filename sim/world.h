@@ -70,6 +70,8 @@ class RecordsToFlush final : public CatalogObserver {
     CatalogEntry entry;  // an inferred version: its path, version and hash
     bool inferred = false;
   };
+  // Held until the flush, or passed on at once.
+  void Take(Held held);
   void Pass(const Held& held);
 
   std::vector<Held> records_;
